@@ -1,0 +1,237 @@
+//! Building the server: state, routes (declared once, for both the server and the spec),
+//! middleware, Swagger UI and the SPA.
+
+use crate::config::Settings;
+use crate::db::Db;
+use crate::error::{ApiError, scrub_quoted};
+use crate::openapi::ApiDoc;
+use crate::state::{AppState, State};
+use crate::{api_keys, audit, auth, classes, school, students, users};
+use actix_web::body::MessageBody;
+use actix_web::dev::{Server, ServiceRequest, ServiceResponse};
+use actix_web::http::header;
+use actix_web::middleware::{self, ErrorHandlerResponse, ErrorHandlers, Next};
+use actix_web::{App, HttpResponse, HttpServer, ResponseError, web};
+use std::net::TcpListener;
+use std::path::Path;
+use std::time::Instant;
+use utoipa::OpenApi;
+use utoipa_actix_web::AppExt;
+use utoipa_actix_web::scope::scope;
+use utoipa_actix_web::service_config::ServiceConfig;
+use utoipa_swagger_ui::SwaggerUi;
+
+pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+/// JSON bodies above this size get 413 (batch endpoints raise it for themselves).
+pub const JSON_LIMIT: usize = 256 * 1024;
+/// Raw bodies (CSV imports) above this size get 413.
+pub const RAW_LIMIT: usize = 4 * 1024 * 1024;
+
+/// Every `/api/v1` route. Adding a feature = one line here.
+pub fn api_v1(cfg: &mut ServiceConfig) {
+    auth::routes(cfg);
+    users::routes(cfg);
+    classes::routes(cfg);
+    students::routes(cfg);
+    api_keys::routes(cfg);
+    audit::routes(cfg);
+    cfg.service(school::get_school);
+}
+
+fn api_root(cfg: &mut ServiceConfig) {
+    cfg.service(school::health).service(school::ready);
+}
+
+/// The OpenAPI document, produced by the same registration the server uses.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    let (_, api) = App::new()
+        .into_utoipa_app()
+        .openapi(ApiDoc::openapi())
+        .service(scope("/api/v1").configure(api_v1))
+        .service(scope("/api").configure(api_root))
+        .split_for_parts();
+    api
+}
+
+pub struct Application {
+    server: Server,
+    port: u16,
+    pub state: State,
+}
+
+/// Connects, migrates, loads keys and (with `demo`) the demo school.
+pub async fn prepare_state(settings: Settings) -> Result<State, BoxError> {
+    settings.validate()?;
+    let tz = settings.time_zone()?;
+    let db = Db::connect(&settings).await?;
+    db.migrate().await?;
+    let secret = crate::keys::jwt_secret(&settings)?;
+    let jwt = crate::auth::jwt::JwtKeys::new(&secret, settings.access_token_ttl_secs)?;
+    let dummy_hash = tokio::task::spawn_blocking(|| {
+        let random = crate::util::random_token(24).map_err(|e| e.to_string())?;
+        crate::auth::password::hash_blocking(&random).map_err(|e| e.to_string())
+    })
+    .await??;
+    if settings.demo {
+        crate::demo::seed_if_empty(&db).await?;
+    }
+    Ok(web::Data::new(AppState {
+        db,
+        settings,
+        tz,
+        jwt,
+        throttle: Default::default(),
+        dummy_hash,
+    }))
+}
+
+impl Application {
+    pub async fn build(settings: Settings) -> Result<Self, BoxError> {
+        let listener = TcpListener::bind(&settings.bind)
+            .map_err(|e| format!("cannot listen on {}: {e}", settings.bind))?;
+        let state = prepare_state(settings).await?;
+        Self::with_listener(state, listener)
+    }
+
+    pub fn with_listener(state: State, listener: TcpListener) -> Result<Self, BoxError> {
+        let port = listener.local_addr()?.port();
+        let data = state.clone();
+        let server = HttpServer::new(move || {
+            let frontend = data.settings.frontend_dir.clone();
+            let (app, api) = App::new()
+                .into_utoipa_app()
+                .openapi(ApiDoc::openapi())
+                .app_data(data.clone())
+                .app_data(json_config())
+                .app_data(web::PathConfig::default().error_handler(|_, _| {
+                    ApiError::bad_request("invalid_path", "路径参数无效").into()
+                }))
+                .app_data(web::QueryConfig::default().error_handler(|err, _| {
+                    ApiError::bad_request("invalid_query", scrub_quoted(&err.to_string())).into()
+                }))
+                .app_data(web::PayloadConfig::new(RAW_LIMIT))
+                .service(scope("/api/v1").wrap(no_store()).configure(api_v1))
+                .service(scope("/api").wrap(no_store()).configure(api_root))
+                .split_for_parts();
+            app.wrap(ErrorHandlers::new().default_handler(problem_for_bare_errors))
+                .wrap(middleware::from_fn(access_log))
+                .wrap(
+                    middleware::DefaultHeaders::new()
+                        .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+                        .add((header::REFERRER_POLICY, "no-referrer"))
+                        .add((header::X_FRAME_OPTIONS, "DENY")),
+                )
+                .wrap(middleware::Compress::default())
+                .route(
+                    "/swagger-ui",
+                    web::get().to(|| async {
+                        HttpResponse::PermanentRedirect()
+                            .insert_header((header::LOCATION, "/swagger-ui/"))
+                            .finish()
+                    }),
+                )
+                .service(SwaggerUi::new("/swagger-ui/{_:.*}").url("/api-docs/openapi.json", api))
+                .configure(|cfg| crate::spa::configure(cfg, &frontend))
+        })
+        .listen(listener)?
+        .run();
+        Ok(Self {
+            server,
+            port,
+            state,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+fn json_config() -> web::JsonConfig {
+    web::JsonConfig::default()
+        .limit(JSON_LIMIT)
+        .error_handler(|err, _| json_error(err).into())
+}
+
+/// Maps a JSON body error to a problem: 413 too large, 415 not JSON, 400 otherwise.
+pub fn json_error(err: actix_web::error::JsonPayloadError) -> ApiError {
+    use actix_web::error::JsonPayloadError as E;
+    match err {
+        E::Overflow { .. } | E::OverflowKnownLength { .. } => ApiError::new(
+            actix_web::http::StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+            "请求内容过大",
+        ),
+        E::ContentType => ApiError::new(
+            actix_web::http::StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "请求须为 application/json",
+        ),
+        E::Deserialize(e) => ApiError::bad_request("invalid_body", scrub_quoted(&e.to_string())),
+        other => ApiError::bad_request("invalid_body", scrub_quoted(&other.to_string())),
+    }
+}
+
+fn no_store() -> middleware::DefaultHeaders {
+    // API answers carry tokens and personal data: never cache them.
+    middleware::DefaultHeaders::new().add((header::CACHE_CONTROL, "no-store"))
+}
+
+/// One line per request with the route pattern (ids and query strings, which may hold names,
+/// are not logged), status and duration.
+async fn access_log(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let start = Instant::now();
+    let method = req.method().clone();
+    let res = next.call(req).await?;
+    let route = res
+        .request()
+        .match_pattern()
+        .unwrap_or_else(|| "-".to_owned());
+    tracing::info!(
+        method = %method,
+        route = %route,
+        status = res.status().as_u16(),
+        ms = start.elapsed().as_secs_f64() * 1000.0,
+        "request"
+    );
+    Ok(res)
+}
+
+/// Errors produced by actix itself (unknown route, wrong method, body too large) become
+/// problem+json too, for `/api` paths.
+fn problem_for_bare_errors<B>(
+    res: ServiceResponse<B>,
+) -> actix_web::Result<ErrorHandlerResponse<B>> {
+    let is_problem = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/problem+json"));
+    if is_problem || !res.request().path().starts_with("/api") {
+        return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
+    }
+    let status = res.status();
+    let err = match status.as_u16() {
+        404 => ApiError::not_found("route_not_found", "接口不存在"),
+        405 => ApiError::new(status, "method_not_allowed", "不支持此请求方法"),
+        413 => ApiError::new(status, "payload_too_large", "请求内容过大"),
+        415 => ApiError::new(status, "unsupported_media_type", "不支持的内容类型"),
+        s if s >= 500 => ApiError::internal(),
+        _ => ApiError::new(status, "bad_request", "请求无效"),
+    };
+    let (req, _) = res.into_parts();
+    let resp = ServiceResponse::new(req, err.error_response());
+    Ok(ErrorHandlerResponse::Response(resp.map_into_right_body()))
+}
+
+/// True when the path holds a built SPA.
+pub fn has_spa(dir: &Path) -> bool {
+    dir.join("index.html").is_file()
+}

@@ -1,0 +1,172 @@
+//! The audit trail: every write records who, what, when and the change, in the same
+//! transaction as the write; `GET /audit-log` reads it back.
+
+pub mod model;
+
+use crate::auth::extract::Auth;
+use crate::auth::roles::OfficeOrPrincipal;
+use crate::error::{ApiError, AppResult};
+use crate::pagination::{Page, Paging};
+use crate::state::State;
+use actix_web::{get, web};
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set,
+};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+/// Who made a change: a person, an integration key, or the system (CLI, demo loader).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Actor {
+    pub user_id: Option<Uuid>,
+    pub api_key_id: Option<Uuid>,
+}
+
+impl Actor {
+    pub fn user(id: Uuid) -> Self {
+        Self {
+            user_id: Some(id),
+            api_key_id: None,
+        }
+    }
+    pub fn api_key(id: Uuid) -> Self {
+        Self {
+            user_id: None,
+            api_key_id: Some(id),
+        }
+    }
+    pub fn system() -> Self {
+        Self::default()
+    }
+}
+
+/// Records one change. Call it inside the write's transaction so both land or neither does.
+pub async fn record(
+    db: &impl ConnectionTrait,
+    actor: Actor,
+    action: &str,
+    entity_type: &str,
+    entity_id: Option<String>,
+    changes: serde_json::Value,
+) -> Result<(), DbErr> {
+    model::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        occurred_at: Set(crate::util::now()),
+        actor_user_id: Set(actor.user_id),
+        actor_api_key_id: Set(actor.api_key_id),
+        action: Set(action.to_owned()),
+        entity_type: Set(entity_type.to_owned()),
+        entity_id: Set(entity_id),
+        changes: Set(changes.to_string()),
+    }
+    .insert(db)
+    .await?;
+    Ok(())
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AuditEntryResponse {
+    pub id: Uuid,
+    pub occurred_at: DateTime<Utc>,
+    pub actor_user_id: Option<Uuid>,
+    pub actor_api_key_id: Option<Uuid>,
+    /// e.g. `user.create`, `student.import`, `auth.login`.
+    pub action: String,
+    pub entity_type: String,
+    pub entity_id: Option<String>,
+    /// What changed, as recorded at the time.
+    pub changes: serde_json::Value,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct AuditQuery {
+    pub entity_type: Option<String>,
+    pub entity_id: Option<String>,
+    pub actor_user_id: Option<Uuid>,
+    pub action: Option<String>,
+    /// Only entries at or after this instant (RFC 3339).
+    pub from: Option<DateTime<Utc>>,
+    /// Only entries before this instant (RFC 3339).
+    pub to: Option<DateTime<Utc>>,
+    /// 1–200, default 50.
+    pub limit: Option<u64>,
+    pub cursor: Option<String>,
+}
+
+/// The audit trail, newest first.
+#[utoipa::path(
+    tag = "audit",
+    params(AuditQuery),
+    responses(
+        (status = 200, body = Page<AuditEntryResponse>),
+        (status = 400, body = crate::error::Problem),
+        (status = 401, body = crate::error::Problem),
+        (status = 403, body = crate::error::Problem),
+    ),
+    security(("bearer" = ["principal", "security_office"]))
+)]
+#[get("/audit-log")]
+pub async fn list_audit_log(
+    _auth: Auth<OfficeOrPrincipal>,
+    state: State,
+    query: web::Query<AuditQuery>,
+) -> AppResult<web::Json<Page<AuditEntryResponse>>> {
+    let q = query.into_inner();
+    let paging = Paging::new(q.limit, q.cursor.as_deref())?;
+    let mut select = model::Entity::find();
+    if let Some(v) = q.entity_type {
+        select = select.filter(model::Column::EntityType.eq(v));
+    }
+    if let Some(v) = q.entity_id {
+        select = select.filter(model::Column::EntityId.eq(v));
+    }
+    if let Some(v) = q.actor_user_id {
+        select = select.filter(model::Column::ActorUserId.eq(v));
+    }
+    if let Some(v) = q.action {
+        select = select.filter(model::Column::Action.eq(v));
+    }
+    if let Some(v) = q.from {
+        select = select.filter(model::Column::OccurredAt.gte(v));
+    }
+    if let Some(v) = q.to {
+        select = select.filter(model::Column::OccurredAt.lt(v));
+    }
+    if let Some(after) = &paging.after {
+        let after = Uuid::parse_str(after)
+            .map_err(|_| ApiError::bad_request("invalid_cursor", "cursor 无效"))?;
+        select = select.filter(model::Column::Id.lt(after));
+    }
+    let rows = select
+        .order_by_desc(model::Column::Id)
+        .limit(paging.fetch_limit())
+        .all(&state.db.conn)
+        .await?;
+    let page = paging.page(rows, |r| r.id.to_string());
+    Ok(web::Json(Page {
+        items: page
+            .items
+            .into_iter()
+            .map(|r| AuditEntryResponse {
+                id: r.id,
+                occurred_at: r.occurred_at,
+                actor_user_id: r.actor_user_id,
+                actor_api_key_id: r.actor_api_key_id,
+                action: r.action,
+                entity_type: r.entity_type,
+                entity_id: r.entity_id,
+                changes: serde_json::from_str(&r.changes).unwrap_or(serde_json::Value::Null),
+            })
+            .collect(),
+        next_cursor: page.next_cursor,
+    }))
+}
+
+pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(list_audit_log);
+}

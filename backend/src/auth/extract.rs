@@ -1,0 +1,230 @@
+//! Who is calling: `Auth<R>` (a signed-in person whose role is in `R`) and `AuthOrKey<R, S>`
+//! (that, or an integration key holding scope `S`). The role is in the handler's signature,
+//! so it cannot be forgotten; ownership ("own class") is checked in the services.
+
+use super::roles::{KeyScope, Role, RoleSet};
+use super::session_model::session;
+use crate::api_keys::model as api_key;
+use crate::audit::Actor;
+use crate::error::{ApiError, AppResult};
+use crate::state::{AppState, State};
+use crate::users::model as user;
+use actix_web::dev::Payload;
+use actix_web::{FromRequest, HttpRequest, web};
+use chrono::Duration;
+use futures_util::future::LocalBoxFuture;
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
+use std::marker::PhantomData;
+use uuid::Uuid;
+
+pub const API_KEY_HEADER: &str = "X-API-Key";
+
+#[derive(Clone, Debug)]
+pub struct CurrentUser {
+    pub id: Uuid,
+    pub username: String,
+    pub display_name: String,
+    pub role: Role,
+    pub session_id: Uuid,
+}
+
+impl CurrentUser {
+    pub fn actor(&self) -> Actor {
+        Actor::user(self.id)
+    }
+    pub fn is(&self, role: Role) -> bool {
+        self.role == role
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct KeyCaller {
+    pub id: Uuid,
+    pub name: String,
+}
+
+#[derive(Clone, Debug)]
+pub enum Caller {
+    User(CurrentUser),
+    Key(KeyCaller),
+}
+
+impl Caller {
+    pub fn actor(&self) -> Actor {
+        match self {
+            Caller::User(u) => Actor::user(u.id),
+            Caller::Key(k) => Actor::api_key(k.id),
+        }
+    }
+    pub fn user(&self) -> Option<&CurrentUser> {
+        match self {
+            Caller::User(u) => Some(u),
+            Caller::Key(_) => None,
+        }
+    }
+}
+
+pub struct Auth<R: RoleSet> {
+    pub user: CurrentUser,
+    _roles: PhantomData<R>,
+}
+
+pub struct AuthOrKey<R: RoleSet, S: KeyScope> {
+    pub caller: Caller,
+    _marker: PhantomData<(R, S)>,
+}
+
+fn bearer(req: &HttpRequest) -> Option<String> {
+    let value = req.headers().get(actix_web::http::header::AUTHORIZATION)?;
+    let value = value.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| token.trim().to_owned())
+}
+
+fn api_key_header(req: &HttpRequest) -> Option<String> {
+    req.headers()
+        .get(API_KEY_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .map(|s| s.trim().to_owned())
+}
+
+fn unauthenticated() -> ApiError {
+    ApiError::unauthenticated("unauthenticated", "请先登录")
+}
+
+fn forbidden_role() -> ApiError {
+    ApiError::forbidden("forbidden_role", "您的角色无权执行此操作")
+}
+
+/// Checks an access token and that its session is still alive and its user still active.
+pub async fn authenticate_bearer(state: &AppState, token: &str) -> AppResult<CurrentUser> {
+    let claims = state.jwt.verify(token)?;
+    let invalid = || ApiError::unauthenticated("invalid_token", "登录凭证无效,请重新登录");
+    let user_id = Uuid::parse_str(&claims.sub).map_err(|_| invalid())?;
+    let session_id = Uuid::parse_str(&claims.sid).map_err(|_| invalid())?;
+    let (sess, usr) = session::Entity::find_by_id(session_id)
+        .find_also_related(user::Entity)
+        .one(&state.db.conn)
+        .await?
+        .ok_or_else(invalid)?;
+    let usr = usr.ok_or_else(invalid)?;
+    let now = crate::util::now();
+    if sess.user_id != user_id || sess.revoked_at.is_some() || sess.expires_at <= now {
+        return Err(ApiError::unauthenticated(
+            "session_ended",
+            "登录已失效,请重新登录",
+        ));
+    }
+    if !usr.is_active {
+        return Err(ApiError::unauthenticated("account_disabled", "账号已停用"));
+    }
+    let role = Role::parse(&usr.role).ok_or_else(ApiError::internal)?;
+    Ok(CurrentUser {
+        id: usr.id,
+        username: usr.username,
+        display_name: usr.display_name,
+        role,
+        session_id,
+    })
+}
+
+/// Checks an integration key; returns it with its scopes.
+pub async fn authenticate_key(state: &AppState, key: &str) -> AppResult<(KeyCaller, Vec<String>)> {
+    let hash = crate::util::sha256_hex(key);
+    let row = api_key::Entity::find()
+        .filter(api_key::Column::KeyHash.eq(hash))
+        .filter(api_key::Column::RevokedAt.is_null())
+        .one(&state.db.conn)
+        .await?
+        .ok_or_else(|| ApiError::unauthenticated("invalid_api_key", "API 密钥无效或已吊销"))?;
+    let now = crate::util::now();
+    // Record use at most once a minute, so a busy turnstile does not write on every request.
+    if row
+        .last_used_at
+        .is_none_or(|t| now - t > Duration::seconds(60))
+    {
+        let mut active: api_key::ActiveModel = row.clone().into();
+        active.last_used_at = Set(Some(now));
+        active.update(&state.db.conn).await?;
+    }
+    let scopes = row.scopes.split_whitespace().map(str::to_owned).collect();
+    Ok((
+        KeyCaller {
+            id: row.id,
+            name: row.name,
+        },
+        scopes,
+    ))
+}
+
+impl<R: RoleSet> FromRequest for Auth<R> {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let state = req.app_data::<State>().cloned();
+        let token = bearer(req);
+        let key = api_key_header(req);
+        Box::pin(async move {
+            let state = state.ok_or_else(ApiError::internal)?;
+            let user = match (token, key) {
+                (Some(token), _) => authenticate_bearer(&state, &token).await?,
+                (None, Some(key)) => {
+                    authenticate_key(&state, &key).await?;
+                    return Err(ApiError::forbidden(
+                        "api_key_not_allowed",
+                        "此操作不接受 API 密钥,需要用户登录",
+                    ));
+                }
+                (None, None) => return Err(unauthenticated()),
+            };
+            if !R::ROLES.contains(&user.role) {
+                return Err(forbidden_role());
+            }
+            Ok(Auth {
+                user,
+                _roles: PhantomData,
+            })
+        })
+    }
+}
+
+impl<R: RoleSet, S: KeyScope> FromRequest for AuthOrKey<R, S> {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let state = req.app_data::<web::Data<AppState>>().cloned();
+        let token = bearer(req);
+        let key = api_key_header(req);
+        Box::pin(async move {
+            let state = state.ok_or_else(ApiError::internal)?;
+            let caller = match (token, key) {
+                (Some(token), _) => {
+                    let user = authenticate_bearer(&state, &token).await?;
+                    if !R::ROLES.contains(&user.role) {
+                        return Err(forbidden_role());
+                    }
+                    Caller::User(user)
+                }
+                (None, Some(key)) => {
+                    let (caller, scopes) = authenticate_key(&state, &key).await?;
+                    if !scopes.iter().any(|s| s == S::SCOPE) {
+                        return Err(ApiError::forbidden(
+                            "insufficient_scope",
+                            "API 密钥没有此操作所需的权限范围",
+                        ));
+                    }
+                    Caller::Key(caller)
+                }
+                (None, None) => return Err(unauthenticated()),
+            };
+            Ok(AuthOrKey {
+                caller,
+                _marker: PhantomData,
+            })
+        })
+    }
+}

@@ -1,0 +1,24 @@
+//! Xiaoan (校安): the school security office's system. The library holds the whole app; the
+//! `xiaoan` binary is a thin CLI over it.
+
+pub mod api_keys;
+pub mod app;
+pub mod audit;
+pub mod auth;
+pub mod classes;
+pub mod config;
+pub mod db;
+pub mod demo;
+pub mod error;
+pub mod keys;
+pub mod openapi;
+pub mod pagination;
+pub mod school;
+pub mod spa;
+pub mod state;
+pub mod students;
+pub mod users;
+pub mod util;
+
+pub use app::Application;
+pub use config::Settings;

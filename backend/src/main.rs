@@ -1,0 +1,185 @@
+//! The `xiaoan` command line: serve, migrate, create-user, seed-demo, export-openapi.
+
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use xiaoan::app::BoxError;
+use xiaoan::auth::roles::Role;
+use xiaoan::config::{LogFormat, Settings};
+
+#[derive(Parser)]
+#[command(
+    name = "xiaoan",
+    version,
+    about = "校安 Xiaoan — the school security office's system"
+)]
+struct Cli {
+    /// Optional TOML config file (overridden by XIAOAN_* variables and flags).
+    #[arg(long, global = true, env = "XIAOAN_CONFIG")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Args, Clone, Default)]
+struct DbArgs {
+    /// Data directory: the SQLite database and generated keys live here.
+    #[arg(long, env = "XIAOAN_DATA_DIR")]
+    data_dir: Option<PathBuf>,
+    /// `sqlite://…` or `postgres://…` (default: a SQLite file in the data directory).
+    #[arg(long, env = "XIAOAN_DATABASE_URL")]
+    database_url: Option<String>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Migrate the database and serve the API and the SPA.
+    Serve {
+        #[command(flatten)]
+        db: DbArgs,
+        /// Address to listen on.
+        #[arg(long, env = "XIAOAN_BIND")]
+        bind: Option<String>,
+        /// Load the demo school into an empty database and print the demo accounts.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Apply pending migrations and exit.
+    Migrate {
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Create an account; the password is read from standard input (one line).
+    CreateUser {
+        #[command(flatten)]
+        db: DbArgs,
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        display_name: String,
+        /// principal, security_office, class_teacher, guard
+        #[arg(long)]
+        role: String,
+    },
+    /// Load the demo school into an empty database.
+    SeedDemo {
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Write the OpenAPI document (JSON) to a file, or to standard output.
+    ExportOpenapi {
+        #[arg(long, short)]
+        output: Option<PathBuf>,
+    },
+}
+
+fn settings(config: Option<&PathBuf>, db: &DbArgs) -> Result<Settings, BoxError> {
+    let mut s = Settings::load(config.map(PathBuf::as_path))?;
+    if let Some(d) = &db.data_dir {
+        s.data_dir = d.clone();
+    }
+    if let Some(u) = db.database_url.as_ref().filter(|u| !u.is_empty()) {
+        s.database_url = Some(u.clone());
+    }
+    Ok(s)
+}
+
+fn init_tracing(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| "info,sqlx=warn,sea_orm=warn,sea_orm_migration=warn".into());
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match format {
+        LogFormat::Json => builder.json().init(),
+        LogFormat::Pretty => builder.init(),
+    }
+}
+
+async fn run(cli: Cli) -> Result<(), BoxError> {
+    match cli.command {
+        Command::Serve { db, bind, demo } => {
+            let mut s = settings(cli.config.as_ref(), &db)?;
+            if let Some(b) = bind {
+                s.bind = b;
+            }
+            s.demo |= demo;
+            init_tracing(s.log_format);
+            let show_accounts = s.demo;
+            let bind = s.bind.clone();
+            let app = xiaoan::Application::build(s).await?;
+            if show_accounts {
+                eprintln!("{}", xiaoan::demo::accounts_banner());
+            }
+            eprintln!(
+                "  校安 Xiaoan 已启动:http://{bind}/  ·  API 文档:http://{bind}/swagger-ui/\n"
+            );
+            app.run_until_stopped().await?;
+        }
+        Command::Migrate { db } => {
+            let s = settings(cli.config.as_ref(), &db)?;
+            init_tracing(s.log_format);
+            let conn = xiaoan::db::Db::connect(&s).await?;
+            conn.migrate().await?;
+            eprintln!("migrations applied");
+        }
+        Command::CreateUser {
+            db,
+            username,
+            display_name,
+            role,
+        } => {
+            let s = settings(cli.config.as_ref(), &db)?;
+            init_tracing(s.log_format);
+            let role = Role::parse(&role).ok_or("unknown role")?;
+            let mut password = String::new();
+            std::io::stdin().read_line(&mut password)?;
+            let password = password.trim_end_matches(['\r', '\n']).to_owned();
+            let conn = xiaoan::db::Db::connect(&s).await?;
+            conn.migrate().await?;
+            let id =
+                xiaoan::users::cli_create(&conn, &username, &display_name, role, password).await?;
+            eprintln!("created user {username} ({id})");
+        }
+        Command::SeedDemo { db } => {
+            let s = settings(cli.config.as_ref(), &db)?;
+            init_tracing(s.log_format);
+            let conn = xiaoan::db::Db::connect(&s).await?;
+            conn.migrate().await?;
+            if xiaoan::demo::seed_if_empty(&conn).await? {
+                eprintln!("{}", xiaoan::demo::accounts_banner());
+            } else {
+                return Err("the database already has data; demo data is only loaded into an empty database".into());
+            }
+        }
+        Command::ExportOpenapi { output } => {
+            let json = xiaoan::app::openapi().to_pretty_json()?;
+            match output {
+                Some(path) => std::fs::write(path, json + "\n")?,
+                None => println!("{json}"),
+            }
+        }
+    }
+    Ok(())
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,89 @@
+//! Bounded lists: `limit` (1–200, default 50) and an opaque cursor naming the last item seen.
+
+use crate::error::{ApiError, AppResult};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+pub const DEFAULT_LIMIT: u64 = 50;
+pub const MAX_LIMIT: u64 = 200;
+
+/// One page of a list. Pass `next_cursor` back as `cursor` for the next page; it is absent on
+/// the last page.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Paging {
+    pub limit: u64,
+    /// The sort key of the last item of the previous page.
+    pub after: Option<String>,
+}
+
+impl Paging {
+    pub fn new(limit: Option<u64>, cursor: Option<&str>) -> AppResult<Self> {
+        let limit = limit.unwrap_or(DEFAULT_LIMIT);
+        if limit == 0 || limit > MAX_LIMIT {
+            return Err(ApiError::bad_request(
+                "invalid_limit",
+                format!("limit 必须在 1 到 {MAX_LIMIT} 之间"),
+            ));
+        }
+        let after = match cursor.filter(|c| !c.is_empty()) {
+            None => None,
+            Some(c) => Some(
+                URL_SAFE_NO_PAD
+                    .decode(c)
+                    .ok()
+                    .and_then(|b| String::from_utf8(b).ok())
+                    .ok_or_else(|| ApiError::bad_request("invalid_cursor", "cursor 无效"))?,
+            ),
+        };
+        Ok(Self { limit, after })
+    }
+
+    /// Fetch `limit + 1` rows, then call this: it trims the extra row and makes the cursor.
+    pub fn page<T, K: Fn(&T) -> String>(&self, mut rows: Vec<T>, key: K) -> Page<T> {
+        let more = rows.len() as u64 > self.limit;
+        rows.truncate(self.limit as usize);
+        let next_cursor = if more {
+            rows.last().map(|r| URL_SAFE_NO_PAD.encode(key(r)))
+        } else {
+            None
+        };
+        Page {
+            items: rows,
+            next_cursor,
+        }
+    }
+
+    pub fn fetch_limit(&self) -> u64 {
+        self.limit + 1
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn limit_is_bounded() {
+        assert!(Paging::new(Some(0), None).is_err());
+        assert!(Paging::new(Some(201), None).is_err());
+        assert_eq!(Paging::new(None, None).unwrap().limit, DEFAULT_LIMIT);
+    }
+
+    #[test]
+    fn cursor_round_trips() {
+        let p = Paging::new(Some(2), None).unwrap();
+        let page = p.page(vec!["a", "b", "c"], |s| s.to_string());
+        assert_eq!(page.items, vec!["a", "b"]);
+        let next = Paging::new(Some(2), page.next_cursor.as_deref()).unwrap();
+        assert_eq!(next.after.as_deref(), Some("b"));
+        assert!(Paging::new(None, Some("!!!")).is_err());
+    }
+}

@@ -1,0 +1,15 @@
+//! Xiaoan's schema, as an ordered list of migrations. The only place the schema changes;
+//! migrations never import the backend's entities, so an old migration never changes meaning.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261129_000001_foundation;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261129_000001_foundation::Migration)]
+    }
+}
