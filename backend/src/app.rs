@@ -36,6 +36,7 @@ pub fn api_v1(cfg: &mut ServiceConfig) {
     students::routes(cfg);
     api_keys::routes(cfg);
     audit::routes(cfg);
+    crate::passes::routes(cfg);
     cfg.service(school::get_school);
 }
 
@@ -73,6 +74,7 @@ pub async fn prepare_state(settings: Settings) -> Result<State, BoxError> {
         crate::auth::password::hash_blocking(&random).map_err(|e| e.to_string())
     })
     .await??;
+    crate::passes::keys::ensure_signing_key(&db).await?;
     if settings.demo {
         crate::demo::seed_if_empty(&db).await?;
     }
@@ -83,6 +85,7 @@ pub async fn prepare_state(settings: Settings) -> Result<State, BoxError> {
         jwt,
         throttle: Default::default(),
         dummy_hash,
+        pass_keys: Default::default(),
     }))
 }
 

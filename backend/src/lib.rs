@@ -13,6 +13,7 @@ pub mod error;
 pub mod keys;
 pub mod openapi;
 pub mod pagination;
+pub mod passes;
 pub mod school;
 pub mod spa;
 pub mod state;

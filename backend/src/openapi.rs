@@ -29,6 +29,7 @@ scopes of the `api_key` scheme). Ownership (a class teacher's own class) is enfo
         (name = "students", description = "Students; fields shown depend on the caller's role"),
         (name = "api-keys", description = "Integration keys for third parties"),
         (name = "audit", description = "The audit trail"),
+        (name = "leave-passes", description = "Leave passes (请假条) and their signed QR credential"),
         (name = "school", description = "The school"),
         (name = "health", description = "Liveness and readiness"),
     )

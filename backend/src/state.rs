@@ -14,6 +14,8 @@ pub struct AppState {
     pub throttle: Throttle,
     /// A real argon2id hash of a random password, verified when a user is unknown.
     pub dummy_hash: String,
+    /// Leave-pass verification keys by kid (immutable per kid, so safe to cache per process).
+    pub pass_keys: crate::passes::keys::KeyCache,
 }
 
 pub type State = web::Data<AppState>;
