@@ -352,3 +352,20 @@ impl TestApp {
         resp.body["items"].as_array().cloned().unwrap_or_default()
     }
 }
+
+impl TestApp {
+    /// A fresh access token for any account and password.
+    pub async fn fresh_token_with(&self, username: &str, password: &str) -> String {
+        let resp = self.login_full(username, password).await;
+        assert_eq!(
+            resp.status,
+            StatusCode::OK,
+            "login {username}: {}",
+            resp.text
+        );
+        resp.body["access_token"]
+            .as_str()
+            .expect("token")
+            .to_owned()
+    }
+}
