@@ -37,6 +37,7 @@ pub fn api_v1(cfg: &mut ServiceConfig) {
     api_keys::routes(cfg);
     audit::routes(cfg);
     crate::passes::routes(cfg);
+    crate::gate::routes(cfg);
     cfg.service(school::get_school);
 }
 

@@ -10,6 +10,7 @@ pub mod config;
 pub mod db;
 pub mod demo;
 pub mod error;
+pub mod gate;
 pub mod keys;
 pub mod openapi;
 pub mod pagination;

@@ -269,7 +269,10 @@ impl MigrationTrait for Migration {
             manager,
             "idx_leave_passes_class",
             LeavePasses::Table,
-            vec![LeavePasses::ClassId.into_iden(), LeavePasses::Id.into_iden()],
+            vec![
+                LeavePasses::ClassId.into_iden(),
+                LeavePasses::Id.into_iden(),
+            ],
             false,
         )
         .await?;
@@ -277,7 +280,10 @@ impl MigrationTrait for Migration {
             manager,
             "idx_leave_passes_status",
             LeavePasses::Table,
-            vec![LeavePasses::Status.into_iden(), LeavePasses::ReturnBy.into_iden()],
+            vec![
+                LeavePasses::Status.into_iden(),
+                LeavePasses::ReturnBy.into_iden(),
+            ],
             false,
         )
         .await?;
@@ -354,7 +360,10 @@ impl MigrationTrait for Migration {
             manager,
             "idx_gate_scans_class",
             GateScans::Table,
-            vec![GateScans::ClassId.into_iden(), GateScans::ScannedAt.into_iden()],
+            vec![
+                GateScans::ClassId.into_iden(),
+                GateScans::ScannedAt.into_iden(),
+            ],
             false,
         )
         .await?;
@@ -405,7 +414,11 @@ impl MigrationTrait for Migration {
                     .col(text(ExpectedVisitors::Host, 100))
                     .col(text_null(ExpectedVisitors::VehiclePlate, 20))
                     .col(text(ExpectedVisitors::ExpectedDate, 10))
-                    .col(ColumnDef::new(ExpectedVisitors::CreatedBy).uuid().not_null())
+                    .col(
+                        ColumnDef::new(ExpectedVisitors::CreatedBy)
+                            .uuid()
+                            .not_null(),
+                    )
                     .col(ts(ExpectedVisitors::CreatedAt))
                     .col(ColumnDef::new(ExpectedVisitors::VisitorId).uuid().null())
                     .col(ts_null(ExpectedVisitors::CancelledAt))

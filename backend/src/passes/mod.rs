@@ -265,10 +265,7 @@ async fn readable(
     Ok(p)
 }
 
-async fn full_response(
-    db: &impl ConnectionTrait,
-    p: leave_pass::Model,
-) -> AppResult<PassResponse> {
+async fn full_response(db: &impl ConnectionTrait, p: leave_pass::Model) -> AppResult<PassResponse> {
     let s = students::find(db, p.student_id).await?;
     let cname = classes::find(db, p.class_id).await?.name;
     Ok(to_response(p, &s, cname, crate::util::now()))
@@ -321,9 +318,7 @@ pub async fn pass_qr(
         .min_dimensions(320, 320)
         .quiet_zone(true)
         .build();
-    Ok(HttpResponse::Ok()
-        .content_type("image/svg+xml")
-        .body(svg))
+    Ok(HttpResponse::Ok().content_type("image/svg+xml").body(svg))
 }
 
 /// Revoke a pass not yet used (own class for a class teacher). A revoked pass is denied at the

@@ -26,7 +26,7 @@
 //! | 55+n | 1 | m = length in bytes of the class name |
 //! | 56+n | m | class name, UTF-8 (cut at a character boundary, ≤ 60 bytes) |
 //!
-//! Nothing may follow. A token is at most 291 characters. No phone number, ID-card number or
+//! Nothing may follow. A token is at most 286 characters. No phone number, ID-card number or
 //! reason is ever in it.
 //!
 //! # Verifying (server and phone alike)
@@ -162,8 +162,11 @@ pub fn sign(claims: &Claims, key: &SigningKey) -> String {
     )
 }
 
+/// A token's decoded parts: payload, signature, kid.
+type Parts = (Vec<u8>, [u8; 64], [u8; KID_LEN]);
+
 /// Splits and decodes a token and returns its kid, without trusting anything else yet.
-fn split(token: &str) -> Result<(Vec<u8>, [u8; 64], [u8; KID_LEN]), TokenError> {
+fn split(token: &str) -> Result<Parts, TokenError> {
     let token = token.trim();
     if token.len() > TOKEN_MAX_LEN {
         return Err(TokenError::Malformed);
@@ -302,7 +305,7 @@ mod tests {
         assert!(t.starts_with("XA1."));
         assert!(t.len() <= 300, "{} chars", t.len());
         assert_eq!(verify(&t, lookup(&k)), Ok(c));
-        assert!(TOKEN_MAX_LEN <= 300);
+        const { assert!(TOKEN_MAX_LEN <= 300) };
     }
 
     #[test]
