@@ -38,6 +38,7 @@ pub fn api_v1(cfg: &mut ServiceConfig) {
     audit::routes(cfg);
     crate::passes::routes(cfg);
     crate::gate::routes(cfg);
+    crate::visitors::routes(cfg);
     cfg.service(school::get_school);
 }
 

@@ -21,6 +21,7 @@ pub mod state;
 pub mod students;
 pub mod users;
 pub mod util;
+pub mod visitors;
 
 pub use app::Application;
 pub use config::Settings;

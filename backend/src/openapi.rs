@@ -30,6 +30,7 @@ scopes of the `api_key` scheme). Ownership (a class teacher's own class) is enfo
         (name = "api-keys", description = "Integration keys for third parties"),
         (name = "audit", description = "The audit trail"),
         (name = "leave-passes", description = "Leave passes (请假条) and their signed QR credential"),
+        (name = "visitors", description = "Visitors (来访登记), expected visitors and the watchlist"),
         (name = "gate", description = "Gate scans (online and offline), verification keys, revocations, students out, the gate log"),
         (name = "school", description = "The school"),
         (name = "health", description = "Liveness and readiness"),
