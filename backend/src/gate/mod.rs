@@ -200,7 +200,11 @@ pub async fn record_scan(
         direction: body.direction,
         gate: body.gate.trim().to_owned(),
         client_event_id: body.client_event_id.trim().to_owned(),
-        scanned_at: body.scanned_at.unwrap_or(now),
+        // Online the server's clock is the judge; a claimed time in the future is not kept.
+        scanned_at: body
+            .scanned_at
+            .filter(|t| *t <= now + Duration::seconds(CLOCK_SKEW_SECS))
+            .unwrap_or(now),
         source: Source::Online,
     };
     Ok(web::Json(process(&state, &auth.caller, incoming).await?))
@@ -471,11 +475,26 @@ async fn process(state: &AppState, caller: &Caller, inc: Incoming) -> AppResult<
                     == 1
             }
         };
-        let current = passes::find(&*tx, pass.id).await?;
         if moved {
             result = Verdict::Allow;
             code = "ok";
+            // What the update wrote, without reading it back.
+            let mut p = pass.clone();
+            match inc.direction {
+                Direction::Exit => {
+                    p.status = "out".into();
+                    p.exited_at = Some(at);
+                    p.exit_scan_id = Some(id);
+                }
+                Direction::Return => {
+                    p.status = "returned".into();
+                    p.returned_at = Some(at);
+                    p.return_scan_id = Some(id);
+                }
+            }
+            pass_after = Some(p);
         } else {
+            let mut current = passes::find(&*tx, pass.id).await?;
             code = match (inc.direction, current.status.as_str()) {
                 (Direction::Exit, "revoked") => "pass_revoked",
                 (Direction::Exit, _) => "pass_already_used",
@@ -521,15 +540,13 @@ async fn process(state: &AppState, caller: &Caller, inc: Incoming) -> AppResult<
                         result = Verdict::Allow;
                         code = "ok";
                         conflict = false;
+                        current.exited_at = Some(at);
+                        current.exit_scan_id = Some(id);
                     }
                 }
             }
+            pass_after = Some(current);
         }
-        pass_after = Some(if result == Verdict::Allow {
-            passes::find(&*tx, pass.id).await?
-        } else {
-            current
-        });
     }
     let row = scan::ActiveModel {
         id: Set(id),
@@ -1010,4 +1027,210 @@ pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(gate_revocations)
         .service(students_out)
         .service(students_overdue);
+}
+
+/// Demo records: leave passes in every state (issued, out, overdue, returned) with their gate
+/// scans, a visitor on campus, one expected today, and a watchlist entry (see visitors).
+pub async fn seed_demo(db: &impl ConnectionTrait) -> Result<(), crate::app::BoxError> {
+    use crate::users::model as user;
+    use sea_orm::ActiveModelTrait;
+    keys::ensure_signing_key_on(db).await?;
+    let by_name =
+        |rows: &[user::Model], name: &str| rows.iter().find(|u| u.username == name).map(|u| u.id);
+    let users = user::Entity::find().all(db).await?;
+    let (Some(teacher1), Some(teacher2), Some(guard)) = (
+        by_name(&users, "teacher1"),
+        by_name(&users, "teacher2"),
+        by_name(&users, "guard1"),
+    ) else {
+        return Ok(());
+    };
+    let classes: Vec<class::Model> = class::Entity::find()
+        .order_by_asc(class::Column::Name)
+        .all(db)
+        .await?;
+    let class_of = |teacher: Uuid| classes.iter().find(|c| c.class_teacher_id == Some(teacher));
+    let (Some(c1), Some(c2)) = (class_of(teacher1), class_of(teacher2)) else {
+        return Ok(());
+    };
+    let students_of = |cid: Uuid| async move {
+        student::Entity::find()
+            .filter(student::Column::ClassId.eq(cid))
+            .order_by_asc(student::Column::StudentNo)
+            .all(db)
+            .await
+    };
+    let s1 = students_of(c1.id).await?;
+    let s2 = students_of(c2.id).await?;
+    let (kid, key) = keys::active_signing_key(db)
+        .await
+        .map_err(|e| e.to_string())?;
+    let now = crate::util::now();
+    let secs = |t: DateTime<Utc>| DateTime::from_timestamp(t.timestamp(), 0).unwrap_or(t);
+    let m = Duration::minutes;
+    // (student, class, issuer, kind, reason, from, until, return_by, exited, returned)
+    type Plan<'a> = (
+        &'a student::Model,
+        &'a class::Model,
+        Uuid,
+        PassKind,
+        &'a str,
+        Duration,
+        Duration,
+        Option<Duration>,
+        Option<Duration>,
+        Option<Duration>,
+    );
+    let mut plans: Vec<Plan> = Vec::new();
+    if let (Some(a), Some(b), Some(c)) = (s1.get(2), s1.get(4), s1.get(6)) {
+        plans.push((
+            a,
+            c1,
+            teacher1,
+            PassKind::ExitAndReturn,
+            "牙痛,去苏州口腔医院就诊",
+            m(-10),
+            m(240),
+            Some(m(180)),
+            None,
+            None,
+        ));
+        plans.push((
+            b,
+            c1,
+            teacher1,
+            PassKind::ExitAndReturn,
+            "家中有事,家长在校门口接",
+            m(-60),
+            m(120),
+            Some(m(80)),
+            Some(m(-40)),
+            None,
+        ));
+        plans.push((
+            c,
+            c1,
+            teacher1,
+            PassKind::ExitOnly,
+            "身体不适,家长接回家休息",
+            m(-300),
+            m(-200),
+            None,
+            Some(m(-280)),
+            None,
+        ));
+    }
+    if let (Some(a), Some(b)) = (s2.get(3), s2.get(8)) {
+        plans.push((
+            a,
+            c2,
+            teacher2,
+            PassKind::ExitAndReturn,
+            "回家取换季衣物",
+            m(-240),
+            m(60),
+            Some(m(-30)),
+            Some(m(-200)),
+            None,
+        ));
+        plans.push((
+            b,
+            c2,
+            teacher2,
+            PassKind::ExitAndReturn,
+            "去医院复查",
+            m(-200),
+            m(30),
+            Some(m(-60)),
+            Some(m(-180)),
+            Some(m(-90)),
+        ));
+    }
+    let count = plans.len();
+    for (s, c, issuer, kind, reason, from, until, ret, exited, returned) in plans {
+        let id = Uuid::now_v7();
+        let (from, until) = (secs(now + from), secs(now + until));
+        let return_by = ret.map(|r| secs(now + r));
+        let tok = token::sign(
+            &token::Claims {
+                kid,
+                pass_id: id,
+                student_id: s.id,
+                kind,
+                valid_from: from.timestamp(),
+                valid_until: until.timestamp(),
+                return_by: return_by.map(|r| r.timestamp()),
+                student_name: s.name.clone(),
+                class_name: c.name.clone(),
+            },
+            &key,
+        );
+        let mut scans = Vec::new();
+        for (dir, at) in [("exit", exited), ("return", returned)] {
+            if let Some(at) = at {
+                scans.push((Uuid::now_v7(), dir, now + at));
+            }
+        }
+        let status = match (exited, returned) {
+            (_, Some(_)) => "returned",
+            (Some(_), None) => "out",
+            _ => "issued",
+        };
+        leave_pass::ActiveModel {
+            id: Set(id),
+            student_id: Set(s.id),
+            class_id: Set(c.id),
+            kind: Set(kind.as_str().into()),
+            reason: Set(reason.into()),
+            valid_from: Set(from),
+            valid_until: Set(until),
+            return_by: Set(return_by),
+            status: Set(status.into()),
+            kid: Set(token::kid_to_string(&kid)),
+            token: Set(tok),
+            issued_by: Set(issuer),
+            issued_at: Set(from),
+            revoked_at: Set(None),
+            revoked_by: Set(None),
+            exited_at: Set(scans.first().map(|s| s.2)),
+            exit_scan_id: Set(scans.first().map(|s| s.0)),
+            returned_at: Set(scans.get(1).map(|s| s.2)),
+            return_scan_id: Set(scans.get(1).map(|s| s.0)),
+            updated_at: Set(now),
+        }
+        .insert(db)
+        .await?;
+        for (sid, dir, at) in scans {
+            scan::ActiveModel {
+                id: Set(sid),
+                client_event_id: Set(Uuid::now_v7().to_string()),
+                pass_id: Set(Some(id)),
+                student_id: Set(Some(s.id)),
+                class_id: Set(Some(c.id)),
+                direction: Set(dir.into()),
+                gate: Set("南门".into()),
+                result: Set("allow".into()),
+                code: Set("ok".into()),
+                conflict: Set(false),
+                source: Set("online".into()),
+                scanned_at: Set(at),
+                received_at: Set(at),
+                actor_user_id: Set(Some(guard)),
+                actor_api_key_id: Set(None),
+            }
+            .insert(db)
+            .await?;
+        }
+    }
+    crate::visitors::seed_demo(db, guard, teacher1).await?;
+    audit::record(
+        db,
+        Actor::system(),
+        "demo.seed",
+        "leave_pass",
+        None,
+        json!({"leave_passes": count}),
+    )
+    .await?;
+    Ok(())
 }

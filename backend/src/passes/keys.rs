@@ -77,14 +77,21 @@ fn new_key_row() -> Result<signing_key::ActiveModel, BoxError> {
 /// Makes the first signing key when there is none in use (first start).
 pub async fn ensure_signing_key(db: &crate::db::Db) -> Result<(), BoxError> {
     let tx = db.begin_write().await?;
+    ensure_signing_key_on(&*tx).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The same, inside a caller's transaction.
+pub async fn ensure_signing_key_on(db: &impl ConnectionTrait) -> Result<(), BoxError> {
     let any = signing_key::Entity::find()
         .filter(signing_key::Column::RetiredAt.is_null())
-        .one(&*tx)
+        .one(db)
         .await?;
     if any.is_none() {
-        let row = new_key_row()?.insert(&*tx).await?;
+        let row = new_key_row()?.insert(db).await?;
         crate::audit::record(
-            &*tx,
+            db,
             crate::audit::Actor::system(),
             "pass_key.create",
             "pass_signing_key",
@@ -93,7 +100,6 @@ pub async fn ensure_signing_key(db: &crate::db::Db) -> Result<(), BoxError> {
         )
         .await?;
     }
-    tx.commit().await?;
     Ok(())
 }
 
