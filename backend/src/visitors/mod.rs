@@ -1018,29 +1018,6 @@ pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(update_watchlist_entry);
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn hmac_matches_rfc_4231() {
-        let mac = hmac_sha256(b"Jefe", b"what do ya want for nothing?");
-        let hex: String = mac.iter().map(|b| format!("{b:02x}")).collect();
-        assert_eq!(
-            hex,
-            "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
-        );
-    }
-
-    #[test]
-    fn id_numbers_are_normalised_and_masked() {
-        assert_eq!(normalise_id(" 320501 19800101 123x "), "32050119800101123X");
-        assert!(valid_id("32050119800101123X"));
-        assert!(!valid_id("3205-0119"));
-        assert_eq!(mask(Some("123X")).as_deref(), Some("**************123X"));
-    }
-}
-
 /// Demo records: a fire-safety inspector on campus, a parent expected today, and a person the
 /// office flagged (形迹可疑, matched by phone).
 pub async fn seed_demo(
@@ -1110,4 +1087,27 @@ pub async fn seed_demo(
     .insert(db)
     .await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hmac_matches_rfc_4231() {
+        let mac = hmac_sha256(b"Jefe", b"what do ya want for nothing?");
+        let hex: String = mac.iter().map(|b| format!("{b:02x}")).collect();
+        assert_eq!(
+            hex,
+            "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
+        );
+    }
+
+    #[test]
+    fn id_numbers_are_normalised_and_masked() {
+        assert_eq!(normalise_id(" 320501 19800101 123x "), "32050119800101123X");
+        assert!(valid_id("32050119800101123X"));
+        assert!(!valid_id("3205-0119"));
+        assert_eq!(mask(Some("123X")).as_deref(), Some("**************123X"));
+    }
 }
