@@ -77,6 +77,7 @@ pub async fn prepare_state(settings: Settings) -> Result<State, BoxError> {
     })
     .await??;
     crate::passes::keys::ensure_signing_key(&db).await?;
+    let scan_writer = crate::gate::ScanWriter::start(&db);
     if settings.demo {
         crate::demo::seed_if_empty(&db).await?;
     }
@@ -88,6 +89,7 @@ pub async fn prepare_state(settings: Settings) -> Result<State, BoxError> {
         throttle: Default::default(),
         dummy_hash,
         pass_keys: Default::default(),
+        scan_writer,
     }))
 }
 

@@ -531,7 +531,9 @@ async fn keys_are_published_and_verify_the_tokens() {
 #[tokio::test]
 async fn status_follows_the_gate_and_returns_need_an_exit() {
     let app = spawn_app().await;
-    let p = pass_for(&app, 1, json!({"return_by": ts(Duration::seconds(2))})).await;
+    // Back in 6 seconds (whole seconds, as passes keep them).
+    let p = pass_for(&app, 1, json!({"return_by": ts(Duration::seconds(6))})).await;
+    let return_by = chrono::DateTime::parse_from_rfc3339(p["return_by"].as_str().unwrap()).unwrap();
     let token = p["token"].as_str().unwrap();
     let id = p["id"].as_str().unwrap();
     let r = guard_scan(&app, token, "return").await;
@@ -586,7 +588,8 @@ async fn status_follows_the_gate_and_returns_need_an_exit() {
     );
 
     // Past the return time: overdue.
-    tokio::time::sleep(std::time::Duration::from_millis(2500)).await;
+    let wait = (return_by.with_timezone(&Utc) - Utc::now()).num_milliseconds() + 300;
+    tokio::time::sleep(std::time::Duration::from_millis(wait.max(0) as u64)).await;
     let r = app.get("/api/v1/gate/overdue", &t1).await;
     let overdue = r.body.as_array().unwrap();
     let mine = overdue
@@ -731,11 +734,16 @@ async fn offline_batches_sync_idempotently_and_flag_double_exits() {
     let short = pass_for(
         &app,
         3,
-        json!({"kind": "exit_only", "return_by": null, "valid_until": ts(Duration::seconds(2))}),
+        json!({"kind": "exit_only", "return_by": null, "valid_until": ts(Duration::seconds(5))}),
     )
     .await;
-    let scanned = ts(Duration::zero());
-    tokio::time::sleep(std::time::Duration::from_millis(2500)).await;
+    // Scanned offline a second after the window opened, synced after it closed.
+    let from = chrono::DateTime::parse_from_rfc3339(short["valid_from"].as_str().unwrap()).unwrap();
+    let until =
+        chrono::DateTime::parse_from_rfc3339(short["valid_until"].as_str().unwrap()).unwrap();
+    let scanned = (from + Duration::seconds(1)).to_rfc3339();
+    let wait = (until.with_timezone(&Utc) - Utc::now()).num_milliseconds() + 300;
+    tokio::time::sleep(std::time::Duration::from_millis(wait.max(0) as u64)).await;
     let r = guard_scan(&app, short["token"].as_str().unwrap(), "exit").await;
     assert_eq!(r.body["code"], "pass_expired", "online: judged now");
     let r = app
