@@ -789,8 +789,10 @@ pub struct GateKeysResponse {
     pub keys: Vec<GateKey>,
 }
 
-/// The public keys that verify leave passes, for verifying offline on the phone. A key stays
-/// here while any pass it signed is still valid.
+/// The public keys that verify leave passes, and the token format.
+///
+/// For verifying passes offline on the phone. A key stays here while any pass it signed is
+/// still valid.
 ///
 /// **Token format `XA1`**: `XA1.<base64url(payload)>.<base64url(signature)>` (RFC 4648 §5,
 /// no padding). The signature is pure Ed25519 (RFC 8032, 64 bytes) over the decoded payload
