@@ -216,7 +216,11 @@ impl MigrationTrait for Migration {
                             .string_len(100)
                             .null(),
                     )
-                    .col(ColumnDef::new(InspectionTemplates::Description).text().null())
+                    .col(
+                        ColumnDef::new(InspectionTemplates::Description)
+                            .text()
+                            .null(),
+                    )
                     .col(
                         ColumnDef::new(InspectionTemplates::Category)
                             .string_len(32)
@@ -307,7 +311,11 @@ impl MigrationTrait for Migration {
                             .integer()
                             .not_null(),
                     )
-                    .col(ColumnDef::new(InspectionSubmissions::RootId).uuid().not_null())
+                    .col(
+                        ColumnDef::new(InspectionSubmissions::RootId)
+                            .uuid()
+                            .not_null(),
+                    )
                     .col(
                         ColumnDef::new(InspectionSubmissions::IsCurrent)
                             .boolean()
@@ -329,7 +337,11 @@ impl MigrationTrait for Migration {
                             .boolean()
                             .not_null(),
                     )
-                    .col(ColumnDef::new(InspectionSubmissions::Score).double().not_null())
+                    .col(
+                        ColumnDef::new(InspectionSubmissions::Score)
+                            .double()
+                            .not_null(),
+                    )
                     .col(
                         ColumnDef::new(InspectionSubmissions::PassedCount)
                             .integer()
@@ -482,8 +494,16 @@ impl MigrationTrait for Migration {
                     .col(ColumnDef::new(HazardEvents::HazardId).uuid().not_null())
                     .col(ts(HazardEvents::At))
                     .col(ColumnDef::new(HazardEvents::ActorId).uuid().not_null())
-                    .col(ColumnDef::new(HazardEvents::Action).string_len(16).not_null())
-                    .col(ColumnDef::new(HazardEvents::FromStatus).string_len(16).null())
+                    .col(
+                        ColumnDef::new(HazardEvents::Action)
+                            .string_len(16)
+                            .not_null(),
+                    )
+                    .col(
+                        ColumnDef::new(HazardEvents::FromStatus)
+                            .string_len(16)
+                            .null(),
+                    )
                     .col(
                         ColumnDef::new(HazardEvents::ToStatus)
                             .string_len(16)
@@ -522,13 +542,33 @@ impl MigrationTrait for Migration {
                             .string_len(32)
                             .not_null(),
                     )
-                    .col(ColumnDef::new(Attachments::SizeBytes).big_integer().not_null())
+                    .col(
+                        ColumnDef::new(Attachments::SizeBytes)
+                            .big_integer()
+                            .not_null(),
+                    )
                     .col(ColumnDef::new(Attachments::Width).integer().not_null())
                     .col(ColumnDef::new(Attachments::Height).integer().not_null())
-                    .col(ColumnDef::new(Attachments::Sha256).string_len(64).not_null())
-                    .col(ColumnDef::new(Attachments::FileName).string_len(80).not_null())
-                    .col(ColumnDef::new(Attachments::ThumbName).string_len(80).not_null())
-                    .col(ColumnDef::new(Attachments::LinkedKind).string_len(16).null())
+                    .col(
+                        ColumnDef::new(Attachments::Sha256)
+                            .string_len(64)
+                            .not_null(),
+                    )
+                    .col(
+                        ColumnDef::new(Attachments::FileName)
+                            .string_len(80)
+                            .not_null(),
+                    )
+                    .col(
+                        ColumnDef::new(Attachments::ThumbName)
+                            .string_len(80)
+                            .not_null(),
+                    )
+                    .col(
+                        ColumnDef::new(Attachments::LinkedKind)
+                            .string_len(16)
+                            .null(),
+                    )
                     .col(ColumnDef::new(Attachments::LinkedId).uuid().null())
                     .foreign_key(&mut fk_user(Attachments::Table, Attachments::UploadedBy))
                     .to_owned(),

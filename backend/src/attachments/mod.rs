@@ -427,8 +427,14 @@ pub async fn claim(
         return Err(ApiError::validation(errors));
     }
     model::Entity::update_many()
-        .col_expr(model::Column::LinkedKind, sea_orm::sea_query::Expr::value(kind))
-        .col_expr(model::Column::LinkedId, sea_orm::sea_query::Expr::value(linked_id))
+        .col_expr(
+            model::Column::LinkedKind,
+            sea_orm::sea_query::Expr::value(kind),
+        )
+        .col_expr(
+            model::Column::LinkedId,
+            sea_orm::sea_query::Expr::value(linked_id),
+        )
         .filter(model::Column::Id.is_in(unique))
         .filter(model::Column::LinkedId.is_null())
         .exec(db)
@@ -448,9 +454,18 @@ mod tests {
 
     #[test]
     fn sniffs_by_content_only() {
-        assert_eq!(sniff(b"\xFF\xD8\xFF\xE0rest").map(|s| s.1), Some("image/jpeg"));
-        assert_eq!(sniff(b"\x89PNG\r\n\x1a\nrest").map(|s| s.1), Some("image/png"));
-        assert_eq!(sniff(b"RIFF\0\0\0\0WEBPVP8 ").map(|s| s.1), Some("image/webp"));
+        assert_eq!(
+            sniff(b"\xFF\xD8\xFF\xE0rest").map(|s| s.1),
+            Some("image/jpeg")
+        );
+        assert_eq!(
+            sniff(b"\x89PNG\r\n\x1a\nrest").map(|s| s.1),
+            Some("image/png")
+        );
+        assert_eq!(
+            sniff(b"RIFF\0\0\0\0WEBPVP8 ").map(|s| s.1),
+            Some("image/webp")
+        );
         assert!(sniff(b"GIF89a").is_none());
         assert!(sniff(b"hello, this is text").is_none());
     }

@@ -361,7 +361,15 @@ pub async fn report_hazard(
         crate::classes::find(&*tx, cid).await?;
     }
     let id = Uuid::now_v7();
-    attachments::claim(&*tx, u.id, &body.attachment_ids, LINK_HAZARD, id, "attachment_ids").await?;
+    attachments::claim(
+        &*tx,
+        u.id,
+        &body.attachment_ids,
+        LINK_HAZARD,
+        id,
+        "attachment_ids",
+    )
+    .await?;
     let now = crate::util::now();
     let row = hazard::ActiveModel {
         id: Set(id),
@@ -390,7 +398,17 @@ pub async fn report_hazard(
     }
     .insert(&*tx)
     .await?;
-    add_event(&*tx, id, u.id, "report", None, REPORTED, None, json!({"source": "report"})).await?;
+    add_event(
+        &*tx,
+        id,
+        u.id,
+        "report",
+        None,
+        REPORTED,
+        None,
+        json!({"source": "report"}),
+    )
+    .await?;
     audit::record(
         &*tx,
         u.actor(),
@@ -401,7 +419,10 @@ pub async fn report_hazard(
     )
     .await?;
     let today = period::today(&state.tz);
-    let resp = to_responses(&*tx, vec![row], today).await?.pop().ok_or_else(ApiError::internal)?;
+    let resp = to_responses(&*tx, vec![row], today)
+        .await?
+        .pop()
+        .ok_or_else(ApiError::internal)?;
     tx.commit().await?;
     Ok(HttpResponse::Created().json(resp))
 }
@@ -568,7 +589,9 @@ pub async fn hazard_stats(
         *s.by_status.entry(h.status.clone()).or_default() += 1;
         *s.by_category.entry(h.category.clone()).or_default() += 1;
         *s.by_location.entry(h.location.clone()).or_default() += 1;
-        *s.by_month.entry(local.format("%Y-%m").to_string()).or_default() += 1;
+        *s.by_month
+            .entry(local.format("%Y-%m").to_string())
+            .or_default() += 1;
     }
     Ok(web::Json(s))
 }
@@ -643,9 +666,7 @@ async fn detail(
 fn transition_error(h: &hazard::Model, wanted: &str) -> ApiError {
     let (code, detail) = match (h.status.as_str(), wanted) {
         (REPORTED, "rectify") => ("hazard_not_assigned", "隐患尚未指派责任人,不能整改"),
-        (_, "verify") if h.status != RECTIFIED => {
-            ("hazard_not_rectified", "隐患尚未整改,不能验收")
-        }
+        (_, "verify") if h.status != RECTIFIED => ("hazard_not_rectified", "隐患尚未整改,不能验收"),
         (CLOSED, _) => ("hazard_closed", "隐患已验收关闭"),
         _ => ("hazard_invalid_transition", "隐患当前状态不允许此操作"),
     };
@@ -707,7 +728,11 @@ pub async fn assign_hazard(
         }]));
     }
     let from = h.status.clone();
-    let action = if from == REPORTED { "assign" } else { "reassign" };
+    let action = if from == REPORTED {
+        "assign"
+    } else {
+        "reassign"
+    };
     let now = crate::util::now();
     let mut a: hazard::ActiveModel = h.clone().into();
     a.status = Set(ASSIGNED.into());
@@ -718,8 +743,26 @@ pub async fn assign_hazard(
     a.updated_at = Set(now);
     let after = a.update(&*tx).await?;
     let details = json!({"owner_id": body.owner_id, "deadline": after.deadline, "previous_owner_id": h.owner_id, "previous_deadline": h.deadline});
-    add_event(&*tx, after.id, auth.user.id, action, Some(&from), ASSIGNED, body.note, details.clone()).await?;
-    audit::record(&*tx, auth.user.actor(), &format!("hazard.{action}"), "hazard", Some(after.id.to_string()), details).await?;
+    add_event(
+        &*tx,
+        after.id,
+        auth.user.id,
+        action,
+        Some(&from),
+        ASSIGNED,
+        body.note,
+        details.clone(),
+    )
+    .await?;
+    audit::record(
+        &*tx,
+        auth.user.actor(),
+        &format!("hazard.{action}"),
+        "hazard",
+        Some(after.id.to_string()),
+        details,
+    )
+    .await?;
     let resp = detail(&*tx, after, today).await?;
     tx.commit().await?;
     Ok(web::Json(resp))
@@ -776,7 +819,15 @@ pub async fn rectify_hazard(
             "只有该隐患的整改责任人可以提交整改",
         ));
     }
-    attachments::claim(&*tx, u.id, &body.attachment_ids, LINK_HAZARD, h.id, "attachment_ids").await?;
+    attachments::claim(
+        &*tx,
+        u.id,
+        &body.attachment_ids,
+        LINK_HAZARD,
+        h.id,
+        "attachment_ids",
+    )
+    .await?;
     let now = crate::util::now();
     let mut a: hazard::ActiveModel = h.clone().into();
     a.status = Set(RECTIFIED.into());
@@ -787,8 +838,26 @@ pub async fn rectify_hazard(
     a.updated_at = Set(now);
     let after = a.update(&*tx).await?;
     let details = json!({"rectification": after.rectification, "photo_ids": body.attachment_ids});
-    add_event(&*tx, after.id, u.id, "rectify", Some(ASSIGNED), RECTIFIED, None, details.clone()).await?;
-    audit::record(&*tx, u.actor(), "hazard.rectify", "hazard", Some(after.id.to_string()), details).await?;
+    add_event(
+        &*tx,
+        after.id,
+        u.id,
+        "rectify",
+        Some(ASSIGNED),
+        RECTIFIED,
+        None,
+        details.clone(),
+    )
+    .await?;
+    audit::record(
+        &*tx,
+        u.actor(),
+        "hazard.rectify",
+        "hazard",
+        Some(after.id.to_string()),
+        details,
+    )
+    .await?;
     let resp = detail(&*tx, after, period::today(&state.tz)).await?;
     tx.commit().await?;
     Ok(web::Json(resp))
@@ -877,9 +946,22 @@ pub async fn verify_hazard(
     };
     a.updated_at = Set(now);
     let after = a.update(&*tx).await?;
-    let note = body.note.map(|n| n.trim().to_owned()).filter(|n| !n.is_empty());
+    let note = body
+        .note
+        .map(|n| n.trim().to_owned())
+        .filter(|n| !n.is_empty());
     let details = json!({"approved": body.approved, "deadline": after.deadline, "rectified_by": h.rectified_by});
-    add_event(&*tx, after.id, u.id, action, Some(RECTIFIED), to, note.clone(), details.clone()).await?;
+    add_event(
+        &*tx,
+        after.id,
+        u.id,
+        action,
+        Some(RECTIFIED),
+        to,
+        note.clone(),
+        details.clone(),
+    )
+    .await?;
     audit::record(
         &*tx,
         u.actor(),

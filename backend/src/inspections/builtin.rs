@@ -1,10 +1,12 @@
 //! The built-in templates, present in every database (created at start-up when missing):
 //! from the seed plan's 交通安全管理, 消防安全, 安全自查 and 安保巡查.
 
-use super::model::template;
 use super::TemplateItem;
+use super::model::template;
 use crate::auth::roles::Role;
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set, SqlErr};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set, SqlErr,
+};
 use uuid::Uuid;
 
 pub struct Builtin {
@@ -33,12 +35,48 @@ pub const BUILTINS: &[Builtin] = &[
         submitter: Role::ClassTeacher,
         frequency: "weekly",
         items: &[
-            ("t1", "本周已开展交通安全教育(班会或晨会)", "Traffic-safety education given this week (class meeting or morning talk)", 2, false),
-            ("t2", "无学生在校园内骑车", "No student rides a bicycle or e-bike on campus", 3, true),
-            ("t3", "学生自行车、电动车按规定停放", "Students' bicycles and e-bikes parked in the right place", 2, true),
-            ("t4", "上下学交通安全提醒已落实", "Reminders about the way to and from school given", 2, false),
-            ("t5", "无学生乘坐无证、超载等非法营运车辆", "No student rides unlicensed or overloaded vehicles", 3, false),
-            ("t6", "骑电动车的学生佩戴安全头盔", "Students riding e-bikes wear helmets", 2, false),
+            (
+                "t1",
+                "本周已开展交通安全教育(班会或晨会)",
+                "Traffic-safety education given this week (class meeting or morning talk)",
+                2,
+                false,
+            ),
+            (
+                "t2",
+                "无学生在校园内骑车",
+                "No student rides a bicycle or e-bike on campus",
+                3,
+                true,
+            ),
+            (
+                "t3",
+                "学生自行车、电动车按规定停放",
+                "Students' bicycles and e-bikes parked in the right place",
+                2,
+                true,
+            ),
+            (
+                "t4",
+                "上下学交通安全提醒已落实",
+                "Reminders about the way to and from school given",
+                2,
+                false,
+            ),
+            (
+                "t5",
+                "无学生乘坐无证、超载等非法营运车辆",
+                "No student rides unlicensed or overloaded vehicles",
+                3,
+                false,
+            ),
+            (
+                "t6",
+                "骑电动车的学生佩戴安全头盔",
+                "Students riding e-bikes wear helmets",
+                2,
+                false,
+            ),
         ],
     },
     Builtin {
@@ -51,12 +89,48 @@ pub const BUILTINS: &[Builtin] = &[
         submitter: Role::SecurityOffice,
         frequency: "monthly",
         items: &[
-            ("f1", "灭火器压力正常、在有效期内", "Extinguishers pressurised and within their service date", 3, true),
-            ("f2", "安全出口、疏散通道畅通无堵塞", "Exits and escape routes clear", 3, true),
-            ("f3", "应急照明灯、疏散指示标志完好有效", "Emergency lights and exit signs working", 2, true),
-            ("f4", "室内外消火栓完好、水压正常", "Indoor and outdoor hydrants intact, water pressure normal", 2, true),
-            ("f5", "火灾自动报警装置运行正常", "Automatic fire alarm system working", 2, false),
-            ("f6", "无私拉乱接电线、违规使用大功率电器", "No improvised wiring or banned high-power appliances", 2, true),
+            (
+                "f1",
+                "灭火器压力正常、在有效期内",
+                "Extinguishers pressurised and within their service date",
+                3,
+                true,
+            ),
+            (
+                "f2",
+                "安全出口、疏散通道畅通无堵塞",
+                "Exits and escape routes clear",
+                3,
+                true,
+            ),
+            (
+                "f3",
+                "应急照明灯、疏散指示标志完好有效",
+                "Emergency lights and exit signs working",
+                2,
+                true,
+            ),
+            (
+                "f4",
+                "室内外消火栓完好、水压正常",
+                "Indoor and outdoor hydrants intact, water pressure normal",
+                2,
+                true,
+            ),
+            (
+                "f5",
+                "火灾自动报警装置运行正常",
+                "Automatic fire alarm system working",
+                2,
+                false,
+            ),
+            (
+                "f6",
+                "无私拉乱接电线、违规使用大功率电器",
+                "No improvised wiring or banned high-power appliances",
+                2,
+                true,
+            ),
         ],
     },
     Builtin {
@@ -69,12 +143,48 @@ pub const BUILTINS: &[Builtin] = &[
         submitter: Role::SecurityOffice,
         frequency: "monthly",
         items: &[
-            ("s1", "门卫来人来访登记制度落实", "Visitor registration at the gate kept", 2, false),
-            ("s2", "监控设备运行正常、录像保存完整", "CCTV working and recordings kept", 2, false),
-            ("s3", "教学楼护栏、门窗等设施安全牢固", "Railings, doors and windows in teaching buildings safe", 2, true),
-            ("s4", "实训室(厨房、实验室)危险品管理规范", "Hazardous materials in training rooms (kitchens, labs) stored properly", 3, true),
-            ("s5", "食堂食品安全措施落实", "Canteen food-safety measures in place", 3, false),
-            ("s6", "安全教育及演练台账记录完整", "Safety-education and drill records complete", 1, false),
+            (
+                "s1",
+                "门卫来人来访登记制度落实",
+                "Visitor registration at the gate kept",
+                2,
+                false,
+            ),
+            (
+                "s2",
+                "监控设备运行正常、录像保存完整",
+                "CCTV working and recordings kept",
+                2,
+                false,
+            ),
+            (
+                "s3",
+                "教学楼护栏、门窗等设施安全牢固",
+                "Railings, doors and windows in teaching buildings safe",
+                2,
+                true,
+            ),
+            (
+                "s4",
+                "实训室(厨房、实验室)危险品管理规范",
+                "Hazardous materials in training rooms (kitchens, labs) stored properly",
+                3,
+                true,
+            ),
+            (
+                "s5",
+                "食堂食品安全措施落实",
+                "Canteen food-safety measures in place",
+                3,
+                false,
+            ),
+            (
+                "s6",
+                "安全教育及演练台账记录完整",
+                "Safety-education and drill records complete",
+                1,
+                false,
+            ),
         ],
     },
     Builtin {
@@ -87,12 +197,48 @@ pub const BUILTINS: &[Builtin] = &[
         submitter: Role::Guard,
         frequency: "daily",
         items: &[
-            ("p1", "校门及围墙完好,无可疑人员逗留", "Gates and fences intact, no suspicious persons", 3, true),
-            ("p2", "教学楼、实训楼门窗已关好上锁", "Doors and windows of teaching buildings locked", 2, false),
-            ("p3", "重点部位(财务室、机房、档案室)安全", "Key rooms (finance office, server room, archives) secure", 3, false),
-            ("p4", "消防通道无车辆占用", "Fire lanes free of parked vehicles", 2, true),
-            ("p5", "无漏水、电线裸露等水电异常", "No water leaks, exposed wires or other faults", 2, true),
-            ("p6", "报警装置、监控设备运行正常", "Alarms and cameras working", 2, false),
+            (
+                "p1",
+                "校门及围墙完好,无可疑人员逗留",
+                "Gates and fences intact, no suspicious persons",
+                3,
+                true,
+            ),
+            (
+                "p2",
+                "教学楼、实训楼门窗已关好上锁",
+                "Doors and windows of teaching buildings locked",
+                2,
+                false,
+            ),
+            (
+                "p3",
+                "重点部位(财务室、机房、档案室)安全",
+                "Key rooms (finance office, server room, archives) secure",
+                3,
+                false,
+            ),
+            (
+                "p4",
+                "消防通道无车辆占用",
+                "Fire lanes free of parked vehicles",
+                2,
+                true,
+            ),
+            (
+                "p5",
+                "无漏水、电线裸露等水电异常",
+                "No water leaks, exposed wires or other faults",
+                2,
+                true,
+            ),
+            (
+                "p6",
+                "报警装置、监控设备运行正常",
+                "Alarms and cameras working",
+                2,
+                false,
+            ),
         ],
     },
 ];

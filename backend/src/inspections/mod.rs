@@ -179,7 +179,11 @@ fn resolve_answers(
         }
         v.opt_text(&format!("{field}.note"), a.note.as_deref(), 500);
         if a.attachment_ids.len() > MAX_PER_FIELD {
-            v.add(&format!("{field}.attachment_ids"), "too_many", "每项最多 9 张图片");
+            v.add(
+                &format!("{field}.attachment_ids"),
+                "too_many",
+                "每项最多 9 张图片",
+            );
         }
         if given.contains_key(&a.item_key) {
             v.add(&field, "duplicate", "同一检查项重复作答");
@@ -204,7 +208,10 @@ fn resolve_answers(
                 out.push(AnswerRecord {
                     item_key: it.key.clone(),
                     result: a.result,
-                    note: a.note.map(|n| n.trim().to_owned()).filter(|n| !n.is_empty()),
+                    note: a
+                        .note
+                        .map(|n| n.trim().to_owned())
+                        .filter(|n| !n.is_empty()),
                     attachment_ids: a.attachment_ids,
                 });
             }
@@ -571,7 +578,9 @@ async fn insert_submission(
     };
     let discrepancies = if n.kind == KIND_SPOT {
         match current_own_check(db, &n.tpl.code, &n.target.key, &n.period.key()).await? {
-            Some(own) => discrepancies_of(&n.answers, &parse_json::<Vec<AnswerRecord>>(&own.answers)),
+            Some(own) => {
+                discrepancies_of(&n.answers, &parse_json::<Vec<AnswerRecord>>(&own.answers))
+            }
             None => Vec::new(),
         }
     } else {
@@ -608,7 +617,10 @@ async fn insert_submission(
         discrepancy_count: Set(discrepancies.len() as i32),
         discrepancies: Set(serde_json::to_string(&discrepancies).unwrap_or_else(|_| "[]".into())),
         answers: Set(serde_json::to_string(&n.answers).unwrap_or_else(|_| "[]".into())),
-        note: Set(n.note.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty())),
+        note: Set(n
+            .note
+            .map(|s| s.trim().to_owned())
+            .filter(|s| !s.is_empty())),
     }
     .insert(db)
     .await
@@ -799,7 +811,10 @@ pub async fn amend_submission(
     let tx = state.db.begin_write().await?;
     let prev = find_submission(&*tx, id.into_inner()).await?;
     if !may_view_submission(&*tx, user, &prev).await? {
-        return Err(ApiError::not_found("submission_not_found", "检查记录不存在"));
+        return Err(ApiError::not_found(
+            "submission_not_found",
+            "检查记录不存在",
+        ));
     }
     if let Some(cid) = prev.class_id {
         classes::require_own_class(&*tx, user, cid).await?;
@@ -825,13 +840,21 @@ pub async fn amend_submission(
         None => None,
     };
     let target = Target {
-        kind: if prev.target_kind == "class" { "class" } else { "location" },
+        kind: if prev.target_kind == "class" {
+            "class"
+        } else {
+            "location"
+        },
         class_id: prev.class_id,
         class_name,
         location: prev.location.clone(),
         key: prev.target_key.clone(),
     };
-    let kind = if prev.kind == KIND_SPOT { KIND_SPOT } else { KIND_SELF };
+    let kind = if prev.kind == KIND_SPOT {
+        KIND_SPOT
+    } else {
+        KIND_SELF
+    };
     let row = insert_submission(
         &*tx,
         &state,
@@ -916,7 +939,10 @@ pub async fn create_spot_check(
         ));
     };
     if !may_spot_check(&*tx, user, today).await? {
-        return Err(ApiError::forbidden("not_on_duty", "只有当日值班人员可以抽查"));
+        return Err(ApiError::forbidden(
+            "not_on_duty",
+            "只有当日值班人员可以抽查",
+        ));
     }
     require_answerable(&tpl)?;
     let period = resolve_period(&tpl, body.period.as_deref(), today)?;
@@ -1169,7 +1195,9 @@ pub async fn get_compliance(
 ) -> AppResult<web::Json<ComplianceResponse>> {
     let q = query.into_inner();
     let db = &state.db.conn;
-    let code = q.template_code.unwrap_or_else(|| builtin::TRAFFIC.to_owned());
+    let code = q
+        .template_code
+        .unwrap_or_else(|| builtin::TRAFFIC.to_owned());
     let tpl = template::Entity::find()
         .filter(template::Column::Code.eq(code.as_str()))
         .filter(template::Column::IsCurrent.eq(true))
@@ -1202,12 +1230,19 @@ pub async fn get_compliance(
         .await?;
     let status_of = |s: &submission::Model| -> String {
         // Late is judged by the first version: an amendment after the deadline is not lateness.
-        if s.is_late && s.version == 1 { "late" } else { "submitted" }.to_owned()
+        if s.is_late && s.version == 1 {
+            "late"
+        } else {
+            "submitted"
+        }
+        .to_owned()
     };
     let mut rows = Vec::new();
     if tpl.target_kind == "class" {
-        let by_class: HashMap<Uuid, &submission::Model> =
-            subs.iter().filter_map(|s| s.class_id.map(|c| (c, s))).collect();
+        let by_class: HashMap<Uuid, &submission::Model> = subs
+            .iter()
+            .filter_map(|s| s.class_id.map(|c| (c, s)))
+            .collect();
         for c in class::Entity::find()
             .order_by_asc(class::Column::Name)
             .all(db)

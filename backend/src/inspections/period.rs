@@ -81,7 +81,8 @@ impl Period {
         let (first, last) = match frequency {
             Frequency::Daily => (date, date),
             Frequency::Weekly => {
-                let first = date - chrono::Duration::days(date.weekday().num_days_from_monday() as i64);
+                let first =
+                    date - chrono::Duration::days(date.weekday().num_days_from_monday() as i64);
                 (first, first + chrono::Duration::days(6))
             }
             Frequency::Monthly => {
@@ -152,7 +153,15 @@ mod tests {
 
     #[test]
     fn rejects_nonsense() {
-        for s in ["2026-W54", "2026-W5", "2026-13", "2026-11-31", "W48", "", "2026-w48x"] {
+        for s in [
+            "2026-W54",
+            "2026-W5",
+            "2026-13",
+            "2026-11-31",
+            "W48",
+            "",
+            "2026-w48x",
+        ] {
             assert!(Period::parse(s).is_none(), "{s}");
         }
     }

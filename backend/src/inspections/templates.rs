@@ -126,15 +126,24 @@ fn validate_items(v: &mut Validator, items: Vec<ItemInput>) -> Vec<TemplateItem>
         v.opt_text(&format!("{f}.text_en"), it.text_en.as_deref(), 300);
         let weight = it.weight.unwrap_or(1);
         if !(1..=10).contains(&weight) {
-            v.add(&format!("{f}.weight"), "out_of_range", "权重须在 1 到 10 之间");
+            v.add(
+                &format!("{f}.weight"),
+                "out_of_range",
+                "权重须在 1 到 10 之间",
+            );
         }
         let key = match it.key {
             Some(k) => {
                 let ok = !k.is_empty()
                     && k.len() <= 32
-                    && k.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+                    && k.chars()
+                        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
                 if !ok {
-                    v.add(&format!("{f}.key"), "invalid", "key 只能含小写字母、数字和下划线");
+                    v.add(
+                        &format!("{f}.key"),
+                        "invalid",
+                        "key 只能含小写字母、数字和下划线",
+                    );
                 }
                 k
             }
@@ -146,7 +155,10 @@ fn validate_items(v: &mut Validator, items: Vec<ItemInput>) -> Vec<TemplateItem>
         out.push(TemplateItem {
             key,
             text: it.text.trim().to_owned(),
-            text_en: it.text_en.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()),
+            text_en: it
+                .text_en
+                .map(|s| s.trim().to_owned())
+                .filter(|s| !s.is_empty()),
             weight,
             photo_required_on_fail: it.photo_required_on_fail,
         });
@@ -244,9 +256,16 @@ pub async fn create_template(
         v.add("target_kind", "invalid", "检查对象须为 class 或 location");
     }
     if body.target_kind == "class"
-        && !matches!(body.submitter_role, Role::ClassTeacher | Role::SecurityOffice)
+        && !matches!(
+            body.submitter_role,
+            Role::ClassTeacher | Role::SecurityOffice
+        )
     {
-        v.add("submitter_role", "invalid", "班级检查须由班主任或保卫处提交");
+        v.add(
+            "submitter_role",
+            "invalid",
+            "班级检查须由班主任或保卫处提交",
+        );
     }
     if matches!(body.submitter_role, Role::Principal | Role::SafetyOfficer) {
         v.add("submitter_role", "invalid", "该角色不能提交检查");
@@ -263,7 +282,10 @@ pub async fn create_template(
         is_active: Set(true),
         is_builtin: Set(false),
         name: Set(body.name.trim().to_owned()),
-        name_en: Set(body.name_en.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty())),
+        name_en: Set(body
+            .name_en
+            .map(|s| s.trim().to_owned())
+            .filter(|s| !s.is_empty())),
         description: Set(body.description.filter(|s| !s.trim().is_empty())),
         category: Set(body.category),
         target_kind: Set(body.target_kind),
@@ -328,7 +350,10 @@ pub async fn update_template(
         ));
     }
     if prev.target_kind == "class"
-        && !matches!(body.submitter_role, Role::ClassTeacher | Role::SecurityOffice)
+        && !matches!(
+            body.submitter_role,
+            Role::ClassTeacher | Role::SecurityOffice
+        )
     {
         return Err(ApiError::unprocessable(
             "invalid_submitter_role",
@@ -346,7 +371,10 @@ pub async fn update_template(
         is_active: Set(body.is_active.unwrap_or(prev.is_active)),
         is_builtin: Set(prev.is_builtin),
         name: Set(body.name.trim().to_owned()),
-        name_en: Set(body.name_en.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty())),
+        name_en: Set(body
+            .name_en
+            .map(|s| s.trim().to_owned())
+            .filter(|s| !s.is_empty())),
         description: Set(body.description.filter(|s| !s.trim().is_empty())),
         category: Set(prev.category.clone()),
         target_kind: Set(prev.target_kind.clone()),
