@@ -112,7 +112,7 @@ async fn another_class_photos_are_denied() {
     let class1 = app.own_class_id("teacher1").await;
     let tpl = app.template("traffic_weekly").await;
     let photo = app.upload_photo("teacher1").await;
-    let r = app
+    let sub = app
         .post(
             "/api/v1/inspections",
             &t1,
@@ -122,7 +122,7 @@ async fn another_class_photos_are_denied() {
             }),
         )
         .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    assert_eq!(sub.status, StatusCode::CREATED, "{}", sub.text);
 
     let t2 = app.token("teacher2").await;
     let r = app.get(&format!("/api/v1/attachments/{photo}"), &t2).await;
@@ -137,6 +137,24 @@ async fn another_class_photos_are_denied() {
         let r = app.get(&format!("/api/v1/attachments/{photo}"), &t).await;
         assert_eq!(r.status, StatusCode::OK, "{who}");
     }
+
+    // The owner of the hazard the failed item raised may see its photo too.
+    let hazard_id = sub.body["hazard_ids"][0].as_str().unwrap().to_owned();
+    let office = app.token("office").await;
+    let teacher2 = app.me("teacher2").await["id"].as_str().unwrap().to_owned();
+    let deadline = (chrono::Utc::now() + chrono::Duration::days(7))
+        .format("%Y-%m-%d")
+        .to_string();
+    let a = app
+        .post(
+            &format!("/api/v1/hazards/{hazard_id}/assign"),
+            &office,
+            json!({"owner_id": teacher2, "deadline": deadline}),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.text);
+    let r = app.get(&format!("/api/v1/attachments/{photo}"), &t2).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
 
     // Someone else's upload cannot be attached, nor one already used elsewhere.
     let t2_photo = app.upload_photo("teacher2").await;

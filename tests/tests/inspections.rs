@@ -195,6 +195,9 @@ async fn answers_and_periods_are_validated() {
             .iter()
             .any(|e| e["code"] == "photo_required")
     );
+    let before = app
+        .sql_count("SELECT COUNT(*) AS n FROM inspection_submissions")
+        .await;
     // Periods: bad format, wrong frequency, future.
     for (period, code) in [
         ("2026-48", "invalid"),
@@ -228,11 +231,10 @@ async fn answers_and_periods_are_validated() {
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     assert_eq!(r.code(), "wrong_submitter_role");
     // Nothing was stored by the refused attempts.
-    assert_eq!(
-        app.sql_count("SELECT COUNT(*) AS n FROM inspection_submissions")
-            .await,
-        1
-    );
+    let after = app
+        .sql_count("SELECT COUNT(*) AS n FROM inspection_submissions")
+        .await;
+    assert_eq!(after, before + 1);
 }
 
 #[tokio::test]
@@ -283,7 +285,10 @@ async fn failed_items_create_hazards_in_the_same_submission() {
             .contains("无学生在校园内骑车")
     );
     assert_eq!(h.body["history"][0]["action"], "report");
-    let audit = app.audit("action=hazard.report").await;
+    let hid = hazards[0].as_str().unwrap();
+    let audit = app
+        .audit(&format!("action=hazard.report&entity_id={hid}"))
+        .await;
     assert_eq!(audit.len(), 1);
 }
 
@@ -329,7 +334,10 @@ async fn spot_check_flags_discrepancies_with_the_class_own_check() {
     let spot_id = r.body["id"].as_str().unwrap().to_owned();
 
     let list = app
-        .get("/api/v1/inspections?has_discrepancy=true", &office)
+        .get(
+            &format!("/api/v1/inspections?has_discrepancy=true&class_id={class1}"),
+            &office,
+        )
         .await;
     let items = list.body["items"].as_array().unwrap();
     assert_eq!(items.len(), 1);
@@ -385,6 +393,18 @@ async fn compliance_and_my_checks_due() {
         .expect("traffic check due");
     assert_eq!(current["class_id"], class1.as_str());
 
+    let c = app
+        .get(
+            "/api/v1/inspections/compliance?template_code=traffic_weekly",
+            &office,
+        )
+        .await;
+    assert_eq!(c.status, StatusCode::OK, "{}", c.text);
+    let num = |v: &Value, k: &str| v[k].as_u64().unwrap();
+    let (submitted, missing) = (num(&c.body, "submitted"), num(&c.body, "missing"));
+    assert_eq!(submitted + missing + num(&c.body, "late"), 5);
+    assert!(missing >= 1);
+
     let r = app
         .post(
             "/api/v1/inspections",
@@ -411,8 +431,8 @@ async fn compliance_and_my_checks_due() {
         )
         .await;
     assert_eq!(c.status, StatusCode::OK, "{}", c.text);
-    assert_eq!(c.body["submitted"], 1);
-    assert_eq!(c.body["missing"], 4);
+    assert_eq!(num(&c.body, "submitted"), submitted + 1);
+    assert_eq!(num(&c.body, "missing"), missing - 1);
     let row = c.body["rows"]
         .as_array()
         .unwrap()
@@ -434,6 +454,24 @@ async fn compliance_and_my_checks_due() {
         .await;
     assert_eq!(c.body["late"], 1);
     assert_eq!(c.body["missing"], 4);
+    // Amending a late check does not make it on time.
+    let late_id = r.body["id"].as_str().unwrap().to_owned();
+    let r = app
+        .post(
+            &format!("/api/v1/inspections/{late_id}/amendments"),
+            &t1,
+            json!({"all_passed": true, "note": "补充说明"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    assert_eq!(r.body["is_late"], true);
+    let c = app
+        .get(
+            "/api/v1/inspections/compliance?template_code=traffic_weekly&period=2026-W10",
+            &office,
+        )
+        .await;
+    assert_eq!(c.body["late"], 1);
     let r = app
         .get("/api/v1/inspections/compliance?period=2026-11", &office)
         .await;

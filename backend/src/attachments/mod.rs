@@ -301,8 +301,9 @@ async fn require_view(
         return Ok(());
     }
     let allowed = match (a.linked_kind.as_deref(), a.linked_id) {
-        (Some(LINK_SUBMISSION), Some(id)) => {
-            crate::inspections::may_view_submission_root(db, user, id).await?
+        (Some(LINK_SUBMISSION), Some(root)) => {
+            crate::inspections::may_view_submission_root(db, user, root).await?
+                || crate::hazards::may_view_hazard_with_photo(db, user, a.id).await?
         }
         (Some(LINK_HAZARD), Some(id)) => crate::hazards::may_view_hazard_id(db, user, id).await?,
         _ => return Err(ApiError::not_found("attachment_not_found", "图片不存在")),

@@ -197,6 +197,21 @@ pub async fn may_view_hazard(
     })
 }
 
+/// Whether the user may see a hazard showing this photo (a failed item's photo is shown on
+/// the hazard it raised, whose owner may not see the class's check itself).
+pub async fn may_view_hazard_with_photo(
+    db: &impl ConnectionTrait,
+    u: &CurrentUser,
+    photo_id: Uuid,
+) -> AppResult<bool> {
+    let mut select =
+        hazard::Entity::find().filter(hazard::Column::PhotoIds.contains(photo_id.to_string()));
+    if let Some(c) = visibility(db, u).await? {
+        select = select.filter(c);
+    }
+    Ok(select.one(db).await?.is_some())
+}
+
 pub async fn may_view_hazard_id(
     db: &impl ConnectionTrait,
     u: &CurrentUser,

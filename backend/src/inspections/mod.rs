@@ -114,7 +114,7 @@ pub struct SubmissionResponse {
     pub submitted_by: Uuid,
     pub submitted_by_name: String,
     pub submitted_at: DateTime<Utc>,
-    /// Submitted after the period ended.
+    /// First submitted after the period ended (amendments keep the first version's value).
     pub is_late: bool,
     /// 0–100: passed weight over the weight of applicable items.
     pub score: f64,
@@ -552,7 +552,7 @@ struct NewSubmission<'a> {
 /// a hazard for each newly failed item; all in the caller's transaction.
 async fn insert_submission(
     db: &impl ConnectionTrait,
-    state: &State,
+    tz: &chrono_tz::Tz,
     user: &CurrentUser,
     n: NewSubmission<'_>,
 ) -> AppResult<submission::Model> {
@@ -609,7 +609,11 @@ async fn insert_submission(
         superseded_by_id: Set(None),
         submitted_by: Set(user.id),
         submitted_at: Set(now),
-        is_late: Set(now >= n.period.ends_at(&state.tz)),
+        // Lateness belongs to the check, not to a later correction of it.
+        is_late: Set(match n.previous {
+            Some(prev) => prev.is_late,
+            None => now >= n.period.ends_at(tz),
+        }),
         score: Set(score),
         passed_count: Set(p),
         failed_count: Set(f),
@@ -739,7 +743,7 @@ pub async fn create_submission(
     let answers = resolve_answers(&items, body.all_passed, body.answers)?;
     let row = insert_submission(
         &*tx,
-        &state,
+        &state.tz,
         user,
         NewSubmission {
             tpl: &tpl,
@@ -857,7 +861,7 @@ pub async fn amend_submission(
     };
     let row = insert_submission(
         &*tx,
-        &state,
+        &state.tz,
         user,
         NewSubmission {
             tpl: &tpl,
@@ -950,7 +954,7 @@ pub async fn create_spot_check(
     let answers = resolve_answers(&items, body.all_passed, body.answers)?;
     let row = insert_submission(
         &*tx,
-        &state,
+        &state.tz,
         user,
         NewSubmission {
             tpl: &tpl,
@@ -1229,13 +1233,7 @@ pub async fn get_compliance(
         .all(db)
         .await?;
     let status_of = |s: &submission::Model| -> String {
-        // Late is judged by the first version: an amendment after the deadline is not lateness.
-        if s.is_late && s.version == 1 {
-            "late"
-        } else {
-            "submitted"
-        }
-        .to_owned()
+        if s.is_late { "late" } else { "submitted" }.to_owned()
     };
     let mut rows = Vec::new();
     if tpl.target_kind == "class" {
@@ -1404,9 +1402,167 @@ pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(amend_submission);
 }
 
-/// Demo records: this week's traffic checks for most classes (one with a failed item), and
-/// a spot-check that disagrees with one class's own check.
+/// Demo records for this week: three classes submitted their traffic check (one with a failed
+/// item, which raised a hazard), two have not (teacher1's class among them, so the main demo
+/// teacher has a check due), and the office's spot-check of class 2 disagrees with the class's
+/// own check; this month's fire check of 教学楼A found a broken emergency light.
+fn demo_err(e: ApiError) -> crate::app::BoxError {
+    e.to_string().into()
+}
+
 pub async fn seed_demo(db: &impl ConnectionTrait) -> Result<(), crate::app::BoxError> {
     builtin::ensure(db).await?;
+    // The demo school is in Suzhou; the demo loader has no settings at hand.
+    let tz = chrono_tz::Asia::Shanghai;
+    let today = period::today(&tz);
+    let users: HashMap<String, crate::users::model::Model> = crate::users::model::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|u| (u.username.clone(), u))
+        .collect();
+    let as_user = |name: &str| -> Option<CurrentUser> {
+        let u = users.get(name)?;
+        Some(CurrentUser {
+            id: u.id,
+            username: u.username.clone(),
+            display_name: u.display_name.clone(),
+            role: Role::parse(&u.role)?,
+            session_id: Uuid::nil(),
+        })
+    };
+    let current = |code: &str| {
+        template::Entity::find()
+            .filter(template::Column::Code.eq(code.to_owned()))
+            .filter(template::Column::IsCurrent.eq(true))
+            .one(db)
+    };
+    let Some(traffic) = current(builtin::TRAFFIC).await? else {
+        return Ok(());
+    };
+    let items: Vec<TemplateItem> = parse_json(&traffic.items);
+    let week = Period::containing(Frequency::Weekly, today);
+    let answers = |fails: &[(&str, &str)]| -> Vec<AnswerRecord> {
+        items
+            .iter()
+            .map(|it| {
+                let fail = fails.iter().find(|(k, _)| *k == it.key);
+                AnswerRecord {
+                    item_key: it.key.clone(),
+                    result: if fail.is_some() {
+                        ItemResult::Fail
+                    } else {
+                        ItemResult::Pass
+                    },
+                    note: fail.map(|(_, n)| (*n).to_owned()),
+                    attachment_ids: Vec::new(),
+                }
+            })
+            .collect()
+    };
+    let mut spot_target = None;
+    for (teacher, fails) in [
+        (
+            "teacher2",
+            vec![("t3", "车棚东侧电动车停放杂乱,已提醒学生")],
+        ),
+        ("teacher3", vec![]),
+        ("teacher4", vec![]),
+    ] {
+        let Some(user) = as_user(teacher) else {
+            continue;
+        };
+        let own = crate::users::own_class_ids(db, user.id, user.role)
+            .await
+            .map_err(demo_err)?;
+        let Some(cid) = own.first() else { continue };
+        let c = classes::find(db, *cid).await.map_err(demo_err)?;
+        let target = Target {
+            kind: "class",
+            class_id: Some(c.id),
+            class_name: Some(c.name),
+            location: None,
+            key: format!("class:{}", c.id),
+        };
+        insert_submission(
+            db,
+            &tz,
+            &user,
+            NewSubmission {
+                tpl: &traffic,
+                items: &items,
+                target: &target,
+                period: &week,
+                kind: KIND_SELF,
+                answers: answers(&fails),
+                note: None,
+                previous: None,
+            },
+        )
+        .await
+        .map_err(demo_err)?;
+        if teacher == "teacher2" {
+            spot_target = Some(target);
+        }
+    }
+    if let (Some(office), Some(target)) = (as_user("office"), spot_target) {
+        insert_submission(
+            db,
+            &tz,
+            &office,
+            NewSubmission {
+                tpl: &traffic,
+                items: &items,
+                target: &target,
+                period: &week,
+                kind: KIND_SPOT,
+                answers: answers(&[("t2", "午休时两名学生在操场骑电动车")]),
+                note: Some("值周抽查".into()),
+                previous: None,
+            },
+        )
+        .await
+        .map_err(demo_err)?;
+    }
+    if let (Some(office), Some(fire)) = (as_user("office"), current("fire_monthly").await?) {
+        let fire_items: Vec<TemplateItem> = parse_json(&fire.items);
+        let fire_answers = fire_items
+            .iter()
+            .map(|it| AnswerRecord {
+                item_key: it.key.clone(),
+                result: if it.key == "f3" {
+                    ItemResult::Fail
+                } else {
+                    ItemResult::Pass
+                },
+                note: (it.key == "f3").then(|| "二楼东侧应急照明灯不亮".to_owned()),
+                attachment_ids: Vec::new(),
+            })
+            .collect();
+        let target = Target {
+            kind: "location",
+            class_id: None,
+            class_name: None,
+            location: Some("教学楼A".into()),
+            key: "location:教学楼A".into(),
+        };
+        insert_submission(
+            db,
+            &tz,
+            &office,
+            NewSubmission {
+                tpl: &fire,
+                items: &fire_items,
+                target: &target,
+                period: &Period::containing(Frequency::Monthly, today),
+                kind: KIND_SELF,
+                answers: fire_answers,
+                note: None,
+                previous: None,
+            },
+        )
+        .await
+        .map_err(demo_err)?;
+    }
     Ok(())
 }
