@@ -597,3 +597,35 @@ async fn editing_a_template_makes_a_new_version_and_keeps_past_submissions() {
         1
     );
 }
+
+#[tokio::test]
+async fn two_simultaneous_submissions_give_one_check() {
+    let app = spawn_app().await;
+    let t1 = app.token("teacher1").await;
+    let class1 = app.own_class_id("teacher1").await;
+    let tpl = traffic(&app).await;
+    let body = json!({"template_id": tpl["id"], "class_id": class1, "all_passed": true, "period": "2026-W20"});
+    let (a, b) = tokio::join!(
+        app.post("/api/v1/inspections", &t1, body.clone()),
+        app.post("/api/v1/inspections", &t1, body.clone())
+    );
+    let mut statuses = [a.status, b.status];
+    statuses.sort();
+    assert_eq!(
+        statuses,
+        [StatusCode::CREATED, StatusCode::CONFLICT],
+        "{} / {}",
+        a.text,
+        b.text
+    );
+    let conflict = if a.status == StatusCode::CONFLICT {
+        &a
+    } else {
+        &b
+    };
+    assert_eq!(conflict.code(), "already_submitted");
+    let n = app
+        .sql_count("SELECT COUNT(*) AS n FROM inspection_submissions WHERE period = '2026-W20'")
+        .await;
+    assert_eq!(n, 1);
+}

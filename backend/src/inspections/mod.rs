@@ -629,6 +629,8 @@ async fn insert_submission(
     .insert(db)
     .await
     .map_err(|e| match e.sql_err() {
+        // Two requests raced past the checks above; the unique index decided.
+        Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) if n.previous.is_some() => superseded(),
         Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => already_submitted(),
         _ => e.into(),
     })?;
@@ -682,6 +684,10 @@ async fn insert_submission(
         .await?;
     }
     Ok(row)
+}
+
+fn superseded() -> ApiError {
+    ApiError::conflict("submission_superseded", "该记录已被更正,请在最新版本上更正")
 }
 
 fn already_submitted() -> ApiError {
@@ -830,10 +836,7 @@ pub async fn amend_submission(
         ));
     }
     if !prev.is_current {
-        return Err(ApiError::conflict(
-            "submission_superseded",
-            "该记录已被更正,请在最新版本上更正",
-        ));
+        return Err(superseded());
     }
     let tpl = find_template(&*tx, prev.template_id).await?;
     let items: Vec<TemplateItem> = parse_json(&tpl.items);
@@ -1565,4 +1568,72 @@ pub async fn seed_demo(db: &impl ConnectionTrait) -> Result<(), crate::app::BoxE
         .map_err(demo_err)?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn item(key: &str, weight: u32) -> TemplateItem {
+        TemplateItem {
+            key: key.into(),
+            text: key.into(),
+            text_en: None,
+            weight,
+            photo_required_on_fail: false,
+        }
+    }
+
+    fn answer(key: &str, result: ItemResult) -> AnswerRecord {
+        AnswerRecord {
+            item_key: key.into(),
+            result,
+            note: None,
+            attachment_ids: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn score_weighs_applicable_items_only() {
+        let items = [item("a", 3), item("b", 1), item("c", 2)];
+        let answers = [
+            answer("a", ItemResult::Pass),
+            answer("b", ItemResult::Fail),
+            answer("c", ItemResult::Na),
+        ];
+        assert_eq!(score(&items, &answers), (75.0, 1, 1, 1));
+        let all_na = [answer("a", ItemResult::Na)];
+        assert_eq!(score(&items, &all_na).0, 100.0);
+    }
+
+    #[test]
+    fn discrepancy_is_fail_where_own_check_passed() {
+        let own = [
+            answer("a", ItemResult::Pass),
+            answer("b", ItemResult::Fail),
+            answer("c", ItemResult::Na),
+        ];
+        let spot = [
+            answer("a", ItemResult::Fail),
+            answer("b", ItemResult::Fail),
+            answer("c", ItemResult::Fail),
+        ];
+        assert_eq!(discrepancies_of(&spot, &own), vec!["a".to_owned()]);
+    }
+
+    #[test]
+    fn all_passed_fills_unanswered_items_and_photo_rule_applies() {
+        let mut items = vec![item("a", 1), item("b", 1)];
+        items[1].photo_required_on_fail = true;
+        let r = resolve_answers(&items, true, Vec::new()).unwrap();
+        assert!(r.iter().all(|a| a.result == ItemResult::Pass));
+        let fail_b = AnswerInput {
+            item_key: "b".into(),
+            result: ItemResult::Fail,
+            note: None,
+            attachment_ids: Vec::new(),
+        };
+        assert!(resolve_answers(&items, true, vec![fail_b]).is_err());
+        assert!(resolve_answers(&items, false, Vec::new()).is_err());
+    }
 }
