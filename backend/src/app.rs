@@ -39,6 +39,9 @@ pub fn api_v1(cfg: &mut ServiceConfig) {
     crate::passes::routes(cfg);
     crate::gate::routes(cfg);
     crate::visitors::routes(cfg);
+    crate::inspections::routes(cfg);
+    crate::hazards::routes(cfg);
+    crate::attachments::routes(cfg);
     cfg.service(school::get_school);
 }
 

@@ -32,6 +32,9 @@ scopes of the `api_key` scheme). Ownership (a class teacher's own class) is enfo
         (name = "leave-passes", description = "Leave passes (请假条) and their signed QR credential"),
         (name = "visitors", description = "Visitors (来访登记), expected visitors and the watchlist"),
         (name = "gate", description = "Gate scans (online and offline), verification keys, revocations, students out, the gate log"),
+        (name = "inspections", description = "Checklist templates (versioned), checks, spot-checks, compliance"),
+        (name = "hazards", description = "Hazards (隐患) and their rectification: report, assign, rectify, verify"),
+        (name = "attachments", description = "Photos: upload first, then reference by id"),
         (name = "school", description = "The school"),
         (name = "health", description = "Liveness and readiness"),
     )

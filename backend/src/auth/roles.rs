@@ -79,6 +79,10 @@ role_sets! {
     PassReaders => [Principal, SecurityOffice, ClassTeacher];
     /// Who may read the gate log: the office, the principal and the guards.
     GateLogReaders => [Principal, SecurityOffice, Guard];
+    /// Who submits checks: class teachers (own class), guards (patrols) and the office.
+    Inspectors => [SecurityOffice, ClassTeacher, Guard];
+    /// Who may be allowed to spot-check (the office; teachers when on duty).
+    SpotCheckers => [SecurityOffice, ClassTeacher];
 }
 
 /// An integration-key scope an operation accepts, used as `AuthOrKey<R, PeopleRead>`.
