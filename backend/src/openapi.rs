@@ -29,6 +29,11 @@ scopes of the `api_key` scheme). Ownership (a class teacher's own class) is enfo
         (name = "students", description = "Students; fields shown depend on the caller's role"),
         (name = "api-keys", description = "Integration keys for third parties"),
         (name = "audit", description = "The audit trail"),
+        (name = "plans", description = "The semester plan (工作计划), its monthly items and their evidence"),
+        (name = "duty", description = "Duty rosters (值班安排), swaps, who is on duty, calendar feeds"),
+        (name = "records", description = "Activities and drills, meetings, incidents, health reports, announcements"),
+        (name = "dashboard", description = "Figures computed from the records"),
+        (name = "ledger", description = "The safety ledger (台账): XLSX and printable HTML"),
         (name = "school", description = "The school"),
         (name = "health", description = "Liveness and readiness"),
     )

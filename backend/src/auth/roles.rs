@@ -75,6 +75,10 @@ role_sets! {
     TeacherOrOffice => [ClassTeacher, SecurityOffice];
     /// Gate staff and the office.
     GuardOrOffice => [Guard, SecurityOffice];
+    /// 校长室 only (approves the semester plan).
+    PrincipalOnly => [Principal];
+    /// 保安 only (daily health report).
+    GuardOnly => [Guard];
 }
 
 /// An integration-key scope an operation accepts, used as `AuthOrKey<R, PeopleRead>`.
