@@ -127,6 +127,26 @@ async fn only_the_principal_approves_and_an_approved_plan_is_read_only() {
     let r = app.post("/api/v1/plans", &teacher, json!({"title": "x", "semester": "s", "starts_on": "2020-09-01", "ends_on": "2021-01-31"})).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     let id = new_plan(&app).await;
+    // A draft is not for the teachers to see yet.
+    assert_eq!(
+        app.get(&format!("/api/v1/plans/{id}"), &teacher)
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        app.get("/api/v1/plans", &teacher).await.body["items"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    assert_eq!(
+        app.get(&format!("/api/v1/plans/{id}"), &principal)
+            .await
+            .status,
+        StatusCode::OK
+    );
     let it = app
         .post(&format!("/api/v1/plans/{id}/items"), &office, json!({"month": "2020-09", "title": "开学安全检查", "category": "inspection", "due_date": "2020-09-05"}))
         .await;
@@ -229,6 +249,12 @@ async fn only_the_principal_approves_and_an_approved_plan_is_read_only() {
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     assert_eq!(r.body["status"], "done");
+    assert_eq!(
+        app.get(&format!("/api/v1/plans/{id}"), &teacher)
+            .await
+            .status,
+        StatusCode::OK
+    );
     let got = app.get(&format!("/api/v1/plans/{id}"), &principal).await;
     assert_eq!(got.body["title"], "2020~2021学年第一学期保卫处工作计划");
     assert_eq!(app.audit("action=plan.approve").await.len(), 1);

@@ -314,7 +314,13 @@ pub struct PlanQuery {
     pub cursor: Option<String>,
 }
 
-/// Semester plans, oldest first.
+/// Drafts and plans under review are the office's and the principal's; other staff see
+/// approved plans only.
+fn sees_drafts(u: &CurrentUser) -> bool {
+    u.is(Role::SecurityOffice) || u.is(Role::Principal)
+}
+
+/// Semester plans, oldest first (class teachers and guards: approved plans only).
 #[utoipa::path(
     tag = "plans",
     params(PlanQuery),
@@ -323,13 +329,16 @@ pub struct PlanQuery {
 )]
 #[get("/plans")]
 pub async fn list_plans(
-    _auth: Auth<Staff>,
+    auth: Auth<Staff>,
     state: State,
     query: web::Query<PlanQuery>,
 ) -> AppResult<web::Json<Page<PlanSummary>>> {
     let q = query.into_inner();
     let paging = Paging::new(q.limit, q.cursor.as_deref())?;
     let mut select = plan::Entity::find();
+    if !sees_drafts(&auth.user) {
+        select = select.filter(plan::Column::Status.eq(STATUS_APPROVED));
+    }
     if let Some(s) = q
         .semester
         .as_deref()
@@ -458,7 +467,7 @@ pub async fn create_plan(
     Ok(HttpResponse::Created().json(plan_response(&state.db.conn, p, today(state.tz)).await?))
 }
 
-/// One plan with its sections and monthly items.
+/// One plan with its sections and monthly items (drafts: the office and the principal only).
 #[utoipa::path(
     tag = "plans",
     params(("id" = Uuid, Path)),
@@ -467,12 +476,15 @@ pub async fn create_plan(
 )]
 #[get("/plans/{id}")]
 pub async fn get_plan(
-    _auth: Auth<Staff>,
+    auth: Auth<Staff>,
     state: State,
     id: web::Path<Uuid>,
 ) -> AppResult<web::Json<PlanResponse>> {
     let db = &state.db.conn;
     let p = find_plan(db, id.into_inner()).await?;
+    if p.status != STATUS_APPROVED && !sees_drafts(&auth.user) {
+        return Err(ApiError::not_found("plan_not_found", "工作计划不存在"));
+    }
     Ok(web::Json(plan_response(db, p, today(state.tz)).await?))
 }
 
