@@ -652,6 +652,10 @@ async fn calendar_feed_is_valid_icalendar_and_can_be_revoked() {
         text.contains("VERSION:2.0") && text.contains("PRODID:"),
         "{text}"
     );
+    assert!(
+        text.contains("REFRESH-INTERVAL;VALUE=DURATION:PT3600S"),
+        "{text}"
+    );
     let cal: icalendar::Calendar = text.parse().expect("parses as iCalendar");
     let events: Vec<&icalendar::Event> = cal
         .components

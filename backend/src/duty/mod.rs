@@ -1638,6 +1638,8 @@ pub fn ics_for(shifts: &[(shift::Model, String)]) -> String {
     use icalendar::{Calendar, Component, EventLike};
     let mut cal = Calendar::new();
     cal.name("校安 · 我的值班");
+    // Calendar apps that honour it poll hourly, so swaps show up the same day.
+    cal.ttl(&Duration::hours(1));
     for (s, roster_title) in shifts {
         let event = icalendar::Event::new()
             .uid(&format!("{}@xiaoan", s.id))
