@@ -260,6 +260,38 @@ async fn conflicts_are_reported_and_block_publishing() {
         .body;
     assert_eq!(conflicts.as_array().unwrap().len(), 1, "{conflicts}");
     assert_eq!(conflicts[0]["kind"], "overlap");
+    // Moving a draft's dates leaves its shifts outside: reported too.
+    let r = app
+        .patch(
+            &format!("/api/v1/duty/rosters/{id2}"),
+            &office,
+            json!({"start_date": "2030-10-03", "end_date": "2030-10-03"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let conflicts = app
+        .get(&format!("/api/v1/duty/rosters/{id2}/conflicts"), &office)
+        .await
+        .body;
+    let kinds: Vec<&str> = conflicts
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["kind"].as_str().unwrap())
+        .collect();
+    assert!(
+        kinds.contains(&"outside_range") && kinds.contains(&"no_leader"),
+        "{conflicts}"
+    );
+    // A published roster's dates are fixed.
+    let r = app
+        .patch(
+            &format!("/api/v1/duty/rosters/{id}"),
+            &office,
+            json!({"end_date": "2030-10-05"}),
+        )
+        .await;
+    assert_eq!(r.code(), "roster_published");
 }
 
 #[tokio::test]
@@ -487,6 +519,21 @@ async fn swaps_need_the_other_person_and_the_office() {
             .len(),
         2
     );
+    // A shift that has started can no longer be swapped: the demo's 2020 shifts.
+    let demo = app
+        .get("/api/v1/duty/my-shifts?from=2020-04-04&to=2020-04-04", &g1t)
+        .await
+        .body;
+    let past = demo[0]["id"].as_str().unwrap();
+    let r = app
+        .post(
+            &format!("/api/v1/duty/shifts/{past}/swaps"),
+            &g1t,
+            json!({"target_user_id": g2}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    assert_eq!(r.code(), "shift_started");
     // Someone busy then cannot take it: guard2 asks to hand the day shift to the principal
     // (leader on call all day).
     let r = app

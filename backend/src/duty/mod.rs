@@ -84,7 +84,8 @@ pub struct RosterResponse {
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Conflict {
     /// `overlap` (one person in overlapping shifts), `user_disabled` (assignee's account is
-    /// disabled) or `no_leader` (a day without a leader on call).
+    /// disabled), `no_leader` (a day without a leader on call) or `outside_range` (a shift
+    /// left outside the roster's dates after they changed).
     pub kind: String,
     pub date: String,
     pub shift_ids: Vec<Uuid>,
@@ -813,6 +814,17 @@ pub async fn roster_conflicts(
             });
         }
     }
+    for s in &shifts {
+        if parse_date(&s.date).is_none_or(|d| !in_roster(r, d)) {
+            out.push(Conflict {
+                kind: "outside_range".into(),
+                date: s.date.clone(),
+                shift_ids: vec![s.id],
+                user_id: Some(s.user_id),
+                message: format!("{} 的班次不在值班表的日期范围内", s.date),
+            });
+        }
+    }
     // The same person twice at once, within this roster or against other published rosters.
     let mut others: Vec<shift::Model> = Vec::new();
     if let (Some(min), Some(max)) = (
@@ -1198,7 +1210,7 @@ pub struct RequestSwapRequest {
     tag = "duty",
     params(("id" = Uuid, Path)),
     request_body = RequestSwapRequest,
-    responses((status = 201, body = SwapResponse), (status = 403, description = "`not_your_shift`", body = crate::error::Problem), (status = 404, body = crate::error::Problem), (status = 409, description = "`roster_not_published`, `swap_pending`", body = crate::error::Problem), (status = 422, body = crate::error::Problem)),
+    responses((status = 201, body = SwapResponse), (status = 403, description = "`not_your_shift`", body = crate::error::Problem), (status = 404, body = crate::error::Problem), (status = 409, description = "`roster_not_published`, `swap_pending`, `shift_started`", body = crate::error::Problem), (status = 422, body = crate::error::Problem)),
     security(("bearer" = ["principal", "security_office", "class_teacher", "guard"]))
 )]
 #[post("/duty/shifts/{id}/swaps")]
@@ -1225,6 +1237,12 @@ pub async fn request_swap(
         return Err(ApiError::forbidden(
             "not_your_shift",
             "只能为自己的班次申请换班",
+        ));
+    }
+    if s.starts_at <= crate::util::now() {
+        return Err(ApiError::conflict(
+            "shift_started",
+            "班次已开始或已结束,不能再换班",
         ));
     }
     let mut v = Validator::new();
