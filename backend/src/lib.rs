@@ -3,6 +3,7 @@
 
 pub mod api_keys;
 pub mod app;
+pub mod attachments;
 pub mod audit;
 pub mod auth;
 pub mod classes;
@@ -12,6 +13,8 @@ pub mod db;
 pub mod demo;
 pub mod duty;
 pub mod error;
+pub mod hazards;
+pub mod inspections;
 pub mod keys;
 pub mod ledger;
 pub mod openapi;

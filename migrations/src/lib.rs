@@ -4,6 +4,7 @@
 pub use sea_orm_migration::prelude::*;
 
 mod m20261129_000001_foundation;
+mod m20261129_000003_inspections;
 mod m20261129_000004_plans;
 mod m20261129_000005_duty;
 mod m20261129_000006_records;
@@ -15,6 +16,7 @@ impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
         vec![
             Box::new(m20261129_000001_foundation::Migration),
+            Box::new(m20261129_000003_inspections::Migration),
             Box::new(m20261129_000004_plans::Migration),
             Box::new(m20261129_000005_duty::Migration),
             Box::new(m20261129_000006_records::Migration),
