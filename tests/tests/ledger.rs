@@ -26,6 +26,8 @@ async fn the_semester_ledger_opens_with_one_sheet_per_category() {
             "组织领导",
             "工作计划",
             "值班安排",
+            "安全检查",
+            "隐患整改",
             "安全活动",
             "会议记录",
             "安全事件",
@@ -79,7 +81,7 @@ async fn the_semester_ledger_opens_with_one_sheet_per_category() {
             .as_array()
             .unwrap()
             .iter()
-            .any(|m| m == "hazards")
+            .any(|m| m == "gate")
     );
     // Records created now show up in a ledger over now.
     let today = school_today().format("%Y-%m-%d").to_string();
@@ -112,6 +114,14 @@ async fn formula_like_text_is_escaped_in_xlsx_and_html() {
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
     app.post("/api/v1/meetings", &office, json!({"kind": "other", "title": "-2+3", "date": school_today().format("%Y-%m-%d").to_string()})).await;
+    let h = app
+        .post(
+            "/api/v1/hazards",
+            &guard,
+            json!({"category": "fire", "location": "=教学楼A", "description": "灭火器过期"}),
+        )
+        .await;
+    assert_eq!(h.status, StatusCode::CREATED, "{}", h.text);
     let today = school_today().format("%Y-%m-%d").to_string();
     let (status, _, bytes) = app
         .get_bytes(
@@ -137,6 +147,13 @@ async fn formula_like_text_is_escaped_in_xlsx_and_html() {
         inc.get_value((1, 5)),
         Some(&Data::String("'@SUM(1)".into()))
     );
+    let hz = wb.worksheet_range("隐患整改").unwrap();
+    // (The demo's checks of this week reported hazards too.)
+    let mine = hz
+        .rows()
+        .find(|r| r[3] == Data::String("灭火器过期".into()))
+        .expect("the hazard's row");
+    assert_eq!(mine[2], Data::String("'=教学楼A".into()));
     let m = wb.worksheet_range("会议记录").unwrap();
     assert_eq!(m.get_value((1, 2)), Some(&Data::String("'-2+3".into())));
     // Every cell of every sheet: nothing starts with a formula character.

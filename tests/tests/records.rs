@@ -368,5 +368,57 @@ async fn activities_and_meetings_become_plan_evidence_and_overdue_items_show() {
         json!([])
     );
     let missing = app.get("/api/v1/dashboard", &principal).await.body["missing_sections"].clone();
-    assert!(missing.as_array().unwrap().iter().any(|s| s == "hazards"));
+    assert!(missing.as_array().unwrap().iter().any(|s| s == "visitors"));
+}
+
+#[tokio::test]
+async fn dashboard_counts_hazards_and_this_weeks_traffic_checks_from_the_records() {
+    let app = spawn_app().await;
+    let principal = app.token("principal").await;
+    let office = app.token("office").await;
+    let guard = app.token("guard1").await;
+    let before = app.get("/api/v1/dashboard", &principal).await.body;
+    let open0 = before["hazards"]["open"].as_u64().unwrap();
+    let overdue0 = before["hazards"]["overdue"].as_u64().unwrap();
+    let r = app
+        .post(
+            "/api/v1/hazards",
+            &guard,
+            json!({"category": "fire", "location": "食堂后门", "description": "消防通道堆放杂物"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let hid = r.body["id"].as_str().unwrap().to_owned();
+    let d = app.get("/api/v1/dashboard", &principal).await.body;
+    assert_eq!(d["hazards"]["open"], open0 + 1);
+    let owner = app.user_id("office").await;
+    let today = school_today().format("%Y-%m-%d").to_string();
+    let r = app
+        .post(
+            &format!("/api/v1/hazards/{hid}/assign"),
+            &office,
+            json!({"owner_id": owner, "deadline": today}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(
+        app.get("/api/v1/dashboard", &principal).await.body["hazards"]["overdue"],
+        overdue0
+    );
+    // Age the deadline: now it is overdue.
+    app.sql(&format!(
+        "UPDATE hazards SET deadline = '2020-01-01' WHERE id = '{hid}'"
+    ))
+    .await;
+    let d = app.get("/api/v1/dashboard", &principal).await.body;
+    assert_eq!(d["hazards"]["overdue"], overdue0 + 1);
+    // This week's traffic checks agree with the inspections feature's own compliance view.
+    let c = app.get("/api/v1/inspections/compliance", &principal).await;
+    assert_eq!(c.status, StatusCode::OK, "{}", c.text);
+    let t = &d["traffic_checks"];
+    assert_eq!(t["period"], c.body["period"]);
+    assert_eq!(t["classes"], 5);
+    assert_eq!(t["submitted"], c.body["submitted"]);
+    assert_eq!(t["late"], c.body["late"]);
+    assert_eq!(t["missing"], c.body["missing"]);
 }

@@ -2,7 +2,7 @@
 //! records at request time (never from a stored counter that could drift).
 //!
 //! One function per section. Sections whose records live in features not yet merged here
-//! (hazards, students out / gate, visitors, traffic checks) are listed in `missing_sections`;
+//! (students out / gate, visitors) are listed in `missing_sections`;
 //! adding one = a field on `DashboardResponse` and one `async fn` like `incident_figures`.
 
 use crate::auth::extract::Auth;
@@ -20,7 +20,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 /// Sections the dashboard cannot show yet because their records are not in this build.
-pub const MISSING_SECTIONS: &[&str] = &["hazards", "students_out", "visitors", "traffic_checks"];
+pub const MISSING_SECTIONS: &[&str] = &["students_out", "visitors"];
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct IncidentFigures {
@@ -58,6 +58,25 @@ pub struct HealthFigures {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
+pub struct HazardFigures {
+    /// Hazards not closed yet.
+    pub open: u64,
+    /// Assigned hazards past their rectification deadline.
+    pub overdue: u64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TrafficCheckFigures {
+    /// This week's period, e.g. `2026-W48`.
+    pub period: String,
+    pub classes: u64,
+    pub submitted: u64,
+    pub late: u64,
+    /// Classes that have not submitted this week's traffic-safety check.
+    pub missing: u64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
 pub struct DashboardResponse {
     /// Local date the figures are for.
     pub today: String,
@@ -66,8 +85,11 @@ pub struct DashboardResponse {
     /// Who is on duty now (published rosters).
     pub on_duty_now: Vec<ShiftResponse>,
     pub health: HealthFigures,
+    pub hazards: HazardFigures,
+    /// This week's traffic-safety check (交通安全检查) compliance; null if the template is gone.
+    pub traffic_checks: Option<TrafficCheckFigures>,
     /// Sections not available in this build (their feature is not installed yet):
-    /// `hazards`, `students_out`, `visitors`, `traffic_checks`.
+    /// `students_out`, `visitors`.
     pub missing_sections: Vec<String>,
 }
 
@@ -129,6 +151,63 @@ pub async fn health_figures(
     })
 }
 
+pub async fn hazard_figures(
+    db: &impl ConnectionTrait,
+    tz: chrono_tz::Tz,
+) -> AppResult<HazardFigures> {
+    use crate::hazards::model::hazard;
+    let open = hazard::Entity::find()
+        .filter(hazard::Column::Status.ne("closed"))
+        .count(db)
+        .await?;
+    let overdue = hazard::Entity::find()
+        .filter(hazard::Column::Status.eq("assigned"))
+        .filter(hazard::Column::Deadline.is_not_null())
+        .filter(hazard::Column::Deadline.lt(fmt_date(today(tz))))
+        .count(db)
+        .await?;
+    Ok(HazardFigures { open, overdue })
+}
+
+pub async fn traffic_check_figures(
+    db: &impl ConnectionTrait,
+    tz: chrono_tz::Tz,
+) -> AppResult<Option<TrafficCheckFigures>> {
+    use crate::inspections::builtin::TRAFFIC;
+    use crate::inspections::model::{submission, template};
+    use crate::inspections::period::{Frequency, Period};
+    let Some(tpl) = template::Entity::find()
+        .filter(template::Column::Code.eq(TRAFFIC))
+        .filter(template::Column::IsCurrent.eq(true))
+        .one(db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let Some(freq) = Frequency::parse(&tpl.frequency) else {
+        return Ok(None);
+    };
+    let period = Period::containing(freq, today(tz)).key();
+    let subs = submission::Entity::find()
+        .filter(submission::Column::TemplateCode.eq(TRAFFIC))
+        .filter(submission::Column::Period.eq(period.as_str()))
+        .filter(submission::Column::Slot.eq("self"))
+        .filter(submission::Column::IsCurrent.eq(true))
+        .all(db)
+        .await?;
+    let classes = crate::classes::model::Entity::find().count(db).await?;
+    let done: std::collections::HashSet<Uuid> = subs.iter().filter_map(|s| s.class_id).collect();
+    let late = subs.iter().filter(|s| s.is_late).count() as u64;
+    let submitted = done.len() as u64;
+    Ok(Some(TrafficCheckFigures {
+        period,
+        classes,
+        submitted: submitted.saturating_sub(late),
+        late,
+        missing: classes.saturating_sub(submitted),
+    }))
+}
+
 /// The dashboard figures, computed now from the records.
 #[utoipa::path(
     tag = "dashboard",
@@ -148,6 +227,8 @@ pub async fn get_dashboard(
         plan: plan_figures(db, tz).await?,
         on_duty_now: duty::on_duty_at(db, crate::util::now()).await?,
         health: health_figures(db, tz).await?,
+        hazards: hazard_figures(db, tz).await?,
+        traffic_checks: traffic_check_figures(db, tz).await?,
         missing_sections: MISSING_SECTIONS.iter().map(|s| (*s).to_owned()).collect(),
     }))
 }

@@ -979,6 +979,15 @@ pub async fn is_on_duty_today(
     user_id: Uuid,
     tz: chrono_tz::Tz,
 ) -> Result<bool, DbErr> {
+    is_on_duty_on(db, user_id, today(tz)).await
+}
+
+/// The same, for a given local date.
+pub async fn is_on_duty_on(
+    db: &impl ConnectionTrait,
+    user_id: Uuid,
+    date: NaiveDate,
+) -> Result<bool, DbErr> {
     let published = published_ids(db).await?;
     if published.is_empty() {
         return Ok(false);
@@ -986,7 +995,7 @@ pub async fn is_on_duty_today(
     Ok(shift::Entity::find()
         .filter(shift::Column::RosterId.is_in(published))
         .filter(shift::Column::UserId.eq(user_id))
-        .filter(shift::Column::Date.eq(fmt_date(today(tz))))
+        .filter(shift::Column::Date.eq(fmt_date(date)))
         .filter(shift::Column::Post.is_in(["leader_on_call", "duty_teacher"]))
         .one(db)
         .await?

@@ -2,7 +2,7 @@
 //! workbook (one sheet per category, Chinese headers) and as a printable HTML page.
 //!
 //! Each category is one `async fn(db, &Range) -> Sheet` listed in `sheets`. Categories whose
-//! records belong to features not yet merged here (inspections, hazards, gate, visitors) are
+//! records belong to features not yet merged here (gate, visitors) are
 //! in `MISSING_SHEETS`; adding one = one such function and one line in `sheets`.
 
 use crate::audit;
@@ -26,7 +26,7 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 /// Ledger categories not available in this build (their feature is not installed yet).
-pub const MISSING_SHEETS: &[&str] = &["inspections", "hazards", "gate", "visitors"];
+pub const MISSING_SHEETS: &[&str] = &["gate", "visitors"];
 
 pub struct Range {
     pub from: NaiveDate,
@@ -506,12 +506,153 @@ async fn announcements_sheet(db: &impl ConnectionTrait, r: &Range) -> AppResult<
     })
 }
 
+async fn inspections_sheet(db: &impl ConnectionTrait, r: &Range) -> AppResult<Sheet> {
+    use crate::inspections::model::{submission, template};
+    let (start, end) = r.bounds_utc();
+    let templates: HashMap<Uuid, String> = template::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|t| (t.id, t.name))
+        .collect();
+    let classes: HashMap<Uuid, String> = crate::classes::model::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|c| (c.id, c.name))
+        .collect();
+    let users = names(db).await?;
+    let rows = submission::Entity::find()
+        .filter(submission::Column::IsCurrent.eq(true))
+        .filter(submission::Column::SubmittedAt.gte(start))
+        .filter(submission::Column::SubmittedAt.lt(end))
+        .order_by_asc(submission::Column::SubmittedAt)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|s| {
+            vec![
+                templates
+                    .get(&s.template_id)
+                    .cloned()
+                    .unwrap_or(s.template_code),
+                if s.kind == "spot_check" {
+                    "抽查"
+                } else {
+                    "自查"
+                }
+                .to_owned(),
+                s.period,
+                s.class_id
+                    .and_then(|c| classes.get(&c).cloned())
+                    .or(s.location)
+                    .unwrap_or_default(),
+                users
+                    .get(&s.submitted_by)
+                    .map(|u| u.display_name.clone())
+                    .unwrap_or_default(),
+                local(s.submitted_at, r.tz),
+                format!("{:.0}", s.score),
+                s.passed_count.to_string(),
+                s.failed_count.to_string(),
+                yes(s.is_late),
+            ]
+        })
+        .collect();
+    Ok(Sheet {
+        key: "inspections",
+        name: "安全检查",
+        headers: &[
+            "检查表",
+            "方式",
+            "周期",
+            "班级/地点",
+            "检查人",
+            "提交时间",
+            "得分",
+            "合格项",
+            "不合格项",
+            "迟交",
+        ],
+        rows,
+    })
+}
+
+fn hazard_status_zh(s: &str) -> &'static str {
+    match s {
+        "reported" => "已上报",
+        "assigned" => "整改中",
+        "rectified" => "待验收",
+        "closed" => "已销号",
+        _ => "其他",
+    }
+}
+
+async fn hazards_sheet(db: &impl ConnectionTrait, r: &Range) -> AppResult<Sheet> {
+    use crate::hazards::model::hazard;
+    let (start, end) = r.bounds_utc();
+    let users = names(db).await?;
+    let name = |id: Option<Uuid>| {
+        id.and_then(|i| users.get(&i))
+            .map(|u| u.display_name.clone())
+            .unwrap_or_default()
+    };
+    let rows = hazard::Entity::find()
+        .filter(hazard::Column::ReportedAt.gte(start))
+        .filter(hazard::Column::ReportedAt.lt(end))
+        .order_by_asc(hazard::Column::ReportedAt)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|h| {
+            vec![
+                local(h.reported_at, r.tz),
+                h.category.clone(),
+                h.location.clone(),
+                h.description.clone(),
+                if h.source == "inspection" {
+                    "检查发现"
+                } else {
+                    "上报"
+                }
+                .to_owned(),
+                name(Some(h.reported_by)),
+                hazard_status_zh(&h.status).to_owned(),
+                name(h.owner_id),
+                h.deadline.clone().unwrap_or_default(),
+                h.rectification.clone().unwrap_or_default(),
+                h.closed_at.map(|t| local(t, r.tz)).unwrap_or_default(),
+            ]
+        })
+        .collect();
+    Ok(Sheet {
+        key: "hazards",
+        name: "隐患整改",
+        headers: &[
+            "上报时间",
+            "类别",
+            "地点",
+            "隐患描述",
+            "来源",
+            "上报人",
+            "状态",
+            "整改责任人",
+            "整改期限",
+            "整改情况",
+            "销号时间",
+        ],
+        rows,
+    })
+}
+
 /// Every category this build can produce, in ledger order.
 pub async fn sheets(db: &impl ConnectionTrait, r: &Range) -> AppResult<Vec<Sheet>> {
     Ok(vec![
         organisation(db, r).await?,
         plan_sheet(db, r).await?,
         duty_sheet(db, r).await?,
+        inspections_sheet(db, r).await?,
+        hazards_sheet(db, r).await?,
         activities_sheet(db, r).await?,
         meetings_sheet(db, r).await?,
         incidents_sheet(db, r).await?,
@@ -692,7 +833,7 @@ pub struct LedgerSummary {
     pub to: String,
     pub semester: Option<String>,
     pub sheets: Vec<LedgerSheetSummary>,
-    /// Categories not available in this build: `inspections`, `hazards`, `gate`, `visitors`.
+    /// Categories not available in this build: `gate`, `visitors`.
     pub missing_sheets: Vec<String>,
 }
 

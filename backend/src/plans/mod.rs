@@ -40,8 +40,7 @@ pub const CATEGORIES: &[&str] = &[
     "other",
 ];
 pub const ITEM_STATUSES: &[&str] = &["todo", "doing", "done"];
-/// Records an item's evidence may point at. `inspection` and `hazard` belong to the
-/// inspections feature; their ids are taken as given until that feature lands.
+/// Records an item's evidence may point at (`inspection` is a check submission).
 pub const EVIDENCE_TYPES: &[&str] = &[
     "duty_roster",
     "activity",
@@ -1155,8 +1154,7 @@ pub struct AddEvidenceRequest {
     pub note: Option<String>,
 }
 
-/// Whether the record an evidence link names exists. Types owned by features not yet on this
-/// branch are accepted as given.
+/// Whether the record an evidence link names exists.
 async fn evidence_exists(db: &impl ConnectionTrait, kind: &str, id: Uuid) -> AppResult<bool> {
     use crate::duty::model::roster;
     use crate::records::model::{activity, announcement, health, incident, meeting};
@@ -1170,6 +1168,14 @@ async fn evidence_exists(db: &impl ConnectionTrait, kind: &str, id: Uuid) -> App
             .await?
             .is_some(),
         "health_report" => health::Entity::find_by_id(id).one(db).await?.is_some(),
+        "inspection" => crate::inspections::model::submission::Entity::find_by_id(id)
+            .one(db)
+            .await?
+            .is_some(),
+        "hazard" => crate::hazards::model::hazard::Entity::find_by_id(id)
+            .one(db)
+            .await?
+            .is_some(),
         _ => true,
     })
 }
