@@ -764,3 +764,43 @@ async fn calendar_feed_is_valid_icalendar_and_can_be_revoked() {
         StatusCode::FORBIDDEN
     );
 }
+
+#[tokio::test]
+async fn a_teacher_on_duty_today_may_spot_check_other_classes() {
+    let app = spawn_app().await;
+    let office = app.token("office").await;
+    let t2 = app.token("teacher2").await;
+    let t3 = app.token("teacher3").await;
+    let class1 = app.own_class_id("teacher1").await;
+    let tpl = app.template("traffic_weekly").await;
+    let body = json!({"template_id": tpl["id"], "class_id": class1, "all_passed": true});
+    let r = app
+        .post("/api/v1/inspections/spot-checks", &t2, body.clone())
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.text);
+    assert_eq!(r.code(), "not_on_duty");
+    let today = school_today().format("%Y-%m-%d").to_string();
+    let id = roster(&app, "今日值周", &today, &today).await;
+    let p = app.user_id("principal").await;
+    let u2 = app.user_id("teacher2").await;
+    shift(&app, &id, &today, "00:00", "00:00", "leader_on_call", &p).await;
+    shift(&app, &id, &today, "07:30", "17:30", "duty_teacher", &u2).await;
+    // A draft roster does not count.
+    let r = app
+        .post("/api/v1/inspections/spot-checks", &t2, body.clone())
+        .await;
+    assert_eq!(r.code(), "not_on_duty");
+    app.post(
+        &format!("/api/v1/duty/rosters/{id}/publish"),
+        &office,
+        json!({}),
+    )
+    .await;
+    let r = app
+        .post("/api/v1/inspections/spot-checks", &t2, body.clone())
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    // Another teacher, not on the roster, still may not.
+    let r = app.post("/api/v1/inspections/spot-checks", &t3, body).await;
+    assert_eq!(r.code(), "not_on_duty");
+}
