@@ -406,10 +406,9 @@ async fn dashboard_counts_hazards_and_this_weeks_traffic_checks_from_the_records
         overdue0
     );
     // Age the deadline: now it is overdue.
-    app.sql(&format!(
-        "UPDATE hazards SET deadline = '2020-01-01' WHERE id = '{hid}'"
-    ))
-    .await;
+    // (By location: ids are stored differently on SQLite and PostgreSQL.)
+    app.sql("UPDATE hazards SET deadline = '2020-01-01' WHERE location = '食堂后门'")
+        .await;
     let d = app.get("/api/v1/dashboard", &principal).await.body;
     assert_eq!(d["hazards"]["overdue"], overdue0 + 1);
     // This week's traffic checks agree with the inspections feature's own compliance view.
