@@ -6,7 +6,10 @@ use crate::db::Db;
 use crate::error::{ApiError, scrub_quoted};
 use crate::openapi::ApiDoc;
 use crate::state::{AppState, State};
-use crate::{api_keys, audit, auth, classes, school, students, users};
+use crate::{
+    api_keys, audit, auth, classes, dashboard, duty, ledger, plans, records, school, students,
+    users,
+};
 use actix_web::body::MessageBody;
 use actix_web::dev::{Server, ServiceRequest, ServiceResponse};
 use actix_web::http::header;
@@ -42,6 +45,11 @@ pub fn api_v1(cfg: &mut ServiceConfig) {
     crate::inspections::routes(cfg);
     crate::hazards::routes(cfg);
     crate::attachments::routes(cfg);
+    plans::routes(cfg);
+    duty::routes(cfg);
+    records::routes(cfg);
+    dashboard::routes(cfg);
+    ledger::routes(cfg);
     cfg.service(school::get_school);
 }
 

@@ -35,6 +35,11 @@ scopes of the `api_key` scheme). Ownership (a class teacher's own class) is enfo
         (name = "inspections", description = "Checklist templates (versioned), checks, spot-checks, compliance"),
         (name = "hazards", description = "Hazards (隐患) and their rectification: report, assign, rectify, verify"),
         (name = "attachments", description = "Photos: upload first, then reference by id"),
+        (name = "plans", description = "The semester plan (工作计划), its monthly items and their evidence"),
+        (name = "duty", description = "Duty rosters (值班安排), swaps, who is on duty, calendar feeds"),
+        (name = "records", description = "Activities and drills, meetings, incidents, health reports, announcements"),
+        (name = "dashboard", description = "Figures computed from the records"),
+        (name = "ledger", description = "The safety ledger (台账): XLSX and printable HTML"),
         (name = "school", description = "The school"),
         (name = "health", description = "Liveness and readiness"),
     )

@@ -6,6 +6,9 @@ pub use sea_orm_migration::prelude::*;
 mod m20261129_000001_foundation;
 mod m20261129_000002_gate;
 mod m20261129_000003_inspections;
+mod m20261129_000004_plans;
+mod m20261129_000005_duty;
+mod m20261129_000006_records;
 
 pub struct Migrator;
 
@@ -16,6 +19,9 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000001_foundation::Migration),
             Box::new(m20261129_000002_gate::Migration),
             Box::new(m20261129_000003_inspections::Migration),
+            Box::new(m20261129_000004_plans::Migration),
+            Box::new(m20261129_000005_duty::Migration),
+            Box::new(m20261129_000006_records::Migration),
         ]
     }
 }

@@ -435,3 +435,40 @@ impl TestApp {
             .unwrap_or_else(|| panic!("template {code} missing"))
     }
 }
+
+/// Today in the school's time zone (Asia/Shanghai, UTC+8 all year), as `YYYY-MM-DD`.
+pub fn school_today() -> chrono::NaiveDate {
+    (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive()
+}
+
+impl TestApp {
+    /// A user's id, from signing in as them.
+    pub async fn user_id(&self, username: &str) -> String {
+        self.me(username).await["id"]
+            .as_str()
+            .expect("user id")
+            .to_owned()
+    }
+
+    /// A GET whose body is binary (XLSX, ICS …): status, content type and bytes.
+    pub async fn get_bytes(
+        &self,
+        path: &str,
+        token: Option<&str>,
+    ) -> (StatusCode, String, Vec<u8>) {
+        let mut req = self.client.get(self.url(path));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        let resp = req.send().await.expect("request sent");
+        let status = resp.status();
+        let ct = resp
+            .headers()
+            .get(reqwest::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        let bytes = resp.bytes().await.map(|b| b.to_vec()).unwrap_or_default();
+        (status, ct, bytes)
+    }
+}

@@ -83,6 +83,10 @@ role_sets! {
     Inspectors => [SecurityOffice, ClassTeacher, Guard];
     /// Who may be allowed to spot-check (the office; teachers when on duty).
     SpotCheckers => [SecurityOffice, ClassTeacher];
+    /// 校长室 only (approves the semester plan).
+    PrincipalOnly => [Principal];
+    /// 保安 only (daily health report).
+    GuardOnly => [Guard];
 }
 
 /// An integration-key scope an operation accepts, used as `AuthOrKey<R, PeopleRead>`.

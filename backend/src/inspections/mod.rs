@@ -232,14 +232,16 @@ fn resolve_answers(
     Ok(out)
 }
 
-/// Who may spot-check classes on `date`. Until the duty roster exists only the security
-/// office may; the duty-roster feature extends this with "is on duty that day".
+/// Who may spot-check classes on `date`: the security office, and a teacher on a published
+/// duty roster that day as duty teacher or leader on call (值周教师).
 pub async fn may_spot_check(
-    _db: &impl ConnectionTrait,
+    db: &impl ConnectionTrait,
     user: &CurrentUser,
-    _date: NaiveDate,
+    date: NaiveDate,
 ) -> AppResult<bool> {
-    Ok(user.role == Role::SecurityOffice)
+    Ok(user.role == Role::SecurityOffice
+        || (user.role == Role::ClassTeacher
+            && crate::duty::is_on_duty_on(db, user.id, date).await?))
 }
 
 /// Whether a user may see a submission (any version; they share target and root).

@@ -1,0 +1,423 @@
+use reqwest::StatusCode;
+use serde_json::json;
+use xiaoan_api_tests::*;
+
+#[tokio::test]
+async fn incidents_drive_days_since_last_incident() {
+    let app = spawn_app().await;
+    let principal = app.token("principal").await;
+    let office = app.token("office").await;
+    let guard = app.token("guard1").await;
+    // The demo semester had no incident (“零事故”).
+    let d = app.get("/api/v1/dashboard", &principal).await;
+    assert_eq!(d.status, StatusCode::OK, "{}", d.text);
+    assert_eq!(
+        d.body["incidents"]["days_since_last_incident"],
+        serde_json::Value::Null
+    );
+    assert_eq!(d.body["incidents"]["open_incidents"], 0);
+    for who in ["teacher1", "guard1", "officer1"] {
+        let t = app.token(who).await;
+        assert_eq!(
+            app.get("/api/v1/dashboard", &t).await.status,
+            StatusCode::FORBIDDEN,
+            "{who}"
+        );
+    }
+    let three_days_ago = chrono::Utc::now() - chrono::Duration::days(3);
+    let r = app
+        .post("/api/v1/incidents", &guard, json!({"kind": "theft", "occurred_at": three_days_ago, "place": "自行车棚", "severity": "minor", "description": "一辆电动车充电器被盗", "reported_to_police": true}))
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let id = r.body["id"].as_str().unwrap().to_owned();
+    let older = chrono::Utc::now() - chrono::Duration::days(20);
+    app.post("/api/v1/incidents", &office, json!({"kind": "injury", "occurred_at": older, "place": "操场", "severity": "minor", "description": "体育课扭伤"})).await;
+    let d = app.get("/api/v1/dashboard", &principal).await.body;
+    assert_eq!(d["incidents"]["days_since_last_incident"], 3);
+    assert_eq!(d["incidents"]["open_incidents"], 2);
+    // Closing is the office's.
+    let r = app
+        .patch(
+            &format!("/api/v1/incidents/{id}"),
+            &guard,
+            json!({"closed": true}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = app
+        .patch(
+            &format!("/api/v1/incidents/{id}"),
+            &office,
+            json!({"closed": true, "actions_taken": "调取监控,已报派出所"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert!(!r.body["closed_at"].is_null());
+    let d = app.get("/api/v1/dashboard", &office).await.body;
+    assert_eq!(d["incidents"]["open_incidents"], 1);
+    assert_eq!(d["incidents"]["days_since_last_incident"], 3);
+    let officer = app.token("officer1").await;
+    assert_eq!(app.post("/api/v1/incidents", &officer, json!({"kind": "other", "occurred_at": older, "place": "x", "severity": "minor", "description": "x"})).await.status, StatusCode::FORBIDDEN);
+    let r = app.post("/api/v1/incidents", &guard, json!({"kind": "alien", "occurred_at": older, "place": "", "severity": "minor", "description": "x"})).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(app.audit("action=incident.create").await.len(), 2);
+    assert_eq!(app.audit("action=incident.update").await.len(), 1);
+    assert_eq!(
+        app.get("/api/v1/incidents?open=true", &guard)
+            .await
+            .body
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+}
+
+#[tokio::test]
+async fn abnormal_health_reports_are_flagged_to_the_office() {
+    let app = spawn_app().await;
+    let office = app.token("office").await;
+    let g1 = app.token("guard1").await;
+    let g2 = app.token("guard2").await;
+    let r = app
+        .post(
+            "/api/v1/health-reports",
+            &g1,
+            json!({"temperature": 36.5, "fit_for_duty": true}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    assert_eq!(r.body["abnormal"], false);
+    assert_eq!(
+        r.body["date"],
+        school_today().format("%Y-%m-%d").to_string()
+    );
+    let r = app
+        .post(
+            "/api/v1/health-reports",
+            &g1,
+            json!({"temperature": 36.6, "fit_for_duty": true}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    assert_eq!(r.code(), "health_report_exists");
+    let r = app
+        .post(
+            "/api/v1/health-reports",
+            &g2,
+            json!({"temperature": 37.8, "fit_for_duty": true, "symptoms": "咳嗽"}),
+        )
+        .await;
+    assert_eq!(r.body["abnormal"], true);
+    let sick = r.body["id"].as_str().unwrap().to_owned();
+    let r = app
+        .post(
+            "/api/v1/health-reports",
+            &g1,
+            json!({"temperature": 36.5, "fit_for_duty": false, "date": "2020-05-01"}),
+        )
+        .await;
+    assert_eq!(r.body["abnormal"], true, "not fit for duty is abnormal too");
+    let old = r.body["id"].as_str().unwrap().to_owned();
+    assert_eq!(
+        app.post(
+            "/api/v1/health-reports",
+            &g1,
+            json!({"temperature": 50.0, "fit_for_duty": true, "date": "2020-05-02"})
+        )
+        .await
+        .status,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    assert_eq!(
+        app.post(
+            "/api/v1/health-reports",
+            &office,
+            json!({"temperature": 36.5, "fit_for_duty": true})
+        )
+        .await
+        .status,
+        StatusCode::FORBIDDEN
+    );
+    let d = app.get("/api/v1/dashboard", &office).await.body;
+    assert_eq!(d["health"]["abnormal_unacknowledged"], 2);
+    assert_eq!(d["health"]["reports_today"], 2);
+    let flagged = app
+        .get("/api/v1/health-reports?unacknowledged=true", &office)
+        .await
+        .body;
+    assert_eq!(flagged.as_array().unwrap().len(), 2);
+    assert_eq!(flagged[0]["guard_name"], "钱永康");
+    // A guard sees only their own.
+    let mine = app.get("/api/v1/health-reports", &g2).await.body;
+    assert!(
+        mine.as_array()
+            .unwrap()
+            .iter()
+            .all(|h| h["guard_name"] == "钱永康")
+    );
+    let t = app.token("teacher1").await;
+    assert_eq!(
+        app.get("/api/v1/health-reports", &t).await.status,
+        StatusCode::FORBIDDEN
+    );
+    for id in [&sick, &old] {
+        let r = app
+            .post(
+                &format!("/api/v1/health-reports/{id}/acknowledge"),
+                &office,
+                json!({}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    }
+    assert_eq!(
+        app.get("/api/v1/dashboard", &office).await.body["health"]["abnormal_unacknowledged"],
+        0
+    );
+    assert_eq!(app.audit("action=health_report.acknowledge").await.len(), 2);
+}
+
+#[tokio::test]
+async fn announcements_reach_chosen_roles_with_read_receipts() {
+    let app = spawn_app().await;
+    let office = app.token("office").await;
+    let t1 = app.token("teacher1").await;
+    let guard = app.token("guard1").await;
+    let r = app
+        .post(
+            "/api/v1/announcements",
+            &t1,
+            json!({"title": "x", "body": "x", "target_roles": ["class_teacher"]}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = app
+        .post("/api/v1/announcements", &office, json!({"title": "期末家长车辆疏导安排", "body": "7月10日放学时段,家长车辆沿东侧停放。", "target_roles": ["class_teacher"]}))
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let id = r.body["id"].as_str().unwrap().to_owned();
+    let list = app.get("/api/v1/announcements?unread=true", &t1).await.body;
+    assert!(
+        list.as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a["id"] == id.as_str())
+    );
+    let glist = app.get("/api/v1/announcements", &guard).await.body;
+    assert!(
+        !glist
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a["id"] == id.as_str())
+    );
+    assert_eq!(
+        app.post(
+            &format!("/api/v1/announcements/{id}/read"),
+            &guard,
+            json!({})
+        )
+        .await
+        .status,
+        StatusCode::NOT_FOUND
+    );
+    let r = app
+        .post(&format!("/api/v1/announcements/{id}/read"), &t1, json!({}))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let first = r.body["read_at"].clone();
+    let again = app
+        .post(&format!("/api/v1/announcements/{id}/read"), &t1, json!({}))
+        .await;
+    assert_eq!(
+        again.body["read_at"], first,
+        "reading twice keeps the first time"
+    );
+    let list = app.get("/api/v1/announcements?unread=true", &t1).await.body;
+    assert!(
+        !list
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a["id"] == id.as_str())
+    );
+    let rec = app
+        .get(&format!("/api/v1/announcements/{id}/receipts"), &office)
+        .await;
+    assert_eq!(rec.status, StatusCode::OK);
+    assert_eq!(rec.body["total"], 5);
+    assert_eq!(rec.body["read"], 1);
+    let me = rec.body["receipts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["display_name"] == "李雪梅")
+        .unwrap()
+        .clone();
+    assert!(!me["read_at"].is_null());
+    assert_eq!(
+        app.get(&format!("/api/v1/announcements/{id}/receipts"), &t1)
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(app.audit("action=announcement.read").await.len(), 1);
+    // The demo rosters were announced to staff (通报:教师群).
+    let demo = app.get("/api/v1/announcements", &guard).await.body;
+    assert!(
+        demo.as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a["title"].as_str().unwrap().starts_with("清明节值班表"))
+    );
+}
+
+#[tokio::test]
+async fn activities_and_meetings_become_plan_evidence_and_overdue_items_show() {
+    let app = spawn_app().await;
+    let office = app.token("office").await;
+    let principal = app.token("principal").await;
+    let yesterday = (school_today() - chrono::Duration::days(1))
+        .format("%Y-%m-%d")
+        .to_string();
+    let today = school_today().format("%Y-%m-%d").to_string();
+    let month = school_today().format("%Y-%m").to_string();
+    let p = app.post("/api/v1/plans", &office, json!({"title": "本学期计划", "semester": "now", "starts_on": yesterday, "ends_on": today})).await;
+    let pid = p.body["id"].as_str().unwrap().to_owned();
+    let it = app.post(&format!("/api/v1/plans/{pid}/items"), &office, json!({"month": month, "title": "消防演练", "category": "drill", "due_date": yesterday})).await;
+    let iid = it.body["id"].as_str().unwrap().to_owned();
+    // Draft plans do not count as overdue.
+    assert_eq!(
+        app.get("/api/v1/dashboard", &principal).await.body["plan"]["overdue_items"],
+        0
+    );
+    app.post(&format!("/api/v1/plans/{pid}/submit"), &office, json!({}))
+        .await;
+    app.post(
+        &format!("/api/v1/plans/{pid}/approve"),
+        &principal,
+        json!({}),
+    )
+    .await;
+    let d = app.get("/api/v1/dashboard", &principal).await.body;
+    assert_eq!(d["plan"]["overdue_items"], 1, "{d}");
+    assert_eq!(d["plan"]["overdue"][0]["title"], "消防演练");
+    let classes = app.class_ids().await;
+    let cls: Vec<&String> = classes.values().take(2).collect();
+    let r = app
+        .post("/api/v1/activities", &office, json!({"kind": "drill", "topic": "消防演练", "date": today, "organiser": "保卫处", "class_ids": cls, "participant_count": 80, "summary": "全校疏散用时 3 分 20 秒", "plan_item_id": iid}))
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let aid = r.body["id"].as_str().unwrap().to_owned();
+    assert_eq!(r.body["class_ids"].as_array().unwrap().len(), 2);
+    let plan = app.get(&format!("/api/v1/plans/{pid}"), &office).await.body;
+    let ev = &plan["items"][0]["evidence"];
+    assert_eq!(ev[0]["entity_type"], "activity");
+    assert_eq!(ev[0]["entity_id"], aid.as_str());
+    app.patch(
+        &format!("/api/v1/plan-items/{iid}"),
+        &office,
+        json!({"status": "done"}),
+    )
+    .await;
+    assert_eq!(
+        app.get("/api/v1/dashboard", &principal).await.body["plan"]["overdue_items"],
+        0
+    );
+    let t = app.token("teacher1").await;
+    assert_eq!(
+        app.post(
+            "/api/v1/activities",
+            &t,
+            json!({"kind": "drill", "topic": "x", "date": today, "organiser": "x"})
+        )
+        .await
+        .status,
+        StatusCode::FORBIDDEN
+    );
+    let r = app.post("/api/v1/meetings", &office, json!({"kind": "guard_meeting", "title": "保安例会", "date": today, "attendees": ["张卫东", "赵保国"], "minutes": "夜间巡查", "decisions": "加密巡查"})).await;
+    assert_eq!(r.status, StatusCode::CREATED);
+    let mid = r.body["id"].as_str().unwrap();
+    assert_eq!(
+        app.get(&format!("/api/v1/meetings/{mid}"), &t).await.body["attendees"][1],
+        "赵保国"
+    );
+    assert_eq!(
+        app.get("/api/v1/activities?from=2020-04-01&to=2020-07-31", &t)
+            .await
+            .body
+            .as_array()
+            .unwrap()
+            .len(),
+        7
+    );
+    assert_eq!(
+        app.get("/api/v1/meetings?kind=guard_meeting&to=2020-12-31", &t)
+            .await
+            .body
+            .as_array()
+            .unwrap()
+            .len(),
+        4
+    );
+    assert_eq!(app.audit("action=activity.create").await.len(), 1);
+    // Who is on duty now is on the dashboard too (nobody, in the demo's 2020 rosters).
+    assert_eq!(
+        app.get("/api/v1/dashboard", &principal).await.body["on_duty_now"],
+        json!([])
+    );
+    let missing = app.get("/api/v1/dashboard", &principal).await.body["missing_sections"].clone();
+    assert!(missing.as_array().unwrap().iter().any(|s| s == "visitors"));
+}
+
+#[tokio::test]
+async fn dashboard_counts_hazards_and_this_weeks_traffic_checks_from_the_records() {
+    let app = spawn_app().await;
+    let principal = app.token("principal").await;
+    let office = app.token("office").await;
+    let guard = app.token("guard1").await;
+    let before = app.get("/api/v1/dashboard", &principal).await.body;
+    let open0 = before["hazards"]["open"].as_u64().unwrap();
+    let overdue0 = before["hazards"]["overdue"].as_u64().unwrap();
+    let r = app
+        .post(
+            "/api/v1/hazards",
+            &guard,
+            json!({"category": "fire", "location": "食堂后门", "description": "消防通道堆放杂物"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let hid = r.body["id"].as_str().unwrap().to_owned();
+    let d = app.get("/api/v1/dashboard", &principal).await.body;
+    assert_eq!(d["hazards"]["open"], open0 + 1);
+    let owner = app.user_id("office").await;
+    let today = school_today().format("%Y-%m-%d").to_string();
+    let r = app
+        .post(
+            &format!("/api/v1/hazards/{hid}/assign"),
+            &office,
+            json!({"owner_id": owner, "deadline": today}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(
+        app.get("/api/v1/dashboard", &principal).await.body["hazards"]["overdue"],
+        overdue0
+    );
+    // Age the deadline: now it is overdue.
+    // (By location: ids are stored differently on SQLite and PostgreSQL.)
+    app.sql("UPDATE hazards SET deadline = '2020-01-01' WHERE location = '食堂后门'")
+        .await;
+    let d = app.get("/api/v1/dashboard", &principal).await.body;
+    assert_eq!(d["hazards"]["overdue"], overdue0 + 1);
+    // This week's traffic checks agree with the inspections feature's own compliance view.
+    let c = app.get("/api/v1/inspections/compliance", &principal).await;
+    assert_eq!(c.status, StatusCode::OK, "{}", c.text);
+    let t = &d["traffic_checks"];
+    assert_eq!(t["period"], c.body["period"]);
+    assert_eq!(t["classes"], 5);
+    assert_eq!(t["submitted"], c.body["submitted"]);
+    assert_eq!(t["late"], c.body["late"]);
+    assert_eq!(t["missing"], c.body["missing"]);
+}
