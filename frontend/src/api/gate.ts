@@ -1,0 +1,43 @@
+// Leave passes. Endpoint names from issue 3; kept in one file so that adjusting to the landed
+// API is a small change. Switch to the typed client once openapi.json has them.
+import { raw, rawText } from './client'
+
+export type PassKind = 'exit_only' | 'exit_and_return'
+export type PassStatus = 'issued' | 'out' | 'returned' | 'expired' | 'revoked'
+
+export interface LeavePass {
+  id: string
+  student_id: string
+  student_name?: string | null
+  class_id?: string | null
+  class_name?: string | null
+  kind: PassKind
+  status: PassStatus
+  reason?: string | null
+  valid_from: string
+  valid_until: string
+  return_by?: string | null
+  token?: string | null
+  overdue?: boolean | null
+  created_at?: string
+}
+
+export interface IssuePass {
+  student_id: string
+  kind: PassKind
+  reason: string
+  valid_from: string
+  valid_until: string
+  return_by?: string | null
+}
+
+export const issuePass = (body: IssuePass) => raw<LeavePass>('POST', '/api/v1/leave-passes', body)
+export const getPass = (id: string) => raw<LeavePass>('GET', `/api/v1/leave-passes/${encodeURIComponent(id)}`)
+export const passQrSvg = (id: string) => rawText(`/api/v1/leave-passes/${encodeURIComponent(id)}/qr.svg`)
+export const revokePass = (id: string) => raw<LeavePass>('POST', `/api/v1/leave-passes/${encodeURIComponent(id)}/revoke`, {})
+
+export function listPasses(q: { class_id?: string; status?: string; day?: string; limit?: number }) {
+  const p = new URLSearchParams()
+  for (const [k, v] of Object.entries(q)) if (v !== undefined && v !== '') p.set(k, String(v))
+  return raw<{ items: LeavePass[]; next_cursor?: string | null }>('GET', `/api/v1/leave-passes?${p}`)
+}
