@@ -137,6 +137,7 @@ pub async fn seed_if_empty(db: &Db) -> Result<bool, BoxError> {
         .map_err(|e| e.to_string())?;
     let tx = db.begin_write().await?;
     seed(&*tx, &hash).await?;
+    // Each feature's demo records, one call per feature, after the people they refer to.
     tx.commit().await?;
     tracing::info!("demo data loaded");
     Ok(true)

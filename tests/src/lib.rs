@@ -1,1 +1,320 @@
+//! Black-box test harness: the real server on a free port with a fresh database per test
+//! (a SQLite file, or a new PostgreSQL database when `XIAOAN_TEST_DB=postgres`), driven over
+//! HTTP with reqwest, as a third-party client would.
 
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Mutex;
+use xiaoan::Settings;
+
+pub const PASSWORD: &str = "xiaoan-demo";
+/// The signing key the test servers use, so token-attack tests can forge tokens.
+pub const JWT_SECRET: &str = "test-secret-test-secret-test-secret-0123456789";
+/// The demo accounts, one per role (teacher2 is a second class teacher).
+pub const DEMO_USERS: &[&str] = &["principal", "office", "teacher1", "teacher2", "guard1", "officer1"];
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+pub fn backend() -> Backend {
+    match std::env::var("XIAOAN_TEST_DB").as_deref() {
+        Ok("postgres") => Backend::Postgres,
+        _ => Backend::Sqlite,
+    }
+}
+
+fn pg_base_url() -> String {
+    std::env::var("XIAOAN_TEST_PG_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
+}
+
+pub struct TestApp {
+    pub base: String,
+    pub port: u16,
+    pub client: reqwest::Client,
+    pub data_dir: PathBuf,
+    pub database_url: String,
+    pg_database: Option<String>,
+    tokens: Mutex<HashMap<String, String>>,
+}
+
+/// A response: status, parsed JSON body (or `Value::Null`), headers.
+#[derive(Debug)]
+pub struct Resp {
+    pub status: StatusCode,
+    pub body: Value,
+    pub headers: reqwest::header::HeaderMap,
+    pub text: String,
+}
+
+impl Resp {
+    /// The problem `code`, if the body is a problem document.
+    pub fn code(&self) -> &str {
+        self.body.get("code").and_then(Value::as_str).unwrap_or("")
+    }
+}
+
+pub struct AppOptions {
+    pub demo: bool,
+}
+
+impl Default for AppOptions {
+    fn default() -> Self {
+        Self { demo: true }
+    }
+}
+
+/// Starts the server with the demo school loaded.
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(AppOptions::default(), |_| {}).await
+}
+
+/// Starts the server; `tweak` may adjust settings before start.
+pub async fn spawn_app_with(opts: AppOptions, tweak: impl FnOnce(&mut Settings)) -> TestApp {
+    let id = uuid::Uuid::now_v7().simple().to_string();
+    let data_dir = std::env::temp_dir().join(format!("xiaoan-test-{id}"));
+    std::fs::create_dir_all(&data_dir).expect("temp dir");
+    let (database_url, pg_database) = match backend() {
+        Backend::Sqlite => (
+            format!("sqlite://{}?mode=rwc", data_dir.join("xiaoan.db").display()),
+            None,
+        ),
+        Backend::Postgres => {
+            let name = format!("xiaoan_t_{id}");
+            create_pg_database(&name).await;
+            let base = pg_base_url();
+            let url = match base.rsplit_once('/') {
+                Some((prefix, _)) => format!("{prefix}/{name}"),
+                None => panic!("XIAOAN_TEST_PG_URL must end in /<database>"),
+            };
+            (url, Some(name))
+        }
+    };
+    let mut settings = Settings {
+        bind: "127.0.0.1:0".into(),
+        data_dir: data_dir.clone(),
+        database_url: Some(database_url.clone()),
+        db_max_connections: 8,
+        jwt_secret: Some(JWT_SECRET.into()),
+        demo: opts.demo,
+        frontend_dir: data_dir.join("no-frontend"),
+        ..Settings::default()
+    };
+    tweak(&mut settings);
+    let app = xiaoan::Application::build(settings)
+        .await
+        .expect("server starts");
+    let port = app.port();
+    tokio::spawn(app.run_until_stopped());
+    TestApp {
+        base: format!("http://127.0.0.1:{port}"),
+        port,
+        client: reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client"),
+        data_dir,
+        database_url,
+        pg_database,
+        tokens: Mutex::new(HashMap::new()),
+    }
+}
+
+async fn create_pg_database(name: &str) {
+    use sea_orm::{ConnectionTrait, Database};
+    let conn = Database::connect(pg_base_url()).await.unwrap_or_else(|e| {
+        panic!(
+            "XIAOAN_TEST_DB=postgres but PostgreSQL is not reachable at {} ({e}). \
+             Start it (see README) — the PostgreSQL suite must not be skipped.",
+            pg_base_url()
+        )
+    });
+    conn.execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
+        .await
+        .expect("create test database");
+    let _ = conn.close().await;
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.data_dir);
+        if let Some(name) = self.pg_database.take() {
+            // Best effort, on its own thread: Drop cannot await.
+            let _ = std::thread::spawn(move || {
+                let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_all().build() else {
+                    return;
+                };
+                rt.block_on(async {
+                    use sea_orm::{ConnectionTrait, Database};
+                    if let Ok(conn) = Database::connect(pg_base_url()).await {
+                        let _ = conn
+                            .execute_unprepared(&format!(
+                                "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
+                            ))
+                            .await;
+                        let _ = conn.close().await;
+                    }
+                });
+            })
+            .join();
+        }
+    }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    /// Any request. `auth` is a bearer token, or `key:<api key>` for an integration key.
+    pub async fn request(
+        &self,
+        method: Method,
+        path: &str,
+        auth: Option<&str>,
+        body: Option<Value>,
+    ) -> Resp {
+        let mut req = self.client.request(method, self.url(path));
+        if let Some(a) = auth {
+            req = match a.strip_prefix("key:") {
+                Some(key) => req.header("X-API-Key", key),
+                None => req.bearer_auth(a),
+            };
+        }
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        Self::finish(req).await
+    }
+
+    pub async fn finish(req: reqwest::RequestBuilder) -> Resp {
+        let resp = req.send().await.expect("request sent");
+        let status = resp.status();
+        let headers = resp.headers().clone();
+        let text = resp.text().await.unwrap_or_default();
+        let body = serde_json::from_str(&text).unwrap_or(Value::Null);
+        Resp {
+            status,
+            body,
+            headers,
+            text,
+        }
+    }
+
+    pub async fn get(&self, path: &str, token: &str) -> Resp {
+        self.request(Method::GET, path, Some(token), None).await
+    }
+    pub async fn post(&self, path: &str, token: &str, body: Value) -> Resp {
+        self.request(Method::POST, path, Some(token), Some(body)).await
+    }
+    pub async fn patch(&self, path: &str, token: &str, body: Value) -> Resp {
+        self.request(Method::PATCH, path, Some(token), Some(body)).await
+    }
+    pub async fn put(&self, path: &str, token: &str, body: Value) -> Resp {
+        self.request(Method::PUT, path, Some(token), Some(body)).await
+    }
+    pub async fn delete(&self, path: &str, token: &str) -> Resp {
+        self.request(Method::DELETE, path, Some(token), None).await
+    }
+
+    /// Signs in; returns the whole login response.
+    pub async fn login_full(&self, username: &str, password: &str) -> Resp {
+        self.request(
+            Method::POST,
+            "/api/v1/auth/login",
+            None,
+            Some(json!({"username": username, "password": password})),
+        )
+        .await
+    }
+
+    /// An access token for a demo user (signed in once per test app, then cached).
+    pub async fn token(&self, username: &str) -> String {
+        if let Some(t) = self.tokens.lock().expect("lock").get(username) {
+            return t.clone();
+        }
+        let resp = self.login_full(username, PASSWORD).await;
+        assert_eq!(resp.status, StatusCode::OK, "login {username}: {}", resp.text);
+        let token = resp.body["access_token"].as_str().expect("token").to_owned();
+        self.tokens
+            .lock()
+            .expect("lock")
+            .insert(username.to_owned(), token.clone());
+        token
+    }
+
+    /// A fresh access token that is not cached (for tests that end sessions).
+    pub async fn fresh_token(&self, username: &str) -> String {
+        let resp = self.login_full(username, PASSWORD).await;
+        assert_eq!(resp.status, StatusCode::OK, "login {username}: {}", resp.text);
+        resp.body["access_token"].as_str().expect("token").to_owned()
+    }
+
+    /// Creates an integration key with these scopes (as the office); returns `key:<secret>`.
+    pub async fn api_key(&self, scopes: &[&str]) -> String {
+        let office = self.token("office").await;
+        let resp = self
+            .post(
+                "/api/v1/api-keys",
+                &office,
+                json!({"name": "测试集成", "scopes": scopes}),
+            )
+            .await;
+        assert_eq!(resp.status, StatusCode::CREATED, "{}", resp.text);
+        format!("key:{}", resp.body["secret"].as_str().expect("secret"))
+    }
+
+    /// The signed-in user's own profile.
+    pub async fn me(&self, username: &str) -> Value {
+        let t = self.token(username).await;
+        self.get("/api/v1/me", &t).await.body
+    }
+
+    /// All classes, as the office sees them: name → id.
+    pub async fn class_ids(&self) -> HashMap<String, String> {
+        let t = self.token("office").await;
+        let resp = self.get("/api/v1/classes", &t).await;
+        resp.body
+            .as_array()
+            .expect("classes")
+            .iter()
+            .map(|c| {
+                (
+                    c["name"].as_str().unwrap_or_default().to_owned(),
+                    c["id"].as_str().unwrap_or_default().to_owned(),
+                )
+            })
+            .collect()
+    }
+
+    /// The first class a class teacher heads.
+    pub async fn own_class_id(&self, username: &str) -> String {
+        self.me(username).await["class_ids"][0]
+            .as_str()
+            .expect("own class")
+            .to_owned()
+    }
+
+    /// Students of a class (as the office), in student-number order.
+    pub async fn students_of(&self, class_id: &str) -> Vec<Value> {
+        let t = self.token("office").await;
+        let resp = self
+            .get(&format!("/api/v1/students?class_id={class_id}&limit=200"), &t)
+            .await;
+        assert_eq!(resp.status, StatusCode::OK, "{}", resp.text);
+        resp.body["items"].as_array().cloned().unwrap_or_default()
+    }
+
+    /// Audit entries matching a query string, e.g. `action=user.create`.
+    pub async fn audit(&self, query: &str) -> Vec<Value> {
+        let t = self.token("office").await;
+        let resp = self.get(&format!("/api/v1/audit-log?{query}&limit=200"), &t).await;
+        assert_eq!(resp.status, StatusCode::OK, "{}", resp.text);
+        resp.body["items"].as_array().cloned().unwrap_or_default()
+    }
+}

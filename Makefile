@@ -1,0 +1,58 @@
+# Xiaoan (校安). Two commands: `make run` and `make test`. See README.md.
+SHELL := /bin/bash
+CARGO ?= cargo
+PG_URL ?= postgres://postgres@127.0.0.1:5432/test
+export XIAOAN_TEST_PG_URL ?= $(PG_URL)
+
+.PHONY: run test build lint fmt openapi test-sqlite test-postgres frontend-deps frontend-build \
+        frontend-check e2e-deps e2e bench clean-test-dbs
+
+## Build everything, then serve on http://127.0.0.1:8080 with the demo school (SQLite in ./data).
+run: frontend-build
+	$(CARGO) build --release -p xiaoan
+	./target/release/xiaoan serve --demo
+
+## Every check and test: format, lints, OpenAPI drift, API tests on SQLite and PostgreSQL, SPA.
+test: lint test-sqlite test-postgres frontend-check e2e
+
+lint:
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+
+fmt:
+	$(CARGO) fmt --all
+
+## Regenerate the committed OpenAPI document (and the SPA's types) from the code.
+openapi:
+	$(CARGO) run -q -p xiaoan -- export-openapi -o openapi/openapi.json
+	if [ -d frontend/node_modules ]; then cd frontend && npm run gen:api; fi
+
+test-sqlite:
+	XIAOAN_TEST_DB=sqlite $(CARGO) test --workspace
+
+test-postgres: clean-test-dbs
+	pg_isready -h 127.0.0.1 -p 5432 -q || { echo "PostgreSQL is not running at 127.0.0.1:5432 (.ci/run starts it)"; exit 1; }
+	XIAOAN_TEST_DB=postgres $(CARGO) test -p xiaoan-api-tests
+
+# Databases left behind by interrupted runs.
+clean-test-dbs:
+	-psql "$(PG_URL)" -Atqc "SELECT datname FROM pg_database WHERE datname LIKE 'xiaoan_t_%'" 2>/dev/null \
+	  | while read -r db; do psql "$(PG_URL)" -qc "DROP DATABASE IF EXISTS \"$$db\" WITH (FORCE)" >/dev/null; done
+
+frontend-deps:
+	@if [ -f frontend/package.json ]; then cd frontend && npm ci --no-audit --no-fund; fi
+
+frontend-build: frontend-deps
+	@if [ -f frontend/package.json ]; then cd frontend && npm run build; fi
+
+frontend-check: frontend-deps
+	@if [ -f frontend/package.json ]; then cd frontend && npm run check:api && npm run typecheck && npm run test && npm run build && npm run size; fi
+
+## Debian's Chromium and CJK fonts for the browser tests (installed when missing).
+e2e-deps:
+	@if [ -f frontend/package.json ] && [ ! -x /usr/bin/chromium ]; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+	    chromium fonts-liberation fonts-noto-cjk ffmpeg >/dev/null; fi
+
+e2e: e2e-deps frontend-build
+	@if [ -f frontend/package.json ]; then $(CARGO) build -p xiaoan && cd frontend && XIAOAN_BIN=$(CURDIR)/target/debug/xiaoan npm run e2e; fi
