@@ -254,6 +254,25 @@ async function main() {
       assert(!(await page.content()).includes(secret), 'secret shown again')
     })
 
+    await test('a lost connection keeps what was typed and offers a retry', async () => {
+      await login(page, base, 'office')
+      await page.goto(`${base}/office/people`)
+      await page.getByRole('tab', { name: '班级' }).click()
+      const name = `2026级测试${Date.now() % 10000}班`
+      const form = page.locator('form').filter({ hasText: '新增班级' })
+      await form.locator('input').nth(0).fill(name)
+      await form.locator('input').nth(1).fill('2026级')
+      await ctx.setOffline(true)
+      await form.getByRole('button', { name: '添加' }).click()
+      await form.getByText('网络连接失败，已保留您填写的内容').waitFor()
+      await shot(page, 'office-offline-form-kept')
+      assert((await form.locator('input').nth(0).inputValue()) === name, 'typed class name lost')
+      await ctx.setOffline(false)
+      await form.getByRole('button', { name: '重试' }).click()
+      await page.locator('.van-cell').filter({ hasText: name }).first().waitFor()
+      assert((await form.locator('input').nth(0).inputValue()) === '', 'form not cleared after success')
+    })
+
     await test('English is available', async () => {
       await login(page, base, 'guard1')
       await page.goto(`${base}/guard/me`)
