@@ -13,7 +13,14 @@ pub const PASSWORD: &str = "xiaoan-demo";
 /// The signing key the test servers use, so token-attack tests can forge tokens.
 pub const JWT_SECRET: &str = "test-secret-test-secret-test-secret-0123456789";
 /// The demo accounts, one per role (teacher2 is a second class teacher).
-pub const DEMO_USERS: &[&str] = &["principal", "office", "teacher1", "teacher2", "guard1", "officer1"];
+pub const DEMO_USERS: &[&str] = &[
+    "principal",
+    "office",
+    "teacher1",
+    "teacher2",
+    "guard1",
+    "officer1",
+];
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Backend {
@@ -146,7 +153,10 @@ impl Drop for TestApp {
         if let Some(name) = self.pg_database.take() {
             // Best effort, on its own thread: Drop cannot await.
             let _ = std::thread::spawn(move || {
-                let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_all().build() else {
+                let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                else {
                     return;
                 };
                 rt.block_on(async {
@@ -210,13 +220,16 @@ impl TestApp {
         self.request(Method::GET, path, Some(token), None).await
     }
     pub async fn post(&self, path: &str, token: &str, body: Value) -> Resp {
-        self.request(Method::POST, path, Some(token), Some(body)).await
+        self.request(Method::POST, path, Some(token), Some(body))
+            .await
     }
     pub async fn patch(&self, path: &str, token: &str, body: Value) -> Resp {
-        self.request(Method::PATCH, path, Some(token), Some(body)).await
+        self.request(Method::PATCH, path, Some(token), Some(body))
+            .await
     }
     pub async fn put(&self, path: &str, token: &str, body: Value) -> Resp {
-        self.request(Method::PUT, path, Some(token), Some(body)).await
+        self.request(Method::PUT, path, Some(token), Some(body))
+            .await
     }
     pub async fn delete(&self, path: &str, token: &str) -> Resp {
         self.request(Method::DELETE, path, Some(token), None).await
@@ -239,8 +252,16 @@ impl TestApp {
             return t.clone();
         }
         let resp = self.login_full(username, PASSWORD).await;
-        assert_eq!(resp.status, StatusCode::OK, "login {username}: {}", resp.text);
-        let token = resp.body["access_token"].as_str().expect("token").to_owned();
+        assert_eq!(
+            resp.status,
+            StatusCode::OK,
+            "login {username}: {}",
+            resp.text
+        );
+        let token = resp.body["access_token"]
+            .as_str()
+            .expect("token")
+            .to_owned();
         self.tokens
             .lock()
             .expect("lock")
@@ -251,8 +272,16 @@ impl TestApp {
     /// A fresh access token that is not cached (for tests that end sessions).
     pub async fn fresh_token(&self, username: &str) -> String {
         let resp = self.login_full(username, PASSWORD).await;
-        assert_eq!(resp.status, StatusCode::OK, "login {username}: {}", resp.text);
-        resp.body["access_token"].as_str().expect("token").to_owned()
+        assert_eq!(
+            resp.status,
+            StatusCode::OK,
+            "login {username}: {}",
+            resp.text
+        );
+        resp.body["access_token"]
+            .as_str()
+            .expect("token")
+            .to_owned()
     }
 
     /// Creates an integration key with these scopes (as the office); returns `key:<secret>`.
@@ -304,7 +333,10 @@ impl TestApp {
     pub async fn students_of(&self, class_id: &str) -> Vec<Value> {
         let t = self.token("office").await;
         let resp = self
-            .get(&format!("/api/v1/students?class_id={class_id}&limit=200"), &t)
+            .get(
+                &format!("/api/v1/students?class_id={class_id}&limit=200"),
+                &t,
+            )
             .await;
         assert_eq!(resp.status, StatusCode::OK, "{}", resp.text);
         resp.body["items"].as_array().cloned().unwrap_or_default()
@@ -313,7 +345,9 @@ impl TestApp {
     /// Audit entries matching a query string, e.g. `action=user.create`.
     pub async fn audit(&self, query: &str) -> Vec<Value> {
         let t = self.token("office").await;
-        let resp = self.get(&format!("/api/v1/audit-log?{query}&limit=200"), &t).await;
+        let resp = self
+            .get(&format!("/api/v1/audit-log?{query}&limit=200"), &t)
+            .await;
         assert_eq!(resp.status, StatusCode::OK, "{}", resp.text);
         resp.body["items"].as_array().cloned().unwrap_or_default()
     }
