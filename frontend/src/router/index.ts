@@ -1,8 +1,8 @@
 // Routes per role. `meta.roles` is UX only (which home and tabs a user sees): the server decides.
 import { createRouter, createWebHistory, type RouteRecordRaw } from 'vue-router'
 import { getSession } from '../api/tokens'
-import { HOME, type Role } from '../stores/auth'
-import { tabsFor } from './tabs'
+import type { Role } from '../stores/auth'
+import { homeFor, tabsFor } from './tabs'
 
 const Layout = () => import('../layouts/TabLayout.vue')
 const Me = () => import('../views/common/MeView.vue')
@@ -60,9 +60,9 @@ export const router = createRouter({
 
 router.beforeEach((to) => {
   const s = getSession()
-  if (to.meta.public) return to.name === 'login' && s ? HOME[s.user.role] : true
+  if (to.meta.public) return to.name === 'login' && s ? homeFor(s.user.role) : true
   if (!s) return { name: 'login', query: to.fullPath !== '/' ? { next: to.fullPath } : {} }
   const roles = to.matched.find((r) => r.meta.roles)?.meta.roles as Role[] | undefined
-  if (to.name === 'root' || (roles && !roles.includes(s.user.role))) return HOME[s.user.role]
+  if (to.name === 'root' || (roles && !roles.includes(s.user.role))) return homeFor(s.user.role)
   return true
 })

@@ -3,16 +3,10 @@ import { defineStore } from 'pinia'
 import { computed, ref } from 'vue'
 import { api, call } from '../api/client'
 import { getSession, onSessionChange, setSession, type User } from '../api/tokens'
+import { homeFor } from '../router/tabs'
 
 export type Role = User['role']
 
-export const HOME: Record<Role, string> = {
-  guard: '/guard/scan',
-  class_teacher: '/teacher/passes',
-  safety_officer: '/officer/report',
-  security_office: '/office/desk',
-  principal: '/principal/desk',
-}
 
 export const useAuth = defineStore('auth', () => {
   const user = ref<User | null>(getSession()?.user ?? null)
@@ -20,7 +14,7 @@ export const useAuth = defineStore('auth', () => {
     user.value = s?.user ?? null
   })
   const role = computed(() => user.value?.role ?? null)
-  const home = computed(() => (role.value ? HOME[role.value] : '/login'))
+  const home = computed(() => (role.value ? homeFor(role.value) : '/login'))
 
   async function login(username: string, password: string) {
     const r = await call(api.POST('/api/v1/auth/login', { body: { username, password } }))

@@ -150,7 +150,7 @@ async function main() {
   const spec = await (await fetch(`${base}/api-docs/openapi.json`)).json()
   const has = (path, method = 'post') => !!spec.paths?.[path]?.[method]
   const gateLanded = has('/api/v1/leave-passes') && has('/api/v1/gate/scans')
-  const inspectionsLanded = has('/api/v1/inspections') && has('/api/v1/attachments') && has('/api/v1/hazards', 'get')
+  const inspectionsLanded = has('/api/v1/inspections') && has('/api/v1/inspection-templates', 'get') && has('/api/v1/attachments') && has('/api/v1/hazards', 'get')
 
   const profile = mkdtempSync(join(tmpdir(), 'xiaoan-chromium-'))
   const ctxOpts = (extraArgs = []) => ({
@@ -171,12 +171,13 @@ async function main() {
   page.on('pageerror', (e) => consoleErrors.push(String(e)))
 
   try {
+    const hazardsLanded = has('/api/v1/hazards') && has('/api/v1/attachments')
     const homes = {
       principal: '/principal/desk',
       office: '/office/desk',
-      teacher1: '/teacher/passes',
-      guard1: '/guard/scan',
-      officer1: '/officer/report',
+      teacher1: gateLanded ? '/teacher/passes' : inspectionsLanded ? '/teacher/check' : hazardsLanded ? '/teacher/report' : '/teacher/me',
+      guard1: gateLanded ? '/guard/scan' : hazardsLanded ? '/guard/report' : '/guard/me',
+      officer1: hazardsLanded ? '/officer/report' : '/officer/me',
     }
     for (const [user, home] of Object.entries(homes)) {
       await test(`${user} signs in and lands on ${home}`, async () => {
