@@ -8,9 +8,10 @@ export type PassStatus = 'issued' | 'out' | 'returned' | 'expired' | 'revoked'
 export interface LeavePass {
   id: string
   student_id: string
-  student_name?: string | null
-  class_id?: string | null
-  class_name?: string | null
+  student_no?: string
+  student_name: string
+  class_id: string
+  class_name: string
   kind: PassKind
   status: PassStatus
   reason?: string | null
@@ -19,14 +20,16 @@ export interface LeavePass {
   return_by?: string | null
   token?: string | null
   overdue?: boolean | null
-  created_at?: string
+  issued_at?: string
+  exited_at?: string | null
+  returned_at?: string | null
 }
 
 export interface IssuePass {
   student_id: string
   kind: PassKind
   reason: string
-  valid_from: string
+  valid_from?: string | null
   valid_until: string
   return_by?: string | null
 }
@@ -36,7 +39,7 @@ export const getPass = (id: string) => raw<LeavePass>('GET', `/api/v1/leave-pass
 export const passQrSvg = (id: string) => rawText(`/api/v1/leave-passes/${encodeURIComponent(id)}/qr.svg`)
 export const revokePass = (id: string) => raw<LeavePass>('POST', `/api/v1/leave-passes/${encodeURIComponent(id)}/revoke`, {})
 
-export function listPasses(q: { class_id?: string; status?: string; day?: string; limit?: number }) {
+export function listPasses(q: { class_id?: string; status?: string; date?: string; overdue?: boolean; limit?: number }) {
   const p = new URLSearchParams()
   for (const [k, v] of Object.entries(q)) if (v !== undefined && v !== '') p.set(k, String(v))
   return raw<{ items: LeavePass[]; next_cursor?: string | null }>('GET', `/api/v1/leave-passes?${p}`)

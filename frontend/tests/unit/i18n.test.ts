@@ -3,7 +3,7 @@ import { readFileSync, readdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import zh from '../../src/locales/zh-CN.json'
 import en from '../../src/locales/en-US.json'
-import { DENY_CODES } from '../../src/views/guard/verdict'
+import { DENY_REASONS } from '../../src/views/guard/verdict'
 
 type Tree = { [k: string]: string | Tree }
 function flatten(o: Tree, prefix = ''): Map<string, string> {
@@ -49,7 +49,7 @@ describe('i18n coverage', () => {
     expect([...used].filter((k) => !zhKeys.has(k))).toEqual([])
   })
   it('has a plain-language reason for every deny code', () => {
-    for (const c of DENY_CODES) expect(zhKeys.has(`scan.deny.${c}`), c).toBe(true)
+    for (const c of DENY_REASONS) expect(zhKeys.has(`scan.deny.${c}`), c).toBe(true)
   })
   it('is written in Chinese by default', () => {
     expect(zhKeys.get('scan.allow')).toBe('放行')

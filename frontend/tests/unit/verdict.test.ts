@@ -15,14 +15,20 @@ describe('scan verdict', () => {
   })
   it('denies an already-used pass with its plain reason', () => {
     const v = verdictFromResponse({ result: 'deny', code: 'pass_already_used', student: { name: '张三', class: '1班' } }, 'exit')
-    expect(v).toMatchObject({ kind: 'deny', headlineKey: 'scan.deny.headline', reasonKey: 'scan.deny.pass_already_used', studentName: '张三' })
+    expect(v).toMatchObject({ kind: 'deny', headlineKey: 'scan.deny.headline', reasonKey: 'scan.deny.already_used', studentName: '张三' })
+  })
+  it('reads codes with or without the pass_ prefix', () => {
+    expect(verdictFromResponse({ result: 'deny', code: 'revoked' }, 'exit').reasonKey).toBe('scan.deny.revoked')
+    expect(verdictFromResponse({ result: 'deny', code: 'pass_revoked' }, 'exit').reasonKey).toBe('scan.deny.revoked')
+    expect(verdictFromResponse({ result: 'deny', code: 'unknown_key' }, 'exit').reasonKey).toBe('scan.deny.unknown_key')
   })
   it('denies an unknown code with the generic reason', () => {
     expect(verdictFromResponse({ result: 'deny', code: 'something_new' }, 'exit').reasonKey).toBe('scan.deny.other')
   })
   it('treats a pass problem (4xx) as a deny', () => {
-    expect(verdictFromError(new ApiError(422, 'pass_bad_signature'))).toMatchObject({ kind: 'deny', reasonKey: 'scan.deny.pass_bad_signature' })
-    expect(verdictFromError(new ApiError(400, 'invalid_body'))).toMatchObject({ kind: 'deny', reasonKey: 'scan.deny.pass_malformed' })
+    expect(verdictFromError(new ApiError(422, 'pass_bad_signature'))).toMatchObject({ kind: 'deny', reasonKey: 'scan.deny.bad_signature' })
+    expect(verdictFromError(new ApiError(422, 'malformed_token'))).toMatchObject({ kind: 'deny', reasonKey: 'scan.deny.malformed' })
+    expect(verdictFromError(new ApiError(400, 'invalid_body'))).toMatchObject({ kind: 'deny', reasonKey: 'scan.deny.malformed' })
   })
   it('never shows a network or server failure as allow or deny', () => {
     expect(verdictFromError(new ApiError(0, 'network'))).toMatchObject({ kind: 'error', reasonKey: 'scan.networkNotChecked' })

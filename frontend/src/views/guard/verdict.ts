@@ -26,24 +26,29 @@ export interface Verdict {
   code: string
 }
 
-/** Deny codes we know a plain sentence for; anything else falls back to a generic one. */
-export const DENY_CODES = [
-  'pass_bad_signature',
-  'pass_malformed',
-  'pass_unknown_key',
-  'pass_not_yet_valid',
-  'pass_expired',
-  'pass_revoked',
-  'pass_already_used',
-  'pass_already_returned',
-  'pass_return_before_exit',
-  'pass_not_found',
-  'pass_no_return',
+/** Deny reasons we have a plain sentence for (i18n `scan.deny.<reason>`). */
+export const DENY_REASONS = [
+  'bad_signature',
+  'malformed',
+  'unknown_key',
+  'not_yet_valid',
+  'expired',
+  'revoked',
+  'already_used',
+  'already_returned',
+  'return_before_exit',
+  'not_found',
+  'no_return',
   'student_disabled',
 ] as const
 
-function reasonFor(code: string): string {
-  return (DENY_CODES as readonly string[]).includes(code) ? `scan.deny.${code}` : 'scan.deny.other'
+const ALIASES: Record<string, string> = { malformed_token: 'malformed', token_malformed: 'malformed', invalid_token: 'malformed', already_out: 'already_used' }
+
+/** The reason key for a deny code, with or without a `pass_` prefix. */
+export function reasonFor(code: string): string {
+  const c = code.replace(/^pass_/, '')
+  const r = ALIASES[c] ?? c
+  return (DENY_REASONS as readonly string[]).includes(r) ? `scan.deny.${r}` : 'scan.deny.other'
 }
 
 export function verdictFromResponse(r: ScanResponse, direction: Direction): Verdict {
@@ -71,13 +76,13 @@ export function verdictFromResponse(r: ScanResponse, direction: Direction): Verd
 export function verdictFromError(e: unknown): Verdict {
   const err = e instanceof ApiError ? e : new ApiError(0, 'network')
   const base = { studentName: '', className: '', returnBy: null, code: err.code }
-  if (err.status >= 400 && err.status < 500 && (err.code.startsWith('pass_') || err.code === 'student_disabled' || err.code === 'token_invalid')) {
+  if (err.status >= 400 && err.status < 500 && reasonFor(err.code) !== 'scan.deny.other') {
     return { ...base, kind: 'deny', headlineKey: 'scan.deny.headline', reasonKey: reasonFor(err.code) }
   }
   if (err.status === 401) return { ...base, kind: 'error', headlineKey: 'scan.error', reasonKey: 'errors.unauthenticated' }
   if (err.status === 403) return { ...base, kind: 'error', headlineKey: 'scan.error', reasonKey: 'errors.forbidden_role' }
   if (err.status === 0) return { ...base, kind: 'error', headlineKey: 'scan.error', reasonKey: 'scan.networkNotChecked' }
-  if (err.status === 422 || err.status === 400) return { ...base, kind: 'deny', headlineKey: 'scan.deny.headline', reasonKey: 'scan.deny.pass_malformed' }
+  if (err.status === 422 || err.status === 400) return { ...base, kind: 'deny', headlineKey: 'scan.deny.headline', reasonKey: 'scan.deny.malformed' }
   return { ...base, kind: 'error', headlineKey: 'scan.error', reasonKey: 'scan.serverNotChecked' }
 }
 
