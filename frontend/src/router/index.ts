@@ -24,6 +24,7 @@ export const routes: RouteRecordRaw[] = [
   { path: '/login', name: 'login', component: () => import('../views/LoginView.vue'), meta: { public: true } },
   area('guard', 'guard', [
     { path: 'scan', name: 'guard-scan', component: () => import('../views/guard/ScanView.vue'), meta: { titleKey: 'nav.scan', bare: true } },
+    { path: 'visitors', name: 'guard-visitors', component: () => import('../views/guard/VisitorsView.vue'), meta: { titleKey: 'nav.visitors' } },
     { path: 'report', name: 'guard-report', component: HazardReport, meta: { titleKey: 'nav.report' } },
   ]),
   area('teacher', 'class_teacher', [

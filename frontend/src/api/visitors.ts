@@ -1,0 +1,54 @@
+// Visitors (来访登记). Endpoint names from issue 3; one file so that the landed API is a small change.
+import { raw } from './client'
+
+export interface Visitor {
+  id: string
+  name: string
+  phone?: string | null
+  id_number_last4?: string | null
+  organisation?: string | null
+  reason: string
+  host?: string | null
+  vehicle_plate?: string | null
+  checked_in_at: string
+  checked_out_at?: string | null
+}
+export interface ExpectedVisitor {
+  id: string
+  name: string
+  organisation?: string | null
+  reason: string
+  host: string
+  vehicle_plate?: string | null
+  visitor_id?: string | null
+}
+export interface CheckIn {
+  name: string
+  phone?: string | null
+  id_number?: string | null
+  organisation?: string | null
+  reason: string
+  host?: string | null
+  vehicle_plate?: string | null
+  gate?: string | null
+  expected_visitor_id?: string | null
+}
+/** A watchlist match comes back with the check-in: the guard must not miss it. */
+export interface CheckInResult extends Partial<Visitor> {
+  visitor?: Visitor
+  watchlist?: { category?: string | null; note?: string | null; name?: string | null } | null
+  watchlist_hit?: boolean | null
+  warning?: string | null
+}
+
+type Page<T> = { items: T[]; next_cursor?: string | null }
+const items = <T>(r: T[] | Page<T>) => (Array.isArray(r) ? r : r.items)
+
+export const onCampus = () => raw<Visitor[] | Page<Visitor>>('GET', '/api/v1/visitors?on_campus=true&limit=200').then(items)
+export const expectedToday = (date: string) => raw<ExpectedVisitor[] | Page<ExpectedVisitor>>('GET', `/api/v1/expected-visitors?date=${date}&limit=200`).then(items)
+export const checkIn = (body: CheckIn) => raw<CheckInResult>('POST', '/api/v1/visitors', body)
+export const checkOut = (id: string) => raw<Visitor>('POST', `/api/v1/visitors/${encodeURIComponent(id)}/check-out`, {})
+
+export function watchlistHit(r: CheckInResult): boolean {
+  return !!(r.watchlist_hit || r.watchlist || r.warning)
+}
