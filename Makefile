@@ -16,6 +16,7 @@ run: frontend-build
 test: lint test-sqlite test-postgres frontend-check e2e
 
 lint:
+	python3 scripts/check-licenses.py
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 
