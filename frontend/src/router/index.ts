@@ -43,11 +43,13 @@ export const routes: RouteRecordRaw[] = [
     { path: 'hazards', name: 'office-hazards', component: () => import('../views/office/HazardsView.vue'), meta: { titleKey: 'nav.hazards' } },
     { path: 'people', name: 'office-people', component: () => import('../views/office/PeopleView.vue'), meta: { titleKey: 'nav.people' } },
     { path: 'people/import', name: 'office-import', component: () => import('../views/office/ImportView.vue'), meta: { titleKey: 'students.importTitle', back: true } },
+    { path: 'passes', name: 'office-passes', component: () => import('../views/office/PassesView.vue'), meta: { titleKey: 'officePasses.title', back: true } },
     { path: 'keys', name: 'office-keys', component: () => import('../views/office/ApiKeysView.vue'), meta: { titleKey: 'keys.title', back: true } },
     { path: 'audit', name: 'office-audit', component: () => import('../views/office/AuditView.vue'), meta: { titleKey: 'audit.title', back: true } },
   ]),
   area('principal', 'principal', [
     { path: 'desk', name: 'principal-desk', component: () => import('../views/office/DeskView.vue'), meta: { titleKey: 'nav.desk' } },
+    { path: 'passes', name: 'principal-passes', component: () => import('../views/office/PassesView.vue'), meta: { titleKey: 'officePasses.title', back: true } },
     { path: 'hazards', name: 'principal-hazards', component: () => import('../views/office/HazardsView.vue'), meta: { titleKey: 'nav.hazards' } },
   ]),
   { path: '/', name: 'root', component: { render: () => null } },

@@ -334,7 +334,7 @@ async function main() {
       const pr = await fetch(`${base}/api/v1/leave-passes`, {
         method: 'POST',
         headers: { Authorization: `Bearer ${tok}`, 'Content-Type': 'application/json' },
-        body: JSON.stringify({ student_id: st.items[1].id, kind: 'exit_only', reason: '病假', valid_from: new Date(now - 60000).toISOString(), valid_until: new Date(now + 3600000).toISOString() }),
+        body: JSON.stringify({ student_id: st.items[1].id, kind: 'exit_only', reason: '病假', valid_until: new Date(now + 3600000).toISOString() }),
       })
       assert(pr.ok, `issue pass: ${pr.status} ${await pr.text()}`)
       const pass = await pr.json()
