@@ -119,7 +119,11 @@ export async function raw<T>(method: string, path: string, body?: unknown, init:
     throw new ApiError(0, 'network')
   }
   const ct = res.headers.get('Content-Type') ?? ''
-  const parsed = ct.includes('json') ? await res.json().catch(() => undefined) : await res.text()
+  const parsed = ct.includes('json')
+    ? await res.json().catch(() => undefined)
+    : ct.startsWith('image/')
+      ? await res.blob()
+      : await res.text()
   if (!res.ok) throw toApiError(res.status, parsed)
   return parsed as T
 }

@@ -1,52 +1,91 @@
-// Inspections, hazards and attachments. Endpoint names from issue 4; kept in one file so that
-// adjusting to the landed API is a small change.
+// Inspections, hazards and attachments (issue 4). Kept in one file so that moving to the typed
+// client once openapi.json has them is a small change.
 import { raw } from './client'
 
 export type Answer = 'pass' | 'fail' | 'na'
 
 export interface TemplateItem {
-  id: string
+  key: string
   text: string
   text_en?: string | null
-  photo_required_on_fail?: boolean | null
+  weight?: number
+  photo_required_on_fail: boolean
 }
 export interface Template {
   id: string
+  code: string
   name: string
+  name_en?: string | null
   category: string
+  target_kind: string
+  submitter_role: string
+  frequency: string
+  is_current?: boolean
+  is_active?: boolean
   items: TemplateItem[]
+}
+export interface DueCheck {
+  template_id: string
+  template_code: string
+  template_name: string
+  frequency: string
+  period: string
+  class_id?: string | null
+  class_name?: string | null
+  due_at: string
+  status: 'due' | 'overdue' | 'submitted' | string
+  submission_id?: string | null
 }
 export interface Attachment {
   id: string
-  thumbnail_url?: string | null
-  url?: string | null
+  url: string
+  thumbnail_url: string
 }
 export interface Hazard {
   id: string
-  status: string
-  location?: string | null
+  category: string
+  location: string
   description: string
-  category?: string | null
-  created_at?: string
-  deadline?: string | null
-  owner_name?: string | null
+  class_id?: string | null
   class_name?: string | null
-  reporter_name?: string | null
+  source: string
+  photo_ids: string[]
+  status: 'reported' | 'assigned' | 'rectified' | 'closed' | string
+  reported_by_name: string
+  reported_at: string
+  owner_id?: string | null
+  owner_name?: string | null
+  deadline?: string | null
+  is_overdue: boolean
+  rectification?: string | null
+}
+export interface HazardEvent {
+  id: string
+  at: string
+  actor_name: string
+  action: string
+  from_status?: string | null
+  to_status: string
+  note?: string | null
+}
+export interface HazardDetail {
+  hazard: Hazard
+  history: HazardEvent[]
 }
 
-export function listTemplates(category?: string) {
-  const q = category ? `?category=${encodeURIComponent(category)}` : ''
-  return raw<Template[] | { items: Template[] }>('GET', `/api/v1/inspection-templates${q}`).then((r) => (Array.isArray(r) ? r : r.items))
-}
+export const listTemplates = () => raw<Template[]>('GET', '/api/v1/inspection-templates')
+export const myChecksDue = () => raw<DueCheck[]>('GET', '/api/v1/inspections/due')
 
 export interface SubmitInspection {
   template_id: string
   class_id?: string | null
   period?: string | null
-  answers: { item_id: string; result: Answer; note?: string | null; attachment_ids?: string[] }[]
+  /** Items not listed in `answers` count as passed. */
+  all_passed: boolean
+  answers: { item_key: string; result: Answer; note?: string | null; attachment_ids?: string[] }[]
   note?: string | null
 }
-export const submitInspection = (body: SubmitInspection) => raw<{ id: string }>('POST', '/api/v1/inspections', body)
+export const submitInspection = (body: SubmitInspection) => raw<{ id: string; hazard_ids?: string[] }>('POST', '/api/v1/inspections', body)
 
 export function uploadAttachment(file: Blob, name = 'photo.jpg') {
   const fd = new FormData()
@@ -54,15 +93,25 @@ export function uploadAttachment(file: Blob, name = 'photo.jpg') {
   return raw<Attachment>('POST', '/api/v1/attachments', fd)
 }
 
+export const HAZARD_CATEGORIES = ['facility', 'fire', 'traffic', 'electrical', 'security', 'food', 'other'] as const
+
 export interface ReportHazard {
+  category: string
   location: string
   description: string
-  category?: string | null
-  attachment_ids?: string[]
+  class_id?: string | null
+  attachment_ids: string[]
 }
 export const reportHazard = (body: ReportHazard) => raw<Hazard>('POST', '/api/v1/hazards', body)
+export const getHazard = (id: string) => raw<HazardDetail>('GET', `/api/v1/hazards/${encodeURIComponent(id)}`)
+export const assignHazard = (id: string, body: { owner_id: string; deadline: string; note?: string | null }) =>
+  raw<HazardDetail>('POST', `/api/v1/hazards/${encodeURIComponent(id)}/assign`, body)
+export const rectifyHazard = (id: string, body: { rectification: string; attachment_ids: string[] }) =>
+  raw<HazardDetail>('POST', `/api/v1/hazards/${encodeURIComponent(id)}/rectify`, body)
+export const verifyHazard = (id: string, body: { approved: boolean; note?: string | null; deadline?: string | null }) =>
+  raw<HazardDetail>('POST', `/api/v1/hazards/${encodeURIComponent(id)}/verify`, body)
 
-export function listHazards(q: Record<string, string | number | undefined> = {}) {
+export function listHazards(q: Record<string, string | number | boolean | undefined> = {}) {
   const p = new URLSearchParams()
   for (const [k, v] of Object.entries(q)) if (v !== undefined && v !== '') p.set(k, String(v))
   return raw<{ items: Hazard[]; next_cursor?: string | null }>('GET', `/api/v1/hazards?${p}`)

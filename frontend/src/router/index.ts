@@ -13,12 +13,17 @@ function area(prefix: string, role: Role | Role[], children: RouteRecordRaw[]): 
     path: `/${prefix}`,
     component: Layout,
     meta: { roles, tabs: tabsFor(roles[0]) },
-    children: [...children, { path: 'me', name: `${prefix}-me`, component: Me, meta: { titleKey: 'nav.me' } }],
+    children: [
+      ...children,
+      { path: 'hazards/:id', name: `${prefix}-hazard`, component: HazardDetail, meta: { titleKey: 'hazard.detailTitle', back: true } },
+      { path: 'me', name: `${prefix}-me`, component: Me, meta: { titleKey: 'nav.me' } },
+    ],
   }
 }
 
 const HazardReport = () => import('../views/common/HazardReportView.vue')
 const MyHazards = () => import('../views/common/MyHazardsView.vue')
+const HazardDetail = () => import('../views/common/HazardDetailView.vue')
 
 export const routes: RouteRecordRaw[] = [
   { path: '/login', name: 'login', component: () => import('../views/LoginView.vue'), meta: { public: true } },
