@@ -5,7 +5,7 @@ export interface Visitor {
   id: string
   name: string
   phone?: string | null
-  id_number_last4?: string | null
+  id_number_masked?: string | null
   organisation?: string | null
   reason: string
   host?: string | null
@@ -31,24 +31,28 @@ export interface CheckIn {
   host?: string | null
   vehicle_plate?: string | null
   gate?: string | null
-  expected_visitor_id?: string | null
 }
 /** A watchlist match comes back with the check-in: the guard must not miss it. */
-export interface CheckInResult extends Partial<Visitor> {
-  visitor?: Visitor
-  watchlist?: { category?: string | null; note?: string | null; name?: string | null } | null
-  watchlist_hit?: boolean | null
-  warning?: string | null
+export interface WatchlistWarning {
+  entry_id: string
+  /** `suspicious` (形迹可疑) or `banned` (禁止入校) */
+  category: string
+  name: string
+  note: string
+  matched_on: string
+}
+export interface CheckInResult {
+  visitor: Visitor
+  warning?: WatchlistWarning | null
 }
 
 type Page<T> = { items: T[]; next_cursor?: string | null }
 const items = <T>(r: T[] | Page<T>) => (Array.isArray(r) ? r : r.items)
 
 export const onCampus = () => raw<Visitor[] | Page<Visitor>>('GET', '/api/v1/visitors?on_campus=true&limit=200').then(items)
-export const expectedToday = (date: string) => raw<ExpectedVisitor[] | Page<ExpectedVisitor>>('GET', `/api/v1/expected-visitors?date=${date}&limit=200`).then(items)
+export const expectedToday = (date: string) => raw<ExpectedVisitor[] | Page<ExpectedVisitor>>('GET', `/api/v1/expected-visitors?date=${date}`).then(items)
 export const checkIn = (body: CheckIn) => raw<CheckInResult>('POST', '/api/v1/visitors', body)
+export const checkInExpected = (id: string, gate: string | null) =>
+  raw<CheckInResult>('POST', `/api/v1/expected-visitors/${encodeURIComponent(id)}/check-in`, { gate })
 export const checkOut = (id: string) => raw<Visitor>('POST', `/api/v1/visitors/${encodeURIComponent(id)}/check-out`, {})
 
-export function watchlistHit(r: CheckInResult): boolean {
-  return !!(r.watchlist_hit || r.watchlist || r.warning)
-}

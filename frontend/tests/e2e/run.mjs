@@ -336,7 +336,7 @@ async function main() {
         headers: { Authorization: `Bearer ${tok}`, 'Content-Type': 'application/json' },
         body: JSON.stringify({ student_id: st.items[1].id, kind: 'exit_only', reason: '病假', valid_until: new Date(now + 3600000).toISOString() }),
       })
-      assert(pr.ok, `issue pass: ${pr.status} ${await pr.text()}`)
+      if (!pr.ok) throw new Error(`issue pass: ${pr.status} ${await pr.text()}`)
       const pass = await pr.json()
       passToken2 = pass.token
       const svg = await (await fetch(`${base}/api/v1/leave-passes/${pass.id}/qr.svg`, { headers: { Authorization: `Bearer ${tok}` } })).text()
@@ -344,11 +344,11 @@ async function main() {
       writeFileSync(join(dir, 'qr.svg'), svg)
       // Render the SVG to PNG with the browser itself, then make a y4m video with ffmpeg.
       const p2 = await ctx.newPage()
-      await p2.setViewportSize({ width: 400, height: 400 })
-      await p2.setContent(`<body style="margin:0;background:#fff">${svg.replace(/<svg/, '<svg width="400" height="400"')}</body>`)
-      await p2.screenshot({ path: join(dir, 'qr.png'), clip: { x: 0, y: 0, width: 400, height: 400 } })
+      await p2.setViewportSize({ width: 300, height: 300 })
+      await p2.setContent(`<meta name="viewport" content="width=device-width,initial-scale=1"><body style="margin:0;background:#fff">${svg.replace(/\swidth="\d+"/, ' width="300"').replace(/\sheight="\d+"/, ' height="300"')}</body>`)
+      await p2.screenshot({ path: join(dir, 'qr.png'), clip: { x: 0, y: 0, width: 300, height: 300 }, scale: 'css' })
       await p2.close()
-      execFileSync('ffmpeg', ['-loglevel', 'error', '-y', '-loop', '1', '-i', join(dir, 'qr.png'), '-vf', 'pad=640:480:120:40:white,format=yuv420p', '-r', '10', '-t', '2', join(dir, 'qr.y4m')])
+      execFileSync('ffmpeg', ['-loglevel', 'error', '-y', '-loop', '1', '-i', join(dir, 'qr.png'), '-vf', 'pad=640:480:170:90:white,format=yuv420p', '-r', '10', '-t', '2', join(dir, 'qr.y4m')])
       const camProfile = mkdtempSync(join(tmpdir(), 'xiaoan-chromium-cam-'))
       const cam = await chromium.launchPersistentContext(camProfile, {
         ...ctxOpts(['--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', `--use-file-for-fake-video-capture=${join(dir, 'qr.y4m')}`]),
