@@ -44,3 +44,21 @@ export function listPasses(q: { class_id?: string; status?: string; date?: strin
   for (const [k, v] of Object.entries(q)) if (v !== undefined && v !== '') p.set(k, String(v))
   return raw<{ items: LeavePass[]; next_cursor?: string | null }>('GET', `/api/v1/leave-passes?${p}`)
 }
+
+export interface ScanLogEntry {
+  id: string
+  student_name?: string | null
+  class_name?: string | null
+  direction: 'exit' | 'return'
+  gate: string
+  result: 'allow' | 'deny'
+  code: string
+  conflict: boolean
+  source: string
+  scanned_at: string
+}
+export function gateLog(q: { cursor?: string; limit?: number } = {}) {
+  const p = new URLSearchParams({ limit: String(q.limit ?? 50) })
+  if (q.cursor) p.set('cursor', q.cursor)
+  return raw<{ items: ScanLogEntry[]; next_cursor?: string | null }>('GET', `/api/v1/gate/scans?${p}`)
+}

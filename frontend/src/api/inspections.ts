@@ -116,3 +116,27 @@ export function listHazards(q: Record<string, string | number | boolean | undefi
   for (const [k, v] of Object.entries(q)) if (v !== undefined && v !== '') p.set(k, String(v))
   return raw<{ items: Hazard[]; next_cursor?: string | null }>('GET', `/api/v1/hazards?${p}`)
 }
+
+export interface ComplianceRow {
+  class_id?: string | null
+  class_name?: string | null
+  location?: string | null
+  /** `submitted` (on time), `late` or `missing` */
+  status: string
+  submission_id?: string | null
+  submitted_at?: string | null
+  score?: number | null
+}
+export interface Compliance {
+  template_code: string
+  template_name: string
+  period: string
+  due_at: string
+  submitted: number
+  late: number
+  missing: number
+  rows: ComplianceRow[]
+}
+/** Which classes submitted this period's check (default: the weekly traffic check). */
+export const compliance = (templateCode?: string) =>
+  raw<Compliance>('GET', `/api/v1/inspections/compliance${templateCode ? `?template_code=${encodeURIComponent(templateCode)}` : ''}`)
