@@ -44,6 +44,8 @@ pub struct Settings {
     pub log_format: LogFormat,
     /// Load the demo school into an empty database on start.
     pub demo: bool,
+    /// Where uploaded photos live; default `<data_dir>/attachments`. Replicas must share it.
+    pub attachments_dir: Option<PathBuf>,
 }
 
 impl Default for Settings {
@@ -62,6 +64,7 @@ impl Default for Settings {
             trusted_proxies: Vec::new(),
             log_format: LogFormat::Pretty,
             demo: false,
+            attachments_dir: None,
         }
     }
 }
@@ -80,6 +83,7 @@ impl std::fmt::Debug for Settings {
             .field("timezone", &self.timezone)
             .field("frontend_dir", &self.frontend_dir)
             .field("demo", &self.demo)
+            .field("attachments_dir", &self.attachments_dir())
             .finish()
     }
 }
@@ -175,6 +179,9 @@ impl Settings {
         if let Some(v) = var("XIAOAN_TIMEZONE") {
             self.timezone = v;
         }
+        if let Some(v) = var("XIAOAN_ATTACHMENTS_DIR").filter(|v| !v.is_empty()) {
+            self.attachments_dir = Some(PathBuf::from(v));
+        }
         if let Some(v) = var("XIAOAN_FRONTEND_DIR") {
             self.frontend_dir = PathBuf::from(v);
         }
@@ -212,6 +219,12 @@ impl Settings {
                 self.data_dir.join("xiaoan.db").display()
             ),
         }
+    }
+
+    pub fn attachments_dir(&self) -> PathBuf {
+        self.attachments_dir
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("attachments"))
     }
 
     pub fn time_zone(&self) -> Result<chrono_tz::Tz, ConfigError> {
