@@ -289,6 +289,360 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/inspection-templates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Templates: the current version of each (or every version of `code`). */
+        get: operations["list_templates"];
+        put?: never;
+        /** Define a new template (version 1). */
+        post: operations["create_template"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/inspection-templates/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One template version. */
+        get: operations["get_template"];
+        /**
+         * Edit a template: creates the next version (this id must be the current version,
+         *     else `409 template_outdated`); past submissions keep their version.
+         */
+        put: operations["update_template"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/inspections": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Submissions, newest first, limited to what the caller may see: the office and the principal
+         *     all; class teachers and safety officers their own classes' and their own; guards location
+         *     checks and their own.
+         */
+        get: operations["list_submissions"];
+        put?: never;
+        /**
+         * Submit a check (the responsible person's own check). Score is computed on the server.
+         *     A class teacher submits only for own class (`not_own_class`); the template's role (or the
+         *     office) submits. One per template, target and period: a second is `409 already_submitted`
+         *     (amend it instead). `all_passed: true` with no answers submits every item as passed.
+         *     Each failed item creates a hazard in the same transaction.
+         */
+        post: operations["create_submission"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/inspections/spot-checks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Spot-check (抽查) a class with the same template. Allowed to whoever may spot-check today
+         *     (the security office; duty teachers once the duty roster exists): otherwise
+         *     `403 not_on_duty`. Items failed here that the class's own check passed that period are
+         *     flagged as discrepancies; failed items create hazards.
+         */
+        post: operations["create_spot_check"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/inspections/compliance": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Who submitted a template's check for a period, who was late, who is missing. */
+        get: operations["get_compliance"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/inspections/due": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The signed-in user's checks: for each template their role submits, the current period
+         *     (due or submitted) and the previous one if it was never submitted (overdue). Class
+         *     templates per own class; location templates count the user's own submissions.
+         */
+        get: operations["my_checks_due"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/inspections/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One submission (any version), with the list of its versions. */
+        get: operations["get_submission"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/inspections/{id}/amendments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Amend a submission: a new version with the same template version, target and period; the
+         *     old one is kept (`is_current: false`, `superseded_by_id`). Only the current version can be
+         *     amended (`409 submission_superseded`), by its submitter's side (own class) or the office.
+         */
+        post: operations["amend_submission"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/hazards": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Hazards the caller may see, newest first. */
+        get: operations["list_hazards"];
+        put?: never;
+        /** Report a hazard. Anyone signed in may, student safety officers included. */
+        post: operations["report_hazard"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/hazards/overdue": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Overdue hazards (assigned, deadline passed), most overdue first: every one for the
+         *     office and the principal, the caller's own for everyone else.
+         */
+        get: operations["list_overdue"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/hazards/stats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Counts by status, category, location and month. */
+        get: operations["hazard_stats"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/hazards/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One hazard with its history. */
+        get: operations["get_hazard"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/hazards/{id}/assign": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Assign (or re-assign) an owner and a deadline. Only while `reported` or `assigned`. */
+        post: operations["assign_hazard"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/hazards/{id}/rectify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Record the rectification (by the owner). Only while `assigned`: a hazard not yet assigned
+         *     is `409 hazard_not_assigned`.
+         */
+        post: operations["rectify_hazard"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/hazards/{id}/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Verify a rectification: close it, or send it back. Only while `rectified`
+         *     (`409 hazard_not_rectified`). The person who rectified it
+         *     (`409 cannot_verify_own_rectification`) and the one who reported it
+         *     (`409 cannot_verify_own_report`) cannot verify it.
+         */
+        post: operations["verify_hazard"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/attachments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Upload a photo (multipart, one part named `file`): JPEG, PNG or WebP, at most 8 MB,
+         *     checked by its content (the file name and declared type are ignored) and fully decoded.
+         *     The upload is visible only to its uploader until a submission or hazard references it by id.
+         */
+        post: operations["upload_attachment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/attachments/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The image (its own content type). Only for its uploader and those who may see the record it
+         *     belongs to (`403 attachment_forbidden`); an upload not yet referenced is the uploader's only (404).
+         */
+        get: operations["get_attachment"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/attachments/{id}/thumbnail": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The thumbnail (JPEG, at most 320 px), with the same access rule as the image. */
+        get: operations["get_attachment_thumbnail"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/school": {
         parameters: {
             query?: never;
@@ -344,6 +698,25 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        AmendSubmissionRequest: {
+            all_passed?: boolean;
+            answers?: components["schemas"]["AnswerInput"][];
+            note?: string | null;
+        };
+        AnswerInput: {
+            item_key: string;
+            result: components["schemas"]["ItemResult"];
+            note?: string | null;
+            /** @description Photos uploaded first with `POST /attachments`. */
+            attachment_ids?: string[];
+        };
+        /** @description An answer as stored and returned. */
+        AnswerRecord: {
+            item_key: string;
+            result: components["schemas"]["ItemResult"];
+            note?: string | null;
+            attachment_ids: string[];
+        };
         ApiKeyResponse: {
             /** Format: uuid */
             id: string;
@@ -359,6 +732,34 @@ export interface components {
             last_used_at?: string | null;
             /** Format: date-time */
             revoked_at?: string | null;
+        };
+        AssignHazardRequest: {
+            /**
+             * Format: uuid
+             * @description An active staff account (not a student).
+             */
+            owner_id: string;
+            /** @description Local date `YYYY-MM-DD`, today or later. */
+            deadline: string;
+            note?: string | null;
+        };
+        AttachmentResponse: {
+            /** Format: uuid */
+            id: string;
+            /** @description `image/jpeg`, `image/png` or `image/webp`. */
+            content_type: string;
+            /** Format: int64 */
+            size_bytes: number;
+            /** Format: int32 */
+            width: number;
+            /** Format: int32 */
+            height: number;
+            /** Format: date-time */
+            uploaded_at: string;
+            /** @description The image itself. */
+            url: string;
+            /** @description A JPEG at most 320 px on its longest side, for lists. */
+            thumbnail_url: string;
         };
         AuditEntryResponse: {
             /** Format: uuid */
@@ -395,6 +796,41 @@ export interface components {
             /** Format: date-time */
             updated_at: string;
         };
+        ComplianceResponse: {
+            template_code: string;
+            template_name: string;
+            period: string;
+            /**
+             * Format: date-time
+             * @description When the period ends: later submissions are late.
+             */
+            due_at: string;
+            /** Format: int32 */
+            submitted: number;
+            /** Format: int32 */
+            late: number;
+            /** Format: int32 */
+            missing: number;
+            /**
+             * @description Class templates: one row per class. Location templates: one row per location
+             *     checked, or a single `missing` row when nothing was submitted.
+             */
+            rows: components["schemas"]["ComplianceRow"][];
+        };
+        ComplianceRow: {
+            /** Format: uuid */
+            class_id?: string | null;
+            class_name?: string | null;
+            location?: string | null;
+            /** @description `submitted` (on time), `late`, or `missing`. */
+            status: string;
+            /** Format: uuid */
+            submission_id?: string | null;
+            /** Format: date-time */
+            submitted_at?: string | null;
+            /** Format: double */
+            score?: number | null;
+        };
         CreateApiKeyRequest: {
             /** @description Who uses it, e.g. `东门闸机`. */
             name: string;
@@ -418,6 +854,38 @@ export interface components {
             guardian_name?: string | null;
             guardian_phone?: string | null;
         };
+        CreateSubmissionRequest: {
+            /**
+             * Format: uuid
+             * @description The template version being answered; must be the current version.
+             */
+            template_id: string;
+            /**
+             * Format: uuid
+             * @description For class templates.
+             */
+            class_id?: string | null;
+            /** @description For location templates (e.g. `教学楼A`); default `全校`. */
+            location?: string | null;
+            /** @description `2026-W48` (weekly), `2026-11` (monthly), `2026-11-29` (daily); default the current one. */
+            period?: string | null;
+            /** @description Every item passed: `answers` may then be empty, or list only the exceptions. */
+            all_passed?: boolean;
+            answers?: components["schemas"]["AnswerInput"][];
+            note?: string | null;
+        };
+        CreateTemplateRequest: {
+            name: string;
+            name_en?: string | null;
+            description?: string | null;
+            /** @description `traffic`, `fire`, `self_inspection`, `patrol` or `custom`. */
+            category: string;
+            /** @description `class` or `location`. */
+            target_kind: string;
+            submitter_role: components["schemas"]["Role"];
+            frequency: components["schemas"]["Frequency"];
+            items: components["schemas"]["ItemInput"][];
+        };
         CreateUserRequest: {
             /** @description 3–64 characters: lowercase letters, digits, `.`, `_`, `-`. */
             username: string;
@@ -436,6 +904,26 @@ export interface components {
             /** @description The secret, shown this once: send it as the `X-API-Key` header. It cannot be shown again. */
             secret: string;
         };
+        DueCheck: {
+            /** Format: uuid */
+            template_id: string;
+            template_code: string;
+            template_name: string;
+            frequency: components["schemas"]["Frequency"];
+            period: string;
+            /** Format: uuid */
+            class_id?: string | null;
+            class_name?: string | null;
+            /** Format: date-time */
+            due_at: string;
+            /**
+             * @description `due` (open, not yet submitted), `overdue` (the previous period, never submitted) or
+             *     `submitted`.
+             */
+            status: string;
+            /** Format: uuid */
+            submission_id?: string | null;
+        };
         FieldError: {
             /** @description The JSON field (or CSV column) at fault. */
             field: string;
@@ -448,6 +936,90 @@ export interface components {
              */
             line?: number | null;
         };
+        /** @enum {string} */
+        Frequency: "daily" | "weekly" | "monthly";
+        HazardDetail: components["schemas"]["HazardResponse"] & {
+            /** @description Every step, oldest first. */
+            history: components["schemas"]["HazardEventResponse"][];
+        };
+        HazardEventResponse: {
+            /** Format: uuid */
+            id: string;
+            /** Format: date-time */
+            at: string;
+            /** Format: uuid */
+            actor_id: string;
+            actor_name: string;
+            /** @description `report`, `assign`, `reassign`, `rectify`, `close`, `send_back`. */
+            action: string;
+            from_status?: string | null;
+            to_status: string;
+            note?: string | null;
+            details: unknown;
+        };
+        HazardResponse: {
+            /** Format: uuid */
+            id: string;
+            /** @description `traffic`, `fire`, `security`, `facility`, `electrical`, `food` or `other`. */
+            category: string;
+            location: string;
+            description: string;
+            /** Format: uuid */
+            class_id?: string | null;
+            class_name?: string | null;
+            /** @description `report` or `inspection` (a failed checklist item). */
+            source: string;
+            /** Format: uuid */
+            submission_id?: string | null;
+            item_key?: string | null;
+            photo_ids: string[];
+            /** @description `reported` → `assigned` → `rectified` → `closed` (or sent back to `assigned`). */
+            status: string;
+            /** Format: uuid */
+            reported_by: string;
+            reported_by_name: string;
+            /** Format: date-time */
+            reported_at: string;
+            /** Format: uuid */
+            owner_id?: string | null;
+            owner_name?: string | null;
+            /** @description Local date. */
+            deadline?: string | null;
+            is_overdue: boolean;
+            /** Format: uuid */
+            rectified_by?: string | null;
+            /** Format: date-time */
+            rectified_at?: string | null;
+            rectification?: string | null;
+            rectification_photo_ids: string[];
+            /** Format: uuid */
+            verified_by?: string | null;
+            /** Format: date-time */
+            closed_at?: string | null;
+            /** Format: date-time */
+            updated_at: string;
+        };
+        HazardStats: {
+            /** Format: int64 */
+            total: number;
+            /** Format: int64 */
+            open: number;
+            /** Format: int64 */
+            overdue: number;
+            by_status: {
+                [key: string]: number;
+            };
+            by_category: {
+                [key: string]: number;
+            };
+            by_location: {
+                [key: string]: number;
+            };
+            /** @description Reported per month (`YYYY-MM`, local time). */
+            by_month: {
+                [key: string]: number;
+            };
+        };
         HealthResponse: {
             /** @description `ok`, or `unavailable` when the database cannot be reached. */
             status: string;
@@ -458,6 +1030,20 @@ export interface components {
             /** Format: int64 */
             updated: number;
         };
+        ItemInput: {
+            /** @description Keep an existing item's key when editing; omit for a new item. */
+            key?: string | null;
+            text: string;
+            text_en?: string | null;
+            /**
+             * Format: int32
+             * @description 1–10, default 1.
+             */
+            weight?: number | null;
+            photo_required_on_fail?: boolean;
+        };
+        /** @enum {string} */
+        ItemResult: "pass" | "fail" | "na";
         LoginRequest: {
             /** @example office */
             username: string;
@@ -505,6 +1091,55 @@ export interface components {
          * @description One page of a list. Pass `next_cursor` back as `cursor` for the next page; it is absent on
          *     the last page.
          */
+        Page_HazardResponse: {
+            items: {
+                /** Format: uuid */
+                id: string;
+                /** @description `traffic`, `fire`, `security`, `facility`, `electrical`, `food` or `other`. */
+                category: string;
+                location: string;
+                description: string;
+                /** Format: uuid */
+                class_id?: string | null;
+                class_name?: string | null;
+                /** @description `report` or `inspection` (a failed checklist item). */
+                source: string;
+                /** Format: uuid */
+                submission_id?: string | null;
+                item_key?: string | null;
+                photo_ids: string[];
+                /** @description `reported` → `assigned` → `rectified` → `closed` (or sent back to `assigned`). */
+                status: string;
+                /** Format: uuid */
+                reported_by: string;
+                reported_by_name: string;
+                /** Format: date-time */
+                reported_at: string;
+                /** Format: uuid */
+                owner_id?: string | null;
+                owner_name?: string | null;
+                /** @description Local date. */
+                deadline?: string | null;
+                is_overdue: boolean;
+                /** Format: uuid */
+                rectified_by?: string | null;
+                /** Format: date-time */
+                rectified_at?: string | null;
+                rectification?: string | null;
+                rectification_photo_ids: string[];
+                /** Format: uuid */
+                verified_by?: string | null;
+                /** Format: date-time */
+                closed_at?: string | null;
+                /** Format: date-time */
+                updated_at: string;
+            }[];
+            next_cursor?: string | null;
+        };
+        /**
+         * @description One page of a list. Pass `next_cursor` back as `cursor` for the next page; it is absent on
+         *     the last page.
+         */
         Page_StudentResponse: {
             items: {
                 /** Format: uuid */
@@ -517,6 +1152,69 @@ export interface components {
                 is_active?: boolean | null;
                 guardian_name?: string | null;
                 guardian_phone?: string | null;
+            }[];
+            next_cursor?: string | null;
+        };
+        /**
+         * @description One page of a list. Pass `next_cursor` back as `cursor` for the next page; it is absent on
+         *     the last page.
+         */
+        Page_SubmissionResponse: {
+            items: {
+                /** Format: uuid */
+                id: string;
+                /** Format: uuid */
+                template_id: string;
+                template_code: string;
+                /** Format: int32 */
+                template_version: number;
+                template_name: string;
+                /** @description `self` or `spot_check`. */
+                kind: string;
+                target_kind: string;
+                /** Format: uuid */
+                class_id?: string | null;
+                class_name?: string | null;
+                location?: string | null;
+                period: string;
+                /**
+                 * Format: int32
+                 * @description 1 for the first submission; each amendment is the next version.
+                 */
+                version: number;
+                /** Format: uuid */
+                root_id: string;
+                is_current: boolean;
+                /** Format: uuid */
+                superseded_by_id?: string | null;
+                /** Format: uuid */
+                submitted_by: string;
+                submitted_by_name: string;
+                /** Format: date-time */
+                submitted_at: string;
+                /** @description First submitted after the period ended (amendments keep the first version's value). */
+                is_late: boolean;
+                /**
+                 * Format: double
+                 * @description 0–100: passed weight over the weight of applicable items.
+                 */
+                score: number;
+                /** Format: int32 */
+                passed_count: number;
+                /** Format: int32 */
+                failed_count: number;
+                /** Format: int32 */
+                na_count: number;
+                /**
+                 * Format: int32
+                 * @description Spot-checks: items failed here that the class's own check passed that period.
+                 */
+                discrepancy_count: number;
+                discrepancies: string[];
+                answers: components["schemas"]["AnswerRecord"][];
+                note?: string | null;
+                /** @description Hazards created from this submission's failed items. */
+                hazard_ids: string[];
             }[];
             next_cursor?: string | null;
         };
@@ -561,8 +1259,25 @@ export interface components {
             /** @description Per-field (or, for CSV imports, per-line) validation errors. */
             errors?: components["schemas"]["FieldError"][];
         };
+        RectifyHazardRequest: {
+            /** @description What was done. */
+            rectification: string;
+            attachment_ids?: string[];
+        };
         RefreshRequest: {
             refresh_token: string;
+        };
+        ReportHazardRequest: {
+            category: string;
+            /** @description e.g. `教学楼A 三楼东侧楼梯`. */
+            location: string;
+            description: string;
+            /**
+             * Format: uuid
+             * @description The class it concerns, if any (its class teacher will see it).
+             */
+            class_id?: string | null;
+            attachment_ids?: string[];
         };
         /** @enum {string} */
         Role: "principal" | "security_office" | "class_teacher" | "guard" | "safety_officer";
@@ -570,6 +1285,20 @@ export interface components {
             name: string;
             /** @description IANA time zone of the school; calendar dates are local dates in it. */
             timezone: string;
+        };
+        SpotCheckRequest: {
+            /**
+             * Format: uuid
+             * @description A class template (e.g. 交通安全检查), current version.
+             */
+            template_id: string;
+            /** Format: uuid */
+            class_id: string;
+            /** @description Default: the current period. */
+            period?: string | null;
+            all_passed?: boolean;
+            answers?: components["schemas"]["AnswerInput"][];
+            note?: string | null;
         };
         /**
          * @description A student. `is_active`, `guardian_name` and `guardian_phone` are present only for the
@@ -586,6 +1315,113 @@ export interface components {
             is_active?: boolean | null;
             guardian_name?: string | null;
             guardian_phone?: string | null;
+        };
+        SubmissionDetail: components["schemas"]["SubmissionResponse"] & {
+            /** @description Every version of this submission (oldest first), including this one. */
+            versions: components["schemas"]["SubmissionVersion"][];
+        };
+        SubmissionResponse: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            template_id: string;
+            template_code: string;
+            /** Format: int32 */
+            template_version: number;
+            template_name: string;
+            /** @description `self` or `spot_check`. */
+            kind: string;
+            target_kind: string;
+            /** Format: uuid */
+            class_id?: string | null;
+            class_name?: string | null;
+            location?: string | null;
+            period: string;
+            /**
+             * Format: int32
+             * @description 1 for the first submission; each amendment is the next version.
+             */
+            version: number;
+            /** Format: uuid */
+            root_id: string;
+            is_current: boolean;
+            /** Format: uuid */
+            superseded_by_id?: string | null;
+            /** Format: uuid */
+            submitted_by: string;
+            submitted_by_name: string;
+            /** Format: date-time */
+            submitted_at: string;
+            /** @description First submitted after the period ended (amendments keep the first version's value). */
+            is_late: boolean;
+            /**
+             * Format: double
+             * @description 0–100: passed weight over the weight of applicable items.
+             */
+            score: number;
+            /** Format: int32 */
+            passed_count: number;
+            /** Format: int32 */
+            failed_count: number;
+            /** Format: int32 */
+            na_count: number;
+            /**
+             * Format: int32
+             * @description Spot-checks: items failed here that the class's own check passed that period.
+             */
+            discrepancy_count: number;
+            discrepancies: string[];
+            answers: components["schemas"]["AnswerRecord"][];
+            note?: string | null;
+            /** @description Hazards created from this submission's failed items. */
+            hazard_ids: string[];
+        };
+        SubmissionVersion: {
+            /** Format: uuid */
+            id: string;
+            /** Format: int32 */
+            version: number;
+            /** Format: date-time */
+            submitted_at: string;
+            /** Format: double */
+            score: number;
+            is_current: boolean;
+        };
+        TemplateItem: {
+            /** @description Stable across versions (answers and spot-check comparisons use it). */
+            key: string;
+            /** @description 中文. */
+            text: string;
+            text_en?: string | null;
+            /**
+             * Format: int32
+             * @description 1–10.
+             */
+            weight: number;
+            photo_required_on_fail: boolean;
+        };
+        TemplateResponse: {
+            /** Format: uuid */
+            id: string;
+            code: string;
+            /** Format: int32 */
+            version: number;
+            is_current: boolean;
+            is_active: boolean;
+            is_builtin: boolean;
+            name: string;
+            name_en?: string | null;
+            description?: string | null;
+            /** @description `traffic`, `fire`, `self_inspection`, `patrol` or `custom`. */
+            category: string;
+            /** @description `class` or `location`. */
+            target_kind: string;
+            /** @description The role that submits it. */
+            submitter_role: components["schemas"]["Role"];
+            frequency: components["schemas"]["Frequency"];
+            items: components["schemas"]["TemplateItem"][];
+            /** Format: date-time */
+            created_at: string;
         };
         UpdateClassRequest: {
             name?: string | null;
@@ -607,6 +1443,16 @@ export interface components {
             /** @description `false` for a student who left: passes can no longer be issued. */
             is_active?: boolean | null;
         };
+        /** @description A new version. Category, target kind and frequency belong to the lineage and do not change. */
+        UpdateTemplateRequest: {
+            name: string;
+            name_en?: string | null;
+            description?: string | null;
+            submitter_role: components["schemas"]["Role"];
+            items: components["schemas"]["ItemInput"][];
+            /** @description `false` retires the template: it is no longer due nor accepts submissions. */
+            is_active?: boolean | null;
+        };
         UpdateUserRequest: {
             display_name?: string | null;
             role?: null | components["schemas"]["Role"];
@@ -621,6 +1467,11 @@ export interface components {
              * @description For a safety officer: the student the account belongs to.
              */
             student_id?: string | null;
+        };
+        /** @description The multipart form: one part named `file`. */
+        UploadForm: {
+            /** Format: binary */
+            file: string;
         };
         UserResponse: {
             /** Format: uuid */
@@ -641,6 +1492,14 @@ export interface components {
             created_at: string;
             /** Format: date-time */
             updated_at: string;
+        };
+        VerifyHazardRequest: {
+            /** @description `true` closes the hazard; `false` sends it back to the owner (`assigned`). */
+            approved: boolean;
+            /** @description Required when sending back: what is still wrong. */
+            note?: string | null;
+            /** @description When sending back: a new deadline (local date), else the old one stays. */
+            deadline?: string | null;
         };
     };
     responses: never;
@@ -1460,6 +2319,902 @@ export interface operations {
                 };
             };
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_templates: {
+        parameters: {
+            query?: {
+                /** @description Also list retired templates. */
+                include_inactive?: boolean;
+                /** @description Every version of one lineage (by code), oldest first. */
+                code?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TemplateResponse"][];
+                };
+            };
+        };
+    };
+    create_template: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateTemplateRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TemplateResponse"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_template: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TemplateResponse"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    update_template: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateTemplateRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TemplateResponse"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `template_outdated` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_submissions: {
+        parameters: {
+            query?: {
+                template_code?: string;
+                /** @description `self` or `spot_check`. */
+                kind?: string;
+                class_id?: string;
+                period?: string;
+                /** @description Only spot-checks with discrepancies. */
+                has_discrepancy?: boolean;
+                /** @description Also list amended (superseded) versions. */
+                include_superseded?: boolean;
+                limit?: number;
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_SubmissionResponse"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_submission: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateSubmissionRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SubmissionResponse"];
+                };
+            };
+            /** @description `not_own_class`, `wrong_submitter_role` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `already_submitted`, `template_outdated`, `template_inactive` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_spot_check: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SpotCheckRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SubmissionResponse"];
+                };
+            };
+            /** @description `not_on_duty` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `validation_failed`, `not_a_class_template` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_compliance: {
+        parameters: {
+            query?: {
+                /** @description Default `traffic_weekly`. */
+                template_code?: string;
+                /** @description Default: the current period. */
+                period?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ComplianceResponse"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    my_checks_due: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DueCheck"][];
+                };
+            };
+        };
+    };
+    get_submission: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SubmissionDetail"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    amend_submission: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AmendSubmissionRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SubmissionResponse"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `submission_superseded` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_hazards: {
+        parameters: {
+            query?: {
+                status?: string;
+                category?: string;
+                class_id?: string;
+                owner_id?: string;
+                /** @description Only assigned hazards past their deadline. */
+                overdue?: boolean;
+                limit?: number;
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_HazardResponse"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    report_hazard: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReportHazardRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HazardResponse"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_overdue: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HazardResponse"][];
+                };
+            };
+        };
+    };
+    hazard_stats: {
+        parameters: {
+            query?: {
+                /** @description Only hazards reported in this year (local time). */
+                year?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HazardStats"];
+                };
+            };
+        };
+    };
+    get_hazard: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HazardDetail"];
+                };
+            };
+            /** @description `hazard_forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    assign_hazard: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AssignHazardRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HazardDetail"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `hazard_invalid_transition`, `hazard_closed` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    rectify_hazard: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RectifyHazardRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HazardDetail"];
+                };
+            };
+            /** @description `not_hazard_owner` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `hazard_not_assigned`, `hazard_invalid_transition`, `hazard_closed` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    verify_hazard: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["VerifyHazardRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HazardDetail"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    upload_attachment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["UploadForm"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AttachmentResponse"];
+                };
+            };
+            /** @description `invalid_multipart` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `attachment_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unsupported_image_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `invalid_image` (not decodable), `validation_failed` (no `file` part) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_attachment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The image */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/*": number[];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_attachment_thumbnail: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description JPEG thumbnail */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/jpeg": number[];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
