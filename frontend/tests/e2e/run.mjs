@@ -392,12 +392,21 @@ async function main() {
       await shot(page, 'teacher-check-submitted')
     }, { skip: noInspections })
 
-    await test('office sees the new hazard', async () => {
+    await test('office sees the new hazard and assigns it', async () => {
       await login(page, base, 'office')
       await page.goto(`${base}/office/hazards`)
       await page.getByText(note).first().waitFor()
       await shot(page, 'office-hazards')
       await checkLayout(page, 'office hazards')
+      // ... and assigns it to the class teacher with a deadline.
+      await page.getByText(note).first().click()
+      await page.getByTestId('hazard-description').waitFor()
+      await page.getByPlaceholder('选择责任人').click()
+      await page.locator('.van-action-sheet__item').filter({ hasText: '班主任' }).first().click()
+      await page.getByRole('button', { name: '分派', exact: true }).click()
+      await page.locator('.van-tag').filter({ hasText: '整改中' }).first().waitFor()
+      await shot(page, 'office-hazard-assigned')
+      await checkLayout(page, 'hazard detail')
     }, { skip: noInspections })
 
     await test('no uncaught errors in the page', async () => {
