@@ -10,6 +10,8 @@ export interface Visitor {
   reason: string
   host?: string | null
   vehicle_plate?: string | null
+  gate?: string | null
+  watchlist_entry_id?: string | null
   checked_in_at: string
   checked_out_at?: string | null
 }
@@ -56,3 +58,20 @@ export const checkInExpected = (id: string, gate: string | null) =>
   raw<CheckInResult>('POST', `/api/v1/expected-visitors/${encodeURIComponent(id)}/check-in`, { gate })
 export const checkOut = (id: string) => raw<Visitor>('POST', `/api/v1/visitors/${encodeURIComponent(id)}/check-out`, {})
 
+
+export interface WatchlistEntry {
+  id: string
+  name: string
+  id_number_masked?: string | null
+  phone?: string | null
+  category: string
+  note: string
+  is_active: boolean
+}
+export const flaggedVisitors = () => raw<Page<Visitor>>('GET', '/api/v1/visitors?flagged=true&limit=100').then(items)
+export const checkOutAll = () => raw<unknown>('POST', '/api/v1/visitors/check-out-all', {})
+export const listWatchlist = () => raw<WatchlistEntry[] | Page<WatchlistEntry>>('GET', '/api/v1/watchlist').then(items)
+export const addWatchlist = (body: { name: string; id_number?: string | null; phone?: string | null; category: string; note: string }) =>
+  raw<WatchlistEntry>('POST', '/api/v1/watchlist', body)
+export const setWatchlistActive = (id: string, is_active: boolean) =>
+  raw<WatchlistEntry>('PATCH', `/api/v1/watchlist/${encodeURIComponent(id)}`, { is_active })
