@@ -370,6 +370,32 @@ async function main() {
       }
     }, { skip: noGate ?? (hasBinary('ffmpeg') ? undefined : 'ffmpeg not installed') })
 
+    // ---- visitors: the watchlist warning cannot be missed ----
+    await test('office adds a watchlist entry; guard1 checks that visitor in and sees the alarm', async () => {
+      const phone = `139${String(Date.now()).slice(-8)}`
+      await login(page, base, 'office')
+      await page.goto(`${base}/office/visitors`)
+      await page.getByRole('tab', { name: '重点关注名单' }).click()
+      const form = page.locator('form').filter({ hasText: '加入名单' })
+      await form.locator('input').nth(0).fill('王某某')
+      await form.locator('input').nth(2).fill(phone)
+      await form.locator('input').nth(4).fill('多次在校门口徘徊')
+      await form.getByRole('button', { name: '添加' }).click()
+      await page.locator('.van-cell').filter({ hasText: '多次在校门口徘徊' }).first().waitFor()
+      await login(page, base, 'guard1')
+      await page.goto(`${base}/guard/visitors`)
+      await page.getByTestId('visitor-name').locator('input').fill('王某某')
+      await page.locator('input[type=tel]').first().fill(phone)
+      await page.getByRole('button', { name: '公务洽谈' }).click()
+      await checkLayout(page, 'visitor check-in')
+      await page.getByTestId('visitor-submit').click()
+      await page.getByTestId('watchlist-alarm').waitFor()
+      await shot(page, 'guard-watchlist-alarm')
+      await page.getByRole('button', { name: '我已知晓' }).click()
+      await page.getByRole('tab', { name: /在校访客/ }).click()
+      await page.locator('.van-cell').filter({ hasText: '王某某' }).first().waitFor()
+    }, { skip: has('/api/v1/visitors') && has('/api/v1/watchlist') ? undefined : 'visitors API (issue 3) not on the server yet' })
+
     // ---- inspections: weekly traffic check with one failed item + photo; office sees the hazard ----
     const noInspections = inspectionsLanded ? undefined : 'inspections API (issue 4) not on the server yet'
     const note = `东门外斑马线褪色-${Date.now() % 100000}`
