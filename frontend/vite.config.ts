@@ -15,6 +15,7 @@ const features = {
   hazards: has('/api/v1/hazards') && has('/api/v1/attachments'),
   visitors: has('/api/v1/visitors'),
   dashboard: has('/api/v1/dashboard'),
+  ledger: has('/api/v1/ledger/xlsx'),
 }
 
 // The dev server proxies /api to a running backend (default the port used in the README).

@@ -5,6 +5,7 @@ export interface Features {
   hazards: boolean
   visitors: boolean
   dashboard: boolean
+  ledger: boolean
 }
 declare const __FEATURES__: Features
 export const features: Features = __FEATURES__

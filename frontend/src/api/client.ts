@@ -121,7 +121,7 @@ export async function raw<T>(method: string, path: string, body?: unknown, init:
   const ct = res.headers.get('Content-Type') ?? ''
   const parsed = ct.includes('json')
     ? await res.json().catch(() => undefined)
-    : ct.startsWith('image/') && !ct.includes('svg')
+    : (ct.startsWith('image/') && !ct.includes('svg')) || ct.includes('spreadsheet') || ct.includes('octet-stream')
       ? await res.blob()
       : await res.text()
   if (!res.ok) throw toApiError(res.status, parsed)
