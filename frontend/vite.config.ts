@@ -16,6 +16,8 @@ const features = {
   visitors: has('/api/v1/visitors'),
   dashboard: has('/api/v1/dashboard'),
   ledger: has('/api/v1/ledger/xlsx'),
+  health: has('/api/v1/health-reports'),
+  duty: has('/api/v1/duty/my-shifts'),
 }
 
 // The dev server proxies /api to a running backend (default the port used in the README).

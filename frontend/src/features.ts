@@ -6,6 +6,8 @@ export interface Features {
   visitors: boolean
   dashboard: boolean
   ledger: boolean
+  health: boolean
+  duty: boolean
 }
 declare const __FEATURES__: Features
 export const features: Features = __FEATURES__

@@ -16,6 +16,7 @@ function area(prefix: string, role: Role | Role[], children: RouteRecordRaw[]): 
     children: [
       ...children,
       { path: 'hazards/:id', name: `${prefix}-hazard`, component: HazardDetail, meta: { titleKey: 'hazard.detailTitle', back: true } },
+      { path: 'shifts', name: `${prefix}-shifts`, component: () => import('../views/staff/MyShiftsView.vue'), meta: { titleKey: 'shifts.title', back: true } },
       { path: 'tasks', name: `${prefix}-tasks`, component: () => import('../views/common/MyTasksView.vue'), meta: { titleKey: 'me.tasks', back: true } },
       { path: 'me', name: `${prefix}-me`, component: Me, meta: { titleKey: 'nav.me' } },
     ],
@@ -31,6 +32,7 @@ export const routes: RouteRecordRaw[] = [
   area('guard', 'guard', [
     { path: 'scan', name: 'guard-scan', component: () => import('../views/guard/ScanView.vue'), meta: { titleKey: 'nav.scan', bare: true } },
     { path: 'visitors', name: 'guard-visitors', component: () => import('../views/guard/VisitorsView.vue'), meta: { titleKey: 'nav.visitors' } },
+    { path: 'health', name: 'guard-health', component: () => import('../views/staff/HealthReportView.vue'), meta: { titleKey: 'health.title', back: true } },
     { path: 'report', name: 'guard-report', component: HazardReport, meta: { titleKey: 'nav.report' } },
   ]),
   area('teacher', 'class_teacher', [
