@@ -18,6 +18,7 @@ const features = {
   ledger: has('/api/v1/ledger/xlsx'),
   health: has('/api/v1/health-reports'),
   duty: has('/api/v1/duty/my-shifts'),
+  plans: has('/api/v1/plans') && has('/api/v1/plans/{id}/approve'),
 }
 
 // The dev server proxies /api to a running backend (default the port used in the README).

@@ -8,6 +8,7 @@ export interface Features {
   ledger: boolean
   health: boolean
   duty: boolean
+  plans: boolean
 }
 declare const __FEATURES__: Features
 export const features: Features = __FEATURES__

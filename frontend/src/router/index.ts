@@ -53,6 +53,8 @@ export const routes: RouteRecordRaw[] = [
     { path: 'people/import', name: 'office-import', component: () => import('../views/office/ImportView.vue'), meta: { titleKey: 'students.importTitle', back: true } },
     { path: 'passes', name: 'office-passes', component: () => import('../views/office/PassesView.vue'), meta: { titleKey: 'officePasses.title', back: true } },
     { path: 'visitors', name: 'office-visitors', component: () => import('../views/office/VisitorsDeskView.vue'), meta: { titleKey: 'nav.visitors', back: true } },
+    { path: 'plans', name: 'office-plans', component: () => import('../views/principal/PlansView.vue'), meta: { titleKey: 'plans.title', back: true } },
+    { path: 'plans/:id', name: 'office-plan', component: () => import('../views/principal/PlanView.vue'), meta: { titleKey: 'plans.title', back: true } },
     { path: 'compliance', name: 'office-compliance', component: () => import('../views/office/ComplianceView.vue'), meta: { titleKey: 'compliance.title', back: true } },
     { path: 'keys', name: 'office-keys', component: () => import('../views/office/ApiKeysView.vue'), meta: { titleKey: 'keys.title', back: true } },
     { path: 'audit', name: 'office-audit', component: () => import('../views/office/AuditView.vue'), meta: { titleKey: 'audit.title', back: true } },
@@ -60,6 +62,8 @@ export const routes: RouteRecordRaw[] = [
   area('principal', 'principal', [
     { path: 'desk', name: 'principal-desk', component: () => import('../views/office/DeskView.vue'), meta: { titleKey: 'nav.desk' } },
     { path: 'passes', name: 'principal-passes', component: () => import('../views/office/PassesView.vue'), meta: { titleKey: 'officePasses.title', back: true } },
+    { path: 'plans', name: 'principal-plans', component: () => import('../views/principal/PlansView.vue'), meta: { titleKey: 'plans.title', back: true } },
+    { path: 'plans/:id', name: 'principal-plan', component: () => import('../views/principal/PlanView.vue'), meta: { titleKey: 'plans.title', back: true } },
     { path: 'compliance', name: 'principal-compliance', component: () => import('../views/office/ComplianceView.vue'), meta: { titleKey: 'compliance.title', back: true } },
     { path: 'hazards', name: 'principal-hazards', component: () => import('../views/office/HazardsView.vue'), meta: { titleKey: 'nav.hazards' } },
   ]),
