@@ -35,6 +35,7 @@ const TABS: Record<Role, Tab[]> = {
   ],
   principal: [
     { to: '/principal/desk', icon: 'home-o', labelKey: 'nav.desk' },
+    { to: '/principal/plans', icon: 'notes-o', labelKey: 'plans.title', needs: 'plans' },
     { to: '/principal/hazards', icon: 'warning-o', labelKey: 'nav.hazards', needs: 'hazards' },
     { to: '/principal/me', icon: 'user-o', labelKey: 'nav.me' },
   ],
