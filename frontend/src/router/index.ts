@@ -62,7 +62,7 @@ export const routes: RouteRecordRaw[] = [
   area('principal', 'principal', [
     { path: 'desk', name: 'principal-desk', component: () => import('../views/office/DeskView.vue'), meta: { titleKey: 'nav.desk' } },
     { path: 'passes', name: 'principal-passes', component: () => import('../views/office/PassesView.vue'), meta: { titleKey: 'officePasses.title', back: true } },
-    { path: 'plans', name: 'principal-plans', component: () => import('../views/principal/PlansView.vue'), meta: { titleKey: 'plans.title', back: true } },
+    { path: 'plans', name: 'principal-plans', component: () => import('../views/principal/PlansView.vue'), meta: { titleKey: 'plans.title' } },
     { path: 'plans/:id', name: 'principal-plan', component: () => import('../views/principal/PlanView.vue'), meta: { titleKey: 'plans.title', back: true } },
     { path: 'compliance', name: 'principal-compliance', component: () => import('../views/office/ComplianceView.vue'), meta: { titleKey: 'compliance.title', back: true } },
     { path: 'hazards', name: 'principal-hazards', component: () => import('../views/office/HazardsView.vue'), meta: { titleKey: 'nav.hazards' } },
