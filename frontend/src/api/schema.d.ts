@@ -289,6 +289,355 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/leave-passes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Leave passes, newest first. A class teacher sees own classes only. */
+        get: operations["list_passes"];
+        put?: never;
+        /**
+         * Issue a leave pass for a student of own class (the office: any class). Refused with
+         *     `student_disabled` for a student who left and `pass_window_in_past` for a window already over.
+         */
+        post: operations["issue_pass"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/leave-passes/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One pass (own class for a class teacher). */
+        get: operations["get_pass"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/leave-passes/{id}/qr.svg": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The pass's QR code (SVG, error-correction level Q), for a screen or paper. */
+        get: operations["pass_qr"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/leave-passes/{id}/revoke": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Revoke a pass not yet used (own class for a class teacher). A revoked pass is denied at the
+         *     gate and appears in `GET /gate/revocations`.
+         */
+        post: operations["revoke_pass"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/gate/scans": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The gate log, newest first. */
+        get: operations["list_scans"];
+        put?: never;
+        /**
+         * Record one scan of a leave pass and get the verdict in one round trip: `allow` or `deny`
+         *     with a code, the student's name and class. The signature is checked before anything else
+         *     is read. An exit is allowed once per pass (the database decides, so concurrent scans of
+         *     one pass at two gates give one allow). Every scan is recorded with the guard or key, the
+         *     gate and the time. Deny verdicts are `200` too: a scan was made and recorded.
+         */
+        post: operations["record_scan"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/gate/scans/batch": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Sync scans made offline (up to 500), each judged at its `scanned_at`, idempotent by
+         *     `client_event_id` as online. When two gates both let one pass out offline, both scans are
+         *     kept and the later one is flagged `conflict` (the office sees it in the gate log with
+         *     `conflict=true`).
+         */
+        post: operations["record_scan_batch"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/gate/keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The public keys that verify leave passes, and the token format.
+         * @description For verifying passes offline on the phone. A key stays here while any pass it signed is
+         *     still valid.
+         *
+         *     **Token format `XA1`**: `XA1.<base64url(payload)>.<base64url(signature)>` (RFC 4648 §5,
+         *     no padding). The signature is pure Ed25519 (RFC 8032, 64 bytes) over the decoded payload
+         *     bytes. Payload, integers big-endian: `[0]` version `0x01`; `[1..9]` kid (8 bytes; its
+         *     base64url is `kid` here); `[9..25]` pass id (UUID); `[25..41]` student id (UUID); `[41]`
+         *     kind (`0` exit_only, `1` exit_and_return); `[42..46]` valid_from, `[46..50]` valid_until,
+         *     `[50..54]` return_by (`0` = none), unix seconds as u32; `[54]` n; `[55..55+n]` student
+         *     name, UTF-8; `[55+n]` m; then m bytes class name, UTF-8; nothing after. Payload 56–146
+         *     bytes; token ≤ 286 characters.
+         *
+         *     **Verify**: split on `.` (three parts, first `XA1`) and decode, else `malformed_token`;
+         *     read only the version and kid, pick the key (none: `unknown_key`); verify the signature
+         *     over the payload bytes (fails: `bad_signature`); only then read the rest; valid when
+         *     `valid_from ≤ t < valid_until`; then check `GET /gate/revocations`.
+         */
+        get: operations["gate_keys"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/gate/revocations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Revoked pass ids, for verifying offline. */
+        get: operations["gate_revocations"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/gate/out": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Students out of school now on a leave pass (a class teacher: own classes). */
+        get: operations["students_out"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/gate/overdue": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Students out past their return time (a class teacher: own classes). */
+        get: operations["students_overdue"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/visitors": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Visitors, newest first: who is on campus now, history with filters, watchlist alerts. */
+        get: operations["list_visitors"];
+        put?: never;
+        /**
+         * Check a visitor in. The ID number is kept only as a keyed hash (for the watchlist) and its
+         *     last 4 characters; it is never returned in full. A watchlist match returns a `warning`.
+         */
+        post: operations["check_in"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/visitors/check-out-all": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Sign out every visitor still on campus (end of the day). */
+        post: operations["check_out_all"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/visitors/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One visitor record. */
+        get: operations["get_visitor"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/visitors/{id}/check-out": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Check a visitor out. */
+        post: operations["check_out"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/expected-visitors": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The visitors expected on a day (default today), for the guard's one-tap check-in. */
+        get: operations["list_expected"];
+        put?: never;
+        /** Pre-register a visitor expected on a day. */
+        post: operations["create_expected"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/expected-visitors/{id}/check-in": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Check an expected visitor in with one tap (the watchlist is checked as for any visitor). */
+        post: operations["check_in_expected"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/watchlist": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The watchlist. */
+        get: operations["list_watchlist"];
+        put?: never;
+        /** Add a person to the watchlist (at least an ID number or a phone, to match on). */
+        post: operations["create_watchlist_entry"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/watchlist/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Change a watchlist entry (category, note, or take it off with `is_active: false`). */
+        patch: operations["update_watchlist_entry"];
+        trace?: never;
+    };
     "/api/v1/inspection-templates": {
         parameters: {
             query?: never;
@@ -777,9 +1126,49 @@ export interface components {
             /** @description What changed, as recorded at the time. */
             changes: unknown;
         };
+        BatchRequest: {
+            /** @description 1–500 scans made offline. */
+            scans: components["schemas"]["BatchScan"][];
+        };
+        BatchResponse: {
+            /** @description One verdict per scan, in the order sent. */
+            results: components["schemas"]["ScanResponse"][];
+        };
+        BatchScan: {
+            token: string;
+            direction: components["schemas"]["Direction"];
+            gate: string;
+            client_event_id: string;
+            /**
+             * Format: date-time
+             * @description When the scan happened on the phone; the pass is judged at this moment.
+             */
+            scanned_at: string;
+            offline_result?: null | components["schemas"]["Verdict"];
+        };
         ChangePasswordRequest: {
             current_password: string;
             new_password: string;
+        };
+        CheckInRequest: {
+            name: string;
+            phone?: string | null;
+            /** @description 身份证号 (or another ID document number). Stored only as a keyed hash plus its last 4. */
+            id_number?: string | null;
+            organisation?: string | null;
+            reason: string;
+            /** @description Whom the visitor sees. */
+            host?: string | null;
+            vehicle_plate?: string | null;
+            gate?: string | null;
+        };
+        CheckInResponse: {
+            visitor: components["schemas"]["VisitorResponse"];
+            warning?: null | components["schemas"]["WatchlistWarning"];
+        };
+        CheckOutAllResponse: {
+            /** Format: int64 */
+            checked_out: number;
         };
         ClassResponse: {
             /** Format: uuid */
@@ -904,6 +1293,8 @@ export interface components {
             /** @description The secret, shown this once: send it as the `X-API-Key` header. It cannot be shown again. */
             secret: string;
         };
+        /** @enum {string} */
+        Direction: "exit" | "return";
         DueCheck: {
             /** Format: uuid */
             template_id: string;
@@ -924,6 +1315,41 @@ export interface components {
             /** Format: uuid */
             submission_id?: string | null;
         };
+        ExpectedCheckInRequest: {
+            gate?: string | null;
+        };
+        ExpectedVisitorRequest: {
+            name: string;
+            phone?: string | null;
+            id_number?: string | null;
+            organisation?: string | null;
+            reason: string;
+            /** @description Whom the visitor sees. */
+            host: string;
+            vehicle_plate?: string | null;
+            /** @description Local date `YYYY-MM-DD`, today or later. */
+            expected_date: string;
+        };
+        ExpectedVisitorResponse: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+            phone?: string | null;
+            id_number_masked?: string | null;
+            organisation?: string | null;
+            reason: string;
+            host: string;
+            vehicle_plate?: string | null;
+            /** @description Local date `YYYY-MM-DD`. */
+            expected_date: string;
+            /** Format: uuid */
+            created_by: string;
+            /**
+             * Format: uuid
+             * @description The visitor record once checked in.
+             */
+            visitor_id?: string | null;
+        };
         FieldError: {
             /** @description The JSON field (or CSV column) at fault. */
             field: string;
@@ -938,6 +1364,26 @@ export interface components {
         };
         /** @enum {string} */
         Frequency: "daily" | "weekly" | "monthly";
+        GateKey: {
+            /** @description Key id: base64url of the 8 bytes at offset 1 of the payload. */
+            kid: string;
+            /** @description Always `Ed25519`. */
+            alg: string;
+            /** @description The 32-byte Ed25519 public key, base64url without padding. */
+            public_key: string;
+            /** Format: date-time */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @description Set when a newer key signs new passes; this one still verifies its passes.
+             */
+            retired_at?: string | null;
+        };
+        GateKeysResponse: {
+            /** @description Always `XA1`. */
+            format: string;
+            keys: components["schemas"]["GateKey"][];
+        };
         HazardDetail: components["schemas"]["HazardResponse"] & {
             /** @description Every step, oldest first. */
             history: components["schemas"]["HazardEventResponse"][];
@@ -1030,6 +1476,29 @@ export interface components {
             /** Format: int64 */
             updated: number;
         };
+        IssuePassRequest: {
+            /** Format: uuid */
+            student_id: string;
+            /** @description `exit_only` or `exit_and_return`. */
+            kind: string;
+            /** @description Why (看病, 家中有事 …); kept on the server, never in the QR code. 1–200 characters. */
+            reason: string;
+            /**
+             * Format: date-time
+             * @description Default: now.
+             */
+            valid_from?: string | null;
+            /**
+             * Format: date-time
+             * @description The exit must happen before this instant; at most 7 days after `valid_from`.
+             */
+            valid_until: string;
+            /**
+             * Format: date-time
+             * @description Required for `exit_and_return`, absent for `exit_only`.
+             */
+            return_by?: string | null;
+        };
         ItemInput: {
             /** @description Keep an existing item's key when editing; omit for a new item. */
             key?: string | null;
@@ -1063,6 +1532,23 @@ export interface components {
             /** @description Opaque, single-use: exchange it at `/auth/refresh` for a new pair. */
             refresh_token: string;
             user: components["schemas"]["UserResponse"];
+        };
+        OutStudent: {
+            /** Format: uuid */
+            pass_id: string;
+            /** Format: uuid */
+            student_id: string;
+            student_no: string;
+            student_name: string;
+            /** Format: uuid */
+            class_id: string;
+            class_name: string;
+            kind: string;
+            /** Format: date-time */
+            exited_at?: string | null;
+            /** Format: date-time */
+            return_by?: string | null;
+            overdue: boolean;
         };
         /**
          * @description One page of a list. Pass `next_cursor` back as `cursor` for the next page; it is absent on
@@ -1133,6 +1619,88 @@ export interface components {
                 closed_at?: string | null;
                 /** Format: date-time */
                 updated_at: string;
+            }[];
+            next_cursor?: string | null;
+        };
+        /**
+         * @description One page of a list. Pass `next_cursor` back as `cursor` for the next page; it is absent on
+         *     the last page.
+         */
+        Page_PassResponse: {
+            items: {
+                /** Format: uuid */
+                id: string;
+                /** Format: uuid */
+                student_id: string;
+                student_no: string;
+                student_name: string;
+                /** Format: uuid */
+                class_id: string;
+                class_name: string;
+                /** @description `exit_only` or `exit_and_return`. */
+                kind: string;
+                /** @description Kept on the server; never in the QR code. */
+                reason: string;
+                /** Format: date-time */
+                valid_from: string;
+                /** Format: date-time */
+                valid_until: string;
+                /**
+                 * Format: date-time
+                 * @description When the student must be back (`exit_and_return` only).
+                 */
+                return_by?: string | null;
+                /** @description `issued`, `out`, `returned`, `expired` (issued, never used, window over) or `revoked`. */
+                status: string;
+                /** @description Out and past `return_by`. */
+                overdue: boolean;
+                /** Format: uuid */
+                issued_by: string;
+                /** Format: date-time */
+                issued_at: string;
+                /** Format: date-time */
+                revoked_at?: string | null;
+                /** Format: date-time */
+                exited_at?: string | null;
+                /** Format: date-time */
+                returned_at?: string | null;
+                /** @description The signed credential (format `XA1`, see `GET /gate/keys`), what the QR code holds. */
+                token: string;
+            }[];
+            next_cursor?: string | null;
+        };
+        /**
+         * @description One page of a list. Pass `next_cursor` back as `cursor` for the next page; it is absent on
+         *     the last page.
+         */
+        Page_ScanLogEntry: {
+            items: {
+                /** Format: uuid */
+                id: string;
+                client_event_id: string;
+                /** Format: uuid */
+                pass_id?: string | null;
+                /** Format: uuid */
+                student_id?: string | null;
+                student_name?: string | null;
+                /** Format: uuid */
+                class_id?: string | null;
+                class_name?: string | null;
+                direction: components["schemas"]["Direction"];
+                gate: string;
+                result: components["schemas"]["Verdict"];
+                code: string;
+                conflict: boolean;
+                /** @description `online` or `batch`. */
+                source: string;
+                /** Format: date-time */
+                scanned_at: string;
+                /** Format: date-time */
+                received_at: string;
+                /** Format: uuid */
+                actor_user_id?: string | null;
+                /** Format: uuid */
+                actor_api_key_id?: string | null;
             }[];
             next_cursor?: string | null;
         };
@@ -1245,6 +1813,79 @@ export interface components {
             }[];
             next_cursor?: string | null;
         };
+        /**
+         * @description One page of a list. Pass `next_cursor` back as `cursor` for the next page; it is absent on
+         *     the last page.
+         */
+        Page_VisitorResponse: {
+            items: {
+                /** Format: uuid */
+                id: string;
+                name: string;
+                phone?: string | null;
+                /** @description Only the last 4 characters are ever shown, e.g. `**************123X`. */
+                id_number_masked?: string | null;
+                organisation?: string | null;
+                reason: string;
+                host?: string | null;
+                vehicle_plate?: string | null;
+                gate?: string | null;
+                /** Format: uuid */
+                expected_visitor_id?: string | null;
+                /**
+                 * Format: uuid
+                 * @description The watchlist entry this visitor matched at check-in, if any.
+                 */
+                watchlist_entry_id?: string | null;
+                /** Format: date-time */
+                checked_in_at: string;
+                /** Format: date-time */
+                checked_out_at?: string | null;
+                on_campus: boolean;
+            }[];
+            next_cursor?: string | null;
+        };
+        /** @description A leave pass as its issuer, the office and the principal see it. */
+        PassResponse: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            student_id: string;
+            student_no: string;
+            student_name: string;
+            /** Format: uuid */
+            class_id: string;
+            class_name: string;
+            /** @description `exit_only` or `exit_and_return`. */
+            kind: string;
+            /** @description Kept on the server; never in the QR code. */
+            reason: string;
+            /** Format: date-time */
+            valid_from: string;
+            /** Format: date-time */
+            valid_until: string;
+            /**
+             * Format: date-time
+             * @description When the student must be back (`exit_and_return` only).
+             */
+            return_by?: string | null;
+            /** @description `issued`, `out`, `returned`, `expired` (issued, never used, window over) or `revoked`. */
+            status: string;
+            /** @description Out and past `return_by`. */
+            overdue: boolean;
+            /** Format: uuid */
+            issued_by: string;
+            /** Format: date-time */
+            issued_at: string;
+            /** Format: date-time */
+            revoked_at?: string | null;
+            /** Format: date-time */
+            exited_at?: string | null;
+            /** Format: date-time */
+            returned_at?: string | null;
+            /** @description The signed credential (format `XA1`, see `GET /gate/keys`), what the QR code holds. */
+            token: string;
+        };
         /** @description An RFC 9457 problem document. */
         Problem: {
             /** @description A URI naming the problem type: `urn:xiaoan:problem:<code>`. */
@@ -1279,8 +1920,107 @@ export interface components {
             class_id?: string | null;
             attachment_ids?: string[];
         };
+        Revocation: {
+            /** Format: uuid */
+            pass_id: string;
+            /** Format: date-time */
+            revoked_at: string;
+        };
+        RevocationsResponse: {
+            /**
+             * Format: date-time
+             * @description Server time of this answer: send it as `since` next time.
+             */
+            as_of: string;
+            /** @description Revoked passes still within their window (older ones are denied as expired anyway). */
+            revoked: components["schemas"]["Revocation"][];
+        };
         /** @enum {string} */
         Role: "principal" | "security_office" | "class_teacher" | "guard" | "safety_officer";
+        ScanLogEntry: {
+            /** Format: uuid */
+            id: string;
+            client_event_id: string;
+            /** Format: uuid */
+            pass_id?: string | null;
+            /** Format: uuid */
+            student_id?: string | null;
+            student_name?: string | null;
+            /** Format: uuid */
+            class_id?: string | null;
+            class_name?: string | null;
+            direction: components["schemas"]["Direction"];
+            gate: string;
+            result: components["schemas"]["Verdict"];
+            code: string;
+            conflict: boolean;
+            /** @description `online` or `batch`. */
+            source: string;
+            /** Format: date-time */
+            scanned_at: string;
+            /** Format: date-time */
+            received_at: string;
+            /** Format: uuid */
+            actor_user_id?: string | null;
+            /** Format: uuid */
+            actor_api_key_id?: string | null;
+        };
+        ScanPass: {
+            /** Format: uuid */
+            id: string;
+            /** @description `exit_only` or `exit_and_return`. */
+            kind: string;
+            /** Format: date-time */
+            valid_until: string;
+            /** Format: date-time */
+            return_by?: string | null;
+            /** @description The pass's status after this scan. */
+            status: string;
+        };
+        ScanRequest: {
+            /** @description The QR code's text (format `XA1`). */
+            token: string;
+            direction: components["schemas"]["Direction"];
+            /** @description Which gate (e.g. `南门`), 1–64 characters. */
+            gate: string;
+            /**
+             * @description Made by the phone for this scan (a UUID is best), 1–64 characters. Sending the same id
+             *     again returns the first verdict and records nothing new.
+             */
+            client_event_id: string;
+            /**
+             * Format: date-time
+             * @description When the scan happened (default: now). Online, the pass is judged at server time.
+             */
+            scanned_at?: string | null;
+        };
+        /**
+         * @description The verdict. `code` is `ok` on allow; on deny one of `malformed_token`, `unknown_key`,
+         *     `bad_signature`, `pass_not_found`, `pass_revoked`, `pass_not_yet_valid`, `pass_expired`,
+         *     `student_disabled`, `pass_already_used`, `return_before_exit`, `already_returned`,
+         *     `bad_scanned_at`.
+         */
+        ScanResponse: {
+            result: components["schemas"]["Verdict"];
+            code: string;
+            /**
+             * Format: uuid
+             * @description The recorded scan's id.
+             */
+            event_id: string;
+            client_event_id: string;
+            student?: null | components["schemas"]["ScanStudent"];
+            pass?: null | components["schemas"]["ScanPass"];
+            /** @description Offline scans only: another gate had already let this pass out earlier. */
+            conflict: boolean;
+            /** Format: date-time */
+            scanned_at: string;
+        };
+        /** @description The fewest fields a guard needs to recognise the student. */
+        ScanStudent: {
+            name: string;
+            class: string;
+        };
         SchoolResponse: {
             name: string;
             /** @description IANA time zone of the school; calendar dates are local dates in it. */
@@ -1493,6 +2233,8 @@ export interface components {
             /** Format: date-time */
             updated_at: string;
         };
+        /** @enum {string} */
+        Verdict: "allow" | "deny";
         VerifyHazardRequest: {
             /** @description `true` closes the hazard; `false` sends it back to the owner (`assigned`). */
             approved: boolean;
@@ -1500,6 +2242,69 @@ export interface components {
             note?: string | null;
             /** @description When sending back: a new deadline (local date), else the old one stays. */
             deadline?: string | null;
+        };
+        VisitorResponse: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+            phone?: string | null;
+            /** @description Only the last 4 characters are ever shown, e.g. `**************123X`. */
+            id_number_masked?: string | null;
+            organisation?: string | null;
+            reason: string;
+            host?: string | null;
+            vehicle_plate?: string | null;
+            gate?: string | null;
+            /** Format: uuid */
+            expected_visitor_id?: string | null;
+            /**
+             * Format: uuid
+             * @description The watchlist entry this visitor matched at check-in, if any.
+             */
+            watchlist_entry_id?: string | null;
+            /** Format: date-time */
+            checked_in_at: string;
+            /** Format: date-time */
+            checked_out_at?: string | null;
+            on_campus: boolean;
+        };
+        WatchlistRequest: {
+            name: string;
+            id_number?: string | null;
+            phone?: string | null;
+            /** @description `suspicious` or `banned`. */
+            category: string;
+            note: string;
+        };
+        WatchlistResponse: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+            id_number_masked?: string | null;
+            phone?: string | null;
+            /** @description `suspicious` (形迹可疑) or `banned` (禁止入校). */
+            category: string;
+            note: string;
+            is_active: boolean;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+        };
+        WatchlistUpdateRequest: {
+            category?: string | null;
+            note?: string | null;
+            is_active?: boolean | null;
+        };
+        WatchlistWarning: {
+            /** Format: uuid */
+            entry_id: string;
+            /** @description `suspicious` (形迹可疑) or `banned` (禁止入校). */
+            category: string;
+            name: string;
+            note: string;
+            /** @description What matched: `id_number` or `phone`. */
+            matched_on: string;
         };
     };
     responses: never;
@@ -2319,6 +3124,789 @@ export interface operations {
                 };
             };
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_passes: {
+        parameters: {
+            query?: {
+                class_id?: string;
+                student_id?: string;
+                /** @description `issued`, `out`, `returned`, `expired` or `revoked`. */
+                status?: string;
+                /** @description A local date `YYYY-MM-DD`: passes whose window touches that day. */
+                date?: string;
+                /** @description Only passes out past their return time. */
+                overdue?: boolean;
+                limit?: number;
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_PassResponse"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `not_own_class` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    issue_pass: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["IssuePassRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PassResponse"];
+                };
+            };
+            /** @description `not_own_class` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `student_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `validation_failed`, `student_disabled`, `pass_window_in_past` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_pass: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PassResponse"];
+                };
+            };
+            /** @description `not_own_class` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `pass_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    pass_qr: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/svg+xml": string;
+                };
+            };
+            /** @description `not_own_class` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `pass_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    revoke_pass: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PassResponse"];
+                };
+            };
+            /** @description `not_own_class` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `pass_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `pass_not_revocable`: already used or revoked */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_scans: {
+        parameters: {
+            query?: {
+                /** @description Scans at or after this instant. */
+                from?: string;
+                /** @description Scans before this instant. */
+                to?: string;
+                gate?: string;
+                direction?: components["schemas"]["Direction"];
+                result?: components["schemas"]["Verdict"];
+                conflict?: boolean;
+                pass_id?: string;
+                class_id?: string;
+                limit?: number;
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_ScanLogEntry"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    record_scan: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ScanRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScanResponse"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    record_scan_batch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BatchRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BatchResponse"];
+                };
+            };
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    gate_keys: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GateKeysResponse"];
+                };
+            };
+        };
+    };
+    gate_revocations: {
+        parameters: {
+            query?: {
+                /** @description Only passes revoked at or after this instant (pass the previous `as_of`). */
+                since?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RevocationsResponse"];
+                };
+            };
+        };
+    };
+    students_out: {
+        parameters: {
+            query?: {
+                class_id?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OutStudent"][];
+                };
+            };
+            /** @description `not_own_class` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    students_overdue: {
+        parameters: {
+            query?: {
+                class_id?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OutStudent"][];
+                };
+            };
+            /** @description `not_own_class` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_visitors: {
+        parameters: {
+            query?: {
+                /** @description Only visitors still on campus. */
+                on_campus?: boolean;
+                /** @description Only visitors that matched the watchlist (the office's alerts). */
+                flagged?: boolean;
+                /** @description Local date `YYYY-MM-DD` of check-in. */
+                date?: string;
+                /** @description Part of the name, organisation or host. */
+                q?: string;
+                limit?: number;
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_VisitorResponse"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    check_in: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CheckInRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CheckInResponse"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    check_out_all: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CheckOutAllResponse"];
+                };
+            };
+        };
+    };
+    get_visitor: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VisitorResponse"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    check_out: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VisitorResponse"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `already_checked_out` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_expected: {
+        parameters: {
+            query?: {
+                /** @description Local date `YYYY-MM-DD`; default today. */
+                date?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExpectedVisitorResponse"][];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_expected: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ExpectedVisitorRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExpectedVisitorResponse"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    check_in_expected: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ExpectedCheckInRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CheckInResponse"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `already_checked_in` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_watchlist: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WatchlistResponse"][];
+                };
+            };
+        };
+    };
+    create_watchlist_entry: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WatchlistRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WatchlistResponse"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    update_watchlist_entry: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WatchlistUpdateRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WatchlistResponse"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
