@@ -992,6 +992,818 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/plans": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Semester plans, oldest first (class teachers and guards: approved plans only). */
+        get: operations["list_plans"];
+        put?: never;
+        /** Start a semester plan (a draft). */
+        post: operations["create_plan"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/plans/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One plan with its sections and monthly items (drafts: the office and the principal only). */
+        get: operations["get_plan"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Change a draft or returned plan (`409 plan_locked` once submitted or approved). */
+        patch: operations["update_plan"];
+        trace?: never;
+    };
+    "/api/v1/plans/{id}/submit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Submit a draft (or returned) plan to the principal for approval. */
+        post: operations["submit_plan"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/plans/{id}/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Approve a submitted plan (校长室 only). An approved plan is read-only. */
+        post: operations["approve_plan"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/plans/{id}/return": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Return a submitted plan to the office with a comment (校长室 only). */
+        post: operations["return_plan"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/plans/{id}/copy": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Copy a plan into a new semester: a new draft with the same sections and items, months and
+         *     due dates moved by the whole months between the two semesters' starts, every item `todo`
+         *     and without evidence.
+         */
+        post: operations["copy_plan"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/plans/{id}/items": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Add a monthly item to a draft or returned plan. */
+        post: operations["create_item"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/plan-items/mine": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * "My tasks": the signed-in person's unfinished items of approved plans that are overdue or
+         *     due within `days`, soonest first.
+         */
+        get: operations["my_tasks"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/plan-items/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Remove an item from a draft or returned plan. */
+        delete: operations["delete_item"];
+        options?: never;
+        head?: never;
+        /** Update an item: progress (office or owner) or content (office, editable plans only). */
+        patch: operations["update_item"];
+        trace?: never;
+    };
+    "/api/v1/plan-items/{id}/evidence": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Link a record that proves an item was done (a roster, an activity, a meeting …). */
+        post: operations["add_evidence"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/plan-items/{id}/evidence/{evidence_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Unlink evidence from an item. */
+        delete: operations["delete_evidence"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/duty/rosters": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Duty rosters, by start date. Only the office sees drafts. */
+        get: operations["list_rosters"];
+        put?: never;
+        /** Start a roster (a draft). */
+        post: operations["create_roster"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/duty/rosters/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One roster with its shifts (assignees' phones included). Drafts: the office only. */
+        get: operations["get_roster"];
+        put?: never;
+        post?: never;
+        /** Delete a draft roster. */
+        delete: operations["delete_roster"];
+        options?: never;
+        head?: never;
+        /** Change a roster's details, or mark it reported (报送). */
+        patch: operations["update_roster"];
+        trace?: never;
+    };
+    "/api/v1/duty/rosters/{id}/shifts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Add a shift to a draft roster. */
+        post: operations["create_shift"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/duty/shifts/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Remove a shift from a draft roster. */
+        delete: operations["delete_shift"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/duty/rosters/{id}/generate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Fill a draft roster from a pattern (e.g. guards rotating day/night, one leader per day). */
+        post: operations["generate_shifts"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/duty/rosters/{id}/conflicts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What would stop this roster from being published. */
+        get: operations["get_conflicts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/duty/rosters/{id}/publish": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Publish a draft roster. Refused with `409 roster_conflicts` listing every conflict (in
+         *     `errors`: `field` is `date:<YYYY-MM-DD>` or `shift:<id>`, `code` the conflict kind).
+         */
+        post: operations["publish_roster"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/duty/now": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Who is on duty right now (published rosters), with phones. */
+        get: operations["duty_now"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/duty/my-shifts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The signed-in person's shifts on published rosters. */
+        get: operations["my_shifts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/duty/me": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Am I on duty today (and now)? */
+        get: operations["my_duty_status"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/duty/shifts/{id}/swaps": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Ask someone to take one of my shifts (published rosters). The other person accepts, then
+         *     the office approves.
+         */
+        post: operations["request_swap"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/duty/swaps": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Swap requests and their history, newest first. The office and the principal see all;
+         *     others see the ones they asked for or were asked.
+         */
+        get: operations["list_swaps"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/duty/swaps/{id}/accept": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The person asked accepts; the office then approves. */
+        post: operations["accept_swap"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/duty/swaps/{id}/decline": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The person asked declines. */
+        post: operations["decline_swap"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/duty/swaps/{id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The requester withdraws the request. */
+        post: operations["cancel_swap"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/duty/swaps/{id}/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The office approves an accepted swap: the shift passes to the other person (`409 swap_conflict` if they are busy then). */
+        post: operations["approve_swap"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/duty/swaps/{id}/reject": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The office rejects a swap. */
+        post: operations["reject_swap"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/duty/calendar-feed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Whether I have a calendar feed. */
+        get: operations["get_feed"];
+        put?: never;
+        /**
+         * Create (or replace) my calendar feed: a secret URL calendar apps can poll. Any earlier URL
+         *     stops working.
+         */
+        post: operations["create_feed"];
+        /** Revoke my calendar feed: its URL answers 404 from now on. */
+        delete: operations["revoke_feed"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/duty/calendar/{token}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The personal calendar feed (text/calendar): published shifts from 30 days ago on. Public:
+         *     the secret token in the path is the credential; a revoked or unknown one is 404.
+         */
+        get: operations["calendar_feed"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/activities": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Activities and drills, by date. */
+        get: operations["list_activities"];
+        put?: never;
+        /** Record an activity or drill. */
+        post: operations["create_activity"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/activities/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One activity. */
+        get: operations["get_activity"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Replace an activity's details. */
+        patch: operations["update_activity"];
+        trace?: never;
+    };
+    "/api/v1/meetings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Meetings, by date. */
+        get: operations["list_meetings"];
+        put?: never;
+        /** Record a meeting with its minutes and decisions. */
+        post: operations["create_meeting"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/meetings/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One meeting. */
+        get: operations["get_meeting"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Replace a meeting's record. */
+        patch: operations["update_meeting"];
+        trace?: never;
+    };
+    "/api/v1/incidents": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Incidents, newest first. */
+        get: operations["list_incidents"];
+        put?: never;
+        /** Report an incident (guards, teachers, the office, the principal). */
+        post: operations["create_incident"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/incidents/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One incident. */
+        get: operations["get_incident"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Update an incident: what was done, reporting, closing (the office). */
+        patch: operations["update_incident"];
+        trace?: never;
+    };
+    "/api/v1/health-reports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Health reports, newest first. Guards see their own; the office sees all. */
+        get: operations["list_health_reports"];
+        put?: never;
+        /**
+         * A guard's daily health report (体温检测日报), one per day. An abnormal one is flagged to
+         *     the office (`abnormal`, until acknowledged).
+         */
+        post: operations["create_health_report"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/health-reports/{id}/acknowledge": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The office acknowledges an abnormal report (it has been passed to the school doctor). */
+        post: operations["acknowledge_health_report"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/announcements": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Announcements for me (the office and the principal see all), newest first, with my read
+         *     state.
+         */
+        get: operations["list_announcements"];
+        put?: never;
+        /** Send an announcement (通报) to chosen roles. */
+        post: operations["create_announcement"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/announcements/{id}/read": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Mark an announcement read (idempotent). */
+        post: operations["read_announcement"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/announcements/{id}/receipts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Who has read an announcement (read receipts). */
+        get: operations["announcement_receipts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/dashboard": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The dashboard figures, computed now from the records. */
+        get: operations["get_dashboard"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/ledger": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What the ledger holds for a semester (sheet names and row counts); not an export. */
+        get: operations["ledger_summary"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/ledger/xlsx": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The ledger as an XLSX workbook: one sheet per category, Chinese headers. Recorded in the
+         *     audit log (`ledger.export`).
+         */
+        get: operations["ledger_xlsx"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/ledger/html": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The ledger as a printable HTML page (one section per category). Recorded in the audit log. */
+        get: operations["ledger_html"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/school": {
         parameters: {
             query?: never;
@@ -1047,10 +1859,76 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        ActivityRequest: {
+            kind: string;
+            topic: string;
+            date: string;
+            organiser: string;
+            class_ids?: string[];
+            /** Format: int32 */
+            participant_count?: number;
+            summary?: string;
+            photos?: string[];
+            /** Format: uuid */
+            plan_item_id?: string | null;
+        };
+        ActivityResponse: {
+            /** Format: uuid */
+            id: string;
+            /** @description `drill` (演练) or `education` (专题教育). */
+            kind: string;
+            /** @description e.g. `消防演练`, `防溺水安全专题教育`. */
+            topic: string;
+            date: string;
+            organiser: string;
+            class_ids: string[];
+            /** Format: int32 */
+            participant_count: number;
+            summary: string;
+            /** @description Photo URLs. */
+            photos: string[];
+            /**
+             * Format: uuid
+             * @description The plan item it fulfils.
+             */
+            plan_item_id?: string | null;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+        };
+        AddEvidenceRequest: {
+            /**
+             * @description `duty_roster`, `activity`, `meeting`, `incident`, `announcement`, `health_report`,
+             *     `inspection` or `hazard`.
+             */
+            entity_type: string;
+            /** Format: uuid */
+            entity_id: string;
+            note?: string | null;
+        };
         AmendSubmissionRequest: {
             all_passed?: boolean;
             answers?: components["schemas"]["AnswerInput"][];
             note?: string | null;
+        };
+        AnnouncementResponse: {
+            /** Format: uuid */
+            id: string;
+            title: string;
+            body: string;
+            target_roles: components["schemas"]["Role"][];
+            /** Format: uuid */
+            plan_item_id?: string | null;
+            /** Format: uuid */
+            created_by?: string | null;
+            /** Format: date-time */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @description When I read it (null: unread).
+             */
+            read_at?: string | null;
         };
         AnswerInput: {
             item_key: string;
@@ -1146,6 +2024,16 @@ export interface components {
             scanned_at: string;
             offline_result?: null | components["schemas"]["Verdict"];
         };
+        CalendarFeedResponse: {
+            active: boolean;
+            /** Format: date-time */
+            created_at?: string | null;
+            /**
+             * @description Only in the answer to `POST`: the secret URL (path) to give a calendar app. It is
+             *     stored hashed and cannot be shown again.
+             */
+            url?: string | null;
+        };
         ChangePasswordRequest: {
             current_password: string;
             new_password: string;
@@ -1220,6 +2108,34 @@ export interface components {
             /** Format: double */
             score?: number | null;
         };
+        Conflict: {
+            /**
+             * @description `overlap` (one person in overlapping shifts), `user_disabled` (assignee's account is
+             *     disabled), `no_leader` (a day without a leader on call) or `outside_range` (a shift
+             *     left outside the roster's dates after they changed).
+             */
+            kind: string;
+            date: string;
+            shift_ids: string[];
+            /** Format: uuid */
+            user_id?: string | null;
+            message: string;
+        };
+        CopyPlanRequest: {
+            semester: string;
+            starts_on: string;
+            ends_on: string;
+            /** @description Defaults to the original title. */
+            title?: string | null;
+        };
+        CreateAnnouncementRequest: {
+            title: string;
+            body: string;
+            /** @description Who it is for. */
+            target_roles: components["schemas"]["Role"][];
+            /** Format: uuid */
+            plan_item_id?: string | null;
+        };
         CreateApiKeyRequest: {
             /** @description Who uses it, e.g. `东门闸机`. */
             name: string;
@@ -1234,6 +2150,75 @@ export interface components {
              * @description A user with role `class_teacher`.
              */
             class_teacher_id?: string | null;
+        };
+        CreateHealthReportRequest: {
+            /**
+             * Format: double
+             * @description °C, 34.0–43.0.
+             */
+            temperature: number;
+            fit_for_duty: boolean;
+            symptoms?: string | null;
+            /** @description Defaults to today (local). */
+            date?: string | null;
+        };
+        CreateIncidentRequest: {
+            kind: string;
+            /** Format: date-time */
+            occurred_at: string;
+            place: string;
+            severity: string;
+            description: string;
+            actions_taken?: string;
+            reported_to_police?: boolean;
+            reported_to_fire?: boolean;
+        };
+        CreateItemRequest: {
+            /** @description `YYYY-MM`. */
+            month: string;
+            /**
+             * Format: int32
+             * @description Order within the month; defaults to after the last.
+             */
+            seq?: number | null;
+            title: string;
+            category: string;
+            /** Format: uuid */
+            owner_id?: string | null;
+            due_date?: string | null;
+            report_to?: string | null;
+            notify?: string | null;
+            note?: string | null;
+        };
+        CreatePlanRequest: {
+            title: string;
+            /** @description e.g. `2019-2020-2`. */
+            semester: string;
+            starts_on: string;
+            ends_on: string;
+            guiding_ideology?: string;
+            goals_and_priorities?: string;
+            measures?: string;
+        };
+        CreateRosterRequest: {
+            title: string;
+            start_date: string;
+            end_date: string;
+            report_to?: string | null;
+            notify?: string | null;
+            note?: string | null;
+        };
+        CreateShiftRequest: {
+            date: string;
+            /** @description `HH:MM`. */
+            start_time: string;
+            /** @description `HH:MM`; at or before `start_time` means the next day. */
+            end_time: string;
+            /** @description `leader_on_call`, `duty_teacher` or `guard`. */
+            post: string;
+            /** Format: uuid */
+            user_id: string;
+            note?: string | null;
         };
         CreateStudentRequest: {
             student_no: string;
@@ -1293,6 +2278,22 @@ export interface components {
             /** @description The secret, shown this once: send it as the `X-API-Key` header. It cannot be shown again. */
             secret: string;
         };
+        DashboardResponse: {
+            /** @description Local date the figures are for. */
+            today: string;
+            incidents: components["schemas"]["IncidentFigures"];
+            plan: components["schemas"]["PlanFigures"];
+            /** @description Who is on duty now (published rosters). */
+            on_duty_now: components["schemas"]["ShiftResponse"][];
+            health: components["schemas"]["HealthFigures"];
+            hazards: components["schemas"]["HazardFigures"];
+            traffic_checks?: null | components["schemas"]["TrafficCheckFigures"];
+            /**
+             * @description Sections not available in this build (their feature is not installed yet):
+             *     `students_out`, `visitors`.
+             */
+            missing_sections: string[];
+        };
         /** @enum {string} */
         Direction: "exit" | "return";
         DueCheck: {
@@ -1314,6 +2315,20 @@ export interface components {
             status: string;
             /** Format: uuid */
             submission_id?: string | null;
+        };
+        EvidenceResponse: {
+            /** Format: uuid */
+            id: string;
+            /**
+             * @description `duty_roster`, `activity`, `meeting`, `incident`, `announcement`, `health_report`,
+             *     `inspection` or `hazard`.
+             */
+            entity_type: string;
+            /** Format: uuid */
+            entity_id: string;
+            note?: string | null;
+            /** Format: date-time */
+            created_at: string;
         };
         ExpectedCheckInRequest: {
             gate?: string | null;
@@ -1384,6 +2399,17 @@ export interface components {
             format: string;
             keys: components["schemas"]["GateKey"][];
         };
+        GenerateRequest: {
+            /**
+             * @description Each day of the roster gets one shift per slot. Slots of the same post rotate
+             *     together: on day `d` the `k`-th slot of a post takes `user_ids[(d + k) % len]`, so two
+             *     guards on a day slot and a night slot swap day and night every day, and a single leader
+             *     slot gives one leader per day in turn.
+             */
+            slots: components["schemas"]["PatternSlot"][];
+            /** @description Delete the roster's existing shifts first (default `true`). */
+            replace?: boolean | null;
+        };
         HazardDetail: components["schemas"]["HazardResponse"] & {
             /** @description Every step, oldest first. */
             history: components["schemas"]["HazardEventResponse"][];
@@ -1402,6 +2428,18 @@ export interface components {
             to_status: string;
             note?: string | null;
             details: unknown;
+        };
+        HazardFigures: {
+            /**
+             * Format: int64
+             * @description Hazards not closed yet.
+             */
+            open: number;
+            /**
+             * Format: int64
+             * @description Assigned hazards past their rectification deadline.
+             */
+            overdue: number;
         };
         HazardResponse: {
             /** Format: uuid */
@@ -1466,6 +2504,41 @@ export interface components {
                 [key: string]: number;
             };
         };
+        HealthFigures: {
+            /**
+             * Format: int64
+             * @description Guards' health reports filed today.
+             */
+            reports_today: number;
+            /**
+             * Format: int64
+             * @description Abnormal reports the office has not acknowledged.
+             */
+            abnormal_unacknowledged: number;
+        };
+        HealthReportResponse: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            guard_id: string;
+            guard_name: string;
+            date: string;
+            /**
+             * Format: double
+             * @description °C.
+             */
+            temperature: number;
+            fit_for_duty: boolean;
+            symptoms?: string | null;
+            /** @description Temperature at or above 37.3 °C, or not fit for duty: flagged to the office. */
+            abnormal: boolean;
+            /** Format: date-time */
+            acknowledged_at?: string | null;
+            /** Format: uuid */
+            acknowledged_by?: string | null;
+            /** Format: date-time */
+            created_at: string;
+        };
         HealthResponse: {
             /** @description `ok`, or `unavailable` when the database cannot be reached. */
             status: string;
@@ -1475,6 +2548,44 @@ export interface components {
             created: number;
             /** Format: int64 */
             updated: number;
+        };
+        IncidentFigures: {
+            /**
+             * Format: int64
+             * @description Whole days since the most recent incident (the plan's "零事故"); null when none is
+             *     recorded.
+             */
+            days_since_last_incident?: number | null;
+            /** Format: date-time */
+            last_incident_at?: string | null;
+            /**
+             * Format: int64
+             * @description Incidents not closed yet.
+             */
+            open_incidents: number;
+        };
+        IncidentResponse: {
+            /** Format: uuid */
+            id: string;
+            /** @description `theft`, `injury`, `traffic`, `fire`, `intrusion` or `other`. */
+            kind: string;
+            /** Format: date-time */
+            occurred_at: string;
+            place: string;
+            /** @description `minor`, `moderate`, `serious` or `critical`. */
+            severity: string;
+            description: string;
+            actions_taken: string;
+            reported_to_police: boolean;
+            reported_to_fire: boolean;
+            /** Format: date-time */
+            closed_at?: string | null;
+            /** Format: uuid */
+            reported_by?: string | null;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
         };
         IssuePassRequest: {
             /** Format: uuid */
@@ -1511,8 +2622,49 @@ export interface components {
             weight?: number | null;
             photo_required_on_fail?: boolean;
         };
+        ItemResponse: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            plan_id: string;
+            /** @description `YYYY-MM`. */
+            month: string;
+            /** Format: int32 */
+            seq: number;
+            title: string;
+            /** @description `meeting`, `duty`, `education`, `inspection`, `report`, `drill`, `platform`, `other`. */
+            category: string;
+            /** Format: uuid */
+            owner_id?: string | null;
+            owner_name?: string | null;
+            due_date?: string | null;
+            /** @description 报送 (who it is reported to). */
+            report_to?: string | null;
+            /** @description 通报 (who is notified). */
+            notify?: string | null;
+            /** @description 备注, as written in the plan. */
+            note?: string | null;
+            /** @description `todo`, `doing` or `done`. */
+            status: string;
+            /** @description Due date passed and not done. */
+            overdue: boolean;
+            evidence: components["schemas"]["EvidenceResponse"][];
+        };
         /** @enum {string} */
         ItemResult: "pass" | "fail" | "na";
+        LedgerSheetSummary: {
+            key: string;
+            name: string;
+            rows: number;
+        };
+        LedgerSummary: {
+            from: string;
+            to: string;
+            semester?: string | null;
+            sheets: components["schemas"]["LedgerSheetSummary"][];
+            /** @description Categories not available in this build: `gate`, `visitors`. */
+            missing_sheets: string[];
+        };
         LoginRequest: {
             /** @example office */
             username: string;
@@ -1533,6 +2685,45 @@ export interface components {
             refresh_token: string;
             user: components["schemas"]["UserResponse"];
         };
+        MeetingRequest: {
+            kind: string;
+            title: string;
+            date: string;
+            attendees?: string[];
+            minutes?: string;
+            decisions?: string;
+            /** Format: uuid */
+            plan_item_id?: string | null;
+        };
+        MeetingResponse: {
+            /** Format: uuid */
+            id: string;
+            /**
+             * @description `guard_meeting` (保安例会), `safety_officer_meeting` (学生安全员例会),
+             *     `leadership_group` (安全领导小组) or `other`.
+             */
+            kind: string;
+            title: string;
+            date: string;
+            attendees: string[];
+            minutes: string;
+            decisions: string;
+            /** Format: uuid */
+            plan_item_id?: string | null;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+        };
+        MyDutyStatus: {
+            /**
+             * @description On a published roster today as leader on call or duty teacher: a teacher who is may
+             *     spot-check other classes as 值周教师.
+             */
+            on_duty_today: boolean;
+            /** @description My shifts running right now. */
+            current_shifts: components["schemas"]["ShiftResponse"][];
+        };
         OutStudent: {
             /** Format: uuid */
             pass_id: string;
@@ -1549,6 +2740,16 @@ export interface components {
             /** Format: date-time */
             return_by?: string | null;
             overdue: boolean;
+        };
+        OverdueItem: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            plan_id: string;
+            title: string;
+            due_date?: string | null;
+            /** Format: uuid */
+            owner_id?: string | null;
         };
         /**
          * @description One page of a list. Pass `next_cursor` back as `cursor` for the next page; it is absent on
@@ -1666,6 +2867,35 @@ export interface components {
                 returned_at?: string | null;
                 /** @description The signed credential (format `XA1`, see `GET /gate/keys`), what the QR code holds. */
                 token: string;
+            }[];
+            next_cursor?: string | null;
+        };
+        /**
+         * @description One page of a list. Pass `next_cursor` back as `cursor` for the next page; it is absent on
+         *     the last page.
+         */
+        Page_PlanSummary: {
+            items: {
+                /** Format: uuid */
+                id: string;
+                title: string;
+                /** @description e.g. `2019-2020-2`. */
+                semester: string;
+                starts_on: string;
+                ends_on: string;
+                /** @description `draft`, `submitted`, `approved` or `returned`. */
+                status: string;
+                return_comment?: string | null;
+                /** Format: date-time */
+                submitted_at?: string | null;
+                /** Format: date-time */
+                decided_at?: string | null;
+                /** Format: uuid */
+                decided_by?: string | null;
+                /** Format: date-time */
+                created_at: string;
+                /** Format: date-time */
+                updated_at: string;
             }[];
             next_cursor?: string | null;
         };
@@ -1886,6 +3116,57 @@ export interface components {
             /** @description The signed credential (format `XA1`, see `GET /gate/keys`), what the QR code holds. */
             token: string;
         };
+        PatternSlot: {
+            /** @description `leader_on_call`, `duty_teacher` or `guard`. */
+            post: string;
+            /** @description `HH:MM`. */
+            start_time: string;
+            /** @description `HH:MM`; at or before `start_time` means the next day. */
+            end_time: string;
+            /** @description Who rotates through this slot, in order. */
+            user_ids: string[];
+        };
+        PlanFigures: {
+            /**
+             * Format: int64
+             * @description Unfinished items of approved plans whose due date has passed.
+             */
+            overdue_items: number;
+            /** @description The first 10 of them, oldest due date first. */
+            overdue: components["schemas"]["OverdueItem"][];
+        };
+        PlanResponse: components["schemas"]["PlanSummary"] & {
+            /** @description 指导思想. */
+            guiding_ideology: string;
+            /** @description 主要目标及重点. */
+            goals_and_priorities: string;
+            /** @description 工作措施. */
+            measures: string;
+            /** @description 月工作安排, by month then sequence. */
+            items: components["schemas"]["ItemResponse"][];
+        };
+        PlanSummary: {
+            /** Format: uuid */
+            id: string;
+            title: string;
+            /** @description e.g. `2019-2020-2`. */
+            semester: string;
+            starts_on: string;
+            ends_on: string;
+            /** @description `draft`, `submitted`, `approved` or `returned`. */
+            status: string;
+            return_comment?: string | null;
+            /** Format: date-time */
+            submitted_at?: string | null;
+            /** Format: date-time */
+            decided_at?: string | null;
+            /** Format: uuid */
+            decided_by?: string | null;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+        };
         /** @description An RFC 9457 problem document. */
         Problem: {
             /** @description A URI naming the problem type: `urn:xiaoan:problem:<code>`. */
@@ -1899,6 +3180,22 @@ export interface components {
             code: string;
             /** @description Per-field (or, for CSV imports, per-line) validation errors. */
             errors?: components["schemas"]["FieldError"][];
+        };
+        ReceiptResponse: {
+            /** Format: uuid */
+            user_id: string;
+            display_name: string;
+            role: components["schemas"]["Role"];
+            /** Format: date-time */
+            read_at?: string | null;
+        };
+        ReceiptsResponse: {
+            /** Format: uuid */
+            announcement_id: string;
+            total: number;
+            read: number;
+            /** @description Every active account in the target roles, with when they read it. */
+            receipts: components["schemas"]["ReceiptResponse"][];
         };
         RectifyHazardRequest: {
             /** @description What was done. */
@@ -1920,6 +3217,18 @@ export interface components {
             class_id?: string | null;
             attachment_ids?: string[];
         };
+        RequestSwapRequest: {
+            /**
+             * Format: uuid
+             * @description Who should take the shift.
+             */
+            target_user_id: string;
+            reason?: string | null;
+        };
+        ReturnPlanRequest: {
+            /** @description Why it is returned, what to change. */
+            comment: string;
+        };
         Revocation: {
             /** Format: uuid */
             pass_id: string;
@@ -1937,6 +3246,35 @@ export interface components {
         };
         /** @enum {string} */
         Role: "principal" | "security_office" | "class_teacher" | "guard" | "safety_officer";
+        RosterResponse: components["schemas"]["RosterSummary"] & {
+            shifts: components["schemas"]["ShiftResponse"][];
+        };
+        RosterSummary: {
+            /** Format: uuid */
+            id: string;
+            /** @description e.g. `清明节值班表`. */
+            title: string;
+            start_date: string;
+            end_date: string;
+            /** @description `draft` or `published`. */
+            status: string;
+            /** @description 报送 (e.g. `校办`). */
+            report_to?: string | null;
+            /**
+             * Format: date-time
+             * @description When it was reported (报送) — marked by the office.
+             */
+            reported_at?: string | null;
+            /** @description 通报 (e.g. `教师群`). */
+            notify?: string | null;
+            note?: string | null;
+            /** Format: date-time */
+            published_at?: string | null;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+        };
         ScanLogEntry: {
             /** Format: uuid */
             id: string;
@@ -2025,6 +3363,30 @@ export interface components {
             name: string;
             /** @description IANA time zone of the school; calendar dates are local dates in it. */
             timezone: string;
+        };
+        ShiftResponse: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            roster_id: string;
+            /** @description Local date the shift starts on. */
+            date: string;
+            /** @description `HH:MM`, local. */
+            start_time: string;
+            /** @description `HH:MM`, local; at or before `start_time` means the next day. */
+            end_time: string;
+            /** Format: date-time */
+            starts_at: string;
+            /** Format: date-time */
+            ends_at: string;
+            /** @description `leader_on_call` (值班领导), `duty_teacher` (值班教师) or `guard` (保安). */
+            post: string;
+            /** Format: uuid */
+            user_id: string;
+            user_name: string;
+            /** @description The assignee's phone, from the account. */
+            phone?: string | null;
+            note?: string | null;
         };
         SpotCheckRequest: {
             /**
@@ -2127,6 +3489,42 @@ export interface components {
             score: number;
             is_current: boolean;
         };
+        SwapDecisionRequest: {
+            comment?: string | null;
+        };
+        SwapResponse: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            shift_id: string;
+            /** Format: uuid */
+            roster_id: string;
+            date: string;
+            start_time: string;
+            end_time: string;
+            post: string;
+            /** Format: uuid */
+            requester_id: string;
+            requester_name: string;
+            /** Format: uuid */
+            target_user_id: string;
+            target_name: string;
+            reason?: string | null;
+            /**
+             * @description `requested` → `accepted` → `approved`; or `declined` (by the other person),
+             *     `rejected` (by the office), `cancelled` (by the requester).
+             */
+            status: string;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            responded_at?: string | null;
+            /** Format: date-time */
+            decided_at?: string | null;
+            /** Format: uuid */
+            decided_by?: string | null;
+            decision_comment?: string | null;
+        };
         TemplateItem: {
             /** @description Stable across versions (answers and spot-check comparisons use it). */
             key: string;
@@ -2163,6 +3561,21 @@ export interface components {
             /** Format: date-time */
             created_at: string;
         };
+        TrafficCheckFigures: {
+            /** @description This week's period, e.g. `2026-W48`. */
+            period: string;
+            /** Format: int64 */
+            classes: number;
+            /** Format: int64 */
+            submitted: number;
+            /** Format: int64 */
+            late: number;
+            /**
+             * Format: int64
+             * @description Classes that have not submitted this week's traffic-safety check.
+             */
+            missing: number;
+        };
         UpdateClassRequest: {
             name?: string | null;
             grade?: string | null;
@@ -2171,6 +3584,60 @@ export interface components {
              * @description A user with role `class_teacher`; the nil UUID removes the class teacher.
              */
             class_teacher_id?: string | null;
+        };
+        UpdateIncidentRequest: {
+            kind?: string | null;
+            place?: string | null;
+            severity?: string | null;
+            description?: string | null;
+            actions_taken?: string | null;
+            reported_to_police?: boolean | null;
+            reported_to_fire?: boolean | null;
+            /** @description `true` closes the incident now; `false` reopens it. */
+            closed?: boolean | null;
+        };
+        UpdateItemRequest: {
+            /**
+             * @description Progress (`todo`, `doing`, `done`): the office or the item's owner, also on an
+             *     approved plan — carrying it out is not changing it.
+             */
+            status?: string | null;
+            /** @description The fields below change the plan itself: the office only, draft or returned plans only. */
+            month?: string | null;
+            /** Format: int32 */
+            seq?: number | null;
+            title?: string | null;
+            category?: string | null;
+            /**
+             * Format: uuid
+             * @description The nil UUID removes the owner.
+             */
+            owner_id?: string | null;
+            /** @description An empty string clears it. */
+            due_date?: string | null;
+            report_to?: string | null;
+            notify?: string | null;
+            note?: string | null;
+        };
+        UpdatePlanRequest: {
+            title?: string | null;
+            semester?: string | null;
+            starts_on?: string | null;
+            ends_on?: string | null;
+            guiding_ideology?: string | null;
+            goals_and_priorities?: string | null;
+            measures?: string | null;
+        };
+        UpdateRosterRequest: {
+            title?: string | null;
+            /** @description Dates change only while a draft. */
+            start_date?: string | null;
+            end_date?: string | null;
+            report_to?: string | null;
+            notify?: string | null;
+            note?: string | null;
+            /** @description `true` marks it reported (报送) now; `false` clears the mark. */
+            reported?: boolean | null;
         };
         UpdateStudentRequest: {
             name?: string | null;
@@ -4803,6 +6270,2206 @@ export interface operations {
                 };
             };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_plans: {
+        parameters: {
+            query?: {
+                semester?: string;
+                status?: string;
+                limit?: number;
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_PlanSummary"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_plan: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreatePlanRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlanResponse"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_plan: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlanResponse"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    update_plan: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdatePlanRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlanResponse"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    submit_plan: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlanResponse"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `plan_locked` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    approve_plan: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlanResponse"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `plan_not_submitted` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    return_plan: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReturnPlanRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlanResponse"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    copy_plan: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CopyPlanRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlanResponse"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_item: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateItemRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ItemResponse"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    my_tasks: {
+        parameters: {
+            query?: {
+                /** @description Look this many days ahead (1–366, default 14). Overdue items are always included. */
+                days?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ItemResponse"][];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    delete_item: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    update_item: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateItemRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ItemResponse"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    add_evidence: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AddEvidenceRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ItemResponse"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    delete_evidence: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                evidence_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_rosters: {
+        parameters: {
+            query?: {
+                status?: string;
+                /** @description Rosters that end on or after this date. */
+                from?: string;
+                /** @description Rosters that start on or before this date. */
+                to?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RosterSummary"][];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_roster: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateRosterRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RosterResponse"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_roster: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RosterResponse"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    delete_roster: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    update_roster: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateRosterRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RosterResponse"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_shift: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateShiftRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ShiftResponse"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    delete_shift: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    generate_shifts: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["GenerateRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RosterResponse"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_conflicts: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Conflict"][];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    publish_roster: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RosterResponse"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `roster_conflicts`, `roster_published` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    duty_now: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ShiftResponse"][];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    my_shifts: {
+        parameters: {
+            query?: {
+                /** @description From this local date (default: today). */
+                from?: string;
+                /** @description Up to this local date (default: 60 days after `from`). */
+                to?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ShiftResponse"][];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    my_duty_status: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MyDutyStatus"];
+                };
+            };
+        };
+    };
+    request_swap: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RequestSwapRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SwapResponse"];
+                };
+            };
+            /** @description `not_your_shift` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `roster_not_published`, `swap_pending`, `shift_started` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_swaps: {
+        parameters: {
+            query?: {
+                roster_id?: string;
+                shift_id?: string;
+                status?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SwapResponse"][];
+                };
+            };
+        };
+    };
+    accept_swap: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SwapDecisionRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SwapResponse"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `swap_wrong_state`, `swap_conflict` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    decline_swap: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SwapDecisionRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SwapResponse"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `swap_wrong_state`, `swap_conflict` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    cancel_swap: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SwapDecisionRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SwapResponse"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `swap_wrong_state`, `swap_conflict` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    approve_swap: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SwapDecisionRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SwapResponse"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `swap_wrong_state`, `swap_conflict` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    reject_swap: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SwapDecisionRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SwapResponse"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `swap_wrong_state`, `swap_conflict` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_feed: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CalendarFeedResponse"];
+                };
+            };
+        };
+    };
+    create_feed: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CalendarFeedResponse"];
+                };
+            };
+        };
+    };
+    revoke_feed: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    calendar_feed: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description An iCalendar (RFC 5545) document */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/calendar": string;
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_activities: {
+        parameters: {
+            query?: {
+                /** @description From this local date (inclusive). */
+                from?: string;
+                /** @description Up to this local date (inclusive). */
+                to?: string;
+                kind?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ActivityResponse"][];
+                };
+            };
+        };
+    };
+    create_activity: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ActivityRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ActivityResponse"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_activity: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ActivityResponse"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    update_activity: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ActivityRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ActivityResponse"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_meetings: {
+        parameters: {
+            query?: {
+                /** @description From this local date (inclusive). */
+                from?: string;
+                /** @description Up to this local date (inclusive). */
+                to?: string;
+                kind?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MeetingResponse"][];
+                };
+            };
+        };
+    };
+    create_meeting: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MeetingRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MeetingResponse"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_meeting: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MeetingResponse"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    update_meeting: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MeetingRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MeetingResponse"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_incidents: {
+        parameters: {
+            query?: {
+                from?: string;
+                to?: string;
+                open?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IncidentResponse"][];
+                };
+            };
+        };
+    };
+    create_incident: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateIncidentRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IncidentResponse"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_incident: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IncidentResponse"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    update_incident: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateIncidentRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IncidentResponse"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_health_reports: {
+        parameters: {
+            query?: {
+                from?: string;
+                to?: string;
+                abnormal?: boolean;
+                /** @description Only abnormal reports the office has not acknowledged yet. */
+                unacknowledged?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HealthReportResponse"][];
+                };
+            };
+        };
+    };
+    create_health_report: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateHealthReportRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HealthReportResponse"];
+                };
+            };
+            /** @description `health_report_exists` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    acknowledge_health_report: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HealthReportResponse"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_announcements: {
+        parameters: {
+            query?: {
+                /** @description Only ones I have not read. */
+                unread?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AnnouncementResponse"][];
+                };
+            };
+        };
+    };
+    create_announcement: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateAnnouncementRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AnnouncementResponse"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    read_announcement: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AnnouncementResponse"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    announcement_receipts: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReceiptsResponse"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_dashboard: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DashboardResponse"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    ledger_summary: {
+        parameters: {
+            query?: {
+                /** @description A plan's semester (e.g. `2019-2020-2`): the range is that plan's dates. */
+                semester?: string;
+                /** @description With `to`, instead of `semester`: a date range. */
+                from?: string;
+                to?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LedgerSummary"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    ledger_xlsx: {
+        parameters: {
+            query?: {
+                /** @description A plan's semester (e.g. `2019-2020-2`): the range is that plan's dates. */
+                semester?: string;
+                /** @description With `to`, instead of `semester`: a date range. */
+                from?: string;
+                to?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description XLSX workbook */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": number[];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    ledger_html: {
+        parameters: {
+            query?: {
+                /** @description A plan's semester (e.g. `2019-2020-2`): the range is that plan's dates. */
+                semester?: string;
+                /** @description With `to`, instead of `semester`: a date range. */
+                from?: string;
+                to?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Printable HTML */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
