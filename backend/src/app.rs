@@ -131,6 +131,8 @@ impl Application {
                             .finish()
                     }),
                 )
+                // Operational, not API: a plain route, so it stays out of the OpenAPI document.
+                .route("/metrics", web::get().to(crate::metrics::serve))
                 .service(SwaggerUi::new("/swagger-ui/{_:.*}").url("/api-docs/openapi.json", api))
                 .configure(|cfg| crate::spa::configure(cfg, &frontend))
         })
@@ -191,15 +193,15 @@ async fn access_log(
     let start = Instant::now();
     let method = req.method().clone();
     let res = next.call(req).await?;
-    let route = res
-        .request()
-        .match_pattern()
-        .unwrap_or_else(|| "-".to_owned());
+    let pattern = res.request().match_pattern();
+    let elapsed = start.elapsed();
+    let status = res.status().as_u16();
+    crate::metrics::record_request(method.as_str(), pattern.as_deref(), status, elapsed);
     tracing::info!(
         method = %method,
-        route = %route,
-        status = res.status().as_u16(),
-        ms = start.elapsed().as_secs_f64() * 1000.0,
+        route = %pattern.as_deref().unwrap_or("-"),
+        status,
+        ms = elapsed.as_secs_f64() * 1000.0,
         "request"
     );
     Ok(res)
