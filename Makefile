@@ -16,6 +16,7 @@ run: frontend-build
 test: lint test-sqlite test-postgres frontend-check e2e
 
 lint:
+	python3 scripts/check-licenses.py
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 
@@ -28,11 +29,11 @@ openapi:
 	if [ -d frontend/node_modules ]; then cd frontend && npm run gen:api; fi
 
 test-sqlite:
-	XIAOAN_TEST_DB=sqlite $(CARGO) test --workspace
+	XIAOAN_TEST_DB=sqlite $(CARGO) test --workspace --all-targets
 
 test-postgres: clean-test-dbs
 	pg_isready -h 127.0.0.1 -p 5432 -q || { echo "PostgreSQL is not running at 127.0.0.1:5432 (.ci/run starts it)"; exit 1; }
-	XIAOAN_TEST_DB=postgres $(CARGO) test -p xiaoan-api-tests
+	XIAOAN_TEST_DB=postgres $(CARGO) test -p xiaoan-api-tests --all-targets
 
 # Databases left behind by interrupted runs.
 clean-test-dbs:

@@ -111,7 +111,12 @@ impl Application {
                     ApiError::bad_request("invalid_query", scrub_quoted(&err.to_string())).into()
                 }))
                 .app_data(web::PayloadConfig::new(RAW_LIMIT))
-                .service(scope("/api/v1").wrap(no_store()).configure(api_v1))
+                .service(
+                    scope("/api/v1")
+                        .wrap(middleware::from_fn(crate::auth::extract::authenticate))
+                        .wrap(no_store())
+                        .configure(api_v1),
+                )
                 .service(scope("/api").wrap(no_store()).configure(api_root))
                 .split_for_parts();
             app.wrap(ErrorHandlers::new().default_handler(problem_for_bare_errors))

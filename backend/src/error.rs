@@ -38,7 +38,7 @@ pub struct FieldError {
     pub line: Option<u64>,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct ApiError {
     pub status: StatusCode,
     pub code: Cow<'static, str>,

@@ -271,17 +271,7 @@ impl TestApp {
 
     /// A fresh access token that is not cached (for tests that end sessions).
     pub async fn fresh_token(&self, username: &str) -> String {
-        let resp = self.login_full(username, PASSWORD).await;
-        assert_eq!(
-            resp.status,
-            StatusCode::OK,
-            "login {username}: {}",
-            resp.text
-        );
-        resp.body["access_token"]
-            .as_str()
-            .expect("token")
-            .to_owned()
+        self.fresh_token_with(username, PASSWORD).await
     }
 
     /// Creates an integration key with these scopes (as the office); returns `key:<secret>`.
@@ -625,5 +615,22 @@ impl ServerProcess {
 impl Drop for ServerProcess {
     fn drop(&mut self) {
         self.kill9();
+    }
+}
+
+impl TestApp {
+    /// A fresh access token for any account and password.
+    pub async fn fresh_token_with(&self, username: &str, password: &str) -> String {
+        let resp = self.login_full(username, password).await;
+        assert_eq!(
+            resp.status,
+            StatusCode::OK,
+            "login {username}: {}",
+            resp.text
+        );
+        resp.body["access_token"]
+            .as_str()
+            .expect("token")
+            .to_owned()
     }
 }

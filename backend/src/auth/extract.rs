@@ -9,10 +9,12 @@ use crate::audit::Actor;
 use crate::error::{ApiError, AppResult};
 use crate::state::{AppState, State};
 use crate::users::model as user;
-use actix_web::dev::Payload;
-use actix_web::{FromRequest, HttpRequest, web};
+use actix_web::body::MessageBody;
+use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
+use actix_web::middleware::Next;
+use actix_web::{FromRequest, HttpMessage, HttpRequest};
 use chrono::Duration;
-use futures_util::future::LocalBoxFuture;
+use futures_util::future::{Ready, ready};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 use std::marker::PhantomData;
 use uuid::Uuid;
@@ -159,72 +161,97 @@ pub async fn authenticate_key(state: &AppState, key: &str) -> AppResult<(KeyCall
     ))
 }
 
+/// The outcome of authentication, put in the request's extensions by [`authenticate`].
+#[derive(Clone)]
+enum Authenticated {
+    User(CurrentUser),
+    Key(KeyCaller, Vec<String>),
+}
+
+#[derive(Clone)]
+struct AuthOutcome(Result<Authenticated, ApiError>);
+
+/// Middleware: checks the bearer token or integration key (database lookups) before any
+/// handler argument is extracted. actix extracts a handler's arguments concurrently, so an
+/// async role check could lose the race to a body error (400 before 401/403); with the
+/// caller known up front, `Auth<R>` decides synchronously and always first.
+pub async fn authenticate(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let state = req.app_data::<State>().cloned();
+    let token = bearer(req.request());
+    let key = api_key_header(req.request());
+    if let Some(state) = state {
+        let outcome = match (token, key) {
+            (Some(token), _) => Some(
+                authenticate_bearer(&state, &token)
+                    .await
+                    .map(Authenticated::User),
+            ),
+            (None, Some(key)) => Some(
+                authenticate_key(&state, &key)
+                    .await
+                    .map(|(caller, scopes)| Authenticated::Key(caller, scopes)),
+            ),
+            (None, None) => None,
+        };
+        if let Some(outcome) = outcome {
+            req.extensions_mut().insert(AuthOutcome(outcome));
+        }
+    }
+    next.call(req).await
+}
+
+fn outcome(req: &HttpRequest) -> Result<Authenticated, ApiError> {
+    match req.extensions().get::<AuthOutcome>() {
+        Some(AuthOutcome(result)) => result.clone(),
+        None => Err(unauthenticated()),
+    }
+}
+
 impl<R: RoleSet> FromRequest for Auth<R> {
     type Error = ApiError;
-    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
+    type Future = Ready<Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let state = req.app_data::<State>().cloned();
-        let token = bearer(req);
-        let key = api_key_header(req);
-        Box::pin(async move {
-            let state = state.ok_or_else(ApiError::internal)?;
-            let user = match (token, key) {
-                (Some(token), _) => authenticate_bearer(&state, &token).await?,
-                (None, Some(key)) => {
-                    authenticate_key(&state, &key).await?;
-                    return Err(ApiError::forbidden(
-                        "api_key_not_allowed",
-                        "此操作不接受 API 密钥,需要用户登录",
-                    ));
-                }
-                (None, None) => return Err(unauthenticated()),
-            };
-            if !R::ROLES.contains(&user.role) {
-                return Err(forbidden_role());
-            }
-            Ok(Auth {
+        ready(match outcome(req) {
+            Ok(Authenticated::User(user)) if R::ROLES.contains(&user.role) => Ok(Auth {
                 user,
                 _roles: PhantomData,
-            })
+            }),
+            Ok(Authenticated::User(_)) => Err(forbidden_role()),
+            Ok(Authenticated::Key(..)) => Err(ApiError::forbidden(
+                "api_key_not_allowed",
+                "此操作不接受 API 密钥,需要用户登录",
+            )),
+            Err(e) => Err(e),
         })
     }
 }
 
 impl<R: RoleSet, S: KeyScope> FromRequest for AuthOrKey<R, S> {
     type Error = ApiError;
-    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
+    type Future = Ready<Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let state = req.app_data::<web::Data<AppState>>().cloned();
-        let token = bearer(req);
-        let key = api_key_header(req);
-        Box::pin(async move {
-            let state = state.ok_or_else(ApiError::internal)?;
-            let caller = match (token, key) {
-                (Some(token), _) => {
-                    let user = authenticate_bearer(&state, &token).await?;
-                    if !R::ROLES.contains(&user.role) {
-                        return Err(forbidden_role());
-                    }
-                    Caller::User(user)
-                }
-                (None, Some(key)) => {
-                    let (caller, scopes) = authenticate_key(&state, &key).await?;
-                    if !scopes.iter().any(|s| s == S::SCOPE) {
-                        return Err(ApiError::forbidden(
-                            "insufficient_scope",
-                            "API 密钥没有此操作所需的权限范围",
-                        ));
-                    }
-                    Caller::Key(caller)
-                }
-                (None, None) => return Err(unauthenticated()),
-            };
-            Ok(AuthOrKey {
-                caller,
-                _marker: PhantomData,
-            })
-        })
+        let caller = match outcome(req) {
+            Ok(Authenticated::User(user)) if R::ROLES.contains(&user.role) => {
+                Ok(Caller::User(user))
+            }
+            Ok(Authenticated::User(_)) => Err(forbidden_role()),
+            Ok(Authenticated::Key(key, scopes)) if scopes.iter().any(|s| s == S::SCOPE) => {
+                Ok(Caller::Key(key))
+            }
+            Ok(Authenticated::Key(..)) => Err(ApiError::forbidden(
+                "insufficient_scope",
+                "API 密钥没有此操作所需的权限范围",
+            )),
+            Err(e) => Err(e),
+        };
+        ready(caller.map(|caller| AuthOrKey {
+            caller,
+            _marker: PhantomData,
+        }))
     }
 }

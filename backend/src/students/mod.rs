@@ -387,6 +387,7 @@ pub struct ImportResult {
 }
 
 /// One parsed row of an import.
+#[derive(Debug)]
 struct ImportRow {
     student_no: String,
     name: String,

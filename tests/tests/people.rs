@@ -1,0 +1,371 @@
+//! Users, classes and students: who manages them, who sees which fields, CSV import.
+
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use xiaoan_api_tests::*;
+
+async fn import(app: &TestApp, token: &str, csv: &str) -> Resp {
+    let req = app
+        .client
+        .post(app.url("/api/v1/students/import"))
+        .bearer_auth(token)
+        .header("content-type", "text/csv")
+        .body(csv.as_bytes().to_vec());
+    TestApp::finish(req).await
+}
+
+async fn student_count(app: &TestApp) -> usize {
+    let t = app.token("office").await;
+    let mut n = 0;
+    let mut cursor = String::new();
+    loop {
+        let r = app
+            .get(&format!("/api/v1/students?limit=200&cursor={cursor}"), &t)
+            .await;
+        n += r.body["items"].as_array().unwrap().len();
+        match r.body["next_cursor"].as_str() {
+            Some(c) => cursor = c.to_owned(),
+            None => return n,
+        }
+    }
+}
+
+#[tokio::test]
+async fn class_teacher_sees_only_own_class() {
+    let app = spawn_app().await;
+    let t1 = app.token("teacher1").await;
+    let own = app.own_class_id("teacher1").await;
+    let other = app.own_class_id("teacher2").await;
+
+    let r = app.get("/api/v1/students?limit=200", &t1).await;
+    let items = r.body["items"].as_array().unwrap();
+    assert_eq!(items.len(), 40);
+    assert!(items.iter().all(|s| s["class_id"] == own.as_str()));
+    assert!(
+        items[0]["guardian_phone"].is_string(),
+        "own class teacher sees guardian contact"
+    );
+
+    let r = app
+        .get(&format!("/api/v1/students?class_id={other}"), &t1)
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert_eq!(r.code(), "not_own_class");
+
+    let other_student = app.students_of(&other).await[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let r = app
+        .get(&format!("/api/v1/students/{other_student}"), &t1)
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert_eq!(r.code(), "not_own_class");
+    assert!(!r.text.contains("guardian"));
+}
+
+#[tokio::test]
+async fn guards_officers_and_keys_see_number_name_and_class_only() {
+    let app = spawn_app().await;
+    let class1 = app.own_class_id("teacher1").await;
+    let class2 = app.own_class_id("teacher2").await;
+    let key = app.api_key(&["people:read"]).await;
+    for who in ["guard1", "officer1", "key"] {
+        let auth = if who == "key" {
+            key.clone()
+        } else {
+            app.token(who).await
+        };
+        let r = app
+            .request(
+                reqwest::Method::GET,
+                &format!("/api/v1/students?class_id={class1}"),
+                Some(&auth),
+                None,
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{who}: {}", r.text);
+        let first = &r.body["items"][0];
+        let mut keys: Vec<&str> = first
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        keys.sort();
+        assert_eq!(
+            keys,
+            ["class_id", "class_name", "id", "name", "student_no"],
+            "{who}"
+        );
+        assert!(!r.text.contains("guardian"), "{who} saw guardian data");
+    }
+    // A safety officer is limited to own class.
+    let officer = app.token("officer1").await;
+    let r = app
+        .get(&format!("/api/v1/students?class_id={class2}"), &officer)
+        .await;
+    assert_eq!(r.code(), "not_own_class");
+    // The office and the principal see everything.
+    for who in ["office", "principal"] {
+        let t = app.token(who).await;
+        let r = app
+            .get(&format!("/api/v1/students?class_id={class2}"), &t)
+            .await;
+        assert!(r.body["items"][0]["guardian_phone"].is_string(), "{who}");
+    }
+}
+
+#[tokio::test]
+async fn list_paginates_with_a_cursor() {
+    let app = spawn_app().await;
+    let t = app.token("office").await;
+    let r = app.get("/api/v1/students?limit=0", &t).await;
+    assert_eq!(r.code(), "invalid_limit");
+    let r = app.get("/api/v1/students?limit=201", &t).await;
+    assert_eq!(r.code(), "invalid_limit");
+    let r = app.get("/api/v1/students?cursor=%%%", &t).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert_eq!(student_count(&app).await, 200);
+    let page1 = app.get("/api/v1/students?limit=150", &t).await;
+    let cursor = page1.body["next_cursor"].as_str().unwrap();
+    let page2 = app
+        .get(&format!("/api/v1/students?limit=150&cursor={cursor}"), &t)
+        .await;
+    assert_eq!(page2.body["items"].as_array().unwrap().len(), 50);
+    assert!(page2.body["next_cursor"].is_null());
+    let last1 = page1.body["items"][149]["student_no"].as_str().unwrap();
+    let first2 = page2.body["items"][0]["student_no"].as_str().unwrap();
+    assert!(first2 > last1);
+}
+
+#[tokio::test]
+async fn csv_import_creates_and_updates_all_or_nothing() {
+    let app = spawn_app().await;
+    let office = app.token("office").await;
+    let class1 = "2019级旅游服务与管理1班";
+    let csv = format!(
+        "\u{feff}学号,姓名,班级,监护人,监护人电话\n\
+         20209901,欧阳娜娜,{class1},欧阳建国,13812345678\n\
+         20209902,司马光,{class1},,\n\
+         20190101,蒋悦改,2019级旅游服务与管理2班,蒋志刚,13970925674\n"
+    );
+    let r = import(&app, &office, &csv).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.body, json!({"created": 2, "updated": 1}));
+    assert_eq!(student_count(&app).await, 202);
+    let t = app.token("office").await;
+    let found = app.get("/api/v1/students?q=欧阳娜娜", &t).await;
+    assert_eq!(found.body["items"][0]["guardian_phone"], "13812345678");
+    let moved = app.get("/api/v1/students?q=20190101", &t).await;
+    assert_eq!(
+        moved.body["items"][0]["class_name"],
+        "2019级旅游服务与管理2班"
+    );
+    assert_eq!(moved.body["items"][0]["name"], "蒋悦改");
+    // Each created or changed student is in the audit trail.
+    assert_eq!(app.audit("action=student.import_create").await.len(), 2);
+    assert_eq!(app.audit("action=student.import_update").await.len(), 1);
+}
+
+#[tokio::test]
+async fn csv_import_reports_bad_rows_by_line_and_imports_nothing() {
+    let app = spawn_app().await;
+    let office = app.token("office").await;
+    let class1 = "2019级旅游服务与管理1班";
+    let csv = format!(
+        "学号,姓名,班级,监护人电话\n\
+         20209901,好学生,{class1},13812345678\n\
+         20209902,,{class1},\n\
+         20209903,坏班级,不存在的班,\n\
+         20209901,重复学号,{class1},\n\
+         20209905,坏电话,{class1},电话号码abc\n"
+    );
+    let before = student_count(&app).await;
+    let r = import(&app, &office, &csv).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(r.code(), "csv_invalid");
+    let errs: Vec<(u64, String)> = r.body["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["line"].as_u64().unwrap(),
+                e["field"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        errs,
+        vec![
+            (3, "name".into()),
+            (4, "class".into()),
+            (5, "student_no".into()),
+            (6, "guardian_phone".into())
+        ]
+    );
+    // No personal data echoed back.
+    for secret in ["坏班级", "重复学号", "电话号码abc", "不存在的班"] {
+        assert!(!r.text.contains(secret), "error quotes {secret}");
+    }
+    assert_eq!(student_count(&app).await, before, "half-imported");
+    assert!(app.audit("action=student.import").await.is_empty());
+
+    let r = import(&app, &office, "姓名,班级\n张三,一班\n").await;
+    assert_eq!(r.code(), "csv_invalid");
+    assert_eq!(r.body["errors"][0]["code"], "missing_column");
+    let gbk: &[u8] = &[0xd1, 0xa7, 0xba, 0xc5, b',', b'\n'];
+    let req = app
+        .client
+        .post(app.url("/api/v1/students/import"))
+        .bearer_auth(&office)
+        .header("content-type", "text/csv")
+        .body(gbk.to_vec());
+    let r = TestApp::finish(req).await;
+    assert_eq!(r.body["errors"][0]["code"], "not_utf8");
+    // Only the office imports.
+    let t1 = app.token("teacher1").await;
+    assert_eq!(
+        import(&app, &t1, "学号,姓名,班级\n").await.status,
+        StatusCode::FORBIDDEN
+    );
+}
+
+#[tokio::test]
+async fn office_manages_users_but_not_the_last_office_account() {
+    let app = spawn_app().await;
+    let office = app.token("office").await;
+    let office_id = app.me("office").await["id"].as_str().unwrap().to_owned();
+
+    let r = app
+        .patch(
+            &format!("/api/v1/users/{office_id}"),
+            &office,
+            json!({"is_active": false}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    assert_eq!(r.code(), "last_security_office");
+    let r = app
+        .patch(
+            &format!("/api/v1/users/{office_id}"),
+            &office,
+            json!({"role": "guard"}),
+        )
+        .await;
+    assert_eq!(r.code(), "last_security_office");
+
+    // With a second office account, the first may step down.
+    let r = app
+        .post(
+            "/api/v1/users",
+            &office,
+            json!({"username": "office2", "display_name": "孙卫国", "role": "security_office", "password": "long-enough-pw"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let r = app
+        .patch(
+            &format!("/api/v1/users/{office_id}"),
+            &office,
+            json!({"role": "guard"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+
+    let office2 = app.fresh_token_with("office2", "long-enough-pw").await;
+    let dup = app
+        .post(
+            "/api/v1/users",
+            &office2,
+            json!({"username": "OFFICE2", "display_name": "重复", "role": "guard", "password": "long-enough-pw"}),
+        )
+        .await;
+    assert_eq!(dup.status, StatusCode::CONFLICT);
+    assert_eq!(dup.code(), "already_exists");
+
+    let bad = app
+        .post(
+            "/api/v1/users",
+            &office2,
+            json!({"username": "x", "display_name": "", "role": "safety_officer", "password": "short"}),
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let fields: Vec<&str> = bad.body["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        fields,
+        ["username", "display_name", "password", "student_id"]
+    );
+    let unknown_role = app
+        .post("/api/v1/users", &office2, json!({"username": "abc", "display_name": "a", "role": "admin", "password": "long-enough-pw"}))
+        .await;
+    assert_eq!(unknown_role.status, StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn safety_officer_accounts_belong_to_a_student() {
+    let app = spawn_app().await;
+    let office = app.token("office").await;
+    let class2 = app.own_class_id("teacher2").await;
+    let student: Value = app.students_of(&class2).await[3].clone();
+    let r = app
+        .post(
+            "/api/v1/users",
+            &office,
+            json!({"username": "officer2", "display_name": student["name"], "role": "safety_officer",
+                   "password": "long-enough-pw", "student_id": student["id"]}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    assert_eq!(r.body["class_ids"], json!([class2]));
+    assert_eq!(r.body["student_id"], student["id"]);
+}
+
+#[tokio::test]
+async fn classes_are_managed_by_the_office() {
+    let app = spawn_app().await;
+    let office = app.token("office").await;
+    let teacher5_id = app.me("teacher5").await["id"].as_str().unwrap().to_owned();
+    let guard_id = app.me("guard1").await["id"].as_str().unwrap().to_owned();
+    let r = app
+        .post(
+            "/api/v1/classes",
+            &office,
+            json!({"name": "2020级导游班", "grade": "2020级", "class_teacher_id": guard_id}),
+        )
+        .await;
+    assert_eq!(r.code(), "validation_failed");
+    assert_eq!(r.body["errors"][0]["code"], "not_a_class_teacher");
+    let r = app
+        .post(
+            "/api/v1/classes",
+            &office,
+            json!({"name": "2020级导游班", "grade": "2020级", "class_teacher_id": teacher5_id}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    assert_eq!(r.body["class_teacher_name"], "吴静");
+    let again = app
+        .post(
+            "/api/v1/classes",
+            &office,
+            json!({"name": "2020级导游班", "grade": "2020级"}),
+        )
+        .await;
+    assert_eq!(again.status, StatusCode::CONFLICT);
+    // teacher5 now heads two classes and sees both.
+    assert_eq!(
+        app.me("teacher5").await["class_ids"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+}
