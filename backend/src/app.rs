@@ -36,6 +36,9 @@ pub fn api_v1(cfg: &mut ServiceConfig) {
     students::routes(cfg);
     api_keys::routes(cfg);
     audit::routes(cfg);
+    crate::inspections::routes(cfg);
+    crate::hazards::routes(cfg);
+    crate::attachments::routes(cfg);
     cfg.service(school::get_school);
 }
 

@@ -48,6 +48,8 @@ pub struct Settings {
     pub metrics_token: Option<String>,
     /// Client addresses that may read `/metrics` without the token (default: loopback).
     pub metrics_allow: Vec<IpAddr>,
+    /// Where uploaded photos live; default `<data_dir>/attachments`. Replicas must share it.
+    pub attachments_dir: Option<PathBuf>,
 }
 
 impl Default for Settings {
@@ -71,6 +73,7 @@ impl Default for Settings {
                 IpAddr::V4(std::net::Ipv4Addr::LOCALHOST),
                 IpAddr::V6(std::net::Ipv6Addr::LOCALHOST),
             ],
+            attachments_dir: None,
         }
     }
 }
@@ -94,6 +97,7 @@ impl std::fmt::Debug for Settings {
                 &self.metrics_token.as_ref().map(|_| "<set>"),
             )
             .field("metrics_allow", &self.metrics_allow)
+            .field("attachments_dir", &self.attachments_dir())
             .finish()
     }
 }
@@ -189,6 +193,9 @@ impl Settings {
         if let Some(v) = var("XIAOAN_TIMEZONE") {
             self.timezone = v;
         }
+        if let Some(v) = var("XIAOAN_ATTACHMENTS_DIR").filter(|v| !v.is_empty()) {
+            self.attachments_dir = Some(PathBuf::from(v));
+        }
         if let Some(v) = var("XIAOAN_FRONTEND_DIR") {
             self.frontend_dir = PathBuf::from(v);
         }
@@ -238,6 +245,12 @@ impl Settings {
                 self.data_dir.join("xiaoan.db").display()
             ),
         }
+    }
+
+    pub fn attachments_dir(&self) -> PathBuf {
+        self.attachments_dir
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("attachments"))
     }
 
     pub fn time_zone(&self) -> Result<chrono_tz::Tz, ConfigError> {

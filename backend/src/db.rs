@@ -78,7 +78,9 @@ impl Db {
     }
 
     pub async fn migrate(&self) -> Result<(), DbErr> {
-        Migrator::up(&self.conn, None).await
+        Migrator::up(&self.conn, None).await?;
+        // Built-in records every database must hold, whatever the path that created it.
+        crate::inspections::builtin::ensure(&self.conn).await
     }
 
     pub fn backend(&self) -> DatabaseBackend {

@@ -3,6 +3,7 @@
 
 pub mod api_keys;
 pub mod app;
+pub mod attachments;
 pub mod audit;
 pub mod auth;
 pub mod backup;
@@ -11,6 +12,8 @@ pub mod config;
 pub mod db;
 pub mod demo;
 pub mod error;
+pub mod hazards;
+pub mod inspections;
 pub mod keys;
 pub mod metrics;
 pub mod openapi;

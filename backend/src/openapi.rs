@@ -29,6 +29,9 @@ scopes of the `api_key` scheme). Ownership (a class teacher's own class) is enfo
         (name = "students", description = "Students; fields shown depend on the caller's role"),
         (name = "api-keys", description = "Integration keys for third parties"),
         (name = "audit", description = "The audit trail"),
+        (name = "inspections", description = "Checklist templates (versioned), checks, spot-checks, compliance"),
+        (name = "hazards", description = "Hazards (隐患) and their rectification: report, assign, rectify, verify"),
+        (name = "attachments", description = "Photos: upload first, then reference by id"),
         (name = "school", description = "The school"),
         (name = "health", description = "Liveness and readiness"),
     )

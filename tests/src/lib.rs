@@ -634,3 +634,79 @@ impl TestApp {
             .to_owned()
     }
 }
+
+/// A small real PNG (a gradient), encoded with the `image` crate.
+pub fn png_bytes(width: u32, height: u32) -> Vec<u8> {
+    let img = image::RgbImage::from_fn(width, height, |x, y| {
+        image::Rgb([(x * 7 % 256) as u8, (y * 11 % 256) as u8, 128])
+    });
+    let mut out = std::io::Cursor::new(Vec::new());
+    image::DynamicImage::ImageRgb8(img)
+        .write_to(&mut out, image::ImageFormat::Png)
+        .expect("encode png");
+    out.into_inner()
+}
+
+impl TestApp {
+    /// Uploads a file as multipart part `file` with the given name and declared type.
+    pub async fn upload(&self, token: &str, file_name: &str, mime: &str, bytes: Vec<u8>) -> Resp {
+        let part = reqwest::multipart::Part::bytes(bytes)
+            .file_name(file_name.to_owned())
+            .mime_str(mime)
+            .expect("mime");
+        let form = reqwest::multipart::Form::new().part("file", part);
+        let req = self
+            .client
+            .post(self.url("/api/v1/attachments"))
+            .bearer_auth(token)
+            .multipart(form);
+        Self::finish(req).await
+    }
+
+    /// Uploads a small real PNG; returns its id.
+    pub async fn upload_photo(&self, username: &str) -> String {
+        let t = self.token(username).await;
+        let r = self
+            .upload(&t, "photo.png", "image/png", png_bytes(64, 48))
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+        r.body["id"].as_str().expect("id").to_owned()
+    }
+
+    /// Runs SQL straight on the test database (to age a record, or to look under the API).
+    pub async fn sql(&self, statement: &str) {
+        use sea_orm::{ConnectionTrait, Database};
+        let conn = Database::connect(&self.database_url).await.expect("db");
+        conn.execute_unprepared(statement).await.expect("sql");
+        let _ = conn.close().await;
+    }
+
+    /// A count from SQL (`SELECT COUNT(*) AS n FROM …`).
+    pub async fn sql_count(&self, query: &str) -> i64 {
+        use sea_orm::{ConnectionTrait, Database, Statement};
+        let conn = Database::connect(&self.database_url).await.expect("db");
+        let backend = conn.get_database_backend();
+        let row = conn
+            .query_one_raw(Statement::from_string(backend, query.to_owned()))
+            .await
+            .expect("query")
+            .expect("row");
+        let n: i64 = row.try_get("", "n").expect("n");
+        let _ = conn.close().await;
+        n
+    }
+
+    /// The template (current version) with this code, as the office sees it.
+    pub async fn template(&self, code: &str) -> Value {
+        let t = self.token("office").await;
+        let r = self.get("/api/v1/inspection-templates", &t).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        r.body
+            .as_array()
+            .expect("templates")
+            .iter()
+            .find(|x| x["code"] == code)
+            .cloned()
+            .unwrap_or_else(|| panic!("template {code} missing"))
+    }
+}

@@ -75,6 +75,10 @@ role_sets! {
     TeacherOrOffice => [ClassTeacher, SecurityOffice];
     /// Gate staff and the office.
     GuardOrOffice => [Guard, SecurityOffice];
+    /// Who submits checks: class teachers (own class), guards (patrols) and the office.
+    Inspectors => [SecurityOffice, ClassTeacher, Guard];
+    /// Who may be allowed to spot-check (the office; teachers when on duty).
+    SpotCheckers => [SecurityOffice, ClassTeacher];
 }
 
 /// An integration-key scope an operation accepts, used as `AuthOrKey<R, PeopleRead>`.
