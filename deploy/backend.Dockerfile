@@ -27,13 +27,15 @@ FROM debian:bookworm-slim
 RUN apt-get update \
  && apt-get install -y --no-install-recommends ca-certificates postgresql-client \
  && rm -rf /var/lib/apt/lists/* \
- && useradd --system --uid 10001 --user-group --home-dir /var/lib/xiaoan --create-home xiaoan
+ && useradd --system --uid 10001 --user-group --home-dir /var/lib/xiaoan --create-home xiaoan \
+ && install -d -o 10001 -g 10001 /var/lib/xiaoan/attachments
 COPY --from=build /xiaoan /usr/local/bin/xiaoan
 USER 10001:10001
 WORKDIR /var/lib/xiaoan
 ENV XIAOAN_BIND=0.0.0.0:8080 \
     XIAOAN_DATA_DIR=/var/lib/xiaoan \
     XIAOAN_LOG_FORMAT=json \
+    XIAOAN_ATTACHMENTS_DIR=/var/lib/xiaoan/attachments \
     XIAOAN_FRONTEND_DIR=/nonexistent
 EXPOSE 8080
 # `serve` applies pending migrations before it listens; compose runs `migrate` once first so

@@ -59,9 +59,52 @@ pub async fn backup(settings: &Settings, out: &Path) -> Result<(), BoxError> {
     }
     let url = settings.database_url();
     match kind(&url)? {
-        Kind::Sqlite => backup_sqlite(&url, out).await,
-        Kind::Postgres => backup_postgres(&url, out),
+        Kind::Sqlite => backup_sqlite(&url, out).await?,
+        Kind::Postgres => backup_postgres(&url, out)?,
     }
+    // Photos are files, written (and never changed) before the row that names them commits:
+    // copied after the database snapshot, the copy holds every file the snapshot refers to.
+    copy_new_files(&settings.attachments_dir(), &attachments_of(out))?;
+    Ok(())
+}
+
+/// Where a backup keeps the photos: `<backup>.attachments/`.
+pub fn attachments_of(backup: &Path) -> PathBuf {
+    let mut s = backup.as_os_str().to_owned();
+    s.push(".attachments");
+    PathBuf::from(s)
+}
+
+/// Copies the files of `from` that `to` lacks (flat directory). A missing `from` is no files.
+fn copy_new_files(from: &Path, to: &Path) -> Result<usize, BoxError> {
+    let entries = match std::fs::read_dir(from) {
+        Ok(e) => e,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(0),
+        Err(e) => return Err(format!("cannot read {}: {e}", from.display()).into()),
+    };
+    let mut copied = 0;
+    for entry in entries {
+        let entry = entry?;
+        if !entry.file_type()?.is_file() {
+            continue;
+        }
+        let target = to.join(entry.file_name());
+        if target.exists() {
+            continue;
+        }
+        if copied == 0 {
+            std::fs::create_dir_all(to)?;
+        }
+        let partial = partial_name(&target);
+        std::fs::copy(entry.path(), &partial)?;
+        sync_file(&partial)?;
+        std::fs::rename(&partial, &target)?;
+        copied += 1;
+    }
+    if copied > 0 {
+        sync_parent(&to.join("x"));
+    }
+    Ok(copied)
 }
 
 async fn backup_sqlite(url: &str, out: &Path) -> Result<(), BoxError> {
@@ -132,9 +175,11 @@ pub async fn restore(settings: &Settings, input: &Path, force: bool) -> Result<(
     }
     let url = settings.database_url();
     match kind(&url)? {
-        Kind::Sqlite => restore_sqlite(&url, input, force).await,
-        Kind::Postgres => restore_postgres(&url, input, force).await,
+        Kind::Sqlite => restore_sqlite(&url, input, force).await?,
+        Kind::Postgres => restore_postgres(&url, input, force).await?,
     }
+    copy_new_files(&attachments_of(input), &settings.attachments_dir())?;
+    Ok(())
 }
 
 async fn restore_sqlite(url: &str, input: &Path, force: bool) -> Result<(), BoxError> {

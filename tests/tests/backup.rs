@@ -41,11 +41,24 @@ async fn online_backup_restores_every_table_row_by_row() {
     app.api_key(&["people:read"]).await;
 
     let before = db_snapshot(&app.database_url).await;
+    // A stored photo (files live beside the database, named by id, never changed).
+    let photos = app.data_dir.join("attachments");
+    std::fs::create_dir_all(&photos).unwrap();
+    std::fs::write(photos.join("0193a1b2c3d4.jpg"), b"\xff\xd8photo").unwrap();
+    let source_dir = app.data_dir.display().to_string();
     let scratch = ScratchDb::new().await;
     let file = backup_file(&scratch.dir);
     // The server is running: this is the online backup.
     let out = run_xiaoan(
-        &["backup", "--database-url", &app.database_url, "-o", &file],
+        &[
+            "backup",
+            "--database-url",
+            &app.database_url,
+            "--data-dir",
+            &source_dir,
+            "-o",
+            &file,
+        ],
         &[],
     )
     .await;
@@ -69,8 +82,17 @@ async fn online_backup_restores_every_table_row_by_row() {
     );
 
     let target = ScratchDb::new().await;
+    let target_dir = target.dir.display().to_string();
     let out = run_xiaoan(
-        &["restore", "--database-url", &target.url, "-i", &file],
+        &[
+            "restore",
+            "--database-url",
+            &target.url,
+            "--data-dir",
+            &target_dir,
+            "-i",
+            &file,
+        ],
         &[],
     )
     .await;
@@ -78,6 +100,11 @@ async fn online_backup_restores_every_table_row_by_row() {
         out.status.success(),
         "restore: {}",
         String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        std::fs::read(target.dir.join("attachments/0193a1b2c3d4.jpg")).unwrap(),
+        b"\xff\xd8photo",
+        "photos come back with the database"
     );
 
     let restored = db_snapshot(&target.url).await;

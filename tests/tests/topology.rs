@@ -165,9 +165,12 @@ async fn two_replicas_behind_nginx_on_postgresql() {
 
     // The first replica migrates and loads the demo school; the second starts on the migrated
     // database (compose runs `xiaoan migrate` once before the replicas for the same reason).
+    // Photos live in one directory shared by the replicas (a named volume in compose).
+    let photos = dir.join("attachments");
     let common = [
         ("XIAOAN_DATABASE_URL", db.url.as_str()),
         ("XIAOAN_TRUSTED_PROXIES", "127.0.0.1"),
+        ("XIAOAN_ATTACHMENTS_DIR", photos.to_str().unwrap()),
     ];
     let data_a = dir.join("a");
     let data_b = dir.join("b");
@@ -420,6 +423,36 @@ async fn two_replicas_behind_nginx_on_postgresql() {
         !r.text.contains("guardian"),
         "guards never see guardian contact"
     );
+
+    // A photo uploaded through nginx (either replica) is served by both: one shared directory.
+    let part = reqwest::multipart::Part::bytes(png_bytes(800, 600))
+        .file_name("隐患.png")
+        .mime_str("image/png")
+        .unwrap();
+    let up = TestApp::finish(
+        client
+            .post(format!("{front}/api/v1/attachments"))
+            .bearer_auth(&office)
+            .multipart(reqwest::multipart::Form::new().part("file", part)),
+    )
+    .await;
+    assert_eq!(up.status, StatusCode::CREATED, "{}", up.text);
+    let photo = up.body["id"].as_str().unwrap().to_owned();
+    for replica in [&a, &b] {
+        let r = client
+            .get(format!("{}/api/v1/attachments/{photo}", replica.base))
+            .bearer_auth(&office)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            r.status(),
+            StatusCode::OK,
+            "photo served by {}",
+            replica.base
+        );
+        assert_eq!(r.headers()["content-type"], "image/png");
+    }
 
     // --- One replica dies: nginx keeps serving reads from the other.
     b.kill9();
