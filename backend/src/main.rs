@@ -1,5 +1,5 @@
-//! The `xiaoan` command line: serve, migrate, create-user, seed-demo, export-openapi, backup,
-//! restore.
+//! The `xiaoan` command line: serve, migrate, create-user, seed-demo, rotate-pass-key,
+//! export-openapi, backup, restore.
 
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
@@ -88,6 +88,11 @@ enum Command {
         /// Replace a database that already holds data.
         #[arg(long)]
         force: bool,
+    },
+    /// Add a new leave-pass signing key; passes signed by older keys stay valid until they expire.
+    RotatePassKey {
+        #[command(flatten)]
+        db: DbArgs,
     },
     /// Write the OpenAPI document (JSON) to a file, or to standard output.
     ExportOpenapi {
@@ -193,6 +198,16 @@ async fn run(cli: Cli) -> Result<(), BoxError> {
             init_tracing(s.log_format);
             xiaoan::backup::restore(&s, &input, force).await?;
             eprintln!("restored {}", input.display());
+        }
+        Command::RotatePassKey { db } => {
+            let s = settings(cli.config.as_ref(), &db)?;
+            init_tracing(s.log_format);
+            let conn = xiaoan::db::Db::connect(&s).await?;
+            conn.migrate().await?;
+            let kid = xiaoan::passes::keys::rotate(&conn).await?;
+            eprintln!(
+                "new pass signing key {kid}; older keys stay published until their passes expire"
+            );
         }
         Command::ExportOpenapi { output } => {
             let json = xiaoan::app::openapi().to_pretty_json()?;

@@ -4,6 +4,7 @@
 pub use sea_orm_migration::prelude::*;
 
 mod m20261129_000001_foundation;
+mod m20261129_000002_gate;
 mod m20261129_000003_inspections;
 
 pub struct Migrator;
@@ -13,6 +14,7 @@ impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
         vec![
             Box::new(m20261129_000001_foundation::Migration),
+            Box::new(m20261129_000002_gate::Migration),
             Box::new(m20261129_000003_inspections::Migration),
         ]
     }

@@ -424,6 +424,54 @@ async fn two_replicas_behind_nginx_on_postgresql() {
         "guards never see guardian contact"
     );
 
+    // A leave pass issued by one replica is scanned at the gate by the other: allowed once,
+    // and the second scan (at the other replica) is denied — one database decides.
+    let student = created.body["id"].as_str().unwrap().to_owned();
+    let until = (chrono::Utc::now() + chrono::Duration::hours(2)).to_rfc3339();
+    let pass = call(
+        &client,
+        M::POST,
+        format!("{}/api/v1/leave-passes", a.base),
+        Some(&office),
+        Some(json!({"student_id": student, "kind": "exit_only", "reason": "看病", "valid_until": until})),
+    )
+    .await;
+    assert_eq!(pass.status, StatusCode::CREATED, "{}", pass.text);
+    let qr = pass.body["token"].as_str().unwrap().to_owned();
+    let scan = |base: String, event: &'static str| {
+        let (client, guard, qr) = (client.clone(), guard.clone(), qr.clone());
+        async move {
+            call(
+                &client,
+                M::POST,
+                format!("{base}/api/v1/gate/scans"),
+                Some(&guard),
+                Some(json!({"token": qr, "direction": "exit", "gate": "南门", "client_event_id": event})),
+            )
+            .await
+        }
+    };
+    let first = scan(b.base.clone(), "topology-scan-1").await;
+    assert_eq!(first.status, StatusCode::OK, "{}", first.text);
+    assert_eq!(first.body["result"], "allow", "{}", first.text);
+    let second = scan(a.base.clone(), "topology-scan-2").await;
+    assert_eq!(second.status, StatusCode::OK, "{}", second.text);
+    assert_eq!(
+        second.body["result"], "deny",
+        "a pass lets a student out once: {}",
+        second.text
+    );
+    let metrics = reqwest::get(format!("{}/metrics", b.base))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.contains("xiaoan_gate_scans_total{verdict=\"allow\"} 1"),
+        "{metrics}"
+    );
+
     // A photo uploaded through nginx (either replica) is served by both: one shared directory.
     let part = reqwest::multipart::Part::bytes(png_bytes(800, 600))
         .file_name("隐患.png")
