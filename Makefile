@@ -13,7 +13,7 @@ run: frontend-build
 	./target/release/xiaoan serve --demo
 
 ## Every check and test: format, lints, OpenAPI drift, API tests on SQLite and PostgreSQL, SPA.
-test: lint test-sqlite test-postgres frontend-check e2e
+test: lint check-deploy test-sqlite test-postgres fuzz-api frontend-check e2e
 
 lint:
 	python3 scripts/check-licenses.py
@@ -70,3 +70,8 @@ check-deploy: test-deps
 ## Contract fuzzing with schemathesis (each role, the committed spec). Deeper: see docs/production.md.
 fuzz-api:
 	bash scripts/schemathesis.sh
+
+## The gate benchmark (prints scans/s, p50/p99 and the ratio to GET /api/health), SQLite then PostgreSQL.
+bench:
+	$(CARGO) run --release -p xiaoan-api-tests --bin bench_gate -- --db sqlite --seconds 10
+	$(CARGO) run --release -p xiaoan-api-tests --bin bench_gate -- --db postgres --seconds 10
