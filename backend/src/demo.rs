@@ -273,5 +273,7 @@ pub fn accounts_banner() -> String {
             role.as_str()
         ));
     }
+    // Made with the duty rosters (plans::demo), so that two guards can rotate day and night.
+    out.push_str("    guard2     guard            门卫(与 guard1 轮换日夜班)\n");
     out
 }
