@@ -19,6 +19,9 @@ const features = {
   health: has('/api/v1/health-reports'),
   duty: has('/api/v1/duty/my-shifts'),
   plans: has('/api/v1/plans') && has('/api/v1/plans/{id}/approve'),
+  incidents: has('/api/v1/incidents'),
+  rosters: has('/api/v1/duty/rosters') && has('/api/v1/duty/rosters/{id}/conflicts'),
+  planTasks: has('/api/v1/plan-items/mine'),
 }
 
 // The dev server proxies /api to a running backend (default the port used in the README).

@@ -9,6 +9,9 @@ export interface Features {
   health: boolean
   duty: boolean
   plans: boolean
+  incidents: boolean
+  rosters: boolean
+  planTasks: boolean
 }
 declare const __FEATURES__: Features
 export const features: Features = __FEATURES__

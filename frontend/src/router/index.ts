@@ -18,6 +18,7 @@ function area(prefix: string, role: Role | Role[], children: RouteRecordRaw[]): 
       { path: 'hazards/:id', name: `${prefix}-hazard`, component: HazardDetail, meta: { titleKey: 'hazard.detailTitle', back: true } },
       { path: 'shifts', name: `${prefix}-shifts`, component: () => import('../views/staff/MyShiftsView.vue'), meta: { titleKey: 'shifts.title', back: true } },
       { path: 'tasks', name: `${prefix}-tasks`, component: () => import('../views/common/MyTasksView.vue'), meta: { titleKey: 'me.tasks', back: true } },
+      { path: 'plan-tasks', name: `${prefix}-plan-tasks`, component: () => import('../views/common/MyPlanTasksView.vue'), meta: { titleKey: 'planTasks.title', back: true } },
       { path: 'me', name: `${prefix}-me`, component: Me, meta: { titleKey: 'nav.me' } },
     ],
   }
@@ -25,6 +26,7 @@ function area(prefix: string, role: Role | Role[], children: RouteRecordRaw[]): 
 
 const HazardReport = () => import('../views/common/HazardReportView.vue')
 const MyHazards = () => import('../views/common/MyHazardsView.vue')
+const Incidents = () => import('../views/office/IncidentsView.vue')
 const HazardDetail = () => import('../views/common/HazardDetailView.vue')
 
 export const routes: RouteRecordRaw[] = [
@@ -34,6 +36,7 @@ export const routes: RouteRecordRaw[] = [
     { path: 'visitors', name: 'guard-visitors', component: () => import('../views/guard/VisitorsView.vue'), meta: { titleKey: 'nav.visitors' } },
     { path: 'health', name: 'guard-health', component: () => import('../views/staff/HealthReportView.vue'), meta: { titleKey: 'health.title', back: true } },
     { path: 'report', name: 'guard-report', component: HazardReport, meta: { titleKey: 'nav.report' } },
+    { path: 'incident', name: 'guard-incident', component: () => import('../views/guard/IncidentReportView.vue'), meta: { titleKey: 'nav.incident' } },
   ]),
   area('teacher', 'class_teacher', [
     { path: 'passes', name: 'teacher-passes', component: () => import('../views/teacher/PassesView.vue'), meta: { titleKey: 'nav.passes' } },
@@ -55,6 +58,9 @@ export const routes: RouteRecordRaw[] = [
     { path: 'visitors', name: 'office-visitors', component: () => import('../views/office/VisitorsDeskView.vue'), meta: { titleKey: 'nav.visitors', back: true } },
     { path: 'plans', name: 'office-plans', component: () => import('../views/principal/PlansView.vue'), meta: { titleKey: 'plans.title', back: true } },
     { path: 'plans/:id', name: 'office-plan', component: () => import('../views/principal/PlanView.vue'), meta: { titleKey: 'plans.title', back: true } },
+    { path: 'incidents', name: 'office-incidents', component: Incidents, meta: { titleKey: 'incidents.title', back: true } },
+    { path: 'duty', name: 'office-rosters', component: () => import('../views/office/RostersView.vue'), meta: { titleKey: 'rosters.title', back: true } },
+    { path: 'duty/:id', name: 'office-roster', component: () => import('../views/office/RosterView.vue'), meta: { titleKey: 'rosters.title', back: true } },
     { path: 'compliance', name: 'office-compliance', component: () => import('../views/office/ComplianceView.vue'), meta: { titleKey: 'compliance.title', back: true } },
     { path: 'keys', name: 'office-keys', component: () => import('../views/office/ApiKeysView.vue'), meta: { titleKey: 'keys.title', back: true } },
     { path: 'audit', name: 'office-audit', component: () => import('../views/office/AuditView.vue'), meta: { titleKey: 'audit.title', back: true } },
@@ -64,6 +70,7 @@ export const routes: RouteRecordRaw[] = [
     { path: 'passes', name: 'principal-passes', component: () => import('../views/office/PassesView.vue'), meta: { titleKey: 'officePasses.title', back: true } },
     { path: 'plans', name: 'principal-plans', component: () => import('../views/principal/PlansView.vue'), meta: { titleKey: 'plans.title' } },
     { path: 'plans/:id', name: 'principal-plan', component: () => import('../views/principal/PlanView.vue'), meta: { titleKey: 'plans.title', back: true } },
+    { path: 'incidents', name: 'principal-incidents', component: Incidents, meta: { titleKey: 'incidents.title', back: true } },
     { path: 'compliance', name: 'principal-compliance', component: () => import('../views/office/ComplianceView.vue'), meta: { titleKey: 'compliance.title', back: true } },
     { path: 'hazards', name: 'principal-hazards', component: () => import('../views/office/HazardsView.vue'), meta: { titleKey: 'nav.hazards' } },
   ]),

@@ -14,6 +14,7 @@ const TABS: Record<Role, Tab[]> = {
     { to: '/guard/scan', icon: 'scan', labelKey: 'nav.scan', needs: 'gate' },
     { to: '/guard/visitors', icon: 'friends-o', labelKey: 'nav.visitors', needs: 'visitors' },
     { to: '/guard/report', icon: 'warning-o', labelKey: 'nav.report', needs: 'hazards' },
+    { to: '/guard/incident', icon: 'fire-o', labelKey: 'nav.incident', needs: 'incidents' },
     { to: '/guard/me', icon: 'user-o', labelKey: 'nav.me' },
   ],
   class_teacher: [

@@ -452,6 +452,56 @@ async function main() {
       await checkLayout(page, 'plan')
     }, { skip: has('/api/v1/dashboard', 'get') && has('/api/v1/ledger/xlsx', 'get') && has('/api/v1/plans', 'get') ? undefined : 'plans/dashboard/ledger API (issue 5) not on the server yet' })
 
+    // ---- guard: incident report → the office's list ----
+    const incidentText = `东门外两名校外人员翻越围栏-${Date.now() % 100000}`
+    await test('guard1 reports an incident and the office sees it', async () => {
+      await login(page, base, 'guard1')
+      await page.goto(`${base}/guard/incident`)
+      await page.getByTestId('incident-kind').click()
+      await page.locator('.van-action-sheet__item').filter({ hasText: '闯入' }).click()
+      await page.getByTestId('incident-place').locator('input').fill('东门围栏')
+      await page.getByTestId('incident-description').locator('textarea').fill(incidentText)
+      await checkLayout(page, 'incident report')
+      await page.getByTestId('incident-submit').click()
+      await page.getByTestId('incident-sent').waitFor()
+      await shot(page, 'guard-incident-sent')
+      await login(page, base, 'office')
+      await page.goto(`${base}/office/incidents`)
+      await page.getByText(incidentText).first().waitFor()
+      await shot(page, 'office-incidents')
+      await checkLayout(page, 'office incidents')
+    }, { skip: has('/api/v1/incidents') && has('/api/v1/incidents', 'get') ? undefined : 'incidents API not on the server yet' })
+
+    // ---- office: duty rosters ----
+    await test('office opens a duty roster with its shifts', async () => {
+      await login(page, base, 'office')
+      await page.goto(`${base}/office/duty`)
+      await page.getByTestId('rosters').locator('.van-cell').first().click()
+      await page.getByTestId('roster-status').waitFor()
+      await page.locator('.van-cell-group__title').first().waitFor()
+      assert(!(await page.locator('.xa-error-box').count()), 'the roster page shows an error')
+      await shot(page, 'office-roster')
+      await checkLayout(page, 'roster')
+    }, { skip: has('/api/v1/duty/rosters', 'get') && has('/api/v1/duty/rosters/{id}/conflicts', 'get') ? undefined : 'duty rosters API not on the server yet' })
+
+    // ---- class teacher: 我的班次 and 我的任务 from 我的 ----
+    await test('teacher1 opens 我的班次 and 我的任务 without errors', async () => {
+      await login(page, base, 'teacher1')
+      await page.goto(`${base}/teacher/me`)
+      await page.getByTestId('me-shifts').click()
+      await page.waitForURL((u) => u.pathname === '/teacher/shifts')
+      await page.locator('.van-cell').first().waitFor()
+      assert(!(await page.locator('.xa-error-box').count()), '我的班次 shows an error')
+      await shot(page, 'teacher-shifts')
+      await checkLayout(page, 'my shifts')
+      await page.goto(`${base}/teacher/me`)
+      await page.getByTestId('me-plan-tasks').click()
+      await page.getByTestId('plan-tasks').locator('.van-cell').first().waitFor()
+      assert(!(await page.locator('.xa-error-box').count()), '我的任务 shows an error')
+      await shot(page, 'teacher-plan-tasks')
+      await checkLayout(page, 'my tasks')
+    }, { skip: has('/api/v1/duty/my-shifts', 'get') && has('/api/v1/plan-items/mine', 'get') ? undefined : 'duty / plan items API not on the server yet' })
+
     await test('no uncaught errors in the page', async () => {
       assert(!consoleErrors.length, consoleErrors.join('\n'))
     })
