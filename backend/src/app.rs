@@ -39,6 +39,9 @@ pub fn api_v1(cfg: &mut ServiceConfig) {
     students::routes(cfg);
     api_keys::routes(cfg);
     audit::routes(cfg);
+    crate::passes::routes(cfg);
+    crate::gate::routes(cfg);
+    crate::visitors::routes(cfg);
     crate::inspections::routes(cfg);
     crate::hazards::routes(cfg);
     crate::attachments::routes(cfg);
@@ -84,6 +87,8 @@ pub async fn prepare_state(settings: Settings) -> Result<State, BoxError> {
         crate::auth::password::hash_blocking(&random).map_err(|e| e.to_string())
     })
     .await??;
+    crate::passes::keys::ensure_signing_key(&db).await?;
+    let scan_writer = crate::gate::ScanWriter::start(&db);
     if settings.demo {
         crate::demo::seed_if_empty(&db).await?;
     }
@@ -94,6 +99,8 @@ pub async fn prepare_state(settings: Settings) -> Result<State, BoxError> {
         jwt,
         throttle: Default::default(),
         dummy_hash,
+        pass_keys: Default::default(),
+        scan_writer,
     }))
 }
 

@@ -1,4 +1,5 @@
-//! The `xiaoan` command line: serve, migrate, create-user, seed-demo, export-openapi.
+//! The `xiaoan` command line: serve, migrate, create-user, seed-demo, rotate-pass-key,
+//! export-openapi.
 
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
@@ -63,6 +64,11 @@ enum Command {
     },
     /// Load the demo school into an empty database.
     SeedDemo {
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Add a new leave-pass signing key; passes signed by older keys stay valid until they expire.
+    RotatePassKey {
         #[command(flatten)]
         db: DbArgs,
     },
@@ -151,6 +157,16 @@ async fn run(cli: Cli) -> Result<(), BoxError> {
             } else {
                 return Err("the database already has data; demo data is only loaded into an empty database".into());
             }
+        }
+        Command::RotatePassKey { db } => {
+            let s = settings(cli.config.as_ref(), &db)?;
+            init_tracing(s.log_format);
+            let conn = xiaoan::db::Db::connect(&s).await?;
+            conn.migrate().await?;
+            let kid = xiaoan::passes::keys::rotate(&conn).await?;
+            eprintln!(
+                "new pass signing key {kid}; older keys stay published until their passes expire"
+            );
         }
         Command::ExportOpenapi { output } => {
             let json = xiaoan::app::openapi().to_pretty_json()?;

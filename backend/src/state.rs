@@ -14,6 +14,10 @@ pub struct AppState {
     pub throttle: Throttle,
     /// A real argon2id hash of a random password, verified when a user is unknown.
     pub dummy_hash: String,
+    /// Leave-pass verification keys by kid (immutable per kid, so safe to cache per process).
+    pub pass_keys: crate::passes::keys::KeyCache,
+    /// SQLite only: the group-commit writer of gate scans (see `gate::ScanWriter`).
+    pub scan_writer: Option<crate::gate::ScanWriter>,
 }
 
 pub type State = web::Data<AppState>;

@@ -4,6 +4,7 @@
 pub use sea_orm_migration::prelude::*;
 
 mod m20261129_000001_foundation;
+mod m20261129_000002_gate;
 mod m20261129_000003_inspections;
 mod m20261129_000004_plans;
 mod m20261129_000005_duty;
@@ -16,6 +17,7 @@ impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
         vec![
             Box::new(m20261129_000001_foundation::Migration),
+            Box::new(m20261129_000002_gate::Migration),
             Box::new(m20261129_000003_inspections::Migration),
             Box::new(m20261129_000004_plans::Migration),
             Box::new(m20261129_000005_duty::Migration),

@@ -75,6 +75,10 @@ role_sets! {
     TeacherOrOffice => [ClassTeacher, SecurityOffice];
     /// Gate staff and the office.
     GuardOrOffice => [Guard, SecurityOffice];
+    /// Who may read leave passes: the office, the principal, class teachers (own class).
+    PassReaders => [Principal, SecurityOffice, ClassTeacher];
+    /// Who may read the gate log: the office, the principal and the guards.
+    GateLogReaders => [Principal, SecurityOffice, Guard];
     /// Who submits checks: class teachers (own class), guards (patrols) and the office.
     Inspectors => [SecurityOffice, ClassTeacher, Guard];
     /// Who may be allowed to spot-check (the office; teachers when on duty).
