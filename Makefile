@@ -5,7 +5,7 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/test
 export XIAOAN_TEST_PG_URL ?= $(PG_URL)
 
 .PHONY: run test build lint fmt openapi test-sqlite test-postgres frontend-deps frontend-build \
-        frontend-check e2e-deps e2e bench clean-test-dbs
+        frontend-check e2e-deps e2e bench clean-test-dbs test-deps check-deploy fuzz-api
 
 ## Build everything, then serve on http://127.0.0.1:8080 with the demo school (SQLite in ./data).
 run: frontend-build
@@ -28,10 +28,10 @@ openapi:
 	$(CARGO) run -q -p xiaoan -- export-openapi -o openapi/openapi.json
 	if [ -d frontend/node_modules ]; then cd frontend && npm run gen:api; fi
 
-test-sqlite:
+test-sqlite: test-deps
 	XIAOAN_TEST_DB=sqlite $(CARGO) test --workspace --all-targets
 
-test-postgres: clean-test-dbs
+test-postgres: clean-test-dbs test-deps
 	pg_isready -h 127.0.0.1 -p 5432 -q || { echo "PostgreSQL is not running at 127.0.0.1:5432 (.ci/run starts it)"; exit 1; }
 	XIAOAN_TEST_DB=postgres $(CARGO) test -p xiaoan-api-tests --all-targets
 
@@ -57,3 +57,16 @@ e2e-deps:
 
 e2e: e2e-deps frontend-build
 	@if [ -f frontend/package.json ]; then $(CARGO) build -p xiaoan && cd frontend && XIAOAN_BIN=$(CURDIR)/target/debug/xiaoan npm run e2e; fi
+
+## What the production proofs need (Debian's nginx for the topology test, pg_dump/pg_restore
+## for the backup test, docker-compose to validate docker-compose.yml), installed when missing.
+test-deps:
+	bash scripts/ensure-test-deps.sh
+
+## docker-compose.yml, the Dockerfiles and deploy/nginx.conf checked without a Docker engine.
+check-deploy: test-deps
+	bash scripts/check-deploy.sh
+
+## Contract fuzzing with schemathesis (each role, the committed spec). Deeper: see docs/production.md.
+fuzz-api:
+	bash scripts/schemathesis.sh

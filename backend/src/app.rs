@@ -65,7 +65,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
         .service(scope("/api/v1").configure(api_v1))
         .service(scope("/api").configure(api_root))
         .split_for_parts();
-    api
+    crate::openapi::document_errors(api)
 }
 
 pub struct Application {
@@ -154,7 +154,12 @@ impl Application {
                             .finish()
                     }),
                 )
-                .service(SwaggerUi::new("/swagger-ui/{_:.*}").url("/api-docs/openapi.json", api))
+                // Operational, not API: a plain route, so it stays out of the OpenAPI document.
+                .route("/metrics", web::get().to(crate::metrics::serve))
+                .service(SwaggerUi::new("/swagger-ui/{_:.*}").url(
+                    "/api-docs/openapi.json",
+                    crate::openapi::document_errors(api),
+                ))
                 .configure(|cfg| crate::spa::configure(cfg, &frontend))
         })
         .listen(listener)?
@@ -214,15 +219,15 @@ async fn access_log(
     let start = Instant::now();
     let method = req.method().clone();
     let res = next.call(req).await?;
-    let route = res
-        .request()
-        .match_pattern()
-        .unwrap_or_else(|| "-".to_owned());
+    let pattern = res.request().match_pattern();
+    let elapsed = start.elapsed();
+    let status = res.status().as_u16();
+    crate::metrics::record_request(method.as_str(), pattern.as_deref(), status, elapsed);
     tracing::info!(
         method = %method,
-        route = %route,
-        status = res.status().as_u16(),
-        ms = start.elapsed().as_secs_f64() * 1000.0,
+        route = %pattern.as_deref().unwrap_or("-"),
+        status,
+        ms = elapsed.as_secs_f64() * 1000.0,
         "request"
     );
     Ok(res)

@@ -44,6 +44,10 @@ pub struct Settings {
     pub log_format: LogFormat,
     /// Load the demo school into an empty database on start.
     pub demo: bool,
+    /// Bearer token that opens `/metrics` from anywhere (at least 16 bytes).
+    pub metrics_token: Option<String>,
+    /// Client addresses that may read `/metrics` without the token (default: loopback).
+    pub metrics_allow: Vec<IpAddr>,
     /// Where uploaded photos live; default `<data_dir>/attachments`. Replicas must share it.
     pub attachments_dir: Option<PathBuf>,
 }
@@ -64,6 +68,11 @@ impl Default for Settings {
             trusted_proxies: Vec::new(),
             log_format: LogFormat::Pretty,
             demo: false,
+            metrics_token: None,
+            metrics_allow: vec![
+                IpAddr::V4(std::net::Ipv4Addr::LOCALHOST),
+                IpAddr::V6(std::net::Ipv6Addr::LOCALHOST),
+            ],
             attachments_dir: None,
         }
     }
@@ -83,6 +92,11 @@ impl std::fmt::Debug for Settings {
             .field("timezone", &self.timezone)
             .field("frontend_dir", &self.frontend_dir)
             .field("demo", &self.demo)
+            .field(
+                "metrics_token",
+                &self.metrics_token.as_ref().map(|_| "<set>"),
+            )
+            .field("metrics_allow", &self.metrics_allow)
             .field("attachments_dir", &self.attachments_dir())
             .finish()
     }
@@ -208,6 +222,18 @@ impl Settings {
         if let Some(v) = var("XIAOAN_DEMO") {
             self.demo = boolean("XIAOAN_DEMO", &v)?;
         }
+        if let Some(v) = var("XIAOAN_METRICS_TOKEN").filter(|v| !v.is_empty()) {
+            self.metrics_token = Some(v);
+        }
+        if let Some(v) = var("XIAOAN_METRICS_ALLOW") {
+            // An empty value allows no address: only the token opens /metrics.
+            self.metrics_allow = v
+                .split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(|s| parse("XIAOAN_METRICS_ALLOW", s))
+                .collect::<Result<_, _>>()?;
+        }
         Ok(())
     }
 
@@ -242,6 +268,13 @@ impl Settings {
                 "jwt_secret must be at least 32 bytes".into(),
             ));
         }
+        if let Some(token) = &self.metrics_token
+            && token.len() < 16
+        {
+            return Err(ConfigError::Invalid(
+                "metrics_token must be at least 16 bytes".into(),
+            ));
+        }
         if !(60..=24 * 3600).contains(&self.access_token_ttl_secs) {
             return Err(ConfigError::Invalid(
                 "access_token_ttl_secs must be between 60 and 86400".into(),
@@ -274,6 +307,23 @@ mod tests {
         assert_eq!(s.trusted_proxies.len(), 2);
         assert_eq!(s.sqlite_synchronous, SqliteSync::Normal);
         assert!(s.database_url().starts_with("sqlite://"));
+    }
+
+    #[test]
+    fn metrics_access_from_environment() {
+        let mut s = Settings::default();
+        assert_eq!(s.metrics_allow.len(), 2, "loopback by default");
+        s.apply_env(|name| match name {
+            "XIAOAN_METRICS_ALLOW" => Some("10.0.0.5, ::1".into()),
+            "XIAOAN_METRICS_TOKEN" => Some("short".into()),
+            _ => None,
+        })
+        .unwrap();
+        assert_eq!(s.metrics_allow.len(), 2);
+        assert!(s.validate().is_err(), "a short metrics token is refused");
+        s.apply_env(|name| (name == "XIAOAN_METRICS_ALLOW").then(String::new))
+            .unwrap();
+        assert!(s.metrics_allow.is_empty(), "empty: token only");
     }
 
     #[test]

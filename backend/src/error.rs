@@ -164,7 +164,7 @@ impl From<DbErr> for ApiError {
             ),
             _ => {
                 // Database errors may quote submitted values: log the kind only at error level.
-                tracing::error!(error = %err, "database error");
+                tracing::error!(error = %scrub_quoted(&err.to_string()), "database error");
                 ApiError::internal()
             }
         }

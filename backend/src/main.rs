@@ -1,5 +1,5 @@
 //! The `xiaoan` command line: serve, migrate, create-user, seed-demo, rotate-pass-key,
-//! export-openapi.
+//! export-openapi, backup, restore.
 
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
@@ -67,6 +67,28 @@ enum Command {
         #[command(flatten)]
         db: DbArgs,
     },
+    /// Write a consistent copy of the database to a new file, while the server runs
+    /// (SQLite: `VACUUM INTO`; PostgreSQL: `pg_dump --format=custom`, or its recipe when
+    /// pg_dump is not installed).
+    Backup {
+        #[command(flatten)]
+        db: DbArgs,
+        /// The backup file to create (must not exist).
+        #[arg(long, short)]
+        output: PathBuf,
+    },
+    /// Put a backup back into an empty database (stop the server first). The server
+    /// migrates a restored older backup on its next start.
+    Restore {
+        #[command(flatten)]
+        db: DbArgs,
+        /// The backup file written by `xiaoan backup`.
+        #[arg(long, short)]
+        input: PathBuf,
+        /// Replace a database that already holds data.
+        #[arg(long)]
+        force: bool,
+    },
     /// Add a new leave-pass signing key; passes signed by older keys stay valid until they expire.
     RotatePassKey {
         #[command(flatten)]
@@ -111,15 +133,22 @@ async fn run(cli: Cli) -> Result<(), BoxError> {
             }
             s.demo |= demo;
             init_tracing(s.log_format);
-            let show_accounts = s.demo;
+            // With JSON logs stderr is for a log collector: one JSON object per line, no banners
+            // (the demo banner also names the demo password).
+            let human = s.log_format == LogFormat::Pretty;
+            let show_accounts = s.demo && human;
             let bind = s.bind.clone();
             let app = xiaoan::Application::build(s).await?;
             if show_accounts {
                 eprintln!("{}", xiaoan::demo::accounts_banner());
             }
-            eprintln!(
-                "  校安 Xiaoan 已启动:http://{bind}/  ·  API 文档:http://{bind}/swagger-ui/\n"
-            );
+            if human {
+                eprintln!(
+                    "  校安 Xiaoan 已启动:http://{bind}/  ·  API 文档:http://{bind}/swagger-ui/\n"
+                );
+            } else {
+                tracing::info!(bind = %bind, "listening");
+            }
             app.run_until_stopped().await?;
         }
         Command::Migrate { db } => {
@@ -157,6 +186,18 @@ async fn run(cli: Cli) -> Result<(), BoxError> {
             } else {
                 return Err("the database already has data; demo data is only loaded into an empty database".into());
             }
+        }
+        Command::Backup { db, output } => {
+            let s = settings(cli.config.as_ref(), &db)?;
+            init_tracing(s.log_format);
+            xiaoan::backup::backup(&s, &output).await?;
+            eprintln!("backup written to {}", output.display());
+        }
+        Command::Restore { db, input, force } => {
+            let s = settings(cli.config.as_ref(), &db)?;
+            init_tracing(s.log_format);
+            xiaoan::backup::restore(&s, &input, force).await?;
+            eprintln!("restored {}", input.display());
         }
         Command::RotatePassKey { db } => {
             let s = settings(cli.config.as_ref(), &db)?;

@@ -78,3 +78,107 @@ impl Modify for SecuritySchemes {
         );
     }
 }
+
+/// Documents the errors every operation can answer, which handlers do not list one by one:
+/// 400 (malformed path, query or body), 401/403 on secured operations, 404 where the path names
+/// a record, 409/413/415/422 where a body is taken; and gives every error the media type the
+/// server really sends, `application/problem+json`. Applied to the spec the server serves and
+/// to the exported file alike, so clients and contract fuzzers see what actually happens.
+pub fn document_errors(mut api: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
+    use utoipa::openapi::path::Operation;
+    use utoipa::openapi::{Content, Ref, RefOr, ResponseBuilder};
+    const PROBLEM: &str = "application/problem+json";
+    let problem = |description: &str| {
+        RefOr::T(
+            ResponseBuilder::new()
+                .description(description)
+                .content(
+                    PROBLEM,
+                    Content::new(Some(Ref::from_schema_name("Problem"))),
+                )
+                .build(),
+        )
+    };
+    for (path, item) in api.paths.paths.iter_mut() {
+        let ops: [(&str, &mut Option<Operation>); 5] = [
+            ("get", &mut item.get),
+            ("post", &mut item.post),
+            ("put", &mut item.put),
+            ("patch", &mut item.patch),
+            ("delete", &mut item.delete),
+        ];
+        for (method, op) in ops {
+            let Some(op) = op.as_mut() else {
+                continue;
+            };
+            let secured = op.security.as_ref().is_some_and(|reqs| {
+                reqs.iter().any(|r| {
+                    serde_json::to_value(r)
+                        .ok()
+                        .and_then(|v| v.as_object().map(|o| !o.is_empty()))
+                        .unwrap_or(false)
+                })
+            });
+            let has_body = op.request_body.is_some();
+            let responses = &mut op.responses.responses;
+            for (status, resp) in responses.iter_mut() {
+                if (status.starts_with('4') || status.starts_with('5'))
+                    && let RefOr::T(resp) = resp
+                    && let Some(content) = resp.content.shift_remove("application/json")
+                {
+                    resp.content.insert(PROBLEM.to_owned(), content);
+                }
+            }
+            let mut add = |status: &str, description: &str| {
+                responses
+                    .entry(status.to_owned())
+                    .or_insert_with(|| problem(description));
+            };
+            add(
+                "400",
+                "Malformed request: `invalid_path`, `invalid_query`, `invalid_body`",
+            );
+            if secured {
+                add("401", "Not signed in, or the token or key is not valid");
+                add(
+                    "403",
+                    "`forbidden`: the role or key scope may not call this, or `not_own_class`",
+                );
+            }
+            if path.contains('{') {
+                add("404", "No such record");
+            }
+            if has_body {
+                add("413", "`payload_too_large`");
+                add("415", "`unsupported_media_type`");
+                add("422", "`validation_failed`, with per-field `errors`");
+                if method != "delete" {
+                    add(
+                        "409",
+                        "`already_exists` or `reference_conflict`: clashes with a record",
+                    );
+                }
+            }
+        }
+    }
+    api
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn errors_are_documented_on_every_operation() {
+        let api = crate::app::openapi();
+        let doc = serde_json::to_value(&api).unwrap();
+        let op = &doc["paths"]["/api/v1/classes"]["post"]["responses"];
+        for status in ["400", "401", "403", "409", "413", "415", "422"] {
+            assert!(
+                op[status]["content"]["application/problem+json"].is_object(),
+                "{status}: {op}"
+            );
+        }
+        assert!(op["201"]["content"]["application/json"].is_object());
+        let health = &doc["paths"]["/api/health"]["get"]["responses"];
+        assert!(health.get("401").is_none(), "public operations need no 401");
+    }
+}

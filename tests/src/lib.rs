@@ -343,6 +343,281 @@ impl TestApp {
     }
 }
 
+// ---------------------------------------------------------------------------------------------
+// Production proofs (issue 7): the real `xiaoan` binary, scratch databases, table snapshots.
+
+/// The `xiaoan` binary of this workspace (`XIAOAN_BIN` overrides). Built on first use with the
+/// same cargo and profile as the tests, so it always matches the code under test.
+pub fn xiaoan_bin() -> PathBuf {
+    static BIN: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    BIN.get_or_init(|| {
+        if let Ok(p) = std::env::var("XIAOAN_BIN") {
+            return PathBuf::from(p);
+        }
+        // target/<profile>/deps/<test binary> → target/<profile>/xiaoan
+        let exe = std::env::current_exe().expect("test binary path");
+        let profile_dir = exe
+            .parent()
+            .and_then(|d| d.parent())
+            .expect("target/<profile> directory")
+            .to_path_buf();
+        let release = profile_dir.file_name().is_some_and(|n| n == "release");
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let mut cmd = std::process::Command::new(cargo);
+        // Both packages, so that dependency features resolve exactly as for `cargo test -p
+        // xiaoan-api-tests` and nothing is rebuilt back and forth.
+        cmd.args(["build", "-q", "-p", "xiaoan", "-p", "xiaoan-api-tests"]);
+        if release {
+            cmd.arg("--release");
+        }
+        // Cargo sets these for the running test; build scripts that watch them (ring watches
+        // CARGO_MANIFEST_DIR) would otherwise rebuild half the tree back and forth.
+        for (k, _) in std::env::vars() {
+            if k.starts_with("CARGO_PKG_")
+                || k.starts_with("CARGO_MANIFEST_")
+                || matches!(
+                    k.as_str(),
+                    "CARGO_CRATE_NAME"
+                        | "CARGO_PRIMARY_PACKAGE"
+                        | "CARGO_TARGET_TMPDIR"
+                        | "CARGO_BIN_NAME"
+                )
+            {
+                cmd.env_remove(k);
+            }
+        }
+        let status = cmd.status().expect("run cargo build for the xiaoan binary");
+        assert!(status.success(), "cargo build -p xiaoan failed");
+        let bin = profile_dir.join("xiaoan");
+        assert!(bin.is_file(), "no xiaoan binary at {}", bin.display());
+        bin
+    })
+    .clone()
+}
+
+/// A new, empty database of the backend under test (a SQLite file or a PostgreSQL database),
+/// removed on drop.
+pub struct ScratchDb {
+    pub url: String,
+    pub dir: PathBuf,
+    pg_database: Option<String>,
+}
+
+impl ScratchDb {
+    pub async fn new() -> Self {
+        Self::new_for(backend()).await
+    }
+
+    pub async fn new_for(kind: Backend) -> Self {
+        let id = uuid::Uuid::now_v7().simple().to_string();
+        let dir = std::env::temp_dir().join(format!("xiaoan-scratch-{id}"));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        match kind {
+            Backend::Sqlite => Self {
+                url: format!("sqlite://{}?mode=rwc", dir.join("xiaoan.db").display()),
+                dir,
+                pg_database: None,
+            },
+            Backend::Postgres => {
+                let name = format!("xiaoan_t_{id}");
+                create_pg_database(&name).await;
+                let base = pg_base_url();
+                let (prefix, _) = base
+                    .rsplit_once('/')
+                    .expect("XIAOAN_TEST_PG_URL ends in /<db>");
+                Self {
+                    url: format!("{prefix}/{name}"),
+                    dir,
+                    pg_database: Some(name),
+                }
+            }
+        }
+    }
+}
+
+impl Drop for ScratchDb {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+        if let Some(name) = self.pg_database.take() {
+            drop_pg_database(name);
+        }
+    }
+}
+
+fn drop_pg_database(name: String) {
+    let _ = std::thread::spawn(move || {
+        let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+        else {
+            return;
+        };
+        rt.block_on(async {
+            use sea_orm::{ConnectionTrait, Database};
+            if let Ok(conn) = Database::connect(pg_base_url()).await {
+                let _ = conn
+                    .execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+                    .await;
+                let _ = conn.close().await;
+            }
+        });
+    })
+    .join();
+}
+
+/// Every table of a database, each as its rows in JSON, sorted: two databases hold the same
+/// data exactly when their snapshots are equal.
+pub async fn db_snapshot(url: &str) -> std::collections::BTreeMap<String, Vec<String>> {
+    use sea_orm::{ConnectionTrait, Database, DbBackend, FromQueryResult, JsonValue, Statement};
+    let conn = Database::connect(url).await.expect("connect for snapshot");
+    let db = conn.get_database_backend();
+    let list = match db {
+        DbBackend::Postgres => {
+            "SELECT tablename AS name FROM pg_tables WHERE schemaname = 'public' ORDER BY 1"
+        }
+        _ => {
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY 1"
+        }
+    };
+    let tables: Vec<String> = conn
+        .query_all_raw(Statement::from_string(db, list))
+        .await
+        .expect("list tables")
+        .iter()
+        .map(|r| r.try_get::<String>("", "name").expect("table name"))
+        .collect();
+    let mut out = std::collections::BTreeMap::new();
+    for t in tables {
+        let rows = JsonValue::find_by_statement(Statement::from_string(
+            db,
+            format!("SELECT * FROM \"{t}\""),
+        ))
+        .all(&conn)
+        .await
+        .expect("read table");
+        let mut rows: Vec<String> = rows.iter().map(|r| r.to_string()).collect();
+        rows.sort();
+        out.insert(t, rows);
+    }
+    let _ = conn.close().await;
+    out
+}
+
+/// Runs the `xiaoan` binary with these arguments and environment, off the async workers (the
+/// test's own server keeps serving meanwhile).
+pub async fn run_xiaoan(args: &[&str], env: &[(&str, &str)]) -> std::process::Output {
+    let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+    let env: Vec<(String, String)> = env
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    tokio::task::spawn_blocking(move || {
+        let mut cmd = std::process::Command::new(xiaoan_bin());
+        cmd.args(&args)
+            .env_remove("XIAOAN_DATABASE_URL")
+            .env_remove("XIAOAN_DATA_DIR");
+        for (k, v) in &env {
+            cmd.env(k, v);
+        }
+        cmd.output().expect("run xiaoan")
+    })
+    .await
+    .expect("xiaoan runner")
+}
+
+/// A free loopback port (bound and released; the tiny race is harmless in tests).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("free port")
+}
+
+/// A real `xiaoan serve` process (killed on drop). Its stderr (the JSON log) goes to `log`.
+pub struct ServerProcess {
+    pub child: std::process::Child,
+    pub port: u16,
+    pub base: String,
+    pub log: PathBuf,
+}
+
+impl ServerProcess {
+    /// Starts `xiaoan serve` on a free port with the test JWT secret and JSON logs; `env` adds
+    /// or overrides variables (XIAOAN_DATABASE_URL, XIAOAN_DATA_DIR, …). Waits until ready.
+    pub async fn start(env: &[(&str, &str)], log: PathBuf) -> Self {
+        let port = free_port();
+        let bind = format!("127.0.0.1:{port}");
+        let log_file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&log)
+            .expect("server log file");
+        let bin = tokio::task::spawn_blocking(xiaoan_bin)
+            .await
+            .expect("xiaoan binary");
+        let mut cmd = std::process::Command::new(bin);
+        cmd.arg("serve")
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("XIAOAN_BIND", &bind)
+            .env("XIAOAN_JWT_SECRET", JWT_SECRET)
+            .env("XIAOAN_LOG_FORMAT", "json")
+            .env("XIAOAN_FRONTEND_DIR", "/nonexistent")
+            .env("XIAOAN_DB_MAX_CONNECTIONS", "8")
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(log_file);
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let child = cmd.spawn().expect("spawn xiaoan serve");
+        let mut server = Self {
+            child,
+            port,
+            base: format!("http://{bind}"),
+            log,
+        };
+        server.wait_ready().await;
+        server
+    }
+
+    async fn wait_ready(&mut self) {
+        let client = reqwest::Client::new();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        loop {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                panic!(
+                    "xiaoan serve exited ({status}) before it was ready:\n{}",
+                    std::fs::read_to_string(&self.log).unwrap_or_default()
+                );
+            }
+            if let Ok(r) = client.get(format!("{}/api/ready", self.base)).send().await
+                && r.status().is_success()
+            {
+                return;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "xiaoan serve not ready in 60 s:\n{}",
+                std::fs::read_to_string(&self.log).unwrap_or_default()
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+    }
+
+    /// SIGKILL: no shutdown hooks, no flushing — what a power cut does to the process.
+    pub fn kill9(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        self.kill9();
+    }
+}
+
 impl TestApp {
     /// A fresh access token for any account and password.
     pub async fn fresh_token_with(&self, username: &str, password: &str) -> String {

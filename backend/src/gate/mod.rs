@@ -440,7 +440,14 @@ async fn process(state: &AppState, caller: &Caller, inc: Incoming) -> AppResult<
         }
     };
     match applied {
-        Some(r) => Ok(r),
+        Some(r) => {
+            // Counted once committed; replays of a recorded event are not new scans.
+            crate::metrics::record_scan(match r.result {
+                Verdict::Allow => "allow",
+                Verdict::Deny => "deny",
+            });
+            Ok(r)
+        }
         None => {
             // The same event raced in twice: the first one recorded is the answer.
             let s = scan::Entity::find()

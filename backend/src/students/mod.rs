@@ -262,6 +262,7 @@ fn blank_to_none(v: Option<String>) -> Option<String> {
     request_body = CreateStudentRequest,
     responses(
         (status = 201, body = StudentResponse),
+        (status = 404, description = "`class_not_found`: `class_id` names no class", body = crate::error::Problem),
         (status = 409, description = "`already_exists`: student number taken", body = crate::error::Problem),
         (status = 422, body = crate::error::Problem),
     ),

@@ -1,0 +1,23 @@
+// Leave passes and the gate log (issue 3), on the typed client: types come from the schema.
+import { api, call, rawText } from './client'
+import type { components } from './schema'
+
+type S = components['schemas']
+export type PassKind = 'exit_only' | 'exit_and_return'
+export type PassStatus = 'issued' | 'out' | 'returned' | 'expired' | 'revoked'
+export type LeavePass = S['PassResponse']
+export type IssuePass = S['IssuePassRequest']
+export type ScanLogEntry = S['ScanLogEntry']
+
+const path = (id: string) => ({ params: { path: { id } } })
+export const issuePass = (body: IssuePass) => call(api.POST('/api/v1/leave-passes', { body }))
+export const getPass = (id: string) => call(api.GET('/api/v1/leave-passes/{id}', path(id)))
+/** The QR as an SVG document (fetched with the token, shown inline). */
+export const passQrSvg = (id: string) => rawText(`/api/v1/leave-passes/${encodeURIComponent(id)}/qr.svg`)
+export const revokePass = (id: string) => call(api.POST('/api/v1/leave-passes/{id}/revoke', path(id)))
+
+export const listPasses = (query: { class_id?: string; status?: string; date?: string; overdue?: boolean; limit?: number }) =>
+  call(api.GET('/api/v1/leave-passes', { params: { query } }))
+
+export const gateLog = (q: { cursor?: string; limit?: number } = {}) =>
+  call(api.GET('/api/v1/gate/scans', { params: { query: { limit: q.limit ?? 50, cursor: q.cursor } } }))

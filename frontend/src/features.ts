@@ -1,0 +1,14 @@
+// Feature areas present in the API this build was made against (see vite.config.ts).
+export interface Features {
+  gate: boolean
+  inspections: boolean
+  hazards: boolean
+  visitors: boolean
+  dashboard: boolean
+  ledger: boolean
+  health: boolean
+  duty: boolean
+  plans: boolean
+}
+declare const __FEATURES__: Features
+export const features: Features = __FEATURES__

@@ -1,0 +1,18 @@
+import { createApp } from 'vue'
+import { createPinia } from 'pinia'
+import 'vant/es/style/base.css'
+import 'vant/es/toast/style'
+import 'vant/es/dialog/style'
+import 'vant/es/notify/style'
+import './styles.css'
+import App from './App.vue'
+import { router } from './router'
+import { i18n, savedLocale, setLocale } from './i18n'
+import { onSignedOut } from './api/client'
+
+const app = createApp(App)
+app.use(createPinia()).use(i18n).use(router)
+onSignedOut(() => {
+  if (router.currentRoute.value.name !== 'login') void router.replace({ name: 'login' })
+})
+void setLocale(savedLocale()).finally(() => app.mount('#app'))

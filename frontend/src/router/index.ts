@@ -1,0 +1,86 @@
+// Routes per role. `meta.roles` is UX only (which home and tabs a user sees): the server decides.
+import { createRouter, createWebHistory, type RouteRecordRaw } from 'vue-router'
+import { getSession } from '../api/tokens'
+import type { Role } from '../stores/auth'
+import { homeFor, tabsFor } from './tabs'
+
+const Layout = () => import('../layouts/TabLayout.vue')
+const Me = () => import('../views/common/MeView.vue')
+
+function area(prefix: string, role: Role | Role[], children: RouteRecordRaw[]): RouteRecordRaw {
+  const roles = Array.isArray(role) ? role : [role]
+  return {
+    path: `/${prefix}`,
+    component: Layout,
+    meta: { roles, tabs: tabsFor(roles[0]) },
+    children: [
+      ...children,
+      { path: 'hazards/:id', name: `${prefix}-hazard`, component: HazardDetail, meta: { titleKey: 'hazard.detailTitle', back: true } },
+      { path: 'shifts', name: `${prefix}-shifts`, component: () => import('../views/staff/MyShiftsView.vue'), meta: { titleKey: 'shifts.title', back: true } },
+      { path: 'tasks', name: `${prefix}-tasks`, component: () => import('../views/common/MyTasksView.vue'), meta: { titleKey: 'me.tasks', back: true } },
+      { path: 'me', name: `${prefix}-me`, component: Me, meta: { titleKey: 'nav.me' } },
+    ],
+  }
+}
+
+const HazardReport = () => import('../views/common/HazardReportView.vue')
+const MyHazards = () => import('../views/common/MyHazardsView.vue')
+const HazardDetail = () => import('../views/common/HazardDetailView.vue')
+
+export const routes: RouteRecordRaw[] = [
+  { path: '/login', name: 'login', component: () => import('../views/LoginView.vue'), meta: { public: true } },
+  area('guard', 'guard', [
+    { path: 'scan', name: 'guard-scan', component: () => import('../views/guard/ScanView.vue'), meta: { titleKey: 'nav.scan', bare: true } },
+    { path: 'visitors', name: 'guard-visitors', component: () => import('../views/guard/VisitorsView.vue'), meta: { titleKey: 'nav.visitors' } },
+    { path: 'health', name: 'guard-health', component: () => import('../views/staff/HealthReportView.vue'), meta: { titleKey: 'health.title', back: true } },
+    { path: 'report', name: 'guard-report', component: HazardReport, meta: { titleKey: 'nav.report' } },
+  ]),
+  area('teacher', 'class_teacher', [
+    { path: 'passes', name: 'teacher-passes', component: () => import('../views/teacher/PassesView.vue'), meta: { titleKey: 'nav.passes' } },
+    { path: 'passes/new', name: 'teacher-issue', component: () => import('../views/teacher/IssuePassView.vue'), meta: { titleKey: 'pass.issueTitle', back: true } },
+    { path: 'passes/:id', name: 'teacher-pass', component: () => import('../views/teacher/PassQrView.vue'), meta: { titleKey: 'pass.qrTitle', back: true } },
+    { path: 'check', name: 'teacher-check', component: () => import('../views/teacher/TrafficCheckView.vue'), meta: { titleKey: 'nav.check' } },
+    { path: 'report', name: 'teacher-report', component: HazardReport, meta: { titleKey: 'nav.report' } },
+  ]),
+  area('officer', 'safety_officer', [
+    { path: 'report', name: 'officer-report', component: HazardReport, meta: { titleKey: 'nav.report' } },
+    { path: 'mine', name: 'officer-mine', component: MyHazards, meta: { titleKey: 'nav.myReports' } },
+  ]),
+  area('office', 'security_office', [
+    { path: 'desk', name: 'office-desk', component: () => import('../views/office/DeskView.vue'), meta: { titleKey: 'nav.desk' } },
+    { path: 'hazards', name: 'office-hazards', component: () => import('../views/office/HazardsView.vue'), meta: { titleKey: 'nav.hazards' } },
+    { path: 'people', name: 'office-people', component: () => import('../views/office/PeopleView.vue'), meta: { titleKey: 'nav.people' } },
+    { path: 'people/import', name: 'office-import', component: () => import('../views/office/ImportView.vue'), meta: { titleKey: 'students.importTitle', back: true } },
+    { path: 'passes', name: 'office-passes', component: () => import('../views/office/PassesView.vue'), meta: { titleKey: 'officePasses.title', back: true } },
+    { path: 'visitors', name: 'office-visitors', component: () => import('../views/office/VisitorsDeskView.vue'), meta: { titleKey: 'nav.visitors', back: true } },
+    { path: 'plans', name: 'office-plans', component: () => import('../views/principal/PlansView.vue'), meta: { titleKey: 'plans.title', back: true } },
+    { path: 'plans/:id', name: 'office-plan', component: () => import('../views/principal/PlanView.vue'), meta: { titleKey: 'plans.title', back: true } },
+    { path: 'compliance', name: 'office-compliance', component: () => import('../views/office/ComplianceView.vue'), meta: { titleKey: 'compliance.title', back: true } },
+    { path: 'keys', name: 'office-keys', component: () => import('../views/office/ApiKeysView.vue'), meta: { titleKey: 'keys.title', back: true } },
+    { path: 'audit', name: 'office-audit', component: () => import('../views/office/AuditView.vue'), meta: { titleKey: 'audit.title', back: true } },
+  ]),
+  area('principal', 'principal', [
+    { path: 'desk', name: 'principal-desk', component: () => import('../views/office/DeskView.vue'), meta: { titleKey: 'nav.desk' } },
+    { path: 'passes', name: 'principal-passes', component: () => import('../views/office/PassesView.vue'), meta: { titleKey: 'officePasses.title', back: true } },
+    { path: 'plans', name: 'principal-plans', component: () => import('../views/principal/PlansView.vue'), meta: { titleKey: 'plans.title' } },
+    { path: 'plans/:id', name: 'principal-plan', component: () => import('../views/principal/PlanView.vue'), meta: { titleKey: 'plans.title', back: true } },
+    { path: 'compliance', name: 'principal-compliance', component: () => import('../views/office/ComplianceView.vue'), meta: { titleKey: 'compliance.title', back: true } },
+    { path: 'hazards', name: 'principal-hazards', component: () => import('../views/office/HazardsView.vue'), meta: { titleKey: 'nav.hazards' } },
+  ]),
+  { path: '/', name: 'root', component: { render: () => null } },
+  { path: '/:rest(.*)*', name: 'not-found', component: () => import('../views/NotFoundView.vue'), meta: { public: true } },
+]
+
+export const router = createRouter({
+  history: createWebHistory(),
+  routes,
+})
+
+router.beforeEach((to) => {
+  const s = getSession()
+  if (to.meta.public) return to.name === 'login' && s ? homeFor(s.user.role) : true
+  if (!s) return { name: 'login', query: to.fullPath !== '/' ? { next: to.fullPath } : {} }
+  const roles = to.matched.find((r) => r.meta.roles)?.meta.roles as Role[] | undefined
+  if (to.name === 'root' || (roles && !roles.includes(s.user.role))) return homeFor(s.user.role)
+  return true
+})

@@ -1,0 +1,35 @@
+// The signed-in user, mirrored from the token store so that components react to it.
+import { defineStore } from 'pinia'
+import { computed, ref } from 'vue'
+import { api, call } from '../api/client'
+import { getSession, onSessionChange, setSession, type User } from '../api/tokens'
+import { homeFor } from '../router/tabs'
+
+export type Role = User['role']
+
+
+export const useAuth = defineStore('auth', () => {
+  const user = ref<User | null>(getSession()?.user ?? null)
+  onSessionChange((s) => {
+    user.value = s?.user ?? null
+  })
+  const role = computed(() => user.value?.role ?? null)
+  const home = computed(() => (role.value ? homeFor(role.value) : '/login'))
+
+  async function login(username: string, password: string) {
+    const r = await call(api.POST('/api/v1/auth/login', { body: { username, password } }))
+    setSession({ access: r.access_token, refresh: r.refresh_token, user: r.user })
+  }
+
+  async function logout() {
+    // Revoke on the server when reachable; the local tokens go either way.
+    try {
+      await call(api.POST('/api/v1/auth/logout', {}))
+    } catch {
+      /* offline or already expired: nothing more to do */
+    }
+    setSession(null)
+  }
+
+  return { user, role, home, login, logout }
+})

@@ -1,0 +1,122 @@
+// What the guard sees after a scan, decided from the server's answer (or its failure).
+// Pure so that it is unit-tested: the mapping from codes to a green or red screen must not drift.
+import { ApiError } from '../../api/errors'
+
+export type Direction = 'exit' | 'return'
+
+/** The answer of POST /api/v1/gate/scans (see issue 3). */
+export interface ScanResponse {
+  result: 'allow' | 'deny'
+  code?: string | null
+  student?: { name?: string | null; class?: string | null; class_name?: string | null } | null
+  pass?: { kind?: string | null; return_by?: string | null; valid_until?: string | null } | null
+  event_id?: string | null
+}
+
+export interface Verdict {
+  kind: 'allow' | 'deny' | 'error'
+  /** i18n key of the big word: 放行 / 禁止 / 未能核验 */
+  headlineKey: string
+  /** i18n key of the reason line, in plain words */
+  reasonKey: string
+  studentName: string
+  className: string
+  /** for an allowed exit with a return time: when the student must be back */
+  returnBy: string | null
+  code: string
+}
+
+/** Deny reasons we have a plain sentence for (i18n `scan.deny.<reason>`). */
+export const DENY_REASONS = [
+  'bad_signature',
+  'malformed',
+  'unknown_key',
+  'not_yet_valid',
+  'expired',
+  'revoked',
+  'already_used',
+  'already_returned',
+  'return_before_exit',
+  'not_found',
+  'no_return',
+  'student_disabled',
+] as const
+
+const ALIASES: Record<string, string> = { malformed_token: 'malformed', token_malformed: 'malformed', invalid_token: 'malformed', already_out: 'already_used' }
+
+/** The reason key for a deny code, with or without a `pass_` prefix. */
+export function reasonFor(code: string): string {
+  const c = code.replace(/^pass_/, '')
+  const r = ALIASES[c] ?? c
+  return (DENY_REASONS as readonly string[]).includes(r) ? `scan.deny.${r}` : 'scan.deny.other'
+}
+
+export function verdictFromResponse(r: ScanResponse, direction: Direction): Verdict {
+  const studentName = r.student?.name ?? ''
+  const className = r.student?.class ?? r.student?.class_name ?? ''
+  if (r.result === 'allow') {
+    return {
+      kind: 'allow',
+      headlineKey: 'scan.allow',
+      reasonKey: direction === 'exit' ? 'scan.allowExit' : 'scan.allowReturn',
+      studentName,
+      className,
+      returnBy: direction === 'exit' ? (r.pass?.return_by ?? null) : null,
+      code: r.code ?? 'ok',
+    }
+  }
+  const code = r.code ?? 'unknown'
+  return { kind: 'deny', headlineKey: 'scan.deny.headline', reasonKey: reasonFor(code), studentName, className, returnBy: null, code }
+}
+
+/**
+ * A failed request. A 4xx problem with a pass code is still a verdict about the pass (deny);
+ * a network or server failure is not: the guard must be told the pass was NOT checked.
+ */
+export function verdictFromError(e: unknown): Verdict {
+  const err = e instanceof ApiError ? e : new ApiError(0, 'network')
+  const base = { studentName: '', className: '', returnBy: null, code: err.code }
+  if (err.status >= 400 && err.status < 500 && reasonFor(err.code) !== 'scan.deny.other') {
+    return { ...base, kind: 'deny', headlineKey: 'scan.deny.headline', reasonKey: reasonFor(err.code) }
+  }
+  if (err.status === 401) return { ...base, kind: 'error', headlineKey: 'scan.error', reasonKey: 'errors.unauthenticated' }
+  if (err.status === 403) return { ...base, kind: 'error', headlineKey: 'scan.error', reasonKey: 'errors.forbidden_role' }
+  if (err.status === 0) return { ...base, kind: 'error', headlineKey: 'scan.error', reasonKey: 'scan.networkNotChecked' }
+  if (err.status === 422 || err.status === 400) return { ...base, kind: 'deny', headlineKey: 'scan.deny.headline', reasonKey: 'scan.deny.malformed' }
+  return { ...base, kind: 'error', headlineKey: 'scan.error', reasonKey: 'scan.serverNotChecked' }
+}
+
+/** What the camera read: a bare token, or a URL carrying it (?t= / #t=). */
+export function extractToken(text: string): string {
+  const s = text.trim()
+  const m = /[?#&]t=([^&#\s]+)/.exec(s)
+  return m ? decodeURIComponent(m[1]) : s
+}
+
+/**
+ * The camera keeps seeing the QR after a verdict: the same code within `windowMs` of its last
+ * verdict is ignored so the guard is not shown "already used" for the pass just let out.
+ */
+export class RepeatFilter {
+  private last = new Map<string, number>()
+  constructor(private windowMs = 4000) {}
+  accept(token: string, now = Date.now()): boolean {
+    const at = this.last.get(token)
+    if (at !== undefined && now - at < this.windowMs) return false
+    this.last.set(token, now)
+    if (this.last.size > 50) this.last.delete(this.last.keys().next().value as string)
+    return true
+  }
+}
+
+export function newEventId(): string {
+  const c = globalThis.crypto
+  if (c && typeof c.randomUUID === 'function') return c.randomUUID()
+  // randomUUID needs a secure context; a gate phone on plain http still has getRandomValues.
+  const b = new Uint8Array(16)
+  c.getRandomValues(b)
+  b[6] = (b[6] & 0x0f) | 0x40
+  b[8] = (b[8] & 0x3f) | 0x80
+  const h = Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('')
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`
+}
