@@ -32,7 +32,9 @@ async fn the_semester_ledger_opens_with_one_sheet_per_category() {
             "会议记录",
             "安全事件",
             "保安体温检测日报",
-            "通报"
+            "通报",
+            "门卫出入",
+            "来访登记"
         ]
     );
     let rows = |wb: &mut Xlsx<Cursor<Vec<u8>>>, name: &str| {
@@ -76,13 +78,7 @@ async fn the_semester_ledger_opens_with_one_sheet_per_category() {
         .find(|x| x["key"] == "duty")
         .unwrap();
     assert_eq!(duty["rows"], 4 * 63);
-    assert!(
-        s["missing_sheets"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|m| m == "gate")
-    );
+    assert!(s.get("missing_sheets").is_none());
     // Records created now show up in a ledger over now.
     let today = school_today().format("%Y-%m-%d").to_string();
     let g = app.token("guard1").await;
@@ -257,4 +253,127 @@ async fn only_the_principal_and_the_office_export_and_exports_are_audited() {
             .status,
         StatusCode::UNPROCESSABLE_ENTITY
     );
+}
+
+/// Rows of `name` in a one-day XLSX ledger for today (header row included).
+async fn today_sheet(app: &TestApp, token: &str, name: &str) -> Vec<Vec<Data>> {
+    let today = school_today().format("%Y-%m-%d").to_string();
+    let (status, _, bytes) = app
+        .get_bytes(
+            &format!("/api/v1/ledger/xlsx?from={today}&to={today}"),
+            Some(token),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let mut wb = open(bytes);
+    wb.worksheet_range(name)
+        .expect("sheet")
+        .rows()
+        .map(|r| r.to_vec())
+        .collect()
+}
+
+#[tokio::test]
+async fn gate_scans_and_visitors_have_their_own_sheets() {
+    let app = spawn_app().await;
+    let office = app.token("office").await;
+    let teacher = app.token("teacher1").await;
+    let guard = app.token("guard1").await;
+    // The demo's scans and visitors are of today too: count what this test adds.
+    let gate0 = today_sheet(&app, &office, "门卫出入").await;
+    let visitors0 = today_sheet(&app, &office, "来访登记").await;
+    assert_eq!(
+        gate0[0],
+        [
+            "扫码时间",
+            "校门",
+            "方向",
+            "结果",
+            "代码",
+            "班级",
+            "学生",
+            "离线冲突"
+        ]
+        .map(|h| Data::String(h.into()))
+    );
+
+    let class_id = app.own_class_id("teacher1").await;
+    let student = app.students_of(&class_id).await[1].clone();
+    let at = |h: i64| (chrono::Utc::now() + chrono::Duration::hours(h)).to_rfc3339();
+    let r = app
+        .post(
+            "/api/v1/leave-passes",
+            &teacher,
+            json!({"student_id": student["id"], "kind": "exit_and_return", "reason": "看病(口腔医院复诊)",
+                   "valid_until": at(4), "return_by": at(3)}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let token = r.body["token"].as_str().unwrap().to_owned();
+    for (direction, gate) in [("return", "=北门"), ("exit", "南门"), ("return", "南门")] {
+        let r = app
+            .post(
+                "/api/v1/gate/scans",
+                &guard,
+                json!({"token": token, "direction": direction, "gate": gate,
+                       "client_event_id": uuid::Uuid::new_v4().to_string()}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    }
+    let r = app
+        .post(
+            "/api/v1/visitors",
+            &guard,
+            json!({"name": "钱立新", "phone": "13812345678", "id_number": "32050119800101123X",
+                   "organisation": "苏州市吴中区消防救援大队", "reason": "=消防设施检查",
+                   "host": "张卫东(保卫处)", "vehicle_plate": "苏E·12345", "gate": "南门"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+
+    let gate = today_sheet(&app, &office, "门卫出入").await;
+    assert_eq!(gate.len(), gate0.len() + 3);
+    let name = Data::String(student["name"].as_str().unwrap().into());
+    let mine: Vec<&Vec<Data>> = gate.iter().filter(|r| r[6] == name).collect();
+    assert_eq!(mine.len(), 3);
+    let s = |v: &str| Data::String(v.into());
+    // Oldest first: a return before any exit is refused; then out and back.
+    assert_eq!(
+        mine[0][1..5],
+        [s("'=北门"), s("返校"), s("拒绝"), s("return_before_exit")]
+    );
+    assert_eq!(mine[1][1..5], [s("南门"), s("出校"), s("放行"), s("ok")]);
+    assert_eq!(mine[2][1..5], [s("南门"), s("返校"), s("放行"), s("ok")]);
+    assert!(matches!(&mine[1][5], Data::String(c) if !c.is_empty()));
+
+    let visitors = today_sheet(&app, &office, "来访登记").await;
+    assert_eq!(visitors.len(), visitors0.len() + 1);
+    let v = visitors
+        .iter()
+        .find(|r| r[2] == s("钱立新"))
+        .expect("the visitor's row");
+    assert_eq!(v[1], Data::Empty, "not checked out yet");
+    assert_eq!(v[3], s("苏州市吴中区消防救援大队"));
+    assert_eq!(v[4], s("'=消防设施检查"));
+    assert_eq!(v[5], s("张卫东(保卫处)"));
+    assert_eq!(v[6], s("苏E·12345"));
+    assert_eq!(v[7], s("**************123X"));
+    assert_eq!(v[8], s("否"));
+
+    let today = school_today().format("%Y-%m-%d").to_string();
+    let (_, _, html) = app
+        .get_bytes(
+            &format!("/api/v1/ledger/html?from={today}&to={today}"),
+            Some(&office),
+        )
+        .await;
+    let html = String::from_utf8(html).unwrap();
+    assert!(html.contains("<h2>门卫出入("), "{html}");
+    assert!(html.contains("<h2>来访登记("), "{html}");
+    assert!(html.contains("<td>&#39;=消防设施检查</td>"), "{html}");
+    assert!(html.contains("**************123X"));
+    for secret in ["32050119800101123X", "13812345678", "看病"] {
+        assert!(!html.contains(secret), "{secret} leaked into the ledger");
+    }
 }

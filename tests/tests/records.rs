@@ -367,8 +367,95 @@ async fn activities_and_meetings_become_plan_evidence_and_overdue_items_show() {
         app.get("/api/v1/dashboard", &principal).await.body["on_duty_now"],
         json!([])
     );
-    let missing = app.get("/api/v1/dashboard", &principal).await.body["missing_sections"].clone();
-    assert!(missing.as_array().unwrap().iter().any(|s| s == "visitors"));
+}
+
+#[tokio::test]
+async fn dashboard_counts_students_out_overdue_and_visitors_from_the_records() {
+    let app = spawn_app().await;
+    let principal = app.token("principal").await;
+    let teacher = app.token("teacher1").await;
+    let guard = app.token("guard1").await;
+    let figures = |d: &serde_json::Value| {
+        (
+            d["gate"]["students_out"].as_u64().unwrap(),
+            d["gate"]["students_overdue"].as_u64().unwrap(),
+            d["visitors"]["on_campus"].as_u64().unwrap(),
+        )
+    };
+    let d = app.get("/api/v1/dashboard", &principal).await;
+    assert_eq!(d.status, StatusCode::OK, "{}", d.text);
+    assert!(d.body.get("missing_sections").is_none());
+    let (out0, overdue0, visitors0) = figures(&d.body);
+
+    // A return-by a few seconds ahead (whole seconds, as passes keep them), as the gate tests
+    // do, so the pass becomes overdue without faking the clock.
+    let class_id = app.own_class_id("teacher1").await;
+    let student = app.students_of(&class_id).await[1].clone();
+    let soon = |secs: i64| (chrono::Utc::now() + chrono::Duration::seconds(secs)).to_rfc3339();
+    let r = app
+        .post(
+            "/api/v1/leave-passes",
+            &teacher,
+            json!({"student_id": student["id"], "kind": "exit_and_return", "reason": "看病(口腔医院复诊)",
+                   "valid_until": soon(3600), "return_by": soon(5)}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let return_by = chrono::DateTime::parse_from_rfc3339(r.body["return_by"].as_str().unwrap())
+        .unwrap()
+        .with_timezone(&chrono::Utc);
+    let r = app
+        .post(
+            "/api/v1/gate/scans",
+            &guard,
+            json!({"token": r.body["token"], "direction": "exit", "gate": "南门",
+                   "client_event_id": uuid::Uuid::new_v4().to_string()}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.body["result"], "allow", "{}", r.text);
+    let d = app.get("/api/v1/dashboard", &principal).await.body;
+    assert_eq!(figures(&d), (out0 + 1, overdue0, visitors0));
+
+    let r = app
+        .post(
+            "/api/v1/visitors",
+            &guard,
+            json!({"name": "孙建国", "organisation": "苏州市吴中区消防救援大队",
+                   "reason": "消防设施检查", "host": "张卫东(保卫处)", "gate": "南门"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let visitor = r.body["visitor"]["id"].as_str().unwrap().to_owned();
+    let d = app.get("/api/v1/dashboard", &principal).await.body;
+    assert_eq!(figures(&d), (out0 + 1, overdue0, visitors0 + 1));
+    let listed = app
+        .get("/api/v1/visitors?on_campus=true", &guard)
+        .await
+        .body;
+    assert_eq!(
+        listed["items"].as_array().unwrap().len() as u64,
+        visitors0 + 1
+    );
+
+    // Past the return time: still out, and now overdue too.
+    let wait = (return_by - chrono::Utc::now()).num_milliseconds() + 300;
+    tokio::time::sleep(std::time::Duration::from_millis(wait.max(0) as u64)).await;
+    let d = app.get("/api/v1/dashboard", &principal).await.body;
+    assert_eq!(figures(&d), (out0 + 1, overdue0 + 1, visitors0 + 1));
+    let overdue = app.get("/api/v1/gate/overdue", &principal).await.body;
+    assert_eq!(overdue.as_array().unwrap().len() as u64, overdue0 + 1);
+
+    let r = app
+        .post(
+            &format!("/api/v1/visitors/{visitor}/check-out"),
+            &guard,
+            json!({}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let d = app.get("/api/v1/dashboard", &principal).await.body;
+    assert_eq!(d["visitors"]["on_campus"], visitors0);
 }
 
 #[tokio::test]

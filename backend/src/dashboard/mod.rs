@@ -1,9 +1,8 @@
 //! The dashboard: the figures the principal and the office watch, each computed from the
 //! records at request time (never from a stored counter that could drift).
 //!
-//! One function per section. Sections whose records live in features not yet merged here
-//! (students out / gate, visitors) are listed in `missing_sections`;
-//! adding one = a field on `DashboardResponse` and one `async fn` like `incident_figures`.
+//! One function per section; adding one = a field on `DashboardResponse` and one `async fn`
+//! like `incident_figures`.
 
 use crate::auth::extract::Auth;
 use crate::auth::roles::OfficeOrPrincipal;
@@ -18,9 +17,6 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFi
 use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
-
-/// Sections the dashboard cannot show yet because their records are not in this build.
-pub const MISSING_SECTIONS: &[&str] = &["students_out", "visitors"];
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct IncidentFigures {
@@ -88,9 +84,40 @@ pub struct DashboardResponse {
     pub hazards: HazardFigures,
     /// This week's traffic-safety check (交通安全检查) compliance; null if the template is gone.
     pub traffic_checks: Option<TrafficCheckFigures>,
-    /// Sections not available in this build (their feature is not installed yet):
-    /// `students_out`, `visitors`.
-    pub missing_sections: Vec<String>,
+    pub gate: GateFigures,
+    pub visitors: VisitorFigures,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct GateFigures {
+    /// Students out of school now on a leave pass (same rule as `GET /gate/out`).
+    pub students_out: u64,
+    /// Of them, those past their return time (same rule as `GET /gate/overdue`).
+    pub students_overdue: u64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct VisitorFigures {
+    /// Visitors checked in and not checked out.
+    pub on_campus: u64,
+}
+
+pub async fn gate_figures(db: &impl ConnectionTrait, tz: chrono_tz::Tz) -> AppResult<GateFigures> {
+    let now = crate::util::now();
+    Ok(GateFigures {
+        students_out: crate::gate::out_select(tz, now, false).count(db).await?,
+        students_overdue: crate::gate::out_select(tz, now, true).count(db).await?,
+    })
+}
+
+pub async fn visitor_figures(db: &impl ConnectionTrait) -> AppResult<VisitorFigures> {
+    use crate::visitors::model::visitor;
+    Ok(VisitorFigures {
+        on_campus: visitor::Entity::find()
+            .filter(visitor::Column::CheckedOutAt.is_null())
+            .count(db)
+            .await?,
+    })
 }
 
 pub async fn incident_figures(
@@ -229,7 +256,8 @@ pub async fn get_dashboard(
         health: health_figures(db, tz).await?,
         hazards: hazard_figures(db, tz).await?,
         traffic_checks: traffic_check_figures(db, tz).await?,
-        missing_sections: MISSING_SECTIONS.iter().map(|s| (*s).to_owned()).collect(),
+        gate: gate_figures(db, tz).await?,
+        visitors: visitor_figures(db).await?,
     }))
 }
 

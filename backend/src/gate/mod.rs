@@ -921,6 +921,28 @@ pub struct OutQuery {
     pub class_id: Option<Uuid>,
 }
 
+/// The passes of students out of school at `now` (`overdue_only`: those past their return
+/// time). The one rule for "out", shared by the gate lists and the dashboard.
+pub fn out_select(
+    tz: chrono_tz::Tz,
+    now: DateTime<Utc>,
+    overdue_only: bool,
+) -> sea_orm::Select<leave_pass::Entity> {
+    let select = leave_pass::Entity::find().filter(leave_pass::Column::Status.eq("out"));
+    if overdue_only {
+        select.filter(leave_pass::Column::ReturnBy.lt(now))
+    } else {
+        // A student who left on a one-way pass counts as out for the day they left.
+        let today = now.with_timezone(&tz).date_naive();
+        let (start, _) = passes::local_day(tz, today);
+        select.filter(
+            Condition::any()
+                .add(leave_pass::Column::Kind.eq(PassKind::ExitAndReturn.as_str()))
+                .add(leave_pass::Column::ExitedAt.gte(start)),
+        )
+    }
+}
+
 async fn out_list(
     state: &AppState,
     user: &crate::auth::extract::CurrentUser,
@@ -929,7 +951,7 @@ async fn out_list(
 ) -> AppResult<Vec<OutStudent>> {
     let db = &state.db.conn;
     let now = crate::util::now();
-    let mut select = leave_pass::Entity::find().filter(leave_pass::Column::Status.eq("out"));
+    let mut select = out_select(state.tz, now, overdue_only);
     if user.is(Role::ClassTeacher) {
         let own = crate::users::own_class_ids(db, user.id, user.role).await?;
         match class_id {
@@ -941,18 +963,6 @@ async fn out_list(
         }
     } else if let Some(c) = class_id {
         select = select.filter(leave_pass::Column::ClassId.eq(c));
-    }
-    if overdue_only {
-        select = select.filter(leave_pass::Column::ReturnBy.lt(now));
-    } else {
-        // A student who left on a one-way pass counts as out for the day they left.
-        let today = now.with_timezone(&state.tz).date_naive();
-        let (start, _) = passes::local_day(state.tz, today);
-        select = select.filter(
-            Condition::any()
-                .add(leave_pass::Column::Kind.eq(PassKind::ExitAndReturn.as_str()))
-                .add(leave_pass::Column::ExitedAt.gte(start)),
-        );
     }
     let rows = select
         .order_by_asc(leave_pass::Column::ExitedAt)

@@ -2288,11 +2288,8 @@ export interface components {
             health: components["schemas"]["HealthFigures"];
             hazards: components["schemas"]["HazardFigures"];
             traffic_checks?: null | components["schemas"]["TrafficCheckFigures"];
-            /**
-             * @description Sections not available in this build (their feature is not installed yet):
-             *     `students_out`, `visitors`.
-             */
-            missing_sections: string[];
+            gate: components["schemas"]["GateFigures"];
+            visitors: components["schemas"]["VisitorFigures"];
         };
         /** @enum {string} */
         Direction: "exit" | "return";
@@ -2379,6 +2376,18 @@ export interface components {
         };
         /** @enum {string} */
         Frequency: "daily" | "weekly" | "monthly";
+        GateFigures: {
+            /**
+             * Format: int64
+             * @description Students out of school now on a leave pass (same rule as `GET /gate/out`).
+             */
+            students_out: number;
+            /**
+             * Format: int64
+             * @description Of them, those past their return time (same rule as `GET /gate/overdue`).
+             */
+            students_overdue: number;
+        };
         GateKey: {
             /** @description Key id: base64url of the 8 bytes at offset 1 of the payload. */
             kid: string;
@@ -2662,8 +2671,6 @@ export interface components {
             to: string;
             semester?: string | null;
             sheets: components["schemas"]["LedgerSheetSummary"][];
-            /** @description Categories not available in this build: `gate`, `visitors`. */
-            missing_sheets: string[];
         };
         LoginRequest: {
             /** @example office */
@@ -3709,6 +3716,13 @@ export interface components {
             note?: string | null;
             /** @description When sending back: a new deadline (local date), else the old one stays. */
             deadline?: string | null;
+        };
+        VisitorFigures: {
+            /**
+             * Format: int64
+             * @description Visitors checked in and not checked out.
+             */
+            on_campus: number;
         };
         VisitorResponse: {
             /** Format: uuid */
