@@ -52,6 +52,21 @@ pub async fn record(
     entity_id: Option<String>,
     changes: serde_json::Value,
 ) -> Result<(), DbErr> {
+    entry(actor, action, entity_type, entity_id, changes)
+        .insert(db)
+        .await?;
+    Ok(())
+}
+
+/// One audit row, not yet written: for writers that insert many rows in one statement (the
+/// gate's group commit). Write it in the same transaction as the change it records.
+pub fn entry(
+    actor: Actor,
+    action: &str,
+    entity_type: &str,
+    entity_id: Option<String>,
+    changes: serde_json::Value,
+) -> model::ActiveModel {
     model::ActiveModel {
         id: Set(Uuid::now_v7()),
         occurred_at: Set(crate::util::now()),
@@ -62,9 +77,6 @@ pub async fn record(
         entity_id: Set(entity_id),
         changes: Set(changes.to_string()),
     }
-    .insert(db)
-    .await?;
-    Ok(())
 }
 
 #[derive(Debug, Serialize, ToSchema)]

@@ -307,13 +307,13 @@ async fn judge(state: &AppState, inc: &Incoming, now: DateTime<Utc>) -> AppResul
         Ok(c) => c,
         Err(e) => return Ok(denied(e.code())),
     };
-    let Some(pass) = leave_pass::Entity::find_by_id(claims.pass_id)
+    let Some((pass, stud)) = leave_pass::Entity::find_by_id(claims.pass_id)
+        .find_also_related(student::Entity)
         .one(db)
         .await?
     else {
         return Ok(denied("pass_not_found"));
     };
-    let stud = student::Entity::find_by_id(pass.student_id).one(db).await?;
     let student = Some(ScanStudent {
         name: stud.as_ref().map(|s| s.name.clone()).unwrap_or_default(),
         class: claims.class_name.clone(),
@@ -407,15 +407,10 @@ fn set_pass_cols(
         .fold(q, |q, (c, v)| q.col_expr(c, Expr::value(v)))
 }
 
+/// Judges and records one scan. A client event already recorded is found by the write (the
+/// unique `client_event_id`), not by a read before it: replays are rare, scans are not.
 async fn process(state: &AppState, caller: &Caller, inc: Incoming) -> AppResult<ScanResponse> {
     let db = &state.db.conn;
-    if let Some(s) = scan::Entity::find()
-        .filter(scan::Column::ClientEventId.eq(inc.client_event_id.as_str()))
-        .one(db)
-        .await?
-    {
-        return replay(db, s).await;
-    }
     let now = crate::util::now();
     let judged = judge(state, &inc, now).await?;
     let prepared = Prepared {
@@ -472,6 +467,30 @@ pub struct Prepared {
 /// The write of one scan: the single-use decision, the scan row, its audit. `None` when the
 /// client event is already recorded (the caller answers with the first verdict).
 async fn apply(tx: &impl ConnectionTrait, p: &Prepared) -> AppResult<Option<ScanResponse>> {
+    let d = decide(tx, p).await?;
+    if let Err(e) = scan::Entity::insert(d.row).exec(tx).await {
+        if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) {
+            return Ok(None);
+        }
+        return Err(e.into());
+    }
+    if let Some(entry) = d.audit {
+        audit::model::Entity::insert(entry).exec(tx).await?;
+    }
+    Ok(Some(d.response))
+}
+
+/// What one scan writes besides the pass: its row and, when it changed a pass or conflicts,
+/// its audit entry; and the answer.
+struct Decided {
+    row: scan::ActiveModel,
+    audit: Option<audit::model::ActiveModel>,
+    response: ScanResponse,
+}
+
+/// The single-use decision: moves the pass (a conditional update, so the database decides
+/// between concurrent scans) and says what to record.
+async fn decide(tx: &impl ConnectionTrait, p: &Prepared) -> AppResult<Decided> {
     let Prepared {
         inc,
         judged,
@@ -631,32 +650,31 @@ async fn apply(tx: &impl ConnectionTrait, p: &Prepared) -> AppResult<Option<Scan
         actor_user_id: Set(actor.user_id),
         actor_api_key_id: Set(actor.api_key_id),
     };
-    if let Err(e) = scan::Entity::insert(row).exec(tx).await {
-        if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) {
-            return Ok(None);
-        }
-        return Err(e.into());
-    }
-    if result == Verdict::Allow || conflict {
-        record_audit(tx, actor, inc, id, judged.pass.as_ref(), code, conflict).await?;
-    }
-    Ok(Some(ScanResponse {
-        result,
-        code: code.into(),
-        event_id: id,
-        client_event_id: inc.client_event_id.clone(),
-        student: judged.student.clone(),
-        pass: pass_after.as_ref().map(|p| scan_pass(p, now)),
-        conflict,
-        scanned_at: inc.scanned_at,
-    }))
+    let audit = (result == Verdict::Allow || conflict)
+        .then(|| audit_entry(actor, inc, id, judged.pass.as_ref(), code, conflict));
+    Ok(Decided {
+        row,
+        audit,
+        response: ScanResponse {
+            result,
+            code: code.into(),
+            event_id: id,
+            client_event_id: inc.client_event_id.clone(),
+            student: judged.student.clone(),
+            pass: pass_after.as_ref().map(|p| scan_pass(p, now)),
+            conflict,
+            scanned_at: inc.scanned_at,
+        },
+    })
 }
 
 /// Group commit for SQLite. With `synchronous=FULL` every commit waits for an fsync (about
 /// 3 ms here), so one transaction per scan caps a gate at a few hundred scans a second. The
-/// writer takes every scan waiting, applies each in its own savepoint (one failure does not
-/// touch the others), commits once, and only then answers each: the same atomic single-use
-/// decision and the same durability, one fsync per group. PostgreSQL groups commits itself.
+/// writer takes every scan waiting, decides each in order inside one transaction, writes all
+/// their rows in one statement, commits once, and only then answers each: the same atomic
+/// single-use decision and the same durability, one fsync and a handful of statements per
+/// group. If the group fails it is written again scan by scan, each in its own savepoint.
+/// PostgreSQL groups commits itself.
 pub struct ScanWriter {
     jobs: tokio::sync::mpsc::Sender<Job>,
 }
@@ -704,19 +722,98 @@ impl ScanWriter {
 }
 
 async fn run_group(db: &crate::db::Db, group: &mut Vec<Job>) {
+    let results = match write_group(db, group).await {
+        Ok(results) => results,
+        Err(e) => {
+            // Nothing of the group was kept: write each scan on its own, so that one scan's
+            // trouble does not deny the others.
+            tracing::warn!(error = %e, scans = group.len(), "gate scan group: writing one by one");
+            write_one_by_one(db, group).await
+        }
+    };
+    for ((_, reply), r) in group.drain(..).zip(results) {
+        let _ = reply.send(r);
+    }
+}
+
+/// The fast path: one transaction, one read of the client events already recorded, each
+/// scan's pass update in order (so two scans of one pass in a group still give one allow),
+/// then every scan row and audit entry in one multi-row insert each.
+async fn write_group(
+    db: &crate::db::Db,
+    group: &[Job],
+) -> AppResult<Vec<AppResult<Option<ScanResponse>>>> {
+    let tx = db.begin_write().await?;
+    let event_ids: Vec<&str> = group
+        .iter()
+        .map(|(p, _)| p.inc.client_event_id.as_str())
+        .collect();
+    let mut recorded: std::collections::HashSet<String> = scan::Entity::find()
+        .select_only()
+        .column(scan::Column::ClientEventId)
+        .filter(scan::Column::ClientEventId.is_in(event_ids))
+        .into_tuple::<String>()
+        .all(&*tx)
+        .await?
+        .into_iter()
+        .collect();
+    let mut rows = Vec::with_capacity(group.len());
+    let mut audits = Vec::with_capacity(group.len());
+    let mut results = Vec::with_capacity(group.len());
+    for (p, _) in group {
+        if !recorded.insert(p.inc.client_event_id.clone()) {
+            // Recorded before or earlier in this group: the caller replays the first verdict.
+            results.push(Ok(None));
+            continue;
+        }
+        if let Source::Batch { .. } = p.inc.source {
+            // An offline exit may re-flag an earlier scan row: that row must be written first.
+            flush(&*tx, &mut rows, &mut audits).await?;
+        }
+        let d = decide(&*tx, p).await?;
+        rows.push(d.row);
+        audits.extend(d.audit);
+        results.push(Ok(Some(d.response)));
+    }
+    flush(&*tx, &mut rows, &mut audits).await?;
+    tx.commit().await?;
+    Ok(results)
+}
+
+async fn flush(
+    tx: &impl ConnectionTrait,
+    rows: &mut Vec<scan::ActiveModel>,
+    audits: &mut Vec<audit::model::ActiveModel>,
+) -> AppResult<()> {
+    if !rows.is_empty() {
+        scan::Entity::insert_many(std::mem::take(rows))
+            .exec(tx)
+            .await?;
+    }
+    if !audits.is_empty() {
+        audit::model::Entity::insert_many(std::mem::take(audits))
+            .exec(tx)
+            .await?;
+    }
+    Ok(())
+}
+
+/// The careful path: each scan in its own savepoint, one commit.
+async fn write_one_by_one(
+    db: &crate::db::Db,
+    group: &[Job],
+) -> Vec<AppResult<Option<ScanResponse>>> {
     use sea_orm::TransactionTrait;
+    let unavailable = || group.iter().map(|_| Err(ApiError::unavailable())).collect();
     let tx = match db.begin_write().await {
         Ok(tx) => tx,
         Err(e) => {
             tracing::error!(error = %e, "gate scan group: cannot begin");
-            for (_, reply) in group.drain(..) {
-                let _ = reply.send(Err(ApiError::unavailable()));
-            }
-            return;
+            return unavailable();
         }
     };
     let mut results = Vec::with_capacity(group.len());
-    for (p, _) in group.iter() {
+    for (p, _) in group {
         let one = async {
             let sp = tx.begin().await?;
             match apply(&sp, p).await {
@@ -732,48 +829,37 @@ async fn run_group(db: &crate::db::Db, group: &mut Vec<Job>) {
         };
         results.push(one.await);
     }
-    let committed = match tx.commit().await {
-        Ok(()) => true,
+    match tx.commit().await {
+        Ok(()) => results,
         Err(e) => {
             tracing::error!(error = %e, "gate scan group: commit failed");
-            false
+            unavailable()
         }
-    };
-    for ((_, reply), r) in group.drain(..).zip(results) {
-        let _ = reply.send(if committed {
-            r
-        } else {
-            Err(ApiError::unavailable())
-        });
     }
 }
 
 /// A scan that changed a pass (or conflicts with one) is audited; the scan row itself is the
 /// record of every other scan.
-async fn record_audit(
-    db: &impl ConnectionTrait,
+fn audit_entry(
     actor: Actor,
     inc: &Incoming,
     scan_id: Uuid,
     pass: Option<&leave_pass::Model>,
     code: &str,
     conflict: bool,
-) -> AppResult<()> {
+) -> audit::model::ActiveModel {
     let action = match (inc.direction, conflict) {
         (_, true) => "gate.conflict",
         (Direction::Exit, false) => "gate.exit",
         (Direction::Return, false) => "gate.return",
     };
-    audit::record(
-        db,
+    audit::entry(
         actor,
         action,
         "leave_pass",
         pass.map(|p| p.id.to_string()),
         json!({"scan_id": scan_id, "gate": inc.gate, "code": code, "scanned_at": inc.scanned_at}),
     )
-    .await?;
-    Ok(())
 }
 
 #[derive(Debug, Serialize, ToSchema)]

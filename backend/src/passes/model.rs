@@ -30,7 +30,21 @@ pub mod leave_pass {
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-    pub enum Relation {}
+    pub enum Relation {
+        /// Lets the gate read a pass and its student in one query.
+        #[sea_orm(
+            belongs_to = "crate::students::model::student::Entity",
+            from = "Column::StudentId",
+            to = "crate::students::model::student::Column::Id"
+        )]
+        Student,
+    }
+
+    impl Related<crate::students::model::student::Entity> for Entity {
+        fn to() -> RelationDef {
+            Relation::Student.def()
+        }
+    }
 
     impl ActiveModelBehavior for ActiveModel {}
 }
