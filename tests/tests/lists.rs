@@ -81,7 +81,7 @@ async fn the_gate_log_pages_by_scan_time_with_offline_scans_and_ties() {
     let (pid, token) = (p["id"].as_str().unwrap(), p["token"].as_str().unwrap());
     let g = app.token("guard1").await;
     // Offline exits synced out of order, two of them at the same second; then one online.
-    let minutes = [30, 90, 10, 60, 60, 45, 5];
+    let minutes: [i64; 7] = [30, 90, 10, 60, 60, 45, 5];
     let scans: Vec<Value> = minutes
         .iter()
         .map(|m| {
