@@ -378,12 +378,17 @@ async fn run(
                 let mut url = first.clone();
                 for _ in 0..sc.pages {
                     let t = Instant::now();
-                    let resp = client
-                        .get(format!("{base}{url}"))
-                        .header("authorization", &sc.bearer)
-                        .send()
-                        .await
-                        .expect("request");
+                    let send = || {
+                        client
+                            .get(format!("{base}{url}"))
+                            .header("authorization", &sc.bearer)
+                            .send()
+                    };
+                    // A pooled connection the server closed as idle: once more, fresh.
+                    let resp = match send().await {
+                        Ok(r) => r,
+                        Err(_) => send().await.expect("request"),
+                    };
                     let status = resp.status();
                     let body = resp.bytes().await.expect("body");
                     lat.push(t.elapsed());
@@ -890,15 +895,15 @@ async fn main() {
     server_db.conn.clone().close().await.ok();
     db.close().await.ok();
     let _ = std::fs::remove_dir_all(&data_dir);
-    if a.drop {
-        if let Ok(admin) = Database::connect(pg_base.as_str()).await {
-            let _ = admin
-                .execute_unprepared(&format!(
-                    "DROP DATABASE IF EXISTS \"{DB_NAME}\" WITH (FORCE)"
-                ))
-                .await;
-            eprintln!("{DB_NAME} dropped");
-        }
+    if a.drop
+        && let Ok(admin) = Database::connect(pg_base.as_str()).await
+    {
+        let _ = admin
+            .execute_unprepared(&format!(
+                "DROP DATABASE IF EXISTS \"{DB_NAME}\" WITH (FORCE)"
+            ))
+            .await;
+        eprintln!("{DB_NAME} dropped");
     }
     std::process::exit(0);
 }
