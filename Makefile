@@ -5,7 +5,7 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/test
 export XIAOAN_TEST_PG_URL ?= $(PG_URL)
 
 .PHONY: run test build lint fmt openapi test-sqlite test-postgres frontend-deps frontend-build \
-        frontend-check e2e-deps e2e bench clean-test-dbs test-deps check-deploy fuzz-api
+        frontend-check e2e-deps e2e bench bench-lists clean-test-dbs test-deps check-deploy fuzz-api
 
 ## Build everything, then serve on http://127.0.0.1:8080 with the demo school (SQLite in ./data).
 run: frontend-build
@@ -75,3 +75,8 @@ fuzz-api:
 bench:
 	$(CARGO) run --release -p xiaoan-api-tests --bin bench_gate -- --db sqlite --seconds 10
 	$(CARGO) run --release -p xiaoan-api-tests --bin bench_gate -- --db postgres --seconds 10
+
+## District-scale lists on PostgreSQL: generates xiaoan_scale (200k students, 10M gate scans, ...),
+## measures the list endpoints (p50/p99 per filter), then drops the database. Not part of `make test`.
+bench-lists:
+	$(CARGO) run --release -p xiaoan-api-tests --bin bench_lists -- --drop

@@ -3,8 +3,11 @@
 use crate::error::{ApiError, AppResult};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::{DateTime, Utc};
+use sea_orm::{ColumnTrait, Condition};
 use serde::Serialize;
 use utoipa::ToSchema;
+use uuid::Uuid;
 
 pub const DEFAULT_LIMIT: u64 = 50;
 pub const MAX_LIMIT: u64 = 200;
@@ -66,6 +69,38 @@ impl Paging {
     }
 }
 
+/// The cursor key of a list ordered by an instant, then the id (both descending).
+pub fn time_id_key(at: DateTime<Utc>, id: Uuid) -> String {
+    format!("{}/{id}", at.timestamp_nanos_opt().unwrap_or_default())
+}
+
+/// Reads a [`time_id_key`] back.
+pub fn parse_time_id(key: &str) -> AppResult<(DateTime<Utc>, Uuid)> {
+    key.split_once('/')
+        .and_then(|(at, id)| {
+            Some((
+                DateTime::from_timestamp_nanos(at.parse().ok()?),
+                Uuid::parse_str(id).ok()?,
+            ))
+        })
+        .ok_or_else(|| ApiError::bad_request("invalid_cursor", "cursor 无效"))
+}
+
+/// The rows after `(at, id)` in a list ordered by `(time_col, id_col)` descending. The first
+/// condition bounds the index range; the second skips the rows of that instant already shown.
+pub fn after_time_id<C: ColumnTrait>(
+    time_col: C,
+    id_col: C,
+    at: DateTime<Utc>,
+    id: Uuid,
+) -> Condition {
+    Condition::all().add(time_col.lte(at)).add(
+        Condition::any()
+            .add(time_col.lt(at))
+            .add(Condition::all().add(time_col.eq(at)).add(id_col.lt(id))),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -85,5 +120,14 @@ mod tests {
         let next = Paging::new(Some(2), page.next_cursor.as_deref()).unwrap();
         assert_eq!(next.after.as_deref(), Some("b"));
         assert!(Paging::new(None, Some("!!!")).is_err());
+    }
+
+    #[test]
+    fn time_id_key_round_trips() {
+        let at = DateTime::from_timestamp_micros(1_795_955_547_123_456).unwrap();
+        let id = Uuid::now_v7();
+        assert_eq!(parse_time_id(&time_id_key(at, id)).unwrap(), (at, id));
+        assert!(parse_time_id("12/not-a-uuid").is_err());
+        assert!(parse_time_id(&id.to_string()).is_err());
     }
 }

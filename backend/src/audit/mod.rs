@@ -5,7 +5,7 @@ pub mod model;
 
 use crate::auth::extract::Auth;
 use crate::auth::roles::OfficeOrPrincipal;
-use crate::error::{ApiError, AppResult};
+use crate::error::AppResult;
 use crate::pagination::{Page, Paging};
 use crate::state::State;
 use actix_web::{get, web};
@@ -149,17 +149,26 @@ pub async fn list_audit_log(
     if let Some(v) = q.to {
         select = select.filter(model::Column::OccurredAt.lt(v));
     }
+    // Ordered by (occurred_at, id), so that a from/to range is one index range whatever the
+    // other filters (the ids are UUIDv7 of the same instant, so this is also newest id first).
     if let Some(after) = &paging.after {
-        let after = Uuid::parse_str(after)
-            .map_err(|_| ApiError::bad_request("invalid_cursor", "cursor 无效"))?;
-        select = select.filter(model::Column::Id.lt(after));
+        let (at, id) = crate::pagination::parse_time_id(after)?;
+        select = select.filter(crate::pagination::after_time_id(
+            model::Column::OccurredAt,
+            model::Column::Id,
+            at,
+            id,
+        ));
     }
     let rows = select
+        .order_by_desc(model::Column::OccurredAt)
         .order_by_desc(model::Column::Id)
         .limit(paging.fetch_limit())
         .all(&state.db.conn)
         .await?;
-    let page = paging.page(rows, |r| r.id.to_string());
+    let page = paging.page(rows, |r| {
+        crate::pagination::time_id_key(r.occurred_at, r.id)
+    });
     Ok(web::Json(Page {
         items: page
             .items

@@ -1155,6 +1155,8 @@ pub struct ScanLogQuery {
     pub cursor: Option<String>,
 }
 
+// Ordered by (scanned_at, id) descending: the time a scan happened, which for an offline batch
+// is earlier than when it arrived.
 /// The gate log, newest first.
 #[utoipa::path(
     tag = "gate",
@@ -1203,16 +1205,21 @@ pub async fn list_scans(
         select = select.filter(scan::Column::ClassId.eq(v));
     }
     if let Some(after) = &paging.after {
-        let after = Uuid::parse_str(after)
-            .map_err(|_| ApiError::bad_request("invalid_cursor", "cursor 无效"))?;
-        select = select.filter(scan::Column::Id.lt(after));
+        let (at, id) = crate::pagination::parse_time_id(after)?;
+        select = select.filter(crate::pagination::after_time_id(
+            scan::Column::ScannedAt,
+            scan::Column::Id,
+            at,
+            id,
+        ));
     }
     let rows = select
+        .order_by_desc(scan::Column::ScannedAt)
         .order_by_desc(scan::Column::Id)
         .limit(paging.fetch_limit())
         .all(db)
         .await?;
-    let page = paging.page(rows, |r| r.id.to_string());
+    let page = paging.page(rows, |r| crate::pagination::time_id_key(r.scanned_at, r.id));
     let sids: Vec<Uuid> = page.items.iter().filter_map(|r| r.student_id).collect();
     let names: HashMap<Uuid, String> = student::Entity::find()
         .filter(student::Column::Id.is_in(sids))
@@ -1221,7 +1228,11 @@ pub async fn list_scans(
         .into_iter()
         .map(|s| (s.id, s.name))
         .collect();
+    let mut cids: Vec<Uuid> = page.items.iter().filter_map(|r| r.class_id).collect();
+    cids.sort_unstable();
+    cids.dedup();
     let classes: HashMap<Uuid, String> = class::Entity::find()
+        .filter(class::Column::Id.is_in(cids))
         .all(db)
         .await?
         .into_iter()

@@ -122,7 +122,11 @@ async fn to_responses(
         .into_iter()
         .map(|u| (u.id, u.display_name))
         .collect();
+    let mut cids: Vec<Uuid> = rows.iter().filter_map(|h| h.class_id).collect();
+    cids.sort_unstable();
+    cids.dedup();
     let cls: HashMap<Uuid, String> = class::Entity::find()
+        .filter(class::Column::Id.is_in(cids))
         .all(db)
         .await?
         .into_iter()

@@ -478,25 +478,50 @@ pub async fn list_passes(
             .filter(leave_pass::Column::Status.eq("out"))
             .filter(leave_pass::Column::ReturnBy.lt(now));
     }
+    // A day's passes are listed latest start first: (valid_from, id) is an index range of
+    // that day (and the week before it, the longest window), where newest-id-first would
+    // have to walk every pass issued since.
+    let by_day = q.date.is_some();
     if let Some(d) = q.date.as_deref() {
         let date = NaiveDate::parse_from_str(d, "%Y-%m-%d")
             .map_err(|_| ApiError::bad_request("invalid_query", "date 须为 YYYY-MM-DD"))?;
         let (start, end) = local_day(state.tz, date);
         select = select
             .filter(leave_pass::Column::ValidFrom.lt(end))
-            .filter(leave_pass::Column::ValidUntil.gt(start));
+            .filter(leave_pass::Column::ValidUntil.gt(start))
+            // Implied by the two above: no window is longer than MAX_WINDOW_DAYS.
+            .filter(leave_pass::Column::ValidFrom.gte(start - Duration::days(MAX_WINDOW_DAYS)));
     }
     if let Some(after) = &paging.after {
-        let after = Uuid::parse_str(after)
-            .map_err(|_| ApiError::bad_request("invalid_cursor", "cursor 无效"))?;
-        select = select.filter(leave_pass::Column::Id.lt(after));
+        if by_day {
+            let (at, id) = crate::pagination::parse_time_id(after)?;
+            select = select.filter(crate::pagination::after_time_id(
+                leave_pass::Column::ValidFrom,
+                leave_pass::Column::Id,
+                at,
+                id,
+            ));
+        } else {
+            let after = Uuid::parse_str(after)
+                .map_err(|_| ApiError::bad_request("invalid_cursor", "cursor 无效"))?;
+            select = select.filter(leave_pass::Column::Id.lt(after));
+        }
+    }
+    if by_day {
+        select = select.order_by_desc(leave_pass::Column::ValidFrom);
     }
     let rows = select
         .order_by_desc(leave_pass::Column::Id)
         .limit(paging.fetch_limit())
         .all(db)
         .await?;
-    let page = paging.page(rows, |r| r.id.to_string());
+    let page = paging.page(rows, |r| {
+        if by_day {
+            crate::pagination::time_id_key(r.valid_from, r.id)
+        } else {
+            r.id.to_string()
+        }
+    });
     let items = responses(db, page.items, now).await?;
     Ok(web::Json(Page {
         items,
@@ -518,7 +543,11 @@ pub async fn responses(
         .into_iter()
         .map(|s| (s.id, s))
         .collect();
+    let mut cids: Vec<Uuid> = rows.iter().map(|r| r.class_id).collect();
+    cids.sort_unstable();
+    cids.dedup();
     let names: HashMap<Uuid, String> = class::Entity::find()
+        .filter(class::Column::Id.is_in(cids))
         .all(db)
         .await?
         .into_iter()
