@@ -140,7 +140,11 @@ impl MigrationTrait for Migration {
                 Table::create()
                     .table(PatrolRoutes::Table)
                     .col(uuid_pk(PatrolRoutes::Id))
-                    .col(ColumnDef::new(PatrolRoutes::Name).string_len(100).not_null())
+                    .col(
+                        ColumnDef::new(PatrolRoutes::Name)
+                            .string_len(100)
+                            .not_null(),
+                    )
                     .col(ColumnDef::new(PatrolRoutes::StartTimes).text().not_null())
                     .col(ColumnDef::new(PatrolRoutes::Points).text().not_null())
                     .col(ColumnDef::new(PatrolRoutes::Active).boolean().not_null())

@@ -71,7 +71,13 @@ async fn patrol_with_a_late_and_a_missed_checkpoint() {
     // The guard sees the route and starts a patrol on it.
     let r = app.get("/api/v1/patrol-routes", &guard).await;
     assert_eq!(r.status, StatusCode::OK);
-    assert!(r.body.as_array().unwrap().iter().any(|x| x["id"] == route_id.as_str()));
+    assert!(
+        r.body
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|x| x["id"] == route_id.as_str())
+    );
     let r = app
         .post("/api/v1/patrols", &guard, json!({"route_id": route_id}))
         .await;
@@ -98,31 +104,53 @@ async fn patrol_with_a_late_and_a_missed_checkpoint() {
 
     // Wrong codes are refused with a clear reason.
     let r = app
-        .post(&scans, &guard, json!({"code": "XAPC-forged", "client_event_id": "evt-2"}))
+        .post(
+            &scans,
+            &guard,
+            json!({"code": "XAPC-forged", "client_event_id": "evt-2"}),
+        )
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(r.code(), "unknown_checkpoint");
     let r = app
-        .post(&scans, &guard, json!({"code": code(&other), "client_event_id": "evt-3"}))
+        .post(
+            &scans,
+            &guard,
+            json!({"code": code(&other), "client_event_id": "evt-3"}),
+        )
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(r.code(), "checkpoint_not_on_route");
     let r = app
-        .post(&scans, &guard, json!({"code": code(&dorm), "client_event_id": "evt-4"}))
+        .post(
+            &scans,
+            &guard,
+            json!({"code": code(&dorm), "client_event_id": "evt-4"}),
+        )
         .await;
     assert_eq!(r.status, StatusCode::CONFLICT);
     assert_eq!(r.code(), "checkpoint_already_scanned");
 
     // Another guard can neither scan nor read this patrol.
     let r = app
-        .post(&scans, &guard2, json!({"code": code(&lab), "client_event_id": "evt-5"}))
+        .post(
+            &scans,
+            &guard2,
+            json!({"code": code(&lab), "client_event_id": "evt-5"}),
+        )
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     assert_eq!(r.code(), "not_own_patrol");
     let r = app.get(&format!("/api/v1/patrols/{id}"), &guard2).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     let r = app.get("/api/v1/patrols", &guard2).await;
-    assert!(!r.body.as_array().unwrap().iter().any(|x| x["id"] == id.as_str()));
+    assert!(
+        !r.body
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|x| x["id"] == id.as_str())
+    );
 
     // The lab is scanned after its time: late, with what the guard saw.
     let r = app
@@ -162,7 +190,9 @@ async fn patrol_with_a_late_and_a_missed_checkpoint() {
     let p = point(&r.body, "女生宿舍");
     assert_eq!(p["observation"], "一楼消防通道堆放杂物");
     let hazard_id = p["hazard_id"].as_str().unwrap().to_owned();
-    let h = app.get(&format!("/api/v1/hazards/{hazard_id}"), &office).await;
+    let h = app
+        .get(&format!("/api/v1/hazards/{hazard_id}"), &office)
+        .await;
     assert_eq!(h.status, StatusCode::OK, "{}", h.text);
     assert_eq!(h.body["status"], "reported");
     assert_eq!(h.body["category"], "fire");
@@ -208,7 +238,11 @@ async fn patrol_with_a_late_and_a_missed_checkpoint() {
     assert_eq!(r.status, StatusCode::CONFLICT);
     assert_eq!(r.code(), "patrol_finished");
     let r = app
-        .post(&scans, &guard, json!({"code": code(&wall), "client_event_id": "evt-7"}))
+        .post(
+            &scans,
+            &guard,
+            json!({"code": code(&wall), "client_event_id": "evt-7"}),
+        )
         .await;
     assert_eq!(r.status, StatusCode::CONFLICT);
     assert_eq!(r.code(), "patrol_finished");
@@ -230,7 +264,13 @@ async fn patrol_with_a_late_and_a_missed_checkpoint() {
     assert_eq!(listed["guard_name"], app.me("guard1").await["display_name"]);
     assert_eq!(listed["counts"]["missed"], 1);
     let r = app.get("/api/v1/patrols", &guard).await;
-    assert!(r.body.as_array().unwrap().iter().any(|x| x["id"] == id.as_str()));
+    assert!(
+        r.body
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|x| x["id"] == id.as_str())
+    );
     for t in [&office, &principal] {
         let r = app.get("/api/v1/patrols/missed", t).await;
         assert_eq!(r.status, StatusCode::OK, "{}", r.text);
@@ -253,7 +293,12 @@ async fn patrol_with_a_late_and_a_missed_checkpoint() {
     // Every step is in the audit trail.
     let trail = app.audit(&format!("entity_id={id}")).await;
     let actions: Vec<&str> = trail.iter().filter_map(|a| a["action"].as_str()).collect();
-    for a in ["patrol.start", "patrol.scan", "patrol.note", "patrol.finish"] {
+    for a in [
+        "patrol.start",
+        "patrol.scan",
+        "patrol.note",
+        "patrol.finish",
+    ] {
         assert!(actions.contains(&a), "{a} missing from {actions:?}");
     }
 }
@@ -273,10 +318,14 @@ async fn a_scheduled_start_with_no_patrol_is_all_missed() {
             ]
         })
     };
-    let r = app.post("/api/v1/patrol-routes", &office, route("早晚巡查")).await;
+    let r = app
+        .post("/api/v1/patrol-routes", &office, route("早晚巡查"))
+        .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
     let old = r.body["id"].as_str().unwrap().to_owned();
-    let r = app.post("/api/v1/patrol-routes", &office, route("新路线")).await;
+    let r = app
+        .post("/api/v1/patrol-routes", &office, route("新路线"))
+        .await;
     let new = r.body["id"].as_str().unwrap().to_owned();
     // The first route has existed for a long time; the second only since now.
     app.sql(&format!(
@@ -303,7 +352,11 @@ async fn a_scheduled_start_with_no_patrol_is_all_missed() {
     // Both starts never happened: two checkpoints each, all missed.
     let missed = of(&old);
     assert_eq!(missed.len(), 4, "{}", r.text);
-    assert!(missed.iter().all(|m| m["reason"] == "not_started" && m["run_id"].is_null()));
+    assert!(
+        missed
+            .iter()
+            .all(|m| m["reason"] == "not_started" && m["run_id"].is_null())
+    );
     let slots: Vec<&str> = missed.iter().map(|m| m["slot"].as_str().unwrap()).collect();
     assert_eq!(slots, ["06:00", "06:00", "21:00", "21:00"]);
     assert_eq!(missed[1]["checkpoint_name"], "操场");
@@ -322,7 +375,10 @@ async fn routes_are_checked_and_checkpoints_managed() {
         async move {
             let r = app.post("/api/v1/patrol-routes", office, body).await;
             assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
-            r.body["errors"][0]["code"].as_str().unwrap_or_default().to_owned()
+            r.body["errors"][0]["code"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned()
         }
     };
     let p = json!({"checkpoint_id": a["id"], "offset_minutes": 0, "tolerance_minutes": 5});
@@ -403,7 +459,13 @@ async fn the_demo_has_a_night_patrol_with_a_missed_checkpoint() {
     let app = spawn_app().await;
     let office = app.token("office").await;
     let r = app.get("/api/v1/patrol-routes", &office).await;
-    let night = r.body.as_array().unwrap().iter().find(|x| x["name"] == "夜间巡查").cloned();
+    let night = r
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["name"] == "夜间巡查")
+        .cloned();
     let night = night.expect("demo route");
     assert_eq!(night["start_times"], json!(["21:00"]));
     assert_eq!(night["points"].as_array().unwrap().len(), 6);

@@ -406,7 +406,17 @@ pub async fn report_in_tx(
     }
     .insert(db)
     .await?;
-    add_event(db, id, u.id, "report", None, REPORTED, None, details.clone()).await?;
+    add_event(
+        db,
+        id,
+        u.id,
+        "report",
+        None,
+        REPORTED,
+        None,
+        details.clone(),
+    )
+    .await?;
     let mut audit_details = json!({"source": "report", "category": row.category, "location": row.location, "class_id": row.class_id, "photos": body.attachment_ids.len()});
     if let (Some(a), Some(d)) = (audit_details.as_object_mut(), details.as_object()) {
         for (k, val) in d {

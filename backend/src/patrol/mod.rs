@@ -427,7 +427,11 @@ async fn check_route(db: &impl ConnectionTrait, b: &RouteRequest) -> AppResult<V
     for (i, p) in b.points.iter().enumerate() {
         let field = format!("points[{i}]");
         if !seen.insert(p.checkpoint_id) {
-            v.add(&field, "duplicate_checkpoint", "同一巡查点在路线中只能出现一次");
+            v.add(
+                &field,
+                "duplicate_checkpoint",
+                "同一巡查点在路线中只能出现一次",
+            );
         }
         if !(0..=1440).contains(&p.offset_minutes) {
             v.add(&field, "invalid_offset", "预计时间应为开始后 0–1440 分钟");
@@ -439,7 +443,10 @@ async fn check_route(db: &impl ConnectionTrait, b: &RouteRequest) -> AppResult<V
         if !(0..=240).contains(&p.tolerance_minutes) {
             v.add(&field, "invalid_tolerance", "允许误差应为 0–240 分钟");
         }
-        match checkpoint::Entity::find_by_id(p.checkpoint_id).one(db).await? {
+        match checkpoint::Entity::find_by_id(p.checkpoint_id)
+            .one(db)
+            .await?
+        {
             Some(c) if c.active => {}
             Some(_) => v.add(&field, "checkpoint_inactive", "巡查点已停用"),
             None => v.add(&field, "checkpoint_not_found", "巡查点不存在"),
@@ -673,8 +680,7 @@ async fn run_responses(
                         _ => counts.pending += 1,
                     }
                     RunPointResponse {
-                        due_by: p.expected_at
-                            + Duration::minutes(i64::from(p.tolerance_minutes)),
+                        due_by: p.expected_at + Duration::minutes(i64::from(p.tolerance_minutes)),
                         status: status.into(),
                         seq: p.seq,
                         checkpoint_id: p.checkpoint_id,
@@ -878,9 +884,8 @@ pub struct PatrolDateQuery {
 fn query_date(state: &State, d: Option<&str>) -> AppResult<NaiveDate> {
     match d {
         None => Ok(crate::inspections::period::today(&state.tz)),
-        Some(s) => crate::plans::parse_date(s).ok_or_else(|| {
-            ApiError::bad_request("invalid_date", "日期格式应为 YYYY-MM-DD")
-        }),
+        Some(s) => crate::plans::parse_date(s)
+            .ok_or_else(|| ApiError::bad_request("invalid_date", "日期格式应为 YYYY-MM-DD")),
     }
 }
 
@@ -903,7 +908,8 @@ pub async fn list_patrols(
 ) -> AppResult<web::Json<Vec<PatrolRunResponse>>> {
     let date = query_date(&state, query.date.as_deref())?;
     let db = &state.db.conn;
-    let mut select = run::Entity::find().filter(run::Column::Date.eq(date.format("%Y-%m-%d").to_string()));
+    let mut select =
+        run::Entity::find().filter(run::Column::Date.eq(date.format("%Y-%m-%d").to_string()));
     if auth.user.role == Role::Guard {
         select = select.filter(run::Column::GuardId.eq(auth.user.id));
     }
@@ -1125,9 +1131,7 @@ pub async fn scan_checkpoint(
         .filter(checkpoint::Column::Active.eq(true))
         .one(&*tx)
         .await?
-        .ok_or_else(|| {
-            ApiError::unprocessable("unknown_checkpoint", "该二维码不是在用的巡查点")
-        })?;
+        .ok_or_else(|| ApiError::unprocessable("unknown_checkpoint", "该二维码不是在用的巡查点"))?;
     let p = points
         .into_iter()
         .find(|p| p.checkpoint_id == cp.id)
@@ -1431,7 +1435,8 @@ pub async fn seed_demo(db: &impl ConnectionTrait) -> Result<(), crate::app::BoxE
     .await?;
     // Yesterday at 21:03: on time everywhere but late at the dormitory, the east wall missed.
     let yesterday = now.with_timezone(&tz).date_naive() - Duration::days(1);
-    let Some(start) = NaiveTime::from_hms_opt(21, 3, 0).and_then(|t| local_instant(&tz, yesterday, t))
+    let Some(start) =
+        NaiveTime::from_hms_opt(21, 3, 0).and_then(|t| local_instant(&tz, yesterday, t))
     else {
         return Ok(());
     };
@@ -1518,8 +1523,14 @@ mod tests {
         let d = NaiveDate::from_ymd_opt(2026, 11, 29).unwrap();
         let at = |h, m| local_instant(&tz, d, NaiveTime::from_hms_opt(h, m, 0).unwrap()).unwrap();
         let times = vec!["06:00".to_owned(), "21:00".to_owned()];
-        assert_eq!(matching_slot(&tz, &times, d, at(21, 10)), Some("21:00".into()));
-        assert_eq!(matching_slot(&tz, &times, d, at(5, 0)), Some("06:00".into()));
+        assert_eq!(
+            matching_slot(&tz, &times, d, at(21, 10)),
+            Some("21:00".into())
+        );
+        assert_eq!(
+            matching_slot(&tz, &times, d, at(5, 0)),
+            Some("06:00".into())
+        );
         assert_eq!(matching_slot(&tz, &times, d, at(12, 0)), None);
     }
 }
