@@ -328,9 +328,10 @@ async fn a_scheduled_start_with_no_patrol_is_all_missed() {
         .await;
     let new = r.body["id"].as_str().unwrap().to_owned();
     // The first route has existed for a long time; the second only since now.
-    app.sql(&format!(
-        "UPDATE patrol_routes SET created_at = '2020-01-01 00:00:00+00:00' WHERE id = '{old}'"
-    ))
+    // (By name: SQLite keeps uuids as blobs.)
+    app.sql(
+        "UPDATE patrol_routes SET created_at = '2020-01-01 00:00:00+00:00' WHERE name = '早晚巡查'",
+    )
     .await;
 
     let yesterday = (school_today() - chrono::Duration::days(1))

@@ -1167,7 +1167,7 @@ pub async fn scan_checkpoint(
 }
 
 fn scan_result(
-    mut run: PatrolRunResponse,
+    run: PatrolRunResponse,
     seq: i32,
     replayed: bool,
 ) -> AppResult<web::Json<ScanCheckpointResponse>> {
@@ -1190,7 +1190,6 @@ fn scan_result(
         observation: p.observation.clone(),
         hazard_id: p.hazard_id,
     };
-    run.points.shrink_to_fit();
     Ok(web::Json(ScanCheckpointResponse {
         point,
         replayed,
