@@ -22,6 +22,7 @@ const features = {
   incidents: has('/api/v1/incidents'),
   rosters: has('/api/v1/duty/rosters') && has('/api/v1/duty/rosters/{id}/conflicts'),
   planTasks: has('/api/v1/plan-items/mine'),
+  patrol: has('/api/v1/patrols') && has('/api/v1/patrol-checkpoints'),
 }
 
 // The dev server proxies /api to a running backend (default the port used in the README).

@@ -50,6 +50,7 @@ pub fn api_v1(cfg: &mut ServiceConfig) {
     records::routes(cfg);
     dashboard::routes(cfg);
     ledger::routes(cfg);
+    crate::patrol::routes(cfg);
     cfg.service(school::get_school);
 }
 

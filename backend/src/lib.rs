@@ -23,6 +23,7 @@ pub mod metrics;
 pub mod openapi;
 pub mod pagination;
 pub mod passes;
+pub mod patrol;
 pub mod plans;
 pub mod records;
 pub mod school;

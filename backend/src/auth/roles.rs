@@ -87,6 +87,8 @@ role_sets! {
     PrincipalOnly => [Principal];
     /// 保安 only (daily health report).
     GuardOnly => [Guard];
+    /// Who may read patrol routes and runs: the office, the principal and the guards (own runs).
+    PatrolReaders => [Principal, SecurityOffice, Guard];
 }
 
 /// An integration-key scope an operation accepts, used as `AuthOrKey<R, PeopleRead>`.

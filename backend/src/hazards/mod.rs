@@ -348,25 +348,8 @@ fn check_photos(v: &mut Validator, field: &str, ids: &[Uuid]) {
     }
 }
 
-/// Report a hazard. Anyone signed in may, student safety officers included.
-#[utoipa::path(
-    tag = "hazards",
-    request_body = ReportHazardRequest,
-    responses(
-        (status = 201, body = HazardResponse),
-        (status = 404, body = crate::error::Problem),
-        (status = 422, body = crate::error::Problem),
-    ),
-    security(("bearer" = ["principal", "security_office", "class_teacher", "guard", "safety_officer"]))
-)]
-#[post("/hazards")]
-pub async fn report_hazard(
-    auth: Auth<AnyUser>,
-    state: State,
-    body: web::Json<ReportHazardRequest>,
-) -> AppResult<HttpResponse> {
-    let body = body.into_inner();
-    let u = &auth.user;
+/// Checks a hazard report (`422` with field errors).
+pub fn validate_report(body: &ReportHazardRequest) -> AppResult<()> {
     let mut v = Validator::new();
     if !CATEGORIES.contains(&body.category.as_str()) {
         v.add("category", "invalid", "类别无效");
@@ -374,14 +357,24 @@ pub async fn report_hazard(
     v.text("location", &body.location, 1, 100);
     v.text("description", &body.description, 1, 2000);
     check_photos(&mut v, "attachment_ids", &body.attachment_ids);
-    v.finish()?;
-    let tx = state.db.begin_write().await?;
+    v.finish()
+}
+
+/// Records a (validated) hazard report inside the caller's write transaction: the hazard,
+/// its photos, its first history step (with `details`, e.g. the patrol it came from) and the
+/// audit row. Used by `POST /hazards` and by patrols reporting a hazard on the spot.
+pub async fn report_in_tx(
+    db: &impl ConnectionTrait,
+    u: &CurrentUser,
+    body: ReportHazardRequest,
+    details: serde_json::Value,
+) -> AppResult<hazard::Model> {
     if let Some(cid) = body.class_id {
-        crate::classes::find(&*tx, cid).await?;
+        crate::classes::find(db, cid).await?;
     }
     let id = Uuid::now_v7();
     attachments::claim(
-        &*tx,
+        db,
         u.id,
         &body.attachment_ids,
         LINK_HAZARD,
@@ -415,28 +408,59 @@ pub async fn report_hazard(
         closed_at: Set(None),
         updated_at: Set(now),
     }
-    .insert(&*tx)
+    .insert(db)
     .await?;
     add_event(
-        &*tx,
+        db,
         id,
         u.id,
         "report",
         None,
         REPORTED,
         None,
-        json!({"source": "report"}),
+        details.clone(),
     )
     .await?;
+    let mut audit_details = json!({"source": "report", "category": row.category, "location": row.location, "class_id": row.class_id, "photos": body.attachment_ids.len()});
+    if let (Some(a), Some(d)) = (audit_details.as_object_mut(), details.as_object()) {
+        for (k, val) in d {
+            a.entry(k.clone()).or_insert(val.clone());
+        }
+    }
     audit::record(
-        &*tx,
+        db,
         u.actor(),
         "hazard.report",
         "hazard",
         Some(id.to_string()),
-        json!({"source": "report", "category": row.category, "location": row.location, "class_id": row.class_id, "photos": body.attachment_ids.len()}),
+        audit_details,
     )
     .await?;
+    Ok(row)
+}
+
+/// Report a hazard. Anyone signed in may, student safety officers included.
+#[utoipa::path(
+    tag = "hazards",
+    request_body = ReportHazardRequest,
+    responses(
+        (status = 201, body = HazardResponse),
+        (status = 404, body = crate::error::Problem),
+        (status = 422, body = crate::error::Problem),
+    ),
+    security(("bearer" = ["principal", "security_office", "class_teacher", "guard", "safety_officer"]))
+)]
+#[post("/hazards")]
+pub async fn report_hazard(
+    auth: Auth<AnyUser>,
+    state: State,
+    body: web::Json<ReportHazardRequest>,
+) -> AppResult<HttpResponse> {
+    let body = body.into_inner();
+    let u = &auth.user;
+    validate_report(&body)?;
+    let tx = state.db.begin_write().await?;
+    let row = report_in_tx(&*tx, u, body, json!({"source": "report"})).await?;
     let today = period::today(&state.tz);
     let resp = to_responses(&*tx, vec![row], today)
         .await?

@@ -27,12 +27,14 @@ function area(prefix: string, role: Role | Role[], children: RouteRecordRaw[]): 
 const HazardReport = () => import('../views/common/HazardReportView.vue')
 const MyHazards = () => import('../views/common/MyHazardsView.vue')
 const Incidents = () => import('../views/office/IncidentsView.vue')
+const PatrolAdmin = () => import('../views/office/PatrolAdminView.vue')
 const HazardDetail = () => import('../views/common/HazardDetailView.vue')
 
 export const routes: RouteRecordRaw[] = [
   { path: '/login', name: 'login', component: () => import('../views/LoginView.vue'), meta: { public: true } },
   area('guard', 'guard', [
     { path: 'scan', name: 'guard-scan', component: () => import('../views/guard/ScanView.vue'), meta: { titleKey: 'nav.scan', bare: true } },
+    { path: 'patrol', name: 'guard-patrol', component: () => import('../views/guard/PatrolView.vue'), meta: { titleKey: 'nav.patrol' } },
     { path: 'visitors', name: 'guard-visitors', component: () => import('../views/guard/VisitorsView.vue'), meta: { titleKey: 'nav.visitors' } },
     { path: 'health', name: 'guard-health', component: () => import('../views/staff/HealthReportView.vue'), meta: { titleKey: 'health.title', back: true } },
     { path: 'report', name: 'guard-report', component: HazardReport, meta: { titleKey: 'nav.report' } },
@@ -58,6 +60,7 @@ export const routes: RouteRecordRaw[] = [
     { path: 'visitors', name: 'office-visitors', component: () => import('../views/office/VisitorsDeskView.vue'), meta: { titleKey: 'nav.visitors', back: true } },
     { path: 'plans', name: 'office-plans', component: () => import('../views/principal/PlansView.vue'), meta: { titleKey: 'plans.title', back: true } },
     { path: 'plans/:id', name: 'office-plan', component: () => import('../views/principal/PlanView.vue'), meta: { titleKey: 'plans.title', back: true } },
+    { path: 'patrol', name: 'office-patrol', component: PatrolAdmin, meta: { titleKey: 'patrol.title', back: true } },
     { path: 'incidents', name: 'office-incidents', component: Incidents, meta: { titleKey: 'incidents.title', back: true } },
     { path: 'duty', name: 'office-rosters', component: () => import('../views/office/RostersView.vue'), meta: { titleKey: 'rosters.title', back: true } },
     { path: 'duty/:id', name: 'office-roster', component: () => import('../views/office/RosterView.vue'), meta: { titleKey: 'rosters.title', back: true } },
@@ -70,6 +73,7 @@ export const routes: RouteRecordRaw[] = [
     { path: 'passes', name: 'principal-passes', component: () => import('../views/office/PassesView.vue'), meta: { titleKey: 'officePasses.title', back: true } },
     { path: 'plans', name: 'principal-plans', component: () => import('../views/principal/PlansView.vue'), meta: { titleKey: 'plans.title' } },
     { path: 'plans/:id', name: 'principal-plan', component: () => import('../views/principal/PlanView.vue'), meta: { titleKey: 'plans.title', back: true } },
+    { path: 'patrol', name: 'principal-patrol', component: PatrolAdmin, meta: { titleKey: 'patrol.title', back: true } },
     { path: 'incidents', name: 'principal-incidents', component: Incidents, meta: { titleKey: 'incidents.title', back: true } },
     { path: 'compliance', name: 'principal-compliance', component: () => import('../views/office/ComplianceView.vue'), meta: { titleKey: 'compliance.title', back: true } },
     { path: 'hazards', name: 'principal-hazards', component: () => import('../views/office/HazardsView.vue'), meta: { titleKey: 'nav.hazards' } },

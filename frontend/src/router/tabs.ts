@@ -12,6 +12,7 @@ export interface Tab {
 const TABS: Record<Role, Tab[]> = {
   guard: [
     { to: '/guard/scan', icon: 'scan', labelKey: 'nav.scan', needs: 'gate' },
+    { to: '/guard/patrol', icon: 'guide-o', labelKey: 'nav.patrol', needs: 'patrol' },
     { to: '/guard/visitors', icon: 'friends-o', labelKey: 'nav.visitors', needs: 'visitors' },
     { to: '/guard/report', icon: 'warning-o', labelKey: 'nav.report', needs: 'hazards' },
     { to: '/guard/incident', icon: 'fire-o', labelKey: 'nav.incident', needs: 'incidents' },

@@ -502,6 +502,33 @@ async function main() {
       await checkLayout(page, 'my tasks')
     }, { skip: has('/api/v1/duty/my-shifts', 'get') && has('/api/v1/plan-items/mine', 'get') ? undefined : 'duty / plan items API not on the server yet' })
 
+    // ---- guard: a patrol with a missed checkpoint → the office's missed list ----
+    await test('guard1 patrols, checks in by code, finishes; the office sees the missed checkpoints', async () => {
+      const office = await apiLogin(base, 'office')
+      const cps = await (await fetch(`${base}/api/v1/patrol-checkpoints`, { headers: { Authorization: `Bearer ${office}` } })).json()
+      const south = cps.find((c) => c.name === '南门')
+      assert(south, 'demo checkpoint 南门 missing')
+      await login(page, base, 'guard1')
+      await page.goto(`${base}/guard/patrol`)
+      await page.getByTestId('start-夜间巡查').click()
+      await page.getByTestId('patrol-progress').waitFor()
+      await page.getByTestId('patrol-manual').locator('input').fill(south.code)
+      await page.getByTestId('patrol-manual-submit').click()
+      await page.getByTestId('patrol-progress').filter({ hasText: '1/6' }).waitFor()
+      assert(await page.locator('[data-status="on_time"]').filter({ hasText: '南门' }).count(), '南门 not shown on time')
+      await shot(page, 'guard-patrol')
+      await checkLayout(page, 'guard patrol')
+      await page.getByTestId('patrol-finish').click()
+      await page.locator('.van-dialog__confirm').click()
+      await page.getByText('今天已完成的巡查').waitFor()
+      await login(page, base, 'office')
+      await page.goto(`${base}/office/patrol`)
+      await page.getByTestId('patrol-missed').getByText('北门 · 夜间巡查').first().waitFor()
+      assert(!(await page.locator('.xa-error-box').count()), 'the patrol page shows an error')
+      await shot(page, 'office-patrol')
+      await checkLayout(page, 'office patrol')
+    }, { skip: has('/api/v1/patrols') && has('/api/v1/patrol-checkpoints', 'get') ? undefined : 'patrol API not on the server yet' })
+
     await test('no uncaught errors in the page', async () => {
       assert(!consoleErrors.length, consoleErrors.join('\n'))
     })
