@@ -22,6 +22,8 @@ const features = {
   incidents: has('/api/v1/incidents'),
   rosters: has('/api/v1/duty/rosters') && has('/api/v1/duty/rosters/{id}/conflicts'),
   planTasks: has('/api/v1/plan-items/mine'),
+  platform: has('/api/v1/platform/figures'),
+  assessment: has('/api/v1/assessment'),
 }
 
 // The dev server proxies /api to a running backend (default the port used in the README).

@@ -50,6 +50,8 @@ pub fn api_v1(cfg: &mut ServiceConfig) {
     records::routes(cfg);
     dashboard::routes(cfg);
     ledger::routes(cfg);
+    crate::platform::routes(cfg);
+    crate::assessment::routes(cfg);
     cfg.service(school::get_school);
 }
 

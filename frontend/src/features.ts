@@ -12,6 +12,8 @@ export interface Features {
   incidents: boolean
   rosters: boolean
   planTasks: boolean
+  platform: boolean
+  assessment: boolean
 }
 declare const __FEATURES__: Features
 export const features: Features = __FEATURES__
