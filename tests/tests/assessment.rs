@@ -72,7 +72,7 @@ async fn scores_are_recomputed_by_hand_from_the_records_and_link_back() {
         .post(
             "/api/v1/duty/rosters",
             &office,
-            json!({"title": "考核测试值班", "start_date": day(-1), "end_date": day(0)}),
+            json!({"title": "考核测试值班", "start_date": day(-1), "end_date": day(-1)}),
         )
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
@@ -82,6 +82,12 @@ async fn scores_are_recomputed_by_hand_from_the_records_and_link_back() {
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
     let shift_id = r.body["id"].as_str().unwrap().to_owned();
+    // A roster needs a leader on call each day: the principal (not scored as staff).
+    let principal_id = app.user_id("principal").await;
+    let r = app
+        .post(&format!("/api/v1/duty/rosters/{roster}/shifts"), &office, json!({"date": day(-1), "start_time": "08:00", "end_time": "17:00", "post": "leader_on_call", "user_id": principal_id}))
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
     let r = app
         .post(
             &format!("/api/v1/duty/rosters/{roster}/publish"),
@@ -106,7 +112,7 @@ async fn scores_are_recomputed_by_hand_from_the_records_and_link_back() {
     let check_id = r.body["id"].as_str().unwrap().to_owned();
     let r = app
         .post("/api/v1/inspections/spot-checks", &office, json!({"template_id": tpl["id"], "class_id": class1, "all_passed": true,
-               "answers": [{"item_key": "t1", "result": "fail"}, {"item_key": "t2", "result": "fail"}]}))
+               "answers": [{"item_key": "t1", "result": "fail"}, {"item_key": "t5", "result": "fail"}]}))
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
     assert_eq!(r.body["discrepancy_count"], 2);
@@ -249,13 +255,21 @@ async fn scores_are_recomputed_by_hand_from_the_records_and_link_back() {
         new_sources(b, a),
         vec![("inspection".into(), spot_id.clone(), 2)]
     );
+    // The reported hazard, and one automatic hazard per item the spot-check failed.
     let (b, a) = (metric(cb, "class_hazards"), metric(ca, "class_hazards"));
-    assert_eq!((delta(b, a, "count"), delta(b, a, "points")), (1, -1));
-    assert_eq!(
-        new_sources(b, a),
-        vec![("hazard".into(), hazard_id.clone(), 1)]
-    );
-    assert_eq!(delta(cb, ca, "total"), 2 - 2 - 1);
+    assert_eq!((delta(b, a, "count"), delta(b, a, "points")), (3, -3));
+    let hz = new_sources(b, a);
+    assert_eq!(hz.len(), 3);
+    assert!(hz.contains(&("hazard".into(), hazard_id.clone(), 1)));
+    for (kind, id, units) in &hz {
+        assert_eq!((kind.as_str(), *units), ("hazard", 1));
+        if *id != hazard_id {
+            let h = app.get(&format!("/api/v1/hazards/{id}"), &office).await;
+            assert_eq!(h.body["source"], "inspection", "{}", h.text);
+            assert_eq!(h.body["submission_id"], spot_id.as_str());
+        }
+    }
+    assert_eq!(delta(cb, ca, "total"), 2 - 2 - 3);
 
     // Every row's arithmetic holds: points = count × weight, count = Σ units, total = Σ points;
     // ranks follow totals.

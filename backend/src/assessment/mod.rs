@@ -649,6 +649,33 @@ pub async fn ledger_sheets(db: &impl ConnectionTrait, r: &Range) -> AppResult<Ve
     ])
 }
 
+/// Like the ledger's workbook, but counts and points are numbers (a number cannot be a formula,
+/// so negative points need no escaping and can be summed in a spreadsheet).
+fn to_xlsx(sheets: &[Sheet]) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
+    use rust_xlsxwriter::{Format, Workbook};
+    let mut wb = Workbook::new();
+    let bold = Format::new().set_bold();
+    for s in sheets {
+        let ws = wb.add_worksheet();
+        ws.set_name(s.name)?;
+        for (c, h) in s.headers.iter().enumerate() {
+            ws.write_string_with_format(0, c as u16, *h, &bold)?;
+            ws.set_column_width(c as u16, 16)?;
+        }
+        ws.set_freeze_panes(1, 0)?;
+        for (r, row) in s.rows.iter().enumerate() {
+            for (c, cell) in row.iter().enumerate() {
+                let (r, c) = ((r + 1) as u32, c as u16);
+                match cell.parse::<i32>() {
+                    Ok(n) if n.to_string() == *cell => ws.write_number(r, c, f64::from(n))?,
+                    _ => ws.write_string(r, c, crate::ledger::escape_cell(cell))?,
+                };
+            }
+        }
+    }
+    wb.save_to_buffer()
+}
+
 fn source_zh(kind: &str) -> &'static str {
     match kind {
         "duty_shift" => "值班",
@@ -682,7 +709,7 @@ pub async fn assessment_xlsx(
     let db = &state.db.conn;
     let r = crate::ledger::resolve_range(db, &query, state.tz).await?;
     let sheets = ledger_sheets(db, &r).await?;
-    let bytes = crate::ledger::to_xlsx(&sheets).map_err(|e| {
+    let bytes = to_xlsx(&sheets).map_err(|e| {
         tracing::error!(error = %e, "assessment xlsx");
         ApiError::internal()
     })?;
