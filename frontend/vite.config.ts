@@ -23,6 +23,8 @@ const features = {
   rosters: has('/api/v1/duty/rosters') && has('/api/v1/duty/rosters/{id}/conflicts'),
   planTasks: has('/api/v1/plan-items/mine'),
   patrol: has('/api/v1/patrols') && has('/api/v1/patrol-checkpoints'),
+  platform: has('/api/v1/platform/figures'),
+  assessment: has('/api/v1/assessment'),
 }
 
 // The dev server proxies /api to a running backend (default the port used in the README).

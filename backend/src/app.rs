@@ -51,6 +51,8 @@ pub fn api_v1(cfg: &mut ServiceConfig) {
     dashboard::routes(cfg);
     ledger::routes(cfg);
     crate::patrol::routes(cfg);
+    crate::platform::routes(cfg);
+    crate::assessment::routes(cfg);
     cfg.service(school::get_school);
 }
 

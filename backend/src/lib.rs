@@ -3,6 +3,7 @@
 
 pub mod api_keys;
 pub mod app;
+pub mod assessment;
 pub mod attachments;
 pub mod audit;
 pub mod auth;
@@ -25,6 +26,7 @@ pub mod pagination;
 pub mod passes;
 pub mod patrol;
 pub mod plans;
+pub mod platform;
 pub mod records;
 pub mod school;
 pub mod spa;

@@ -41,6 +41,8 @@ scopes of the `api_key` scheme). Ownership (a class teacher's own class) is enfo
         (name = "dashboard", description = "Figures computed from the records"),
         (name = "patrol", description = "Patrol checkpoints (安保巡查): checkpoints with QR labels, routes, guards' patrol runs, missed checkpoints"),
         (name = "ledger", description = "The safety ledger (台账): XLSX and printable HTML"),
+        (name = "platform", description = "Safety-education platform supervision (安全平台使用督查): completion per month and class"),
+        (name = "assessment", description = "Semester safety assessment (考核): transparent scores for staff and classes, traced to records"),
         (name = "school", description = "The school"),
         (name = "health", description = "Liveness and readiness"),
     )

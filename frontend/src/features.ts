@@ -13,6 +13,8 @@ export interface Features {
   rosters: boolean
   planTasks: boolean
   patrol: boolean
+  platform: boolean
+  assessment: boolean
 }
 declare const __FEATURES__: Features
 export const features: Features = __FEATURES__

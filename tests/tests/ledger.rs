@@ -34,7 +34,12 @@ async fn the_semester_ledger_opens_with_one_sheet_per_category() {
             "保安体温检测日报",
             "通报",
             "门卫出入",
-            "来访登记"
+            "来访登记",
+            "安全平台使用督查",
+            "考核-教职工",
+            "考核-班级",
+            "考核依据",
+            "考核权重"
         ]
     );
     let rows = |wb: &mut Xlsx<Cursor<Vec<u8>>>, name: &str| {

@@ -85,6 +85,9 @@ role_sets! {
     SpotCheckers => [SecurityOffice, ClassTeacher];
     /// 校长室 only (approves the semester plan).
     PrincipalOnly => [Principal];
+    /// Who may read safety-platform figures: the office, the principal, class teachers and
+    /// safety officers (own class only).
+    PlatformReaders => [Principal, SecurityOffice, ClassTeacher, SafetyOfficer];
     /// 保安 only (daily health report).
     GuardOnly => [Guard];
     /// Who may read patrol routes and runs: the office, the principal and the guards (own runs).

@@ -767,7 +767,7 @@ async fn visitors_sheet(db: &impl ConnectionTrait, r: &Range) -> AppResult<Sheet
 
 /// Every category this build can produce, in ledger order.
 pub async fn sheets(db: &impl ConnectionTrait, r: &Range) -> AppResult<Vec<Sheet>> {
-    Ok(vec![
+    Ok([
         organisation(db, r).await?,
         plan_sheet(db, r).await?,
         duty_sheet(db, r).await?,
@@ -780,7 +780,11 @@ pub async fn sheets(db: &impl ConnectionTrait, r: &Range) -> AppResult<Vec<Sheet
         announcements_sheet(db, r).await?,
         gate_sheet(db, r).await?,
         visitors_sheet(db, r).await?,
-    ])
+        crate::platform::ledger_sheet(db, r).await?,
+    ]
+    .into_iter()
+    .chain(crate::assessment::ledger_sheets(db, r).await?)
+    .collect())
 }
 
 pub fn to_xlsx(sheets: &[Sheet]) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
@@ -878,7 +882,7 @@ pub struct LedgerQuery {
     pub to: Option<String>,
 }
 
-async fn resolve_range(
+pub async fn resolve_range(
     db: &impl ConnectionTrait,
     q: &LedgerQuery,
     tz: chrono_tz::Tz,

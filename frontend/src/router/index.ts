@@ -29,6 +29,8 @@ const MyHazards = () => import('../views/common/MyHazardsView.vue')
 const Incidents = () => import('../views/office/IncidentsView.vue')
 const PatrolAdmin = () => import('../views/office/PatrolAdminView.vue')
 const HazardDetail = () => import('../views/common/HazardDetailView.vue')
+const Platform = () => import('../views/common/PlatformView.vue')
+const Assessment = () => import('../views/principal/AssessmentView.vue')
 
 export const routes: RouteRecordRaw[] = [
   { path: '/login', name: 'login', component: () => import('../views/LoginView.vue'), meta: { public: true } },
@@ -46,10 +48,12 @@ export const routes: RouteRecordRaw[] = [
     { path: 'passes/:id', name: 'teacher-pass', component: () => import('../views/teacher/PassQrView.vue'), meta: { titleKey: 'pass.qrTitle', back: true } },
     { path: 'check', name: 'teacher-check', component: () => import('../views/teacher/TrafficCheckView.vue'), meta: { titleKey: 'nav.check' } },
     { path: 'report', name: 'teacher-report', component: HazardReport, meta: { titleKey: 'nav.report' } },
+    { path: 'platform', name: 'teacher-platform', component: Platform, meta: { titleKey: 'platform.myClass', back: true } },
   ]),
   area('officer', 'safety_officer', [
     { path: 'report', name: 'officer-report', component: HazardReport, meta: { titleKey: 'nav.report' } },
     { path: 'mine', name: 'officer-mine', component: MyHazards, meta: { titleKey: 'nav.myReports' } },
+    { path: 'platform', name: 'officer-platform', component: Platform, meta: { titleKey: 'platform.myClass', back: true } },
   ]),
   area('office', 'security_office', [
     { path: 'desk', name: 'office-desk', component: () => import('../views/office/DeskView.vue'), meta: { titleKey: 'nav.desk' } },
@@ -66,6 +70,8 @@ export const routes: RouteRecordRaw[] = [
     { path: 'duty/:id', name: 'office-roster', component: () => import('../views/office/RosterView.vue'), meta: { titleKey: 'rosters.title', back: true } },
     { path: 'compliance', name: 'office-compliance', component: () => import('../views/office/ComplianceView.vue'), meta: { titleKey: 'compliance.title', back: true } },
     { path: 'keys', name: 'office-keys', component: () => import('../views/office/ApiKeysView.vue'), meta: { titleKey: 'keys.title', back: true } },
+    { path: 'platform', name: 'office-platform', component: Platform, meta: { titleKey: 'platform.title', back: true } },
+    { path: 'assessment', name: 'office-assessment', component: Assessment, meta: { titleKey: 'assessment.title', back: true } },
     { path: 'audit', name: 'office-audit', component: () => import('../views/office/AuditView.vue'), meta: { titleKey: 'audit.title', back: true } },
   ]),
   area('principal', 'principal', [
@@ -76,6 +82,8 @@ export const routes: RouteRecordRaw[] = [
     { path: 'patrol', name: 'principal-patrol', component: PatrolAdmin, meta: { titleKey: 'patrol.title', back: true } },
     { path: 'incidents', name: 'principal-incidents', component: Incidents, meta: { titleKey: 'incidents.title', back: true } },
     { path: 'compliance', name: 'principal-compliance', component: () => import('../views/office/ComplianceView.vue'), meta: { titleKey: 'compliance.title', back: true } },
+    { path: 'platform', name: 'principal-platform', component: Platform, meta: { titleKey: 'platform.title', back: true } },
+    { path: 'assessment', name: 'principal-assessment', component: Assessment, meta: { titleKey: 'assessment.title', back: true } },
     { path: 'hazards', name: 'principal-hazards', component: () => import('../views/office/HazardsView.vue'), meta: { titleKey: 'nav.hazards' } },
   ]),
   { path: '/', name: 'root', component: { render: () => null } },
