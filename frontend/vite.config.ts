@@ -1,9 +1,11 @@
 /// <reference types="vitest/config" />
-import { defineConfig } from 'vite'
+import { defineConfig, type Plugin } from 'vite'
 import vue from '@vitejs/plugin-vue'
 import Components from 'unplugin-vue-components/vite'
 import { VantResolver } from '@vant/auto-import-resolver'
-import { readFileSync } from 'node:fs'
+import { readFileSync, readdirSync, statSync } from 'node:fs'
+import { createHash } from 'node:crypto'
+import { join, relative } from 'node:path'
 
 // Which feature areas the API has, read from the committed spec at build time: a page whose API
 // is not there is left out of the tab bar rather than shipped broken.
@@ -27,12 +29,44 @@ const features = {
   assessment: has('/api/v1/assessment'),
 }
 
+/** Every file in public/, as paths relative to it. */
+function publicFiles(dir = new URL('./public', import.meta.url).pathname, root = dir): string[] {
+  return readdirSync(dir).flatMap((f) => {
+    const p = join(dir, f)
+    return statSync(p).isDirectory() ? publicFiles(p, root) : [relative(root, p)]
+  })
+}
+
+// dist/sw.js: sw/sw.js with the list of every built file (app shell, hashed assets, public
+// files) to cache at install, and a version that changes with any of them.
+function serviceWorker(): Plugin {
+  return {
+    name: 'xiaoan-service-worker',
+    apply: 'build',
+    generateBundle(_, bundle) {
+      const built = Object.keys(bundle).filter((f) => !f.startsWith('.vite/') && !f.endsWith('.map'))
+      const files = [...new Set(['index.html', ...built, ...publicFiles()])].filter((f) => f !== 'sw.js').sort()
+      const hash = createHash('sha256')
+      for (const f of files) {
+        const b = bundle[f]
+        hash.update(f)
+        if (b && b.type === 'asset') hash.update(typeof b.source === 'string' ? b.source : Buffer.from(b.source))
+        else if (b && b.type === 'chunk') hash.update(b.code)
+      }
+      const version = hash.digest('hex').slice(0, 16)
+      const template = readFileSync(new URL('./sw/sw.js', import.meta.url), 'utf8')
+      const source = template.replace("'__VERSION__'", JSON.stringify(version)).replace('__PRECACHE__', JSON.stringify(files))
+      this.emitFile({ type: 'asset', fileName: 'sw.js', source })
+    },
+  }
+}
+
 // The dev server proxies /api to a running backend (default the port used in the README).
 const api = process.env.XIAOAN_API ?? 'http://127.0.0.1:8080'
 
 export default defineConfig({
   define: { __FEATURES__: JSON.stringify(features) },
-  plugins: [vue(), Components({ resolvers: [VantResolver()], dts: false })],
+  plugins: [vue(), Components({ resolvers: [VantResolver()], dts: false }), serviceWorker()],
   server: { proxy: { '/api': { target: api, changeOrigin: false } } },
   build: {
     // scripts/size.mjs reads the manifest to measure what the guard's scan route loads.

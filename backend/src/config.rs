@@ -50,6 +50,9 @@ pub struct Settings {
     pub metrics_allow: Vec<IpAddr>,
     /// Where uploaded photos live; default `<data_dir>/attachments`. Replicas must share it.
     pub attachments_dir: Option<PathBuf>,
+    /// How old (hours) the guard phone's cached keys and revocations may get before the scan
+    /// page warns that offline verdicts may be stale.
+    pub gate_offline_max_age_hours: u32,
 }
 
 impl Default for Settings {
@@ -74,6 +77,7 @@ impl Default for Settings {
                 IpAddr::V6(std::net::Ipv6Addr::LOCALHOST),
             ],
             attachments_dir: None,
+            gate_offline_max_age_hours: 12,
         }
     }
 }
@@ -98,6 +102,10 @@ impl std::fmt::Debug for Settings {
             )
             .field("metrics_allow", &self.metrics_allow)
             .field("attachments_dir", &self.attachments_dir())
+            .field(
+                "gate_offline_max_age_hours",
+                &self.gate_offline_max_age_hours,
+            )
             .finish()
     }
 }
@@ -219,6 +227,9 @@ impl Settings {
                 }
             };
         }
+        if let Some(v) = var("XIAOAN_GATE_OFFLINE_MAX_AGE_HOURS") {
+            self.gate_offline_max_age_hours = parse("XIAOAN_GATE_OFFLINE_MAX_AGE_HOURS", &v)?;
+        }
         if let Some(v) = var("XIAOAN_DEMO") {
             self.demo = boolean("XIAOAN_DEMO", &v)?;
         }
@@ -278,6 +289,11 @@ impl Settings {
         if !(60..=24 * 3600).contains(&self.access_token_ttl_secs) {
             return Err(ConfigError::Invalid(
                 "access_token_ttl_secs must be between 60 and 86400".into(),
+            ));
+        }
+        if !(1..=24 * 30).contains(&self.gate_offline_max_age_hours) {
+            return Err(ConfigError::Invalid(
+                "gate_offline_max_age_hours must be between 1 and 720".into(),
             ));
         }
         if !(1..=365).contains(&self.refresh_token_ttl_days) {

@@ -1,6 +1,6 @@
 // The real gzipped size of the JavaScript the guard's scan route needs: the entry, the tab
 // layout, the scan page, their static imports, and the QR decoder (+ its worker) that the page
-// loads at once. Fails above the budget. Run after `npm run build`.
+// loads at once, and the service worker (dist/sw.js). Fails above the budget. Run after `npm run build`.
 import { readFileSync, existsSync } from 'node:fs'
 import { gzipSync } from 'node:zlib'
 import { join, dirname } from 'node:path'
@@ -36,6 +36,15 @@ for (const key of seen) {
   const gz = gzipSync(readFileSync(join(dist, file)), { level: 9 }).length
   total += gz
   rows.push([file, gz])
+}
+// The service worker is JavaScript the phone downloads for this route too.
+if (existsSync(join(dist, 'sw.js'))) {
+  const gz = gzipSync(readFileSync(join(dist, 'sw.js')), { level: 9 }).length
+  total += gz
+  rows.push(['sw.js', gz])
+} else {
+  console.error('dist/sw.js missing: the service worker was not built')
+  process.exit(2)
 }
 rows.sort((a, b) => b[1] - a[1])
 for (const [f, gz] of rows) console.log(`${(gz / 1024).toFixed(1).padStart(7)} KB  ${f}`)

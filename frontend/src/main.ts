@@ -16,3 +16,10 @@ onSignedOut(() => {
   if (router.currentRoute.value.name !== 'login') void router.replace({ name: 'login' })
 })
 void setLocale(savedLocale()).finally(() => app.mount('#app'))
+
+// The installed app opens with no network once it has been opened online (see sw/sw.js).
+if (import.meta.env.PROD && 'serviceWorker' in navigator) {
+  window.addEventListener('load', () => {
+    navigator.serviceWorker.register('/sw.js').catch(() => undefined)
+  })
+}

@@ -498,6 +498,8 @@ async fn keys_are_published_and_verify_the_tokens() {
     let r = app.get("/api/v1/gate/keys", &g).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     assert_eq!(r.body["format"], "XA1");
+    // How stale the phone's cache may get before the scan page warns (default 12 h).
+    assert_eq!(r.body["offline_max_age_hours"], 12);
     let keys = r.body["keys"].as_array().unwrap();
     assert_eq!(keys.len(), 1);
     // Verify the pass exactly as a phone would, with the published key.
@@ -693,6 +695,25 @@ async fn offline_batches_sync_idempotently_and_flag_double_exits() {
     assert_eq!(a["source"], "batch");
     let r = app.get("/api/v1/gate/scans?conflict=true", &office).await;
     assert_eq!(r.body["items"].as_array().unwrap().len(), 1);
+    // The office lists what was decided offline: the four batch scans, not the online one.
+    guard_scan(&app, other["token"].as_str().unwrap(), "exit").await;
+    let r = app.get("/api/v1/gate/scans?source=batch", &office).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let items = r.body["items"].as_array().unwrap();
+    assert_eq!(items.len(), 4, "{}", r.text);
+    assert!(items.iter().all(|s| s["source"] == "batch"));
+    let other_id = other["id"].as_str().unwrap();
+    let r = app
+        .get(
+            &format!("/api/v1/gate/scans?source=online&pass_id={other_id}"),
+            &office,
+        )
+        .await;
+    let items = r.body["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1, "{}", r.text);
+    assert_eq!(items[0]["code"], "pass_already_used");
+    let r = app.get("/api/v1/gate/scans?source=phone", &office).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.text);
     let r = app
         .get(&format!("/api/v1/leave-passes/{id}"), &office)
         .await;
@@ -864,4 +885,13 @@ async fn rotating_the_key_keeps_old_passes_valid() {
             .body["result"],
         "allow"
     );
+}
+
+#[tokio::test]
+async fn the_offline_cache_age_is_configurable() {
+    let app = spawn_app_with(AppOptions::default(), |s| s.gate_offline_max_age_hours = 6).await;
+    let g = app.token("guard1").await;
+    let r = app.get("/api/v1/gate/keys", &g).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.body["offline_max_age_hours"], 6);
 }

@@ -880,6 +880,9 @@ pub struct GateKeysResponse {
     /// Always `XA1`.
     pub format: String,
     pub keys: Vec<GateKey>,
+    /// After this many hours without a refresh of keys and revocations, the phone warns that
+    /// its offline verdicts may be stale (setting `XIAOAN_GATE_OFFLINE_MAX_AGE_HOURS`).
+    pub offline_max_age_hours: u32,
 }
 
 /// The public keys that verify leave passes, and the token format.
@@ -913,6 +916,7 @@ pub async fn gate_keys(
     let rows = keys::published(&state.db.conn, crate::util::now()).await?;
     Ok(web::Json(GateKeysResponse {
         format: token::PREFIX.into(),
+        offline_max_age_hours: state.settings.gate_offline_max_age_hours,
         keys: rows
             .into_iter()
             .map(|k| GateKey {
@@ -1137,6 +1141,13 @@ pub struct ScanLogEntry {
     pub actor_api_key_id: Option<Uuid>,
 }
 
+#[derive(Clone, Copy, Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ScanSource {
+    Online,
+    Batch,
+}
+
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
@@ -1149,6 +1160,9 @@ pub struct ScanLogQuery {
     pub direction: Option<Direction>,
     pub result: Option<Verdict>,
     pub conflict: Option<bool>,
+    /// `online`, or `batch` for scans decided offline on the phone and synced later.
+    #[param(inline)]
+    pub source: Option<ScanSource>,
     pub pass_id: Option<Uuid>,
     pub class_id: Option<Uuid>,
     pub limit: Option<u64>,
@@ -1197,6 +1211,12 @@ pub async fn list_scans(
     }
     if let Some(v) = q.conflict {
         select = select.filter(scan::Column::Conflict.eq(v));
+    }
+    if let Some(v) = q.source {
+        select = select.filter(scan::Column::Source.eq(match v {
+            ScanSource::Online => "online",
+            ScanSource::Batch => "batch",
+        }));
     }
     if let Some(v) = q.pass_id {
         select = select.filter(scan::Column::PassId.eq(v));

@@ -382,4 +382,106 @@ mod tests {
         assert_eq!(kid_from_str(&kid_to_string(&kid)), Some(kid));
         assert_eq!(kid_to_string(&kid).len(), 11);
     }
+
+    /// The tokens the SPA's offline verifier is tested against
+    /// (`frontend/tests/fixtures/xa1-tokens.json`), made here by the real signer so that the
+    /// browser and the server agree byte for byte. Ed25519 is deterministic: the fixture is
+    /// checked, not rewritten; `XIAOAN_WRITE_FIXTURES=1` rewrites it after a format change.
+    #[test]
+    fn phone_fixture_matches_the_signer() {
+        let k = SigningKey::from_bytes(&[42; 32]);
+        let other = SigningKey::from_bytes(&[43; 32]);
+        let kid = [0x58, 0x41, 0x31, 0x2d, 0x74, 0x65, 0x73, 0x74];
+        let other_kid = [9; KID_LEN];
+        let base = Claims {
+            kid,
+            pass_id: Uuid::parse_str("0192f0a0-0000-7000-8000-000000000001").unwrap(),
+            student_id: Uuid::parse_str("0192f0a0-0000-7000-8000-0000000000aa").unwrap(),
+            kind: PassKind::ExitAndReturn,
+            valid_from: 1_790_000_000,
+            valid_until: 1_790_007_200,
+            return_by: Some(1_790_006_000),
+            student_name: "欧阳子涵".into(),
+            class_name: "2024级计算机应用1班".into(),
+        };
+        let good = sign(&base, &k);
+        let exit_only = sign(
+            &Claims {
+                pass_id: Uuid::parse_str("0192f0a0-0000-7000-8000-000000000002").unwrap(),
+                kind: PassKind::ExitOnly,
+                return_by: None,
+                student_name: "李明".into(),
+                ..base.clone()
+            },
+            &k,
+        );
+        let revoked = sign(
+            &Claims {
+                pass_id: Uuid::parse_str("0192f0a0-0000-7000-8000-000000000003").unwrap(),
+                ..base.clone()
+            },
+            &k,
+        );
+        let unknown_key = sign(
+            &Claims {
+                kid: other_kid,
+                ..base.clone()
+            },
+            &other,
+        );
+        // One bit of valid_until flipped after signing.
+        let (head, sig) = good.rsplit_once('.').unwrap();
+        let (_, payload) = head.split_once('.').unwrap();
+        let mut bytes = URL_SAFE_NO_PAD.decode(payload).unwrap();
+        bytes[49] ^= 1;
+        let tampered = format!("XA1.{}.{sig}", URL_SAFE_NO_PAD.encode(&bytes));
+        assert_eq!(
+            verify(&tampered, |_| Some(k.verifying_key())),
+            Err(TokenError::BadSignature)
+        );
+        let fixture = serde_json::json!({
+            "about": "Made by backend/src/passes/token.rs (phone_fixture_matches_the_signer). Do not edit.",
+            "keys": [{
+                "kid": kid_to_string(&kid),
+                "alg": "Ed25519",
+                "public_key": URL_SAFE_NO_PAD.encode(k.verifying_key().as_bytes()),
+            }],
+            "inside": 1_790_003_600,
+            "after": 1_790_007_200,
+            "before": 1_789_999_999,
+            "revoked_pass_id": "0192f0a0-0000-7000-8000-000000000003",
+            "claims": {
+                "kid": kid_to_string(&kid),
+                "pass_id": base.pass_id,
+                "student_id": base.student_id,
+                "kind": "exit_and_return",
+                "valid_from": base.valid_from,
+                "valid_until": base.valid_until,
+                "return_by": base.return_by,
+                "student_name": base.student_name,
+                "class_name": base.class_name,
+            },
+            "tokens": {
+                "good": good,
+                "exit_only": exit_only,
+                "revoked": revoked,
+                "unknown_key": unknown_key,
+                "tampered": tampered,
+            },
+        });
+        let text = format!("{}\n", serde_json::to_string_pretty(&fixture).unwrap());
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../frontend/tests/fixtures/xa1-tokens.json");
+        if std::env::var_os("XIAOAN_WRITE_FIXTURES").is_some() {
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(&path, &text).unwrap();
+        }
+        let committed = std::fs::read_to_string(&path).unwrap_or_default();
+        assert_eq!(
+            committed,
+            text,
+            "{} is stale: rerun with XIAOAN_WRITE_FIXTURES=1",
+            path.display()
+        );
+    }
 }

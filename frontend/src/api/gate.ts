@@ -19,5 +19,6 @@ export const revokePass = (id: string) => call(api.POST('/api/v1/leave-passes/{i
 export const listPasses = (query: { class_id?: string; status?: string; date?: string; overdue?: boolean; limit?: number }) =>
   call(api.GET('/api/v1/leave-passes', { params: { query } }))
 
-export const gateLog = (q: { cursor?: string; limit?: number } = {}) =>
-  call(api.GET('/api/v1/gate/scans', { params: { query: { limit: q.limit ?? 50, cursor: q.cursor } } }))
+/** The gate log; `source: 'batch'` = scans decided offline on a phone, `conflict` = the same pass let out twice. */
+export const gateLog = (q: { cursor?: string; limit?: number; source?: 'online' | 'batch'; conflict?: boolean } = {}) =>
+  call(api.GET('/api/v1/gate/scans', { params: { query: { limit: q.limit ?? 50, cursor: q.cursor, source: q.source, conflict: q.conflict } } }))

@@ -2643,6 +2643,12 @@ export interface components {
             /** @description Always `XA1`. */
             format: string;
             keys: components["schemas"]["GateKey"][];
+            /**
+             * Format: int32
+             * @description After this many hours without a refresh of keys and revocations, the phone warns that
+             *     its offline verdicts may be stale (setting `XIAOAN_GATE_OFFLINE_MAX_AGE_HOURS`).
+             */
+            offline_max_age_hours: number;
         };
         GenerateRequest: {
             /**
@@ -6073,6 +6079,8 @@ export interface operations {
                 direction?: components["schemas"]["Direction"];
                 result?: components["schemas"]["Verdict"];
                 conflict?: boolean;
+                /** @description `online`, or `batch` for scans decided offline on the phone and synced later. */
+                source?: "online" | "batch";
                 pass_id?: string;
                 class_id?: string;
                 limit?: number;

@@ -22,6 +22,11 @@ export const useAuth = defineStore('auth', () => {
   }
 
   async function logout() {
+    // The gate's offline cache and queue leave with the guard (what waits is sent first,
+    // while the session still works).
+    if (user.value?.role === 'guard' || user.value?.role === 'security_office') {
+      await import('../offline/sync').then((m) => m.signOutGate()).catch(() => undefined)
+    }
     // Revoke on the server when reachable; the local tokens go either way.
     try {
       await call(api.POST('/api/v1/auth/logout', {}))

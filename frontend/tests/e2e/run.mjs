@@ -370,6 +370,113 @@ async function main() {
       }
     }, { skip: noGate ?? (hasBinary('ffmpeg') ? undefined : 'ffmpeg not installed') })
 
+    // ---- gate offline: the phone decides alone, queues, and syncs once ----
+    await test('the app is installable: manifest, icons and a service worker that is not long-cached', async () => {
+      const m = await fetch(`${base}/manifest.webmanifest`)
+      assert(m.ok && (m.headers.get('content-type') ?? '').includes('application/manifest+json'), `manifest: ${m.status} ${m.headers.get('content-type')}`)
+      const manifest = await m.json()
+      assert(manifest.icons.some((i) => i.sizes === '512x512') && manifest.display === 'standalone', 'manifest incomplete')
+      for (const i of manifest.icons) {
+        const r = await fetch(`${base}${i.src}`)
+        assert(r.ok && (r.headers.get('content-type') ?? '').startsWith('image/png'), `icon ${i.src}: ${r.status}`)
+      }
+      const sw = await fetch(`${base}/sw.js`)
+      assert(sw.ok && (sw.headers.get('content-type') ?? '').includes('javascript'), `sw.js: ${sw.status} ${sw.headers.get('content-type')}`)
+      assert((sw.headers.get('cache-control') ?? '').includes('no-cache'), `sw.js cache-control: ${sw.headers.get('cache-control')}`)
+    })
+
+    await test('guard1 scans offline (放行, 放行, 禁止 decided on the phone), reloads offline, and the queue syncs once', async () => {
+      // Three passes of teacher1's class; the third is revoked before the guard's phone syncs.
+      const tok = await apiLogin(base, 'teacher1')
+      const auth = { Authorization: `Bearer ${tok}` }
+      const me = await (await fetch(`${base}/api/v1/me`, { headers: auth })).json()
+      const st = await (await fetch(`${base}/api/v1/students?class_id=${me.class_ids[0]}&limit=10`, { headers: auth })).json()
+      const passes = []
+      for (const s of st.items.slice(3, 6)) {
+        const r = await fetch(`${base}/api/v1/leave-passes`, {
+          method: 'POST',
+          headers: { ...auth, 'Content-Type': 'application/json' },
+          body: JSON.stringify({ student_id: s.id, kind: 'exit_and_return', reason: '就医', valid_until: new Date(Date.now() + 3 * 3600000).toISOString(), return_by: new Date(Date.now() + 2 * 3600000).toISOString() }),
+        })
+        if (!r.ok) throw new Error(`issue pass: ${r.status} ${await r.text()}`)
+        passes.push(await r.json())
+      }
+      const rv = await fetch(`${base}/api/v1/leave-passes/${passes[2].id}/revoke`, { method: 'POST', headers: auth })
+      assert(rv.ok, `revoke: ${rv.status} ${await rv.text()}`)
+      const revokedAt = Date.now()
+
+      await login(page, base, 'guard1')
+      await page.waitForURL((u) => u.pathname === '/guard/scan')
+      // Online: the phone fetched keys and revocations (after the revocation), and the service
+      // worker has cached the app.
+      await page.waitForFunction((t) => Number(document.querySelector('[data-testid="offline-status"]')?.getAttribute('data-refreshed') || 0) >= t, revokedAt, { timeout: 15000 })
+      await page.evaluate(() => navigator.serviceWorker.ready.then(() => true))
+      await page.waitForFunction(() => !!navigator.serviceWorker.controller, null, { timeout: 15000 })
+      assert(!(await page.getByTestId('cache-warning').count()), 'fresh cache shown as stale')
+
+      await ctx.setOffline(true)
+      await page.getByTestId('offline-chip').waitFor()
+      const v = page.getByTestId('verdict')
+      const scanOffline = async (token, kind, words, name) => {
+        await page.getByTestId('dir-exit').click()
+        await page.getByTestId('manual-token').fill(token)
+        await page.getByTestId('manual-submit').click()
+        await v.waitFor()
+        const text = await v.textContent()
+        assert((await v.getAttribute('data-kind')) === kind, `expected ${kind}, got ${text}`)
+        for (const w of words) assert(text.includes(w), `"${w}" not in: ${text}`)
+        assert(await v.getByTestId('verdict-offline').isVisible(), 'not marked as decided offline')
+        await shot(page, name)
+        await v.click()
+        await v.waitFor({ state: 'detached' })
+      }
+      await scanOffline(passes[0].token, 'allow', ['放行', '离线判定'], 'guard-offline-allow-1')
+      await scanOffline(passes[1].token, 'allow', ['放行', '离线判定'], 'guard-offline-allow-2')
+      await scanOffline(passes[2].token, 'deny', ['禁止', '离线判定', '撤销'], 'guard-offline-deny-revoked')
+      const badge = page.getByTestId('pending-badge')
+      assert((await badge.getAttribute('data-count')) === '3', `pending: ${await badge.textContent()}`)
+      assert((await badge.textContent()).includes('待同步 3 条'), `badge: ${await badge.textContent()}`)
+      await checkLayout(page, 'scan page offline')
+
+      // Closing and opening the app with no network: it still opens, the queue is still there.
+      await page.reload()
+      await page.getByTestId('manual-token').waitFor()
+      await page.getByTestId('pending-badge').waitFor()
+      assert((await page.getByTestId('pending-badge').getAttribute('data-count')) === '3', 'queue lost on reload')
+      await shot(page, 'guard-offline-after-reload')
+
+      await ctx.setOffline(false)
+      await page.getByTestId('pending-badge').waitFor({ state: 'detached', timeout: 20000 })
+
+      // The server holds exactly those three scans, once each, marked as offline (batch).
+      const office = await apiLogin(base, 'office')
+      const expected = ['allow', 'allow', 'deny']
+      for (const [i, p] of passes.entries()) {
+        const log = await (await fetch(`${base}/api/v1/gate/scans?pass_id=${p.id}`, { headers: { Authorization: `Bearer ${office}` } })).json()
+        assert(log.items.length === 1, `pass ${i}: ${log.items.length} scans`)
+        assert(log.items[0].source === 'batch' && log.items[0].result === expected[i], `pass ${i}: ${JSON.stringify(log.items[0])}`)
+      }
+      const out = await (await fetch(`${base}/api/v1/leave-passes/${passes[0].id}`, { headers: auth })).json()
+      assert(out.status === 'out', `the class teacher sees status ${out.status}`)
+
+      // Online again: the same pass is refused as already used, by the server.
+      await page.getByTestId('manual-token').fill(passes[0].token)
+      await page.getByTestId('manual-submit').click()
+      await v.waitFor()
+      const text = await v.textContent()
+      assert((await v.getAttribute('data-kind')) === 'deny' && text.includes('已使用'), `rescan online: ${text}`)
+      assert(!(await v.getByTestId('verdict-offline').count()), 'online verdict marked offline')
+      await shot(page, 'guard-online-already-used')
+      await v.click()
+
+      // The office sees the offline scans in its gate log.
+      await login(page, base, 'office')
+      await page.goto(`${base}/office/passes`)
+      await page.getByRole('tab', { name: '离线记录' }).click()
+      await page.locator('.van-cell').filter({ hasText: '离线核验' }).first().waitFor()
+      await shot(page, 'office-offline-scans')
+    }, { skip: noGate })
+
     // ---- visitors: the watchlist warning cannot be missed ----
     await test('office adds a watchlist entry; guard1 checks that visitor in and sees the alarm', async () => {
       const phone = `139${String(Date.now()).slice(-8)}`

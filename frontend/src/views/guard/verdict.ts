@@ -24,6 +24,8 @@ export interface Verdict {
   /** for an allowed exit with a return time: when the student must be back */
   returnBy: string | null
   code: string
+  /** Decided by the phone alone (no network): the screen says so. */
+  offline: boolean
 }
 
 /** Deny reasons we have a plain sentence for (i18n `scan.deny.<reason>`). */
@@ -51,7 +53,7 @@ export function reasonFor(code: string): string {
   return (DENY_REASONS as readonly string[]).includes(r) ? `scan.deny.${r}` : 'scan.deny.other'
 }
 
-export function verdictFromResponse(r: ScanResponse, direction: Direction): Verdict {
+export function verdictFromResponse(r: ScanResponse, direction: Direction, offline = false): Verdict {
   const studentName = r.student?.name ?? ''
   const className = r.student?.class ?? r.student?.class_name ?? ''
   if (r.result === 'allow') {
@@ -63,10 +65,13 @@ export function verdictFromResponse(r: ScanResponse, direction: Direction): Verd
       className,
       returnBy: direction === 'exit' ? (r.pass?.return_by ?? null) : null,
       code: r.code ?? 'ok',
+      offline,
     }
   }
   const code = r.code ?? 'unknown'
-  return { kind: 'deny', headlineKey: 'scan.deny.headline', reasonKey: reasonFor(code), studentName, className, returnBy: null, code }
+  // Offline, a key the phone does not have means the pass cannot be checked here at all.
+  const reasonKey = offline && code === 'unknown_key' ? 'scan.offline.cannotVerify' : reasonFor(code)
+  return { kind: 'deny', headlineKey: 'scan.deny.headline', reasonKey, studentName, className, returnBy: null, code, offline }
 }
 
 /**
@@ -75,7 +80,7 @@ export function verdictFromResponse(r: ScanResponse, direction: Direction): Verd
  */
 export function verdictFromError(e: unknown): Verdict {
   const err = e instanceof ApiError ? e : new ApiError(0, 'network')
-  const base = { studentName: '', className: '', returnBy: null, code: err.code }
+  const base = { studentName: '', className: '', returnBy: null, code: err.code, offline: false }
   if (err.status >= 400 && err.status < 500 && reasonFor(err.code) !== 'scan.deny.other') {
     return { ...base, kind: 'deny', headlineKey: 'scan.deny.headline', reasonKey: reasonFor(err.code) }
   }
