@@ -22,6 +22,7 @@ const features = {
   incidents: has('/api/v1/incidents'),
   rosters: has('/api/v1/duty/rosters') && has('/api/v1/duty/rosters/{id}/conflicts'),
   planTasks: has('/api/v1/plan-items/mine'),
+  fire: has('/api/v1/fire/board') && has('/api/v1/fire/items/{id}/checks'),
 }
 
 // The dev server proxies /api to a running backend (default the port used in the README).

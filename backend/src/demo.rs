@@ -141,6 +141,7 @@ pub async fn seed_if_empty(db: &Db) -> Result<bool, BoxError> {
     crate::gate::seed_demo(&*tx).await?;
     crate::inspections::seed_demo(&*tx).await?;
     crate::plans::demo::seed_demo(&*tx).await?;
+    crate::fire::seed_demo(&*tx).await?;
     tx.commit().await?;
     tracing::info!("demo data loaded");
     Ok(true)

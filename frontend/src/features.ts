@@ -12,6 +12,7 @@ export interface Features {
   incidents: boolean
   rosters: boolean
   planTasks: boolean
+  fire: boolean
 }
 declare const __FEATURES__: Features
 export const features: Features = __FEATURES__

@@ -87,6 +87,9 @@ role_sets! {
     PrincipalOnly => [Principal];
     /// 保安 only (daily health report).
     GuardOnly => [Guard];
+    /// Who may read the fire-equipment registry and open an item's check form: the office, the
+    /// principal and the guards (who do the checks with the office).
+    FireReaders => [Principal, SecurityOffice, Guard];
 }
 
 /// An integration-key scope an operation accepts, used as `AuthOrKey<R, PeopleRead>`.
