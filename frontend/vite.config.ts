@@ -27,6 +27,7 @@ const features = {
   patrol: has('/api/v1/patrols') && has('/api/v1/patrol-checkpoints'),
   platform: has('/api/v1/platform/figures'),
   assessment: has('/api/v1/assessment'),
+  fire: has('/api/v1/fire/board') && has('/api/v1/fire/items/{id}/checks'),
 }
 
 /** Every file in public/, as paths relative to it. */

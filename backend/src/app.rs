@@ -48,6 +48,7 @@ pub fn api_v1(cfg: &mut ServiceConfig) {
     plans::routes(cfg);
     duty::routes(cfg);
     records::routes(cfg);
+    crate::fire::routes(cfg);
     dashboard::routes(cfg);
     ledger::routes(cfg);
     crate::patrol::routes(cfg);

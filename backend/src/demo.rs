@@ -143,6 +143,7 @@ pub async fn seed_if_empty(db: &Db) -> Result<bool, BoxError> {
     crate::plans::demo::seed_demo(&*tx).await?;
     crate::patrol::seed_demo(&*tx).await?;
     crate::platform::seed_demo(&*tx).await?;
+    crate::fire::seed_demo(&*tx).await?;
     tx.commit().await?;
     tracing::info!("demo data loaded");
     Ok(true)

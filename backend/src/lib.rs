@@ -15,6 +15,7 @@ pub mod db;
 pub mod demo;
 pub mod duty;
 pub mod error;
+pub mod fire;
 pub mod gate;
 pub mod hazards;
 pub mod inspections;

@@ -15,6 +15,7 @@ export interface Features {
   patrol: boolean
   platform: boolean
   assessment: boolean
+  fire: boolean
 }
 declare const __FEATURES__: Features
 export const features: Features = __FEATURES__

@@ -9,6 +9,7 @@ mod m20261129_000003_inspections;
 mod m20261129_000004_plans;
 mod m20261129_000005_duty;
 mod m20261129_000006_records;
+mod m20261129_000007_fire;
 mod m20261129_000008_patrol;
 mod m20261129_000009_platform_assessment;
 mod m20261129_000010_scale_indexes;
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000004_plans::Migration),
             Box::new(m20261129_000005_duty::Migration),
             Box::new(m20261129_000006_records::Migration),
+            Box::new(m20261129_000007_fire::Migration),
             Box::new(m20261129_000008_patrol::Migration),
             Box::new(m20261129_000009_platform_assessment::Migration),
             Box::new(m20261129_000010_scale_indexes::Migration),

@@ -32,6 +32,7 @@ pub const MAX_PER_FIELD: usize = 9;
 
 pub const LINK_SUBMISSION: &str = "submission";
 pub const LINK_HAZARD: &str = "hazard";
+pub const LINK_FIRE_CHECK: &str = "fire_check";
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AttachmentResponse {
@@ -306,6 +307,12 @@ async fn require_view(
                 || crate::hazards::may_view_hazard_with_photo(db, user, a.id).await?
         }
         (Some(LINK_HAZARD), Some(id)) => crate::hazards::may_view_hazard_id(db, user, id).await?,
+        // Fire checks are seen by whoever reads the fire registry, and by those who see the
+        // hazard a failed check raised.
+        (Some(LINK_FIRE_CHECK), Some(_)) => {
+            crate::fire::may_read(user)
+                || crate::hazards::may_view_hazard_with_photo(db, user, a.id).await?
+        }
         _ => return Err(ApiError::not_found("attachment_not_found", "图片不存在")),
     };
     if allowed {

@@ -92,6 +92,9 @@ role_sets! {
     GuardOnly => [Guard];
     /// Who may read patrol routes and runs: the office, the principal and the guards (own runs).
     PatrolReaders => [Principal, SecurityOffice, Guard];
+    /// Who may read the fire-equipment registry and open an item's check form: the office, the
+    /// principal and the guards (who do the checks with the office).
+    FireReaders => [Principal, SecurityOffice, Guard];
 }
 
 /// An integration-key scope an operation accepts, used as `AuthOrKey<R, PeopleRead>`.

@@ -50,7 +50,8 @@ pub struct HazardResponse {
     pub description: String,
     pub class_id: Option<Uuid>,
     pub class_name: Option<String>,
-    /// `report` or `inspection` (a failed checklist item).
+    /// `report`, `inspection` (a failed checklist item) or `fire_equipment` (a failed or
+    /// expired fire-equipment item).
     pub source: String,
     pub submission_id: Option<Uuid>,
     pub item_key: Option<String>,
@@ -324,6 +325,84 @@ pub async fn create_from_inspection(
         "hazard",
         Some(id.to_string()),
         json!({"source": "inspection", "submission_id": f.submission_id, "item_key": f.item_key, "category": f.category}),
+    )
+    .await?;
+    Ok(id)
+}
+
+/// A hazard raised by another module's record (e.g. a failed fire-equipment check).
+pub struct FromSource {
+    pub category: &'static str,
+    /// Stored as the hazard's `source`, e.g. `fire_equipment`.
+    pub source: &'static str,
+    pub location: String,
+    pub description: String,
+    pub photo_ids: Vec<Uuid>,
+    /// What raised it, kept in the hazard's first history step and the audit row.
+    pub details: serde_json::Value,
+}
+
+/// Raises a hazard with the given id inside the caller's transaction (the caller may have
+/// reserved the id to make raising idempotent).
+pub async fn create_from_source(
+    db: &impl ConnectionTrait,
+    u: &CurrentUser,
+    id: Uuid,
+    f: FromSource,
+) -> AppResult<Uuid> {
+    let now = crate::util::now();
+    hazard::ActiveModel {
+        id: Set(id),
+        category: Set(f.category.into()),
+        location: Set(f.location.chars().take(100).collect()),
+        description: Set(f.description),
+        class_id: Set(None),
+        source: Set(f.source.into()),
+        submission_id: Set(None),
+        item_key: Set(None),
+        photo_ids: Set(json!(f.photo_ids).to_string()),
+        status: Set(REPORTED.into()),
+        reported_by: Set(u.id),
+        reported_at: Set(now),
+        owner_id: Set(None),
+        deadline: Set(None),
+        assigned_by: Set(None),
+        assigned_at: Set(None),
+        rectified_by: Set(None),
+        rectified_at: Set(None),
+        rectification: Set(None),
+        rectification_photo_ids: Set("[]".into()),
+        verified_by: Set(None),
+        closed_at: Set(None),
+        updated_at: Set(now),
+    }
+    .insert(db)
+    .await?;
+    let mut details = f.details;
+    if let Some(o) = details.as_object_mut() {
+        o.insert("source".into(), json!(f.source));
+    }
+    add_event(
+        db,
+        id,
+        u.id,
+        "report",
+        None,
+        REPORTED,
+        None,
+        details.clone(),
+    )
+    .await?;
+    if let Some(o) = details.as_object_mut() {
+        o.insert("category".into(), json!(f.category));
+    }
+    audit::record(
+        db,
+        u.actor(),
+        "hazard.report",
+        "hazard",
+        Some(id.to_string()),
+        details,
     )
     .await?;
     Ok(id)

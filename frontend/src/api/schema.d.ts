@@ -1733,6 +1733,156 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/fire/buildings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Buildings, by name, with how many items each holds. */
+        get: operations["list_fire_buildings"];
+        put?: never;
+        /** Register a building. */
+        post: operations["create_fire_building"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/fire/buildings/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Rename a building or change its note. */
+        put: operations["update_fire_building"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/fire/board": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The status board: every item with its status (`normal`, `due`, `failed`, `expired`; see
+         *     `FireItemResponse.status`), filtered by building, kind and status. Loading it raises a hazard
+         *     for each newly expired item (once per item).
+         */
+        get: operations["fire_board"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/fire/labels": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Labels to print: each item's name, place and a QR code that opens its check page. */
+        get: operations["fire_labels"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/fire/items": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Register an item. */
+        post: operations["create_fire_item"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/fire/items/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One item with what its check needs and its latest checks: what the QR label opens. */
+        get: operations["get_fire_item"];
+        /**
+         * Change an item (e.g. a replaced extinguisher's new expiry date). Moving the expiry date to
+         *     a valid date lets a later expiry raise a new hazard.
+         */
+        put: operations["update_fire_item"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/fire/items/{id}/qr.svg": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One item's QR code (SVG) encoding its check page's URL. */
+        get: operations["fire_item_qr"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/fire/items/{id}/checks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Record a check of one item (reached from its QR label). Each type needs its evidence —
+         *     extinguisher: pressure reading (MPa) + photo; hydrant, exit: photo; alarm, emergency light:
+         *     function test + photo — else 422. A failed check raises a `fire` hazard (or joins the
+         *     item's hazard still open from an earlier failed check).
+         */
+        post: operations["submit_fire_check"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/dashboard": {
         parameters: {
             query?: never;
@@ -2610,6 +2760,148 @@ export interface components {
              */
             line?: number | null;
         };
+        FireBoardResponse: {
+            /** @description The school's local date the statuses are computed for. */
+            today: string;
+            /** @description Counts over the items matching `building_id` and `kind` (before the `status` filter). */
+            counts: components["schemas"]["FireStatusCounts"];
+            /** @description Worst status first, then by building and name. */
+            items: components["schemas"]["FireItemResponse"][];
+        };
+        FireBuildingRequest: {
+            /** @description e.g. `教学楼A`; unique. */
+            name: string;
+            note?: string;
+        };
+        FireBuildingResponse: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+            note: string;
+            /** Format: int64 */
+            item_count: number;
+            /** Format: date-time */
+            updated_at: string;
+        };
+        FireCheckRequest: {
+            /** @description `ok` or `failed`. */
+            result: string;
+            /**
+             * Format: double
+             * @description Required for extinguishers.
+             */
+            pressure_mpa?: number | null;
+            /** @description Required for alarms and emergency lights. */
+            test_passed?: boolean | null;
+            /** @description Required when failed: what is wrong. */
+            note?: string;
+            /** @description Uploaded photos (`POST /attachments`); at least one. */
+            attachment_ids?: string[];
+        };
+        FireCheckResponse: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            item_id: string;
+            /** @description `ok` or `failed`. */
+            result: string;
+            /** Format: double */
+            pressure_mpa?: number | null;
+            test_passed?: boolean | null;
+            note: string;
+            photo_ids: string[];
+            /**
+             * Format: uuid
+             * @description The hazard a failed check raised (or joined, if one was still open for the item).
+             */
+            hazard_id?: string | null;
+            /** Format: uuid */
+            checked_by: string;
+            checked_by_name: string;
+            /** Format: date-time */
+            checked_at: string;
+        };
+        /** @description What a check of this item must carry. */
+        FireEvidence: {
+            /** @description A pressure reading (MPa) is required, within `pressure_min`..=`pressure_max` to pass. */
+            pressure: boolean;
+            /** Format: double */
+            pressure_min?: number | null;
+            /** Format: double */
+            pressure_max?: number | null;
+            /** @description A function test result (`test_passed`) is required. */
+            test: boolean;
+            /** @description At least one photo is required. */
+            photo: boolean;
+        };
+        FireItemDetail: components["schemas"]["FireItemResponse"] & {
+            /** @description Latest first, at most 12. */
+            checks: components["schemas"]["FireCheckResponse"][];
+        };
+        FireItemRequest: {
+            /** Format: uuid */
+            building_id: string;
+            kind: string;
+            /** @description e.g. `灭火器 A-1-01`. */
+            name: string;
+            /** @description Where in the building, e.g. `一楼东侧楼梯口`. */
+            location: string;
+            spec?: string;
+            install_date?: string | null;
+            expiry_date?: string | null;
+            responsible: string;
+        };
+        FireItemResponse: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            building_id: string;
+            building_name: string;
+            /** @description `extinguisher`, `hydrant`, `alarm`, `emergency_light` or `exit`. */
+            kind: string;
+            name: string;
+            location: string;
+            /** @description Specification, e.g. `MFZ/ABC4 干粉 4kg`. */
+            spec: string;
+            install_date?: string | null;
+            /** @description The last day it is valid. */
+            expiry_date?: string | null;
+            /** @description The person responsible for it. */
+            responsible: string;
+            /** @description `normal`, `due`, `failed` or `expired` (see the board). */
+            status: string;
+            last_check?: null | components["schemas"]["FireCheckResponse"];
+            /**
+             * Format: uuid
+             * @description The hazard raised when it was found expired.
+             */
+            expired_hazard_id?: string | null;
+            requires: components["schemas"]["FireEvidence"];
+            /** Format: date-time */
+            updated_at: string;
+        };
+        FireLabelResponse: {
+            /** Format: uuid */
+            item_id: string;
+            name: string;
+            kind: string;
+            building_name: string;
+            location: string;
+            /** @description The check page the QR code opens. */
+            url: string;
+            /** @description The QR code (SVG) encoding `url` only. */
+            qr_svg: string;
+        };
+        FireStatusCounts: {
+            /** Format: int64 */
+            normal: number;
+            /** Format: int64 */
+            due: number;
+            /** Format: int64 */
+            failed: number;
+            /** Format: int64 */
+            expired: number;
+        };
         /** @enum {string} */
         Frequency: "daily" | "weekly" | "monthly";
         GateFigures: {
@@ -2702,7 +2994,10 @@ export interface components {
             /** Format: uuid */
             class_id?: string | null;
             class_name?: string | null;
-            /** @description `report` or `inspection` (a failed checklist item). */
+            /**
+             * @description `report`, `inspection` (a failed checklist item) or `fire_equipment` (a failed or
+             *     expired fire-equipment item).
+             */
             source: string;
             /** Format: uuid */
             submission_id?: string | null;
@@ -3057,7 +3352,10 @@ export interface components {
                 /** Format: uuid */
                 class_id?: string | null;
                 class_name?: string | null;
-                /** @description `report` or `inspection` (a failed checklist item). */
+                /**
+                 * @description `report`, `inspection` (a failed checklist item) or `fire_equipment` (a failed or
+                 *     expired fire-equipment item).
+                 */
                 source: string;
                 /** Format: uuid */
                 submission_id?: string | null;
@@ -12833,6 +13131,732 @@ export interface operations {
                 };
             };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_fire_buildings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FireBuildingResponse"][];
+                };
+            };
+            /** @description Malformed request: `invalid_path`, `invalid_query`, `invalid_body` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the token or key is not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `forbidden`: the role or key scope may not call this, or `not_own_class` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_fire_building: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FireBuildingRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FireBuildingResponse"];
+                };
+            };
+            /** @description Malformed request: `invalid_path`, `invalid_query`, `invalid_body` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the token or key is not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `forbidden`: the role or key scope may not call this, or `not_own_class` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `already_exists`: a building of that name */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `payload_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    update_fire_building: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FireBuildingRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FireBuildingResponse"];
+                };
+            };
+            /** @description Malformed request: `invalid_path`, `invalid_query`, `invalid_body` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the token or key is not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `forbidden`: the role or key scope may not call this, or `not_own_class` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `fire_building_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `already_exists` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `payload_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    fire_board: {
+        parameters: {
+            query?: {
+                building_id?: string;
+                /** @description `normal`, `due`, `failed` or `expired`. */
+                status?: string;
+                kind?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FireBoardResponse"];
+                };
+            };
+            /** @description Malformed request: `invalid_path`, `invalid_query`, `invalid_body` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the token or key is not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `forbidden`: the role or key scope may not call this, or `not_own_class` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    fire_labels: {
+        parameters: {
+            query?: {
+                building_id?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FireLabelResponse"][];
+                };
+            };
+            /** @description Malformed request: `invalid_path`, `invalid_query`, `invalid_body` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the token or key is not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `forbidden`: the role or key scope may not call this, or `not_own_class` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_fire_item: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FireItemRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FireItemResponse"];
+                };
+            };
+            /** @description Malformed request: `invalid_path`, `invalid_query`, `invalid_body` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the token or key is not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `forbidden`: the role or key scope may not call this, or `not_own_class` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `already_exists` or `reference_conflict`: clashes with a record */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `payload_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_fire_item: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FireItemDetail"];
+                };
+            };
+            /** @description Malformed request: `invalid_path`, `invalid_query`, `invalid_body` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the token or key is not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `forbidden`: the role or key scope may not call this, or `not_own_class` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `fire_item_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    update_fire_item: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FireItemRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FireItemResponse"];
+                };
+            };
+            /** @description Malformed request: `invalid_path`, `invalid_query`, `invalid_body` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the token or key is not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `forbidden`: the role or key scope may not call this, or `not_own_class` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `fire_item_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `already_exists` or `reference_conflict`: clashes with a record */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `payload_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    fire_item_qr: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/svg+xml": string;
+                };
+            };
+            /** @description Malformed request: `invalid_path`, `invalid_query`, `invalid_body` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the token or key is not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `forbidden`: the role or key scope may not call this, or `not_own_class` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `fire_item_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    submit_fire_check: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FireCheckRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FireCheckResponse"];
+                };
+            };
+            /** @description Malformed request: `invalid_path`, `invalid_query`, `invalid_body` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the token or key is not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `forbidden`: the role or key scope may not call this, or `not_own_class` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `fire_item_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `already_exists` or `reference_conflict`: clashes with a record */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `payload_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing evidence (`required`), `pressure_out_of_band` or `test_failed_marked_ok` when marked ok */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -31,6 +31,11 @@ const PatrolAdmin = () => import('../views/office/PatrolAdminView.vue')
 const HazardDetail = () => import('../views/common/HazardDetailView.vue')
 const Platform = () => import('../views/common/PlatformView.vue')
 const Assessment = () => import('../views/principal/AssessmentView.vue')
+const FireCheck = () => import('../views/fire/FireCheckView.vue')
+const FireBoard = () => import('../views/fire/FireBoardView.vue')
+const FireLabels = () => import('../views/fire/FireLabelsView.vue')
+const fireCheck = (prefix: string): RouteRecordRaw => ({ path: 'fire/check/:id', name: `${prefix}-fire-check`, component: FireCheck, meta: { titleKey: 'fire.checkPage', back: true } })
+const AREA: Partial<Record<Role, string>> = { guard: 'guard', security_office: 'office', principal: 'principal' }
 
 export const routes: RouteRecordRaw[] = [
   { path: '/login', name: 'login', component: () => import('../views/LoginView.vue'), meta: { public: true } },
@@ -41,6 +46,7 @@ export const routes: RouteRecordRaw[] = [
     { path: 'health', name: 'guard-health', component: () => import('../views/staff/HealthReportView.vue'), meta: { titleKey: 'health.title', back: true } },
     { path: 'report', name: 'guard-report', component: HazardReport, meta: { titleKey: 'nav.report' } },
     { path: 'incident', name: 'guard-incident', component: () => import('../views/guard/IncidentReportView.vue'), meta: { titleKey: 'nav.incident' } },
+    fireCheck('guard'),
   ]),
   area('teacher', 'class_teacher', [
     { path: 'passes', name: 'teacher-passes', component: () => import('../views/teacher/PassesView.vue'), meta: { titleKey: 'nav.passes' } },
@@ -73,6 +79,11 @@ export const routes: RouteRecordRaw[] = [
     { path: 'platform', name: 'office-platform', component: Platform, meta: { titleKey: 'platform.title', back: true } },
     { path: 'assessment', name: 'office-assessment', component: Assessment, meta: { titleKey: 'assessment.title', back: true } },
     { path: 'audit', name: 'office-audit', component: () => import('../views/office/AuditView.vue'), meta: { titleKey: 'audit.title', back: true } },
+    { path: 'fire', name: 'office-fire', component: FireBoard, meta: { titleKey: 'fire.board', back: true } },
+    { path: 'fire/labels', name: 'office-fire-labels', component: FireLabels, meta: { titleKey: 'fire.labels', back: true } },
+    { path: 'fire/items/new', name: 'office-fire-new', component: () => import('../views/fire/FireItemFormView.vue'), meta: { titleKey: 'fire.addItem', back: true } },
+    { path: 'fire/items/:id/edit', name: 'office-fire-edit', component: () => import('../views/fire/FireItemFormView.vue'), meta: { titleKey: 'fire.editItem', back: true } },
+    fireCheck('office'),
   ]),
   area('principal', 'principal', [
     { path: 'desk', name: 'principal-desk', component: () => import('../views/office/DeskView.vue'), meta: { titleKey: 'nav.desk' } },
@@ -85,7 +96,22 @@ export const routes: RouteRecordRaw[] = [
     { path: 'platform', name: 'principal-platform', component: Platform, meta: { titleKey: 'platform.title', back: true } },
     { path: 'assessment', name: 'principal-assessment', component: Assessment, meta: { titleKey: 'assessment.title', back: true } },
     { path: 'hazards', name: 'principal-hazards', component: () => import('../views/office/HazardsView.vue'), meta: { titleKey: 'nav.hazards' } },
+    { path: 'fire', name: 'principal-fire', component: FireBoard, meta: { titleKey: 'fire.board', back: true } },
+    { path: 'fire/labels', name: 'principal-fire-labels', component: FireLabels, meta: { titleKey: 'fire.labels', back: true } },
+    fireCheck('principal'),
   ]),
+  // What an item's QR label encodes: the check page in the scanning user's own area (signing
+  // in first if needed, then back here).
+  {
+    path: '/fire/check/:id',
+    name: 'fire-check',
+    component: { render: () => null },
+    beforeEnter: (to) => {
+      const s = getSession()
+      const area = s ? AREA[s.user.role] : undefined
+      return area ? `/${area}/fire/check/${String(to.params.id)}` : s ? homeFor(s.user.role) : true
+    },
+  },
   { path: '/', name: 'root', component: { render: () => null } },
   { path: '/:rest(.*)*', name: 'not-found', component: () => import('../views/NotFoundView.vue'), meta: { public: true } },
 ]

@@ -1,0 +1,80 @@
+pub mod building {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "fire_buildings")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub name: String,
+        #[sea_orm(column_type = "Text")]
+        pub note: String,
+        pub created_at: DateTimeUtc,
+        pub updated_at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod item {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "fire_items")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub building_id: Uuid,
+        pub kind: String,
+        pub name: String,
+        pub location: String,
+        pub spec: String,
+        /// Local date `YYYY-MM-DD`.
+        pub install_date: Option<String>,
+        /// Local date `YYYY-MM-DD`: the last day it is valid.
+        pub expiry_date: Option<String>,
+        pub responsible: String,
+        /// The hazard raised when it was found expired (set once, so it is raised once; cleared
+        /// when the expiry date is moved to a valid date).
+        pub expired_hazard_id: Option<Uuid>,
+        pub created_at: DateTimeUtc,
+        pub updated_at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod check {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "fire_checks")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub item_id: Uuid,
+        /// `ok` or `failed`.
+        pub result: String,
+        pub pressure_mpa: Option<f64>,
+        pub test_passed: Option<bool>,
+        #[sea_orm(column_type = "Text")]
+        pub note: String,
+        /// JSON array of attachment ids.
+        #[sea_orm(column_type = "Text")]
+        pub photo_ids: String,
+        pub hazard_id: Option<Uuid>,
+        pub checked_by: Uuid,
+        pub checked_at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
