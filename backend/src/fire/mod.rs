@@ -1183,6 +1183,18 @@ pub async fn submit_fire_check(
 
 // ---------- demo ----------
 
+/// (building, kind, name, location, spec, installed days ago, expires in days, checked?)
+type DemoItem = (
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    i64,
+    Option<i64>,
+    bool,
+);
+
 /// Three buildings and ten items; one expired, one expiring soon, one never checked.
 pub async fn seed_demo(db: &impl ConnectionTrait) -> Result<(), crate::app::BoxError> {
     let tz = chrono_tz::Asia::Shanghai;
@@ -1212,7 +1224,7 @@ pub async fn seed_demo(db: &impl ConnectionTrait) -> Result<(), crate::app::BoxE
     }
     let d = |days: i64| fmt_date(today + chrono::Duration::days(days));
     // (building, kind, name, location, spec, installed days ago, expires in days, checked?)
-    let items: [(&str, &str, &str, &str, &str, i64, Option<i64>, bool); 10] = [
+    let items: [DemoItem; 10] = [
         (
             "教学楼A",
             "extinguisher",
