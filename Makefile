@@ -51,7 +51,7 @@ frontend-check: frontend-deps
 
 ## Debian's Chromium and CJK fonts for the browser tests (installed when missing).
 e2e-deps:
-	@if [ -f frontend/package.json ] && [ ! -x /usr/bin/chromium ]; then \
+	@if [ -f frontend/package.json ] && { [ ! -x /usr/bin/chromium ] || ! command -v ffmpeg >/dev/null || [ ! -d /usr/share/fonts/opentype/noto ]; }; then \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
 	    chromium fonts-liberation fonts-noto-cjk ffmpeg >/dev/null; fi
 

@@ -2170,6 +2170,150 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/platform/figures": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The figures of one month, by class (`below_threshold=true`: only classes below the
+         *     threshold). Class teachers and safety officers see only their own class.
+         */
+        get: operations["list_figures"];
+        /**
+         * Type in one class's totals for a month (replaces what was there; who is missing becomes
+         *     unknown).
+         */
+        put: operations["set_figure"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/platform/import": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Import the platform's export for a month: an XLSX workbook (first sheet) or UTF-8 CSV, a
+         *     header row then one student per row. Columns: `学号` and `完成情况` (是/否, 已完成/未完成;
+         *     also `是否完成`; English `student_no`, `completed`); other columns (e.g. `姓名`) are ignored.
+         *     Each class in the file gets its figure for the month replaced: class size = its students
+         *     in the file, completed = those marked done, and who is missing is kept. All or nothing:
+         *     any bad row rejects the whole file with `import_invalid`, listing every bad row by line.
+         */
+        post: operations["import_figures"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/platform/classes/{class_id}/missing": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One class's figure for a month and who did not complete (a class teacher: own class only,
+         *     `not_own_class` otherwise). 404 `platform_figure_not_found` when nothing was recorded.
+         */
+        get: operations["class_missing"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/platform/settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The threshold a class's completion rate is held to. */
+        get: operations["get_settings"];
+        /** Set the threshold (percent). */
+        put: operations["put_settings"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/assessment": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The ranking of a semester (or `from`–`to`): per staff member and per class, each metric's
+         *     count, weight, points and the records behind it.
+         */
+        get: operations["get_assessment"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/assessment/xlsx": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The ranking as an XLSX workbook (staff, classes, the records behind the points, the
+         *     weights). The full ledger workbook carries the same sheets.
+         */
+        get: operations["assessment_xlsx"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/assessment/weights": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The weights (points per unit of each metric). */
+        get: operations["get_weights"];
+        /** Set weights (the office). */
+        put: operations["put_weights"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/school": {
         parameters: {
             query?: never;
@@ -2326,6 +2470,34 @@ export interface components {
             /** Format: date-time */
             revoked_at?: string | null;
         };
+        AssessmentResponse: {
+            from: string;
+            to: string;
+            semester?: string | null;
+            metrics: components["schemas"]["MetricInfo"][];
+            /** @description Ranked, best first. */
+            staff: components["schemas"]["AssessmentRow"][];
+            /** @description Ranked, best first. */
+            classes: components["schemas"]["AssessmentRow"][];
+        };
+        AssessmentRow: {
+            /**
+             * Format: uuid
+             * @description User id or class id.
+             */
+            id: string;
+            name: string;
+            /** @description Role (staff) or grade (classes). */
+            detail: string;
+            metrics: components["schemas"]["MetricScore"][];
+            /** Format: int64 */
+            total: number;
+            /**
+             * Format: int32
+             * @description 1 = best; equal totals share a rank (1, 1, 3).
+             */
+            rank: number;
+        };
         AssignHazardRequest: {
             /**
              * Format: uuid
@@ -2438,6 +2610,11 @@ export interface components {
             created_at: string;
             /** Format: date-time */
             updated_at: string;
+        };
+        ClassRef: {
+            /** Format: uuid */
+            id: string;
+            name: string;
         };
         ClassResponse: {
             /** Format: uuid */
@@ -3259,6 +3436,35 @@ export interface components {
             /** Format: date-time */
             updated_at: string;
         };
+        MetricInfo: {
+            key: string;
+            /** @description `staff` or `class`. */
+            subject: string;
+            label: string;
+            /** @description What one unit of the count is. */
+            rule: string;
+            /** Format: int32 */
+            weight: number;
+            /** Format: int32 */
+            default_weight: number;
+        };
+        MetricScore: {
+            key: string;
+            label: string;
+            /**
+             * Format: int64
+             * @description Sum of the sources' units.
+             */
+            count: number;
+            /** Format: int32 */
+            weight: number;
+            /**
+             * Format: int64
+             * @description count × weight.
+             */
+            points: number;
+            sources: components["schemas"]["SourceRef"][];
+        };
         MissedCheckpoint: {
             /** @description `not_visited` (in a run) or `not_started` (no run for a scheduled start). */
             reason: string;
@@ -3277,6 +3483,17 @@ export interface components {
             location: string;
             /** Format: date-time */
             expected_at: string;
+        };
+        MissingResponse: {
+            figure: components["schemas"]["PlatformFigureResponse"];
+            /** @description `false` for typed-in totals: the platform did not say who is missing. */
+            known: boolean;
+            /** @description Students listed as not completed, by student number (number and name only). */
+            students: components["schemas"]["MissingStudent"][];
+        };
+        MissingStudent: {
+            student_no: string;
+            name: string;
         };
         MyDutyStatus: {
             /**
@@ -3768,6 +3985,67 @@ export interface components {
             /** Format: date-time */
             updated_at: string;
         };
+        PlatformFigureResponse: {
+            /** Format: uuid */
+            id: string;
+            month: string;
+            /** Format: uuid */
+            class_id: string;
+            class_name: string;
+            /** Format: int32 */
+            completed: number;
+            /** Format: int32 */
+            class_size: number;
+            /**
+             * Format: double
+             * @description Percent, one decimal.
+             */
+            rate: number;
+            below_threshold: boolean;
+            /** @description `manual` (typed-in totals: who is missing is unknown) or `import` (per student). */
+            source: string;
+            /**
+             * Format: int32
+             * @description How many listed students did not complete; `null` for typed-in totals.
+             */
+            missing_count?: number | null;
+            /** Format: date-time */
+            updated_at: string;
+        };
+        PlatformImportResult: {
+            month: string;
+            /**
+             * Format: int64
+             * @description Classes whose figure was written.
+             */
+            classes: number;
+            /**
+             * Format: int64
+             * @description Student rows read.
+             */
+            students: number;
+            /** Format: int64 */
+            completed: number;
+        };
+        PlatformMonthResponse: {
+            month: string;
+            /**
+             * Format: int32
+             * @description Percent.
+             */
+            threshold: number;
+            /** @description By class name; only own class for class teachers and safety officers. */
+            items: components["schemas"]["PlatformFigureResponse"][];
+            /** @description Classes with no figure for the month (office and principal only; empty for others). */
+            unrecorded: components["schemas"]["ClassRef"][];
+        };
+        PlatformSettings: {
+            /**
+             * Format: int32
+             * @description Percent (0–100): a class below it is flagged.
+             */
+            threshold: number;
+        };
         /** @description An RFC 9457 problem document. */
         Problem: {
             /** @description A URI naming the problem type: `urn:xiaoan:problem:<code>`. */
@@ -4061,6 +4339,22 @@ export interface components {
             /** @description IANA time zone of the school; calendar dates are local dates in it. */
             timezone: string;
         };
+        SetFigureRequest: {
+            /** @description `YYYY-MM`. */
+            month: string;
+            /** Format: uuid */
+            class_id: string;
+            /** Format: int32 */
+            completed: number;
+            /** Format: int32 */
+            class_size: number;
+        };
+        SetWeightsRequest: {
+            /** @description Metric key → points per unit (−100…100); keys left out keep their weight. */
+            weights: {
+                [key: string]: number;
+            };
+        };
         ShiftResponse: {
             /** Format: uuid */
             id: string;
@@ -4084,6 +4378,15 @@ export interface components {
             /** @description The assignee's phone, from the account. */
             phone?: string | null;
             note?: string | null;
+        };
+        /** @description One record behind a metric: `units` of the metric's count come from it. */
+        SourceRef: {
+            /** @description `duty_shift`, `inspection`, `hazard`, `plan_item` or `platform_figure`. */
+            type: string;
+            /** Format: uuid */
+            id: string;
+            /** Format: int64 */
+            units: number;
         };
         SpotCheckRequest: {
             /**
@@ -4487,6 +4790,9 @@ export interface components {
             note: string;
             /** @description What matched: `id_number` or `phone`. */
             matched_on: string;
+        };
+        WeightsResponse: {
+            metrics: components["schemas"]["MetricInfo"][];
         };
     };
     responses: never;
@@ -15117,6 +15423,710 @@ export interface operations {
             };
             /** @description `patrol_finished` */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_figures: {
+        parameters: {
+            query: {
+                /** @description `YYYY-MM`. */
+                month: string;
+                /** @description Only classes below the threshold. */
+                below_threshold?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlatformMonthResponse"];
+                };
+            };
+            /** @description Malformed request: `invalid_path`, `invalid_query`, `invalid_body` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    set_figure: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SetFigureRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlatformFigureResponse"];
+                };
+            };
+            /** @description Malformed request: `invalid_path`, `invalid_query`, `invalid_body` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the token or key is not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `forbidden`: the role or key scope may not call this, or `not_own_class` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `already_exists` or `reference_conflict`: clashes with a record */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `payload_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    import_figures: {
+        parameters: {
+            query: {
+                /** @description `YYYY-MM`: the month the export is for. */
+                month: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description CSV (UTF-8) or XLSX bytes */
+        requestBody: {
+            content: {
+                /**
+                 * @example 学号,姓名,完成情况
+                 *     20190101,张三,是
+                 *     20190102,李四,否
+                 */
+                "application/octet-stream": string;
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlatformImportResult"];
+                };
+            };
+            /** @description Malformed request: `invalid_path`, `invalid_query`, `invalid_body` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the token or key is not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `forbidden`: the role or key scope may not call this, or `not_own_class` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `already_exists` or `reference_conflict`: clashes with a record */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `import_invalid` with `errors[].line` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    class_missing: {
+        parameters: {
+            query: {
+                /** @description `YYYY-MM`. */
+                month: string;
+            };
+            header?: never;
+            path: {
+                class_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MissingResponse"];
+                };
+            };
+            /** @description Malformed request: `invalid_path`, `invalid_query`, `invalid_body` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the token or key is not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_settings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlatformSettings"];
+                };
+            };
+            /** @description Malformed request: `invalid_path`, `invalid_query`, `invalid_body` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the token or key is not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    put_settings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PlatformSettings"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlatformSettings"];
+                };
+            };
+            /** @description Malformed request: `invalid_path`, `invalid_query`, `invalid_body` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the token or key is not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `forbidden`: the role or key scope may not call this, or `not_own_class` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `already_exists` or `reference_conflict`: clashes with a record */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `payload_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_assessment: {
+        parameters: {
+            query?: {
+                /** @description A plan's semester (e.g. `2019-2020-2`): the range is that plan's dates. */
+                semester?: string;
+                /** @description With `to`, instead of `semester`: a date range. */
+                from?: string;
+                to?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AssessmentResponse"];
+                };
+            };
+            /** @description Malformed request: `invalid_path`, `invalid_query`, `invalid_body` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the token or key is not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    assessment_xlsx: {
+        parameters: {
+            query?: {
+                /** @description A plan's semester (e.g. `2019-2020-2`): the range is that plan's dates. */
+                semester?: string;
+                /** @description With `to`, instead of `semester`: a date range. */
+                from?: string;
+                to?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": number[];
+                };
+            };
+            /** @description Malformed request: `invalid_path`, `invalid_query`, `invalid_body` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the token or key is not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_weights: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WeightsResponse"];
+                };
+            };
+            /** @description Malformed request: `invalid_path`, `invalid_query`, `invalid_body` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the token or key is not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    put_weights: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SetWeightsRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WeightsResponse"];
+                };
+            };
+            /** @description Malformed request: `invalid_path`, `invalid_query`, `invalid_body` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the token or key is not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `forbidden`: the role or key scope may not call this, or `not_own_class` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `already_exists` or `reference_conflict`: clashes with a record */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `payload_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
