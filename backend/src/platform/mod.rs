@@ -964,7 +964,7 @@ pub async fn seed_demo(db: &impl ConnectionTrait) -> Result<(), crate::app::BoxE
         }
         // This month: per student; the second class has every other student missing.
         let fid = Uuid::now_v7();
-        let completed = |j: usize| i != 1 || j % 2 == 0;
+        let completed = |j: usize| i != 1 || j.is_multiple_of(2);
         let done = (0..studs.len()).filter(|j| completed(*j)).count();
         figure::ActiveModel {
             id: Set(fid),
