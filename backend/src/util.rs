@@ -1,4 +1,4 @@
-//! Small shared helpers: time, random secrets, hashing.
+//! Small shared helpers: time, random secrets, hashing, QR codes.
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -21,6 +21,22 @@ pub fn random_token(bytes: usize) -> Result<String, getrandom::Error> {
 pub fn sha256_hex(value: &str) -> String {
     let digest = Sha256::digest(value.as_bytes());
     digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A QR code as SVG with its quiet zone, at least `size` pixels square (pass QR codes, fire
+/// equipment and patrol checkpoint labels).
+pub fn qr_svg(
+    data: &str,
+    ec: qrcode::EcLevel,
+    size: u32,
+) -> Result<String, crate::error::ApiError> {
+    let code = qrcode::QrCode::with_error_correction_level(data.as_bytes(), ec)
+        .map_err(|_| crate::error::ApiError::internal())?;
+    Ok(code
+        .render::<qrcode::render::svg::Color>()
+        .min_dimensions(size, size)
+        .quiet_zone(true)
+        .build())
 }
 
 #[cfg(test)]

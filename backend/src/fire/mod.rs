@@ -479,13 +479,7 @@ fn check_url(origin: &str, id: Uuid) -> String {
 }
 
 fn qr_svg(data: &str) -> AppResult<String> {
-    let code = qrcode::QrCode::with_error_correction_level(data.as_bytes(), qrcode::EcLevel::M)
-        .map_err(|_| ApiError::internal())?;
-    Ok(code
-        .render::<qrcode::render::svg::Color>()
-        .min_dimensions(200, 200)
-        .quiet_zone(true)
-        .build())
+    crate::util::qr_svg(data, qrcode::EcLevel::M, 200)
 }
 
 // ---------- buildings ----------

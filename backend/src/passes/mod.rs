@@ -311,13 +311,7 @@ pub async fn pass_qr(
     id: web::Path<Uuid>,
 ) -> AppResult<HttpResponse> {
     let p = readable(&state.db.conn, &auth.user, id.into_inner()).await?;
-    let code = qrcode::QrCode::with_error_correction_level(p.token.as_bytes(), qrcode::EcLevel::Q)
-        .map_err(|_| ApiError::internal())?;
-    let svg = code
-        .render::<qrcode::render::svg::Color>()
-        .min_dimensions(320, 320)
-        .quiet_zone(true)
-        .build();
+    let svg = crate::util::qr_svg(&p.token, qrcode::EcLevel::Q, 320)?;
     Ok(HttpResponse::Ok().content_type("image/svg+xml").body(svg))
 }
 

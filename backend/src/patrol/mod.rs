@@ -257,16 +257,6 @@ fn html_escape(s: &str) -> String {
     out
 }
 
-fn qr_svg(value: &str, size: u32) -> AppResult<String> {
-    let code = qrcode::QrCode::with_error_correction_level(value.as_bytes(), qrcode::EcLevel::Q)
-        .map_err(|_| ApiError::internal())?;
-    Ok(code
-        .render::<qrcode::render::svg::Color>()
-        .min_dimensions(size, size)
-        .quiet_zone(true)
-        .build())
-}
-
 /// A printable sheet of QR labels (HTML, A4, two per row) for every active checkpoint.
 #[utoipa::path(
     tag = "patrol",
@@ -292,7 +282,7 @@ pub async fn checkpoint_labels(_auth: Auth<Office>, state: State) -> AppResult<H
     for c in &rows {
         html.push_str(&format!(
             "<div class=\"label\">{}<div class=\"name\">{}</div><div class=\"loc\">{}</div><div class=\"hint\">安保巡查点 · 请巡查人员扫码签到</div></div>",
-            qr_svg(&c.code, 240)?,
+            crate::util::qr_svg(&c.code, qrcode::EcLevel::Q, 240)?,
             html_escape(&c.name),
             html_escape(&c.location),
         ));
