@@ -39,6 +39,17 @@ pub fn qr_svg(
         .build())
 }
 
+/// For PATCH fields where `null` clears the value and an absent field leaves it alone: use with
+/// `#[serde(default, deserialize_with = "crate::util::double_option")]` on an
+/// `Option<Option<T>>` (absent → `None`, `null` → `Some(None)`, a value → `Some(Some(v))`).
+pub fn double_option<'de, T, D>(d: D) -> Result<Option<Option<T>>, D::Error>
+where
+    T: serde::Deserialize<'de>,
+    D: serde::Deserializer<'de>,
+{
+    <Option<T> as serde::Deserialize>::deserialize(d).map(Some)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

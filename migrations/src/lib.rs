@@ -13,6 +13,7 @@ mod m20261129_000007_fire;
 mod m20261129_000008_patrol;
 mod m20261129_000009_platform_assessment;
 mod m20261129_000010_scale_indexes;
+mod m20261129_000011_incident_class;
 
 pub struct Migrator;
 
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000008_patrol::Migration),
             Box::new(m20261129_000009_platform_assessment::Migration),
             Box::new(m20261129_000010_scale_indexes::Migration),
+            Box::new(m20261129_000011_incident_class::Migration),
         ]
     }
 }

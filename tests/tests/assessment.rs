@@ -181,12 +181,35 @@ async fn scores_are_recomputed_by_hand_from_the_records_and_link_back() {
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
 
+    // Incidents: one involving class 1 (counts), one with no class and one of class 1 before
+    // the range (neither counts).
+    let guard = app.token("guard1").await;
+    let incident = |at: chrono::DateTime<chrono::Utc>, class: Value| {
+        json!({"kind": "injury", "occurred_at": at, "place": "操场", "severity": "minor",
+               "description": "体育课扭伤", "class_id": class})
+    };
+    let now = chrono::Utc::now();
+    let r = app
+        .post("/api/v1/incidents", &guard, incident(now, json!(class1)))
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let incident_id = r.body["id"].as_str().unwrap().to_owned();
+    for (at, class) in [
+        (now, json!(null)),
+        (now - chrono::Duration::days(5), json!(class1)),
+    ] {
+        let r = app
+            .post("/api/v1/incidents", &guard, incident(at, class))
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    }
+
     let after = app.get(&range, &principal).await;
     assert_eq!(after.status, StatusCode::OK, "{}", after.text);
     let after = after.body;
 
     // By hand, default weights: shift 2, on-time check 1, hazard on time 3, plan task 2;
-    // traffic check on time 2, spot-check discrepancy −1, class hazard −1.
+    // traffic check on time 2, spot-check discrepancy −1, class hazard −1, class incident −3.
     let (tb, ta) = (
         row(&before, "staff", &teacher1),
         row(&after, "staff", &teacher1),
@@ -269,7 +292,14 @@ async fn scores_are_recomputed_by_hand_from_the_records_and_link_back() {
             assert_eq!(h.body["submission_id"], spot_id.as_str());
         }
     }
-    assert_eq!(delta(cb, ca, "total"), 2 - 2 - 3);
+    // Incident −3.
+    let (b, a) = (metric(cb, "class_incidents"), metric(ca, "class_incidents"));
+    assert_eq!((delta(b, a, "count"), delta(b, a, "points")), (1, -3));
+    assert_eq!(
+        new_sources(b, a),
+        vec![("incident".into(), incident_id.clone(), 1)]
+    );
+    assert_eq!(delta(cb, ca, "total"), 2 - 2 - 3 - 3);
 
     // Every row's arithmetic holds: points = count × weight, count = Σ units, total = Σ points;
     // ranks follow totals.
@@ -379,7 +409,14 @@ async fn scores_are_recomputed_by_hand_from_the_records_and_link_back() {
         vec!["考核-教职工", "考核-班级", "考核依据", "考核权重"]
     );
     let basis = wb.worksheet_range("考核依据").unwrap();
-    for id in [&shift_id, &check_id, &spot_id, &hazard_id, &item_id] {
+    for id in [
+        &shift_id,
+        &check_id,
+        &spot_id,
+        &hazard_id,
+        &item_id,
+        &incident_id,
+    ] {
         assert!(
             basis.rows().any(|r| r.iter().any(|c| c.to_string() == *id)),
             "{id} not in the basis sheet"

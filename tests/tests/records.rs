@@ -74,6 +74,85 @@ async fn incidents_drive_days_since_last_incident() {
 }
 
 #[tokio::test]
+async fn an_incident_names_the_class_involved_and_the_office_can_relink_it() {
+    let app = spawn_app().await;
+    let office = app.token("office").await;
+    let guard = app.token("guard1").await;
+    let class1 = app.own_class_id("teacher1").await;
+    let class2 = app.own_class_id("teacher2").await;
+    let at = chrono::Utc::now() - chrono::Duration::hours(2);
+    let body = |class: serde_json::Value| {
+        json!({"kind": "injury", "occurred_at": at, "place": "楼梯", "severity": "minor",
+               "description": "课间追逐摔倒", "class_id": class})
+    };
+
+    let r = app
+        .post("/api/v1/incidents", &guard, body(json!(class1)))
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let id = r.body["id"].as_str().unwrap().to_owned();
+    assert_eq!(r.body["class_id"], class1.as_str());
+    assert!(r.body["class_name"].as_str().is_some_and(|n| !n.is_empty()));
+    let r = app
+        .post("/api/v1/incidents", &guard, body(json!(null)))
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    assert!(r.body["class_id"].is_null() && r.body["class_name"].is_null());
+
+    // A class that does not exist is refused, and nothing is recorded.
+    let r = app
+        .post(
+            "/api/v1/incidents",
+            &guard,
+            body(json!(uuid::Uuid::now_v7())),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.text);
+    assert_eq!(r.body["code"], "class_not_found");
+    assert_eq!(app.audit("action=incident.create").await.len(), 2);
+
+    let in_class = |list: &serde_json::Value| {
+        list.as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["id"].as_str().unwrap().to_owned())
+            .collect::<Vec<_>>()
+    };
+    let r = app
+        .get(&format!("/api/v1/incidents?class_id={class1}"), &guard)
+        .await;
+    assert_eq!(in_class(&r.body), vec![id.clone()]);
+
+    // The office moves it to class 2; an absent class_id leaves it alone; null unlinks it.
+    let path = format!("/api/v1/incidents/{id}");
+    let r = app.patch(&path, &office, json!({"class_id": class2})).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.body["class_id"], class2.as_str());
+    let r = app
+        .patch(&path, &office, json!({"actions_taken": "已送医务室"}))
+        .await;
+    assert_eq!(r.body["class_id"], class2.as_str());
+    let r = app
+        .get(&format!("/api/v1/incidents?class_id={class1}"), &guard)
+        .await;
+    assert!(in_class(&r.body).is_empty());
+    let r = app
+        .patch(&path, &office, json!({"class_id": uuid::Uuid::now_v7()}))
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.text);
+    assert_eq!(
+        app.get(&path, &guard).await.body["class_id"],
+        class2.as_str()
+    );
+    let r = app.patch(&path, &office, json!({"class_id": null})).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert!(r.body["class_id"].is_null() && r.body["class_name"].is_null());
+    // The audit trail keeps each link.
+    let updates = app.audit("action=incident.update").await;
+    assert_eq!(updates.len(), 3);
+}
+
+#[tokio::test]
 async fn abnormal_health_reports_are_flagged_to_the_office() {
     let app = spawn_app().await;
     let office = app.token("office").await;

@@ -14,6 +14,7 @@ use crate::inspections::model::submission;
 use crate::ledger::{LedgerQuery, Range, Sheet};
 use crate::plans::model::{item, plan};
 use crate::platform::model::figure;
+use crate::records::model::incident;
 use crate::state::State;
 use crate::users::model as user;
 use actix_web::http::header;
@@ -44,8 +45,7 @@ pub struct Metric {
     pub rule: &'static str,
 }
 
-/// Every metric, in display order. Incidents are not tied to a class in the records, so they
-/// cannot be scored per class.
+/// Every metric, in display order.
 pub const METRICS: &[Metric] = &[
     Metric {
         key: "duty_shifts",
@@ -97,6 +97,13 @@ pub const METRICS: &[Metric] = &[
         rule: "涉及本班的一条隐患",
     },
     Metric {
+        key: "class_incidents",
+        subject: Subject::Class,
+        label: "安全事件",
+        default_weight: -3,
+        rule: "涉及本班学生的一起安全事件(按发生时间计入)",
+    },
+    Metric {
         key: "platform_months_met",
         subject: Subject::Class,
         label: "安全平台达标",
@@ -132,7 +139,7 @@ pub async fn weights(db: &impl ConnectionTrait) -> AppResult<Weights> {
 /// One record behind a metric: `units` of the metric's count come from it.
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 pub struct SourceRef {
-    /// `duty_shift`, `inspection`, `hazard`, `plan_item` or `platform_figure`.
+    /// `duty_shift`, `inspection`, `hazard`, `incident`, `plan_item` or `platform_figure`.
     #[serde(rename = "type")]
     pub kind: String,
     pub id: Uuid,
@@ -437,6 +444,19 @@ async fn class_facts(db: &impl ConnectionTrait, r: &Range) -> AppResult<Vec<Fact
         }
     }
 
+    for i in incident::Entity::find()
+        .filter(incident::Column::ClassId.is_not_null())
+        .filter(incident::Column::OccurredAt.gte(start))
+        .filter(incident::Column::OccurredAt.lt(end))
+        .order_by_asc(incident::Column::OccurredAt)
+        .all(db)
+        .await?
+    {
+        if let Some(cid) = i.class_id {
+            push(&mut map, cid, "class_incidents", src("incident", i.id, 1));
+        }
+    }
+
     let threshold = crate::platform::threshold(db).await?;
     for f in figure::Entity::find()
         .filter(figure::Column::Month.is_in(months_of(r.from, r.to)))
@@ -681,6 +701,7 @@ fn source_zh(kind: &str) -> &'static str {
         "duty_shift" => "值班",
         "inspection" => "检查",
         "hazard" => "隐患",
+        "incident" => "安全事件",
         "plan_item" => "计划任务",
         "platform_figure" => "安全平台",
         _ => "",

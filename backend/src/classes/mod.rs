@@ -98,6 +98,26 @@ pub async fn find(db: &impl ConnectionTrait, id: Uuid) -> AppResult<model::Model
         .ok_or_else(|| ApiError::not_found("class_not_found", "班级不存在"))
 }
 
+/// Names of the given classes (missing ids are left out), for responses that show a class.
+pub async fn names(
+    db: &impl ConnectionTrait,
+    ids: impl IntoIterator<Item = Uuid>,
+) -> AppResult<HashMap<Uuid, String>> {
+    let mut ids: Vec<Uuid> = ids.into_iter().collect();
+    ids.sort_unstable();
+    ids.dedup();
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    Ok(model::Entity::find()
+        .filter(model::Column::Id.is_in(ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|c| (c.id, c.name))
+        .collect())
+}
+
 /// All classes, by name. Class names are not personal data; every signed-in user may read them.
 #[utoipa::path(
     tag = "classes",

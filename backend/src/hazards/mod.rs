@@ -7,7 +7,6 @@ use crate::attachments::{self, LINK_HAZARD, MAX_PER_FIELD};
 use crate::audit;
 use crate::auth::extract::{Auth, CurrentUser};
 use crate::auth::roles::{AnyUser, Office, OfficeOrPrincipal, Role};
-use crate::classes::model as class;
 use crate::error::{ApiError, AppResult, FieldError, Validator};
 use crate::inspections::period;
 use crate::pagination::{Page, Paging};
@@ -123,16 +122,7 @@ async fn to_responses(
         .into_iter()
         .map(|u| (u.id, u.display_name))
         .collect();
-    let mut cids: Vec<Uuid> = rows.iter().filter_map(|h| h.class_id).collect();
-    cids.sort_unstable();
-    cids.dedup();
-    let cls: HashMap<Uuid, String> = class::Entity::find()
-        .filter(class::Column::Id.is_in(cids))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|c| (c.id, c.name))
-        .collect();
+    let cls = crate::classes::names(db, rows.iter().filter_map(|h| h.class_id)).await?;
     Ok(rows
         .into_iter()
         .map(|h| HazardResponse {

@@ -389,12 +389,14 @@ fn severity_zh(s: &str) -> &'static str {
 
 async fn incidents_sheet(db: &impl ConnectionTrait, r: &Range) -> AppResult<Sheet> {
     let (start, end) = r.bounds_utc();
-    let rows = incident::Entity::find()
+    let incidents = incident::Entity::find()
         .filter(incident::Column::OccurredAt.gte(start))
         .filter(incident::Column::OccurredAt.lt(end))
         .order_by_asc(incident::Column::OccurredAt)
         .all(db)
-        .await?
+        .await?;
+    let classes = crate::classes::names(db, incidents.iter().filter_map(|i| i.class_id)).await?;
+    let rows = incidents
         .into_iter()
         .map(|i| {
             vec![
@@ -407,6 +409,9 @@ async fn incidents_sheet(db: &impl ConnectionTrait, r: &Range) -> AppResult<Shee
                 yes(i.reported_to_police),
                 yes(i.reported_to_fire),
                 i.closed_at.map(|t| local(t, r.tz)).unwrap_or_default(),
+                i.class_id
+                    .and_then(|c| classes.get(&c).cloned())
+                    .unwrap_or_default(),
             ]
         })
         .collect();
@@ -423,6 +428,7 @@ async fn incidents_sheet(db: &impl ConnectionTrait, r: &Range) -> AppResult<Shee
             "报警(110)",
             "报火警(119)",
             "结案时间",
+            "涉及班级",
         ],
         rows,
     })

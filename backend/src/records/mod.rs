@@ -585,11 +585,39 @@ pub struct IncidentResponse {
     pub reported_to_fire: bool,
     pub closed_at: Option<DateTime<Utc>>,
     pub reported_by: Option<Uuid>,
+    /// The class whose students were involved (counted in that class's assessment), if any.
+    pub class_id: Option<Uuid>,
+    pub class_name: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
 
-fn incident_response(i: incident::Model) -> IncidentResponse {
+async fn incident_responses(
+    db: &impl ConnectionTrait,
+    rows: Vec<incident::Model>,
+) -> AppResult<Vec<IncidentResponse>> {
+    let names = crate::classes::names(db, rows.iter().filter_map(|i| i.class_id)).await?;
+    Ok(rows
+        .into_iter()
+        .map(|i| {
+            let class_name = i.class_id.and_then(|c| names.get(&c).cloned());
+            incident_response(i, class_name)
+        })
+        .collect())
+}
+
+async fn one_incident_response(
+    db: &impl ConnectionTrait,
+    i: incident::Model,
+) -> AppResult<IncidentResponse> {
+    let class_name = match i.class_id {
+        Some(c) => Some(crate::classes::find(db, c).await?.name),
+        None => None,
+    };
+    Ok(incident_response(i, class_name))
+}
+
+fn incident_response(i: incident::Model, class_name: Option<String>) -> IncidentResponse {
     IncidentResponse {
         id: i.id,
         kind: i.kind,
@@ -602,13 +630,15 @@ fn incident_response(i: incident::Model) -> IncidentResponse {
         reported_to_fire: i.reported_to_fire,
         closed_at: i.closed_at,
         reported_by: i.reported_by,
+        class_id: i.class_id,
+        class_name,
         created_at: i.created_at,
         updated_at: i.updated_at,
     }
 }
 
 fn incident_audit(i: &incident::Model) -> serde_json::Value {
-    json!({"kind": i.kind, "occurred_at": i.occurred_at, "place": i.place, "severity": i.severity, "description": i.description, "actions_taken": i.actions_taken, "reported_to_police": i.reported_to_police, "reported_to_fire": i.reported_to_fire, "closed_at": i.closed_at})
+    json!({"kind": i.kind, "occurred_at": i.occurred_at, "place": i.place, "severity": i.severity, "description": i.description, "actions_taken": i.actions_taken, "reported_to_police": i.reported_to_police, "reported_to_fire": i.reported_to_fire, "closed_at": i.closed_at, "class_id": i.class_id})
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -625,6 +655,9 @@ pub struct CreateIncidentRequest {
     pub reported_to_police: bool,
     #[serde(default)]
     pub reported_to_fire: bool,
+    /// The class whose students were involved, if any (`class_not_found` if it names none).
+    #[serde(default)]
+    pub class_id: Option<Uuid>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -639,6 +672,10 @@ pub struct UpdateIncidentRequest {
     pub reported_to_fire: Option<bool>,
     /// `true` closes the incident now; `false` reopens it.
     pub closed: Option<bool>,
+    /// A class links the incident to it; `null` unlinks it; absent leaves it as is.
+    #[serde(default, deserialize_with = "crate::util::double_option")]
+    #[schema(value_type = Option<Uuid>)]
+    pub class_id: Option<Option<Uuid>>,
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -648,6 +685,8 @@ pub struct IncidentQuery {
     pub from: Option<DateTime<Utc>>,
     pub to: Option<DateTime<Utc>>,
     pub open: Option<bool>,
+    /// Only incidents linked to this class.
+    pub class_id: Option<Uuid>,
 }
 
 /// Incidents, newest first.
@@ -675,19 +714,26 @@ pub async fn list_incidents(
         Some(false) => s = s.filter(incident::Column::ClosedAt.is_not_null()),
         None => {}
     }
+    if let Some(c) = q.class_id {
+        s = s.filter(incident::Column::ClassId.eq(c));
+    }
     let rows = s
         .order_by_desc(incident::Column::OccurredAt)
         .limit(1000)
         .all(&state.db.conn)
         .await?;
-    Ok(web::Json(rows.into_iter().map(incident_response).collect()))
+    Ok(web::Json(incident_responses(&state.db.conn, rows).await?))
 }
 
 /// Report an incident (guards, teachers, the office, the principal).
 #[utoipa::path(
     tag = "records",
     request_body = CreateIncidentRequest,
-    responses((status = 201, body = IncidentResponse), (status = 422, body = crate::error::Problem)),
+    responses(
+        (status = 201, body = IncidentResponse),
+        (status = 404, description = "`class_not_found`: `class_id` names no class", body = crate::error::Problem),
+        (status = 422, body = crate::error::Problem),
+    ),
     security(("bearer" = ["principal", "security_office", "class_teacher", "guard"]))
 )]
 #[post("/incidents")]
@@ -709,6 +755,9 @@ pub async fn create_incident(
     v.finish()?;
     let now = crate::util::now();
     let tx = state.db.begin_write().await?;
+    if let Some(c) = b.class_id {
+        crate::classes::find(&*tx, c).await?;
+    }
     let i = incident::ActiveModel {
         id: Set(Uuid::now_v7()),
         kind: Set(b.kind),
@@ -723,6 +772,7 @@ pub async fn create_incident(
         reported_by: Set(Some(auth.user.id)),
         created_at: Set(now),
         updated_at: Set(now),
+        class_id: Set(b.class_id),
     }
     .insert(&*tx)
     .await?;
@@ -735,8 +785,9 @@ pub async fn create_incident(
         json!({"after": incident_audit(&i)}),
     )
     .await?;
+    let response = one_incident_response(&*tx, i).await?;
     tx.commit().await?;
-    Ok(HttpResponse::Created().json(incident_response(i)))
+    Ok(HttpResponse::Created().json(response))
 }
 
 /// One incident.
@@ -756,7 +807,7 @@ pub async fn get_incident(
         .one(&state.db.conn)
         .await?
         .ok_or_else(|| ApiError::not_found("incident_not_found", "事件记录不存在"))?;
-    Ok(web::Json(incident_response(i)))
+    Ok(web::Json(one_incident_response(&state.db.conn, i).await?))
 }
 
 /// Update an incident: what was done, reporting, closing (the office).
@@ -764,7 +815,11 @@ pub async fn get_incident(
     tag = "records",
     params(("id" = Uuid, Path)),
     request_body = UpdateIncidentRequest,
-    responses((status = 200, body = IncidentResponse), (status = 404, body = crate::error::Problem), (status = 422, body = crate::error::Problem)),
+    responses(
+        (status = 200, body = IncidentResponse),
+        (status = 404, description = "`incident_not_found`, or `class_not_found` when `class_id` names no class", body = crate::error::Problem),
+        (status = 422, body = crate::error::Problem),
+    ),
     security(("bearer" = ["security_office"]))
 )]
 #[patch("/incidents/{id}")]
@@ -817,6 +872,12 @@ pub async fn update_incident(
     if let Some(x) = b.reported_to_fire {
         a.reported_to_fire = Set(x);
     }
+    if let Some(c) = b.class_id {
+        if let Some(id) = c {
+            crate::classes::find(&*tx, id).await?;
+        }
+        a.class_id = Set(c);
+    }
     if let Some(c) = b.closed {
         a.closed_at = Set(if c {
             Some(before.closed_at.unwrap_or_else(crate::util::now))
@@ -835,8 +896,9 @@ pub async fn update_incident(
         json!({"before": incident_audit(&before), "after": incident_audit(&after)}),
     )
     .await?;
+    let response = one_incident_response(&*tx, after).await?;
     tx.commit().await?;
-    Ok(web::Json(incident_response(after)))
+    Ok(web::Json(response))
 }
 
 // ---------- health reports ----------

@@ -83,6 +83,8 @@ pub mod incident {
         pub reported_by: Option<Uuid>,
         pub created_at: DateTimeUtc,
         pub updated_at: DateTimeUtc,
+        /// The class whose students were involved, if any.
+        pub class_id: Option<Uuid>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -2735,6 +2735,11 @@ export interface components {
             actions_taken?: string;
             reported_to_police?: boolean;
             reported_to_fire?: boolean;
+            /**
+             * Format: uuid
+             * @description The class whose students were involved, if any (`class_not_found` if it names none).
+             */
+            class_id?: string | null;
         };
         CreateItemRequest: {
             /** @description `YYYY-MM`. */
@@ -3305,6 +3310,12 @@ export interface components {
             closed_at?: string | null;
             /** Format: uuid */
             reported_by?: string | null;
+            /**
+             * Format: uuid
+             * @description The class whose students were involved (counted in that class's assessment), if any.
+             */
+            class_id?: string | null;
+            class_name?: string | null;
             /** Format: date-time */
             created_at: string;
             /** Format: date-time */
@@ -4381,7 +4392,7 @@ export interface components {
         };
         /** @description One record behind a metric: `units` of the metric's count come from it. */
         SourceRef: {
-            /** @description `duty_shift`, `inspection`, `hazard`, `plan_item` or `platform_figure`. */
+            /** @description `duty_shift`, `inspection`, `hazard`, `incident`, `plan_item` or `platform_figure`. */
             type: string;
             /** Format: uuid */
             id: string;
@@ -4606,6 +4617,11 @@ export interface components {
             reported_to_fire?: boolean | null;
             /** @description `true` closes the incident now; `false` reopens it. */
             closed?: boolean | null;
+            /**
+             * Format: uuid
+             * @description A class links the incident to it; `null` unlinks it; absent leaves it as is.
+             */
+            class_id?: string | null;
         };
         UpdateItemRequest: {
             /**
@@ -12727,6 +12743,8 @@ export interface operations {
                 from?: string;
                 to?: string;
                 open?: boolean;
+                /** @description Only incidents linked to this class. */
+                class_id?: string;
             };
             header?: never;
             path?: never;
@@ -12812,6 +12830,15 @@ export interface operations {
             };
             /** @description `forbidden`: the role or key scope may not call this, or `not_own_class` */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `class_not_found`: `class_id` names no class */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -12962,6 +12989,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `incident_not_found`, or `class_not_found` when `class_id` names no class */
             404: {
                 headers: {
                     [name: string]: unknown;

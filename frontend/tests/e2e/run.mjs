@@ -568,15 +568,25 @@ async function main() {
       await page.locator('.van-action-sheet__item').filter({ hasText: '闯入' }).click()
       await page.getByTestId('incident-place').locator('input').fill('东门围栏')
       await page.getByTestId('incident-description').locator('textarea').fill(incidentText)
+      // The class whose students were involved (counted in that class's assessment).
+      await page.getByTestId('incident-class').click()
+      await page.locator('.van-action-sheet__item').filter({ hasText: '2019级旅游服务与管理1班' }).click()
+      assert(await page.getByTestId('incident-class').locator('input').inputValue() === '2019级旅游服务与管理1班', 'the picked class is shown')
       await checkLayout(page, 'incident report')
       await page.getByTestId('incident-submit').click()
       await page.getByTestId('incident-sent').waitFor()
       await shot(page, 'guard-incident-sent')
       await login(page, base, 'office')
       await page.goto(`${base}/office/incidents`)
-      await page.getByText(incidentText).first().waitFor()
+      const row = page.getByTestId('incident-row').filter({ hasText: incidentText })
+      await row.getByTestId('incident-class-name').filter({ hasText: '2019级旅游服务与管理1班' }).waitFor()
       await shot(page, 'office-incidents')
       await checkLayout(page, 'office incidents')
+      // The office unlinks it: the class goes from the row.
+      await row.click()
+      await page.locator('.van-action-sheet__item').filter({ hasText: '不涉及班级' }).click()
+      await page.getByText('已关联班级').waitFor()
+      await row.getByTestId('incident-class-name').waitFor({ state: 'detached' })
     }, { skip: has('/api/v1/incidents') && has('/api/v1/incidents', 'get') ? undefined : 'incidents API not on the server yet' })
 
     // ---- office: duty rosters ----
