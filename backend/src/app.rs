@@ -96,6 +96,9 @@ pub async fn prepare_state(settings: Settings) -> Result<State, BoxError> {
     if settings.demo {
         crate::demo::seed_if_empty(&db).await?;
     }
+    let sessions = crate::auth::session_cache::SessionCache::new(
+        db.backend() == sea_orm::DatabaseBackend::Sqlite,
+    );
     Ok(web::Data::new(AppState {
         db,
         settings,
@@ -104,6 +107,7 @@ pub async fn prepare_state(settings: Settings) -> Result<State, BoxError> {
         throttle: Default::default(),
         dummy_hash,
         pass_keys: Default::default(),
+        sessions,
         scan_writer,
     }))
 }

@@ -16,6 +16,8 @@ pub struct AppState {
     pub dummy_hash: String,
     /// Leave-pass verification keys by kid (immutable per kid, so safe to cache per process).
     pub pass_keys: crate::passes::keys::KeyCache,
+    /// Recent access-token session checks (SQLite only; see `auth::session_cache`).
+    pub sessions: crate::auth::session_cache::SessionCache,
     /// SQLite only: the group-commit writer of gate scans (see `gate::ScanWriter`).
     pub scan_writer: Option<crate::gate::ScanWriter>,
 }

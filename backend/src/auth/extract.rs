@@ -106,13 +106,17 @@ pub async fn authenticate_bearer(state: &AppState, token: &str) -> AppResult<Cur
     let invalid = || ApiError::unauthenticated("invalid_token", "登录凭证无效,请重新登录");
     let user_id = Uuid::parse_str(&claims.sub).map_err(|_| invalid())?;
     let session_id = Uuid::parse_str(&claims.sid).map_err(|_| invalid())?;
+    let now = crate::util::now();
+    if let Some(u) = state.sessions.get(session_id, user_id, now) {
+        return Ok(u);
+    }
+    let epoch = state.sessions.epoch();
     let (sess, usr) = session::Entity::find_by_id(session_id)
         .find_also_related(user::Entity)
         .one(&state.db.conn)
         .await?
         .ok_or_else(invalid)?;
     let usr = usr.ok_or_else(invalid)?;
-    let now = crate::util::now();
     if sess.user_id != user_id || sess.revoked_at.is_some() || sess.expires_at <= now {
         return Err(ApiError::unauthenticated(
             "session_ended",
@@ -123,13 +127,15 @@ pub async fn authenticate_bearer(state: &AppState, token: &str) -> AppResult<Cur
         return Err(ApiError::unauthenticated("account_disabled", "账号已停用"));
     }
     let role = Role::parse(&usr.role).ok_or_else(ApiError::internal)?;
-    Ok(CurrentUser {
+    let user = CurrentUser {
         id: usr.id,
         username: usr.username,
         display_name: usr.display_name,
         role,
         session_id,
-    })
+    };
+    state.sessions.put(epoch, &user, sess.expires_at);
+    Ok(user)
 }
 
 /// Checks an integration key; returns it with its scopes.

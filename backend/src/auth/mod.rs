@@ -5,6 +5,7 @@ pub mod jwt;
 pub mod password;
 pub mod roles;
 pub mod session;
+pub mod session_cache;
 pub mod session_model;
 pub mod throttle;
 
@@ -206,6 +207,7 @@ pub async fn refresh(
         session::RotateOutcome::Reused => {
             // Commit the revocation before answering: that is the point of detecting reuse.
             tx.commit().await?;
+            state.sessions.invalidate();
             tracing::warn!("refresh token reused; session revoked");
             Err(ApiError::unauthenticated(
                 "refresh_token_reused",
@@ -239,6 +241,7 @@ pub async fn logout(auth: Auth<AnyUser>, state: State) -> AppResult<HttpResponse
     )
     .await?;
     tx.commit().await?;
+    state.sessions.invalidate();
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -320,6 +323,7 @@ pub async fn change_password(
     )
     .await?;
     tx.commit().await?;
+    state.sessions.invalidate();
     Ok(HttpResponse::NoContent().finish())
 }
 

@@ -277,7 +277,53 @@ pub async fn record_scan_batch(
     }))
 }
 
-/// What the checks before the write decided.
+/// The token, checked before anything is read: its claims, or why it was refused.
+enum Checked {
+    Valid(Box<token::Claims>),
+    Denied(&'static str),
+}
+
+/// The signature first: nothing in the token is believed before it checks out. Needs no
+/// database read once the key is cached.
+async fn check_token(state: &AppState, inc: &Incoming, now: DateTime<Utc>) -> AppResult<Checked> {
+    if let Source::Batch { .. } = inc.source
+        && inc.scanned_at > now + Duration::seconds(CLOCK_SKEW_SECS)
+    {
+        return Ok(Checked::Denied("bad_scanned_at"));
+    }
+    let kid = match token::kid_of(&inc.token) {
+        Ok(k) => k,
+        Err(e) => return Ok(Checked::Denied(e.code())),
+    };
+    let key = state.pass_keys.get(&state.db.conn, &kid).await?;
+    Ok(match token::verify(&inc.token, |_| key) {
+        Ok(c) => Checked::Valid(Box::new(c)),
+        Err(e) => Checked::Denied(e.code()),
+    })
+}
+
+/// A pass with its student, as the write reads them.
+type PassRow = (leave_pass::Model, Option<student::Model>);
+
+/// The passes of `ids` with their students, in one read.
+async fn read_passes(
+    db: &impl ConnectionTrait,
+    ids: Vec<Uuid>,
+) -> AppResult<HashMap<Uuid, PassRow>> {
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    Ok(leave_pass::Entity::find()
+        .filter(leave_pass::Column::Id.is_in(ids))
+        .find_also_related(student::Entity)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|(p, s)| (p.id, (p, s)))
+        .collect())
+}
+
+/// What the checks before the pass update decided.
 struct Judged {
     pass: Option<leave_pass::Model>,
     student: Option<ScanStudent>,
@@ -285,34 +331,19 @@ struct Judged {
     deny: Option<&'static str>,
 }
 
-async fn judge(state: &AppState, inc: &Incoming, now: DateTime<Utc>) -> AppResult<Judged> {
-    let db = &state.db.conn;
+/// The checks that need the pass and the student (read inside the write transaction).
+fn judge(inc: &Incoming, checked: &Checked, found: Option<&PassRow>, now: DateTime<Utc>) -> Judged {
     let denied = |code| Judged {
         pass: None,
         student: None,
         deny: Some(code),
     };
-    if let Source::Batch { .. } = inc.source
-        && inc.scanned_at > now + Duration::seconds(CLOCK_SKEW_SECS)
-    {
-        return Ok(denied("bad_scanned_at"));
-    }
-    // The signature first: nothing in the token is believed before it checks out.
-    let kid = match token::kid_of(&inc.token) {
-        Ok(k) => k,
-        Err(e) => return Ok(denied(e.code())),
+    let claims = match checked {
+        Checked::Valid(c) => c,
+        Checked::Denied(code) => return denied(code),
     };
-    let key = state.pass_keys.get(db, &kid).await?;
-    let claims = match token::verify(&inc.token, |_| key) {
-        Ok(c) => c,
-        Err(e) => return Ok(denied(e.code())),
-    };
-    let Some((pass, stud)) = leave_pass::Entity::find_by_id(claims.pass_id)
-        .find_also_related(student::Entity)
-        .one(db)
-        .await?
-    else {
-        return Ok(denied("pass_not_found"));
+    let Some((pass, stud)) = found else {
+        return denied("pass_not_found");
     };
     let student = Some(ScanStudent {
         name: stud.as_ref().map(|s| s.name.clone()).unwrap_or_default(),
@@ -327,7 +358,7 @@ async fn judge(state: &AppState, inc: &Incoming, now: DateTime<Utc>) -> AppResul
             let revoked = pass.revoked_at.is_some_and(|r| r <= at);
             if revoked {
                 Some("pass_revoked")
-            } else if let Err(w) = token::check_window(&claims, at.timestamp()) {
+            } else if let Err(w) = token::check_window(claims, at.timestamp()) {
                 Some(match w {
                     WindowError::NotYetValid => "pass_not_yet_valid",
                     WindowError::Expired => "pass_expired",
@@ -341,11 +372,20 @@ async fn judge(state: &AppState, inc: &Incoming, now: DateTime<Utc>) -> AppResul
         // A student coming back is let in whatever the window; only the state matters.
         Direction::Return => None,
     };
-    Ok(Judged {
-        pass: Some(pass),
+    Judged {
+        pass: Some(pass.clone()),
         student,
         deny,
-    })
+    }
+}
+
+impl Prepared {
+    fn pass_id(&self) -> Option<Uuid> {
+        match &self.checked {
+            Checked::Valid(c) => Some(c.pass_id),
+            Checked::Denied(_) => None,
+        }
+    }
 }
 
 fn scan_pass(p: &leave_pass::Model, now: DateTime<Utc>) -> ScanPass {
@@ -412,10 +452,10 @@ fn set_pass_cols(
 async fn process(state: &AppState, caller: &Caller, inc: Incoming) -> AppResult<ScanResponse> {
     let db = &state.db.conn;
     let now = crate::util::now();
-    let judged = judge(state, &inc, now).await?;
+    let checked = check_token(state, &inc, now).await?;
     let prepared = Prepared {
         inc,
-        judged,
+        checked,
         actor: caller.actor(),
         id: Uuid::now_v7(),
         now,
@@ -455,10 +495,10 @@ async fn process(state: &AppState, caller: &Caller, inc: Incoming) -> AppResult<
     }
 }
 
-/// A scan judged and ready to write.
+/// A scan whose token is checked, ready for the write (which reads the pass and decides).
 pub struct Prepared {
     inc: Incoming,
-    judged: Judged,
+    checked: Checked,
     actor: Actor,
     id: Uuid,
     now: DateTime<Utc>,
@@ -467,7 +507,14 @@ pub struct Prepared {
 /// The write of one scan: the single-use decision, the scan row, its audit. `None` when the
 /// client event is already recorded (the caller answers with the first verdict).
 async fn apply(tx: &impl ConnectionTrait, p: &Prepared) -> AppResult<Option<ScanResponse>> {
-    let d = decide(tx, p).await?;
+    let found = read_passes(tx, p.pass_id().into_iter().collect()).await?;
+    let judged = judge(
+        &p.inc,
+        &p.checked,
+        p.pass_id().and_then(|id| found.get(&id)),
+        p.now,
+    );
+    let d = decide(tx, p, &judged).await?;
     if let Err(e) = scan::Entity::insert(d.row).exec(tx).await {
         if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) {
             return Ok(None);
@@ -490,13 +537,13 @@ struct Decided {
 
 /// The single-use decision: moves the pass (a conditional update, so the database decides
 /// between concurrent scans) and says what to record.
-async fn decide(tx: &impl ConnectionTrait, p: &Prepared) -> AppResult<Decided> {
+async fn decide(tx: &impl ConnectionTrait, p: &Prepared, judged: &Judged) -> AppResult<Decided> {
     let Prepared {
         inc,
-        judged,
         actor,
         id,
         now,
+        ..
     } = p;
     let (actor, id, now) = (*actor, *id, *now);
     let mut result = Verdict::Deny;
@@ -736,9 +783,10 @@ async fn run_group(db: &crate::db::Db, group: &mut Vec<Job>) {
     }
 }
 
-/// The fast path: one transaction, one read of the client events already recorded, each
-/// scan's pass update in order (so two scans of one pass in a group still give one allow),
-/// then every scan row and audit entry in one multi-row insert each.
+/// The fast path: one transaction, one read of the client events already recorded, one read
+/// of the group's passes and students, each scan's pass update in order (so two scans of one
+/// pass in a group still give one allow), then every scan row and audit entry in one
+/// multi-row insert each.
 async fn write_group(
     db: &crate::db::Db,
     group: &[Job],
@@ -757,6 +805,13 @@ async fn write_group(
         .await?
         .into_iter()
         .collect();
+    // Read inside the write transaction: no other writer can move these passes until commit,
+    // and each scan's conditional update still decides between scans of one pass.
+    let passes = read_passes(
+        &*tx,
+        group.iter().filter_map(|(p, _)| p.pass_id()).collect(),
+    )
+    .await?;
     let mut rows = Vec::with_capacity(group.len());
     let mut audits = Vec::with_capacity(group.len());
     let mut results = Vec::with_capacity(group.len());
@@ -770,7 +825,13 @@ async fn write_group(
             // An offline exit may re-flag an earlier scan row: that row must be written first.
             flush(&*tx, &mut rows, &mut audits).await?;
         }
-        let d = decide(&*tx, p).await?;
+        let judged = judge(
+            &p.inc,
+            &p.checked,
+            p.pass_id().and_then(|id| passes.get(&id)),
+            p.now,
+        );
+        let d = decide(&*tx, p, &judged).await?;
         rows.push(d.row);
         audits.extend(d.audit);
         results.push(Ok(Some(d.response)));

@@ -460,6 +460,8 @@ pub async fn update_user(
     .await?;
     let resp = to_response(&*tx, after).await?;
     tx.commit().await?;
+    // Cached session checks carry the role and state just changed.
+    state.sessions.invalidate();
     Ok(web::Json(resp))
 }
 
