@@ -104,7 +104,7 @@ async fn imported_figures_show_rates_threshold_and_who_is_missing_to_the_right_p
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     assert_eq!(
         r.body,
-        json!({"month": MONTH, "classes": 1, "students": s1.len(), "completed": s1.len()})
+        json!({"month": MONTH, "classes": 1, "students": s1.len(), "completed": s1.len(), "not_in_file": 0})
     );
 
     let mut wb = rust_xlsxwriter::Workbook::new();
@@ -316,6 +316,53 @@ async fn imported_figures_show_rates_threshold_and_who_is_missing_to_the_right_p
             assert!(!a.to_string().contains(s["name"].as_str().unwrap()));
         }
     }
+}
+
+#[tokio::test]
+async fn students_left_out_of_the_export_count_as_missing() {
+    let app = spawn_app().await;
+    let office = app.token("office").await;
+    let class1 = app.own_class_id("teacher1").await;
+    let s1 = app.students_of(&class1).await;
+    assert!(s1.len() >= 3);
+    // The platform's export lists everyone but the last two, all done.
+    let (listed, left_out) = s1.split_at(s1.len() - 2);
+    let mut csv = String::from("学号,完成情况\n");
+    for s in listed {
+        csv.push_str(&format!("{},是\n", no(s)));
+    }
+    let r = import(&app, &office, MONTH, csv.into_bytes()).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(
+        r.body,
+        json!({"month": MONTH, "classes": 1, "students": listed.len(),
+               "completed": listed.len(), "not_in_file": 2})
+    );
+    let t1 = app.token("teacher1").await;
+    let r = app
+        .get(
+            &format!("/api/v1/platform/classes/{class1}/missing?month={MONTH}"),
+            &t1,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    // The roster is the class size; the two left out are who is missing.
+    assert_eq!(r.body["figure"]["class_size"], s1.len());
+    assert_eq!(r.body["figure"]["completed"], listed.len());
+    assert_eq!(r.body["figure"]["missing_count"], 2);
+    let mut got: Vec<&str> = r.body["students"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["student_no"].as_str().unwrap())
+        .collect();
+    got.sort_unstable();
+    let mut expected: Vec<&str> = left_out
+        .iter()
+        .map(|s| s["student_no"].as_str().unwrap())
+        .collect();
+    expected.sort_unstable();
+    assert_eq!(got, expected);
 }
 
 #[tokio::test]

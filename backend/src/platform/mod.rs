@@ -487,10 +487,13 @@ pub struct PlatformImportResult {
     /// Student rows read.
     pub students: u64,
     pub completed: u64,
+    /// Students of the imported classes (active, on the roster) absent from the file: counted
+    /// in the class size as not completed, and listed as missing.
+    pub not_in_file: u64,
 }
 
 /// One checked row of an import.
-#[derive(Debug, PartialEq)]
+#[derive(Debug, PartialEq, Clone, Copy)]
 struct ImportRow {
     student_id: Uuid,
     class_id: Uuid,
@@ -694,8 +697,9 @@ pub struct ImportQuery {
 /// Import the platform's export for a month: an XLSX workbook (first sheet) or UTF-8 CSV, a
 /// header row then one student per row. Columns: `学号` and `完成情况` (是/否, 已完成/未完成;
 /// also `是否完成`; English `student_no`, `completed`); other columns (e.g. `姓名`) are ignored.
-/// Each class in the file gets its figure for the month replaced: class size = its students
-/// in the file, completed = those marked done, and who is missing is kept. All or nothing:
+/// Each class in the file gets its figure for the month replaced: class size = its active
+/// students on the roster, completed = those marked done; who is missing is kept, including
+/// the class's students absent from the file (`not_in_file`). All or nothing:
 /// any bad row rejects the whole file with `import_invalid`, listing every bad row by line.
 #[utoipa::path(
     tag = "platform",
@@ -731,9 +735,24 @@ pub async fn import_figures(
         .map(|s| (s.student_no, (s.id, s.class_id)))
         .collect();
     let rows = parse_rows(table, &students).map_err(import_invalid)?;
-    let mut by_class: HashMap<Uuid, Vec<&ImportRow>> = HashMap::new();
+    let mut by_class: HashMap<Uuid, Vec<ImportRow>> = HashMap::new();
     for r in &rows {
-        by_class.entry(r.class_id).or_default().push(r);
+        by_class.entry(r.class_id).or_default().push(*r);
+    }
+    // A student on the roster whom the platform's export leaves out has not completed.
+    let listed: HashSet<Uuid> = rows.iter().map(|r| r.student_id).collect();
+    let mut not_in_file = 0u64;
+    for (student_id, class_id) in students.values() {
+        if let Some(list) = by_class.get_mut(class_id)
+            && !listed.contains(student_id)
+        {
+            list.push(ImportRow {
+                student_id: *student_id,
+                class_id: *class_id,
+                completed: false,
+            });
+            not_in_file += 1;
+        }
     }
     let mut class_ids: Vec<Uuid> = by_class.keys().copied().collect();
     class_ids.sort();
@@ -777,6 +796,7 @@ pub async fn import_figures(
         classes: class_ids.len() as u64,
         students: rows.len() as u64,
         completed: done_total,
+        not_in_file,
     };
     audit::record(
         &*tx,
@@ -784,7 +804,7 @@ pub async fn import_figures(
         "platform.import",
         "platform_figure",
         None,
-        json!({"month": result.month, "classes": result.classes, "students": result.students, "completed": result.completed}),
+        json!({"month": result.month, "classes": result.classes, "students": result.students, "completed": result.completed, "not_in_file": result.not_in_file}),
     )
     .await?;
     tx.commit().await?;

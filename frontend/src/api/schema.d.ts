@@ -2207,8 +2207,9 @@ export interface paths {
          * Import the platform's export for a month: an XLSX workbook (first sheet) or UTF-8 CSV, a
          *     header row then one student per row. Columns: `学号` and `完成情况` (是/否, 已完成/未完成;
          *     also `是否完成`; English `student_no`, `completed`); other columns (e.g. `姓名`) are ignored.
-         *     Each class in the file gets its figure for the month replaced: class size = its students
-         *     in the file, completed = those marked done, and who is missing is kept. All or nothing:
+         *     Each class in the file gets its figure for the month replaced: class size = its active
+         *     students on the roster, completed = those marked done; who is missing is kept, including
+         *     the class's students absent from the file (`not_in_file`). All or nothing:
          *     any bad row rejects the whole file with `import_invalid`, listing every bad row by line.
          */
         post: operations["import_figures"];
@@ -4037,6 +4038,12 @@ export interface components {
             students: number;
             /** Format: int64 */
             completed: number;
+            /**
+             * Format: int64
+             * @description Students of the imported classes (active, on the roster) absent from the file: counted
+             *     in the class size as not completed, and listed as missing.
+             */
+            not_in_file: number;
         };
         PlatformMonthResponse: {
             month: string;
