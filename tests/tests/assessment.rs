@@ -434,7 +434,7 @@ async fn scores_are_recomputed_by_hand_from_the_records_and_link_back() {
         )
         .await;
     assert_eq!(status, StatusCode::OK);
-    let wb: Xlsx<_> = open_workbook_from_rs(Cursor::new(bytes)).unwrap();
+    let mut wb: Xlsx<_> = open_workbook_from_rs(Cursor::new(bytes)).unwrap();
     let names = wb.sheet_names();
     for s in [
         "安全平台使用督查",
@@ -445,4 +445,35 @@ async fn scores_are_recomputed_by_hand_from_the_records_and_link_back() {
     ] {
         assert!(names.contains(&s.to_owned()), "{s} missing from the ledger");
     }
+    // There too, points are numbers (−2, not the text '-2), and every column has its header.
+    let basis = wb.worksheet_range("考核依据").unwrap();
+    let spot_row = basis.rows().find(|r| r[4].to_string() == spot_id).unwrap();
+    assert_eq!(spot_row[7], calamine::Data::Float(-2.0));
+    let classes = wb.worksheet_range("考核-班级").unwrap();
+    // The range spans the widest row: an empty header cell means a column without a name.
+    let header_width = classes.rows().next().unwrap().len();
+    assert!(
+        classes
+            .rows()
+            .next()
+            .unwrap()
+            .iter()
+            .all(|h| !matches!(h, calamine::Data::Empty))
+    );
+    assert!(
+        classes
+            .rows()
+            .next()
+            .unwrap()
+            .iter()
+            .any(|h| *h == "安全事件(分)")
+    );
+    let class1_row = classes
+        .rows()
+        .find(|r| r[1] == row(&after, "classes", &class1)["name"].as_str().unwrap())
+        .unwrap();
+    assert_eq!(
+        class1_row[header_width - 1],
+        calamine::Data::Float(row(&after, "classes", &class1)["total"].as_f64().unwrap())
+    );
 }

@@ -554,6 +554,39 @@ pub async fn get_assessment(
     Ok(web::Json(compute(db, &r).await?))
 }
 
+/// The ranking sheets' columns: rank, name, detail, then count and points per metric of the
+/// subject (in `METRICS` order), then the total.
+const STAFF_HEADERS: &[&str] = &[
+    "排名",
+    "姓名",
+    "岗位",
+    "值班(次)",
+    "值班(分)",
+    "按时检查(次)",
+    "按时检查(分)",
+    "隐患按期整改(条)",
+    "隐患按期整改(分)",
+    "计划任务完成(项)",
+    "计划任务完成(分)",
+    "总分",
+];
+const CLASS_HEADERS: &[&str] = &[
+    "排名",
+    "班级",
+    "年级",
+    "交通安全检查按时(次)",
+    "交通安全检查按时(分)",
+    "抽查不一致(项)",
+    "抽查不一致(分)",
+    "隐患(条)",
+    "隐患(分)",
+    "安全事件(起)",
+    "安全事件(分)",
+    "安全平台达标(月)",
+    "安全平台达标(分)",
+    "总分",
+];
+
 /// The ranking as sheets: staff, classes, and every record behind the points.
 pub async fn ledger_sheets(db: &impl ConnectionTrait, r: &Range) -> AppResult<Vec<Sheet>> {
     let a = compute(db, r).await?;
@@ -610,39 +643,13 @@ pub async fn ledger_sheets(db: &impl ConnectionTrait, r: &Range) -> AppResult<Ve
         Sheet {
             key: "assessment_staff",
             name: "考核-教职工",
-            headers: &[
-                "排名",
-                "姓名",
-                "岗位",
-                "值班(次)",
-                "值班(分)",
-                "按时检查(次)",
-                "按时检查(分)",
-                "隐患按期整改(条)",
-                "隐患按期整改(分)",
-                "计划任务完成(项)",
-                "计划任务完成(分)",
-                "总分",
-            ],
+            headers: STAFF_HEADERS,
             rows: rows_of(&a.staff),
         },
         Sheet {
             key: "assessment_classes",
             name: "考核-班级",
-            headers: &[
-                "排名",
-                "班级",
-                "年级",
-                "交通检查按时(次)",
-                "交通检查按时(分)",
-                "抽查不一致(项)",
-                "抽查不一致(分)",
-                "隐患(条)",
-                "隐患(分)",
-                "安全平台达标(月)",
-                "安全平台达标(分)",
-                "总分",
-            ],
+            headers: CLASS_HEADERS,
             rows: rows_of(&a.classes),
         },
         Sheet {
@@ -667,33 +674,6 @@ pub async fn ledger_sheets(db: &impl ConnectionTrait, r: &Range) -> AppResult<Ve
             rows: weights,
         },
     ])
-}
-
-/// Like the ledger's workbook, but counts and points are numbers (a number cannot be a formula,
-/// so negative points need no escaping and can be summed in a spreadsheet).
-fn to_xlsx(sheets: &[Sheet]) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
-    use rust_xlsxwriter::{Format, Workbook};
-    let mut wb = Workbook::new();
-    let bold = Format::new().set_bold();
-    for s in sheets {
-        let ws = wb.add_worksheet();
-        ws.set_name(s.name)?;
-        for (c, h) in s.headers.iter().enumerate() {
-            ws.write_string_with_format(0, c as u16, *h, &bold)?;
-            ws.set_column_width(c as u16, 16)?;
-        }
-        ws.set_freeze_panes(1, 0)?;
-        for (r, row) in s.rows.iter().enumerate() {
-            for (c, cell) in row.iter().enumerate() {
-                let (r, c) = ((r + 1) as u32, c as u16);
-                match cell.parse::<i32>() {
-                    Ok(n) if n.to_string() == *cell => ws.write_number(r, c, f64::from(n))?,
-                    _ => ws.write_string(r, c, crate::ledger::escape_cell(cell))?,
-                };
-            }
-        }
-    }
-    wb.save_to_buffer()
 }
 
 fn source_zh(kind: &str) -> &'static str {
@@ -730,7 +710,7 @@ pub async fn assessment_xlsx(
     let db = &state.db.conn;
     let r = crate::ledger::resolve_range(db, &query, state.tz).await?;
     let sheets = ledger_sheets(db, &r).await?;
-    let bytes = to_xlsx(&sheets).map_err(|e| {
+    let bytes = crate::ledger::to_xlsx(&sheets).map_err(|e| {
         tracing::error!(error = %e, "assessment xlsx");
         ApiError::internal()
     })?;
@@ -845,6 +825,21 @@ pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
 mod tests {
     use super::*;
 
+    #[test]
+    fn each_metric_has_its_two_columns_in_the_ranking_sheets() {
+        for (subject, headers) in [
+            (Subject::Staff, STAFF_HEADERS),
+            (Subject::Class, CLASS_HEADERS),
+        ] {
+            let metrics: Vec<&Metric> = METRICS.iter().filter(|m| m.subject == subject).collect();
+            assert_eq!(headers.len(), 3 + 2 * metrics.len() + 1);
+            for (i, m) in metrics.iter().enumerate() {
+                assert!(headers[3 + 2 * i].starts_with(m.label), "{}", m.key);
+                assert!(headers[4 + 2 * i].starts_with(m.label), "{}", m.key);
+            }
+        }
+    }
+
     fn facts(name: &str, sources: &[(&'static str, i64)]) -> Facts {
         let mut f = Facts {
             id: Uuid::now_v7(),
@@ -897,7 +892,8 @@ mod tests {
             .unwrap();
         assert_eq!((spot.count, spot.weight, spot.points), (3, -1, -3));
         assert_eq!(spot.sources.len(), 1);
-        assert_eq!(jia.metrics.len(), 4);
+        // Every class metric, scored or not: traffic, spot-checks, hazards, incidents, platform.
+        assert_eq!(jia.metrics.len(), 5);
     }
 
     #[test]

@@ -793,6 +793,13 @@ pub async fn sheets(db: &impl ConnectionTrait, r: &Range) -> AppResult<Vec<Sheet
     .collect())
 }
 
+/// The assessment's counts and points are written as numbers, so that they sum in a
+/// spreadsheet and negative points show as `-2`, not `'-2` (a number cannot be a formula).
+/// Elsewhere digits stay text: a student number is an identifier, not a quantity.
+fn has_numbers(s: &Sheet) -> bool {
+    s.key.starts_with("assessment_")
+}
+
 pub fn to_xlsx(sheets: &[Sheet]) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
     use rust_xlsxwriter::{Format, Workbook};
     let mut wb = Workbook::new();
@@ -805,9 +812,16 @@ pub fn to_xlsx(sheets: &[Sheet]) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> 
             ws.set_column_width(c as u16, 16)?;
         }
         ws.set_freeze_panes(1, 0)?;
+        let numbers = has_numbers(s);
         for (r, row) in s.rows.iter().enumerate() {
             for (c, cell) in row.iter().enumerate() {
-                ws.write_string((r + 1) as u32, c as u16, escape_cell(cell))?;
+                let (r, c) = ((r + 1) as u32, c as u16);
+                match cell.parse::<i32>() {
+                    Ok(n) if numbers && n.to_string() == *cell => {
+                        ws.write_number(r, c, f64::from(n))?
+                    }
+                    _ => ws.write_string(r, c, escape_cell(cell))?,
+                };
             }
         }
     }
