@@ -20,10 +20,10 @@ use crate::users::model as user;
 use actix_web::http::header;
 use actix_web::{HttpResponse, get, put, web};
 use chrono::{Datelike, NaiveDate, TimeZone, Utc};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
@@ -94,7 +94,7 @@ pub const METRICS: &[Metric] = &[
         subject: Subject::Class,
         label: "隐患",
         default_weight: -1,
-        rule: "涉及本班的一条隐患",
+        rule: "涉及本班的一条隐患(抽查发现不一致而自动生成的隐患已按抽查不一致计,不重复扣分)",
     },
     Metric {
         key: "class_incidents",
@@ -431,14 +431,31 @@ async fn class_facts(db: &impl ConnectionTrait, r: &Range) -> AppResult<Vec<Fact
         }
     }
 
-    for h in hazard::Entity::find()
+    let hazards = hazard::Entity::find()
         .filter(hazard::Column::ClassId.is_not_null())
         .filter(hazard::Column::ReportedAt.gte(start))
         .filter(hazard::Column::ReportedAt.lt(end))
         .order_by_asc(hazard::Column::ReportedAt)
         .all(db)
+        .await?;
+    let from_spot_checks: HashSet<Uuid> = submission::Entity::find()
+        .select_only()
+        .column(submission::Column::Id)
+        .filter(submission::Column::Id.is_in(hazards.iter().filter_map(|h| h.submission_id)))
+        .filter(submission::Column::Kind.eq(crate::inspections::KIND_SPOT))
+        .into_tuple::<Uuid>()
+        .all(db)
         .await?
-    {
+        .into_iter()
+        .collect();
+    for h in hazards {
+        // A spot-check's failed item is already a discrepancy: its automatic hazard is not a
+        // second penalty for the same finding.
+        if h.submission_id
+            .is_some_and(|id| from_spot_checks.contains(&id))
+        {
+            continue;
+        }
         if let Some(cid) = h.class_id {
             push(&mut map, cid, "class_hazards", src("hazard", h.id, 1));
         }
