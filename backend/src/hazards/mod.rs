@@ -262,24 +262,41 @@ pub struct FromInspection {
     pub photo_ids: Vec<Uuid>,
 }
 
-/// A hazard raised by a failed inspection item, inside the submission's transaction.
-pub async fn create_from_inspection(
+/// What every new hazard starts with; owner, deadline and rectification come later in the
+/// workflow.
+struct NewHazard {
+    id: Uuid,
+    category: String,
+    location: String,
+    description: String,
+    class_id: Option<Uuid>,
+    /// `report`, `inspection`, `fire_equipment`, …
+    source: String,
+    submission_id: Option<Uuid>,
+    item_key: Option<String>,
+    photo_ids: Vec<Uuid>,
+}
+
+/// The one place a hazard row is created, inside the caller's transaction: the row in
+/// `reported`, its first history step (with `history`) and its audit entry (`audit_details`).
+async fn insert_reported(
     db: &impl ConnectionTrait,
     u: &CurrentUser,
-    f: FromInspection,
-) -> AppResult<Uuid> {
-    let id = Uuid::now_v7();
+    h: NewHazard,
+    history: serde_json::Value,
+    audit_details: serde_json::Value,
+) -> AppResult<hazard::Model> {
     let now = crate::util::now();
-    hazard::ActiveModel {
-        id: Set(id),
-        category: Set(f.category.into()),
-        location: Set(f.location.chars().take(100).collect()),
-        description: Set(f.description),
-        class_id: Set(f.class_id),
-        source: Set("inspection".into()),
-        submission_id: Set(Some(f.submission_id)),
-        item_key: Set(Some(f.item_key.clone())),
-        photo_ids: Set(json!(f.photo_ids).to_string()),
+    let row = hazard::ActiveModel {
+        id: Set(h.id),
+        category: Set(h.category),
+        location: Set(h.location),
+        description: Set(h.description),
+        class_id: Set(h.class_id),
+        source: Set(h.source),
+        submission_id: Set(h.submission_id),
+        item_key: Set(h.item_key),
+        photo_ids: Set(json!(h.photo_ids).to_string()),
         status: Set(REPORTED.into()),
         reported_by: Set(u.id),
         reported_at: Set(now),
@@ -297,27 +314,40 @@ pub async fn create_from_inspection(
     }
     .insert(db)
     .await?;
-    add_event(
-        db,
-        id,
-        u.id,
-        "report",
-        None,
-        REPORTED,
-        None,
-        json!({"source": "inspection", "submission_id": f.submission_id, "item_key": f.item_key}),
-    )
-    .await?;
+    add_event(db, row.id, u.id, "report", None, REPORTED, None, history).await?;
     audit::record(
         db,
         u.actor(),
         "hazard.report",
         "hazard",
-        Some(id.to_string()),
-        json!({"source": "inspection", "submission_id": f.submission_id, "item_key": f.item_key, "category": f.category}),
+        Some(row.id.to_string()),
+        audit_details,
     )
     .await?;
-    Ok(id)
+    Ok(row)
+}
+
+/// A hazard raised by a failed inspection item, inside the submission's transaction.
+pub async fn create_from_inspection(
+    db: &impl ConnectionTrait,
+    u: &CurrentUser,
+    f: FromInspection,
+) -> AppResult<Uuid> {
+    let history =
+        json!({"source": "inspection", "submission_id": f.submission_id, "item_key": f.item_key});
+    let audit_details = json!({"source": "inspection", "submission_id": f.submission_id, "item_key": f.item_key, "category": f.category});
+    let h = NewHazard {
+        id: Uuid::now_v7(),
+        category: f.category.into(),
+        location: f.location.chars().take(100).collect(),
+        description: f.description,
+        class_id: f.class_id,
+        source: "inspection".into(),
+        submission_id: Some(f.submission_id),
+        item_key: Some(f.item_key),
+        photo_ids: f.photo_ids,
+    };
+    Ok(insert_reported(db, u, h, history, audit_details).await?.id)
 }
 
 /// A hazard raised by another module's record (e.g. a failed fire-equipment check).
@@ -340,62 +370,26 @@ pub async fn create_from_source(
     id: Uuid,
     f: FromSource,
 ) -> AppResult<Uuid> {
-    let now = crate::util::now();
-    hazard::ActiveModel {
-        id: Set(id),
-        category: Set(f.category.into()),
-        location: Set(f.location.chars().take(100).collect()),
-        description: Set(f.description),
-        class_id: Set(None),
-        source: Set(f.source.into()),
-        submission_id: Set(None),
-        item_key: Set(None),
-        photo_ids: Set(json!(f.photo_ids).to_string()),
-        status: Set(REPORTED.into()),
-        reported_by: Set(u.id),
-        reported_at: Set(now),
-        owner_id: Set(None),
-        deadline: Set(None),
-        assigned_by: Set(None),
-        assigned_at: Set(None),
-        rectified_by: Set(None),
-        rectified_at: Set(None),
-        rectification: Set(None),
-        rectification_photo_ids: Set("[]".into()),
-        verified_by: Set(None),
-        closed_at: Set(None),
-        updated_at: Set(now),
-    }
-    .insert(db)
-    .await?;
-    let mut details = f.details;
-    if let Some(o) = details.as_object_mut() {
+    let mut history = f.details;
+    if let Some(o) = history.as_object_mut() {
         o.insert("source".into(), json!(f.source));
     }
-    add_event(
-        db,
-        id,
-        u.id,
-        "report",
-        None,
-        REPORTED,
-        None,
-        details.clone(),
-    )
-    .await?;
-    if let Some(o) = details.as_object_mut() {
+    let mut audit_details = history.clone();
+    if let Some(o) = audit_details.as_object_mut() {
         o.insert("category".into(), json!(f.category));
     }
-    audit::record(
-        db,
-        u.actor(),
-        "hazard.report",
-        "hazard",
-        Some(id.to_string()),
-        details,
-    )
-    .await?;
-    Ok(id)
+    let h = NewHazard {
+        id,
+        category: f.category.into(),
+        location: f.location.chars().take(100).collect(),
+        description: f.description,
+        class_id: None,
+        source: f.source.into(),
+        submission_id: None,
+        item_key: None,
+        photo_ids: f.photo_ids,
+    };
+    Ok(insert_reported(db, u, h, history, audit_details).await?.id)
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -451,61 +445,25 @@ pub async fn report_in_tx(
         "attachment_ids",
     )
     .await?;
-    let now = crate::util::now();
-    let row = hazard::ActiveModel {
-        id: Set(id),
-        category: Set(body.category.clone()),
-        location: Set(body.location.trim().to_owned()),
-        description: Set(body.description.trim().to_owned()),
-        class_id: Set(body.class_id),
-        source: Set("report".into()),
-        submission_id: Set(None),
-        item_key: Set(None),
-        photo_ids: Set(json!(body.attachment_ids).to_string()),
-        status: Set(REPORTED.into()),
-        reported_by: Set(u.id),
-        reported_at: Set(now),
-        owner_id: Set(None),
-        deadline: Set(None),
-        assigned_by: Set(None),
-        assigned_at: Set(None),
-        rectified_by: Set(None),
-        rectified_at: Set(None),
-        rectification: Set(None),
-        rectification_photo_ids: Set("[]".into()),
-        verified_by: Set(None),
-        closed_at: Set(None),
-        updated_at: Set(now),
-    }
-    .insert(db)
-    .await?;
-    add_event(
-        db,
-        id,
-        u.id,
-        "report",
-        None,
-        REPORTED,
-        None,
-        details.clone(),
-    )
-    .await?;
-    let mut audit_details = json!({"source": "report", "category": row.category, "location": row.location, "class_id": row.class_id, "photos": body.attachment_ids.len()});
+    let location = body.location.trim().to_owned();
+    let mut audit_details = json!({"source": "report", "category": body.category, "location": location, "class_id": body.class_id, "photos": body.attachment_ids.len()});
     if let (Some(a), Some(d)) = (audit_details.as_object_mut(), details.as_object()) {
         for (k, val) in d {
             a.entry(k.clone()).or_insert(val.clone());
         }
     }
-    audit::record(
-        db,
-        u.actor(),
-        "hazard.report",
-        "hazard",
-        Some(id.to_string()),
-        audit_details,
-    )
-    .await?;
-    Ok(row)
+    let h = NewHazard {
+        id,
+        category: body.category,
+        location,
+        description: body.description.trim().to_owned(),
+        class_id: body.class_id,
+        source: "report".into(),
+        submission_id: None,
+        item_key: None,
+        photo_ids: body.attachment_ids,
+    };
+    insert_reported(db, u, h, details, audit_details).await
 }
 
 /// Report a hazard. Anyone signed in may, student safety officers included.
