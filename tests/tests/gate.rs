@@ -784,6 +784,87 @@ async fn offline_batches_sync_idempotently_and_flag_double_exits() {
 }
 
 #[tokio::test]
+async fn a_full_offline_backlog_is_judged_in_scan_order() {
+    let app = spawn_app().await;
+    let g = app.token("guard1").await;
+    let mut passes = Vec::new();
+    for n in 1..=3 {
+        passes.push(pass_for(&app, n, json!({"valid_from": ts(Duration::minutes(-30))})).await);
+    }
+    // 500 scans, sent latest first: each pass's exit, then its return 200 s later, and 494
+    // unreadable scans in between. Judged oldest first, every return finds its exit, however
+    // the server splits the backlog into commits.
+    let mut scans = Vec::new();
+    for (k, p) in passes.iter().enumerate() {
+        let k = k as i64;
+        scans.push(json!({"token": p["token"], "direction": "exit", "gate": "南门",
+            "client_event_id": format!("exit-{k}-{}", event()), "scanned_at": ts(Duration::seconds(-600 + k))}));
+        scans.push(json!({"token": p["token"], "direction": "return", "gate": "南门",
+            "client_event_id": format!("return-{k}-{}", event()), "scanned_at": ts(Duration::seconds(-400 + k))}));
+    }
+    for i in 0..493 {
+        scans.push(
+            json!({"token": "garbage", "direction": "exit", "gate": "南门",
+            "client_event_id": event(), "scanned_at": ts(Duration::seconds(-590 + i))}),
+        );
+    }
+    // The same client event twice in one batch: recorded once, the same verdict twice.
+    let again = scans[0].clone();
+    scans.push(again);
+    assert_eq!(scans.len(), 500);
+    scans.reverse();
+    let r = app
+        .post("/api/v1/gate/scans/batch", &g, json!({"scans": scans}))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let res = r.body["results"].as_array().unwrap();
+    assert_eq!(res.len(), 500);
+    // Results come back in request order.
+    for (sent, got) in scans.iter().zip(res) {
+        assert_eq!(sent["client_event_id"], got["client_event_id"]);
+        let key = sent["client_event_id"].as_str().unwrap();
+        if key.starts_with("exit-") || key.starts_with("return-") {
+            assert_eq!(got["result"], "allow", "{key}: {got}");
+        } else {
+            assert_eq!(got["code"], "malformed_token");
+        }
+    }
+    assert_eq!(
+        res[0]["event_id"], res[499]["event_id"],
+        "the repeat replays the first"
+    );
+
+    let office = app.token("office").await;
+    for p in &passes {
+        let id = p["id"].as_str().unwrap();
+        let r = app
+            .get(&format!("/api/v1/leave-passes/{id}"), &office)
+            .await;
+        assert_eq!(r.body["status"], "returned", "{}", r.text);
+        let r = app
+            .get(&format!("/api/v1/gate/scans?pass_id={id}"), &office)
+            .await;
+        assert_eq!(r.body["items"].as_array().unwrap().len(), 2);
+    }
+    let r = app
+        .get("/api/v1/gate/scans?source=batch&limit=200", &office)
+        .await;
+    let mut recorded = r.body["items"].as_array().unwrap().len();
+    let mut cursor = r.body["next_cursor"].as_str().map(str::to_owned);
+    while let Some(c) = cursor {
+        let r = app
+            .get(
+                &format!("/api/v1/gate/scans?source=batch&limit=200&cursor={c}"),
+                &office,
+            )
+            .await;
+        recorded += r.body["items"].as_array().unwrap().len();
+        cursor = r.body["next_cursor"].as_str().map(str::to_owned);
+    }
+    assert_eq!(recorded, 499, "every scan once, the repeat not again");
+}
+
+#[tokio::test]
 async fn integration_keys_need_the_gate_scopes() {
     let app = spawn_app().await;
     let p = pass_for(&app, 1, json!({})).await;

@@ -258,9 +258,11 @@ pub async fn record_scan_batch(
     order.sort_by_key(|&i| body.scans[i].scanned_at);
     let mut items: Vec<Option<BatchScan>> = body.scans.into_iter().map(Some).collect();
     let mut results: Vec<Option<ScanResponse>> = vec![None; items.len()];
+    let mut incoming = Vec::with_capacity(items.len());
+    let mut slots = Vec::with_capacity(items.len());
     for i in order {
         let Some(s) = items[i].take() else { continue };
-        let incoming = Incoming {
+        incoming.push(Incoming {
             token: s.token,
             direction: s.direction,
             gate: s.gate.trim().to_owned(),
@@ -269,8 +271,14 @@ pub async fn record_scan_batch(
             source: Source::Batch {
                 phone_allowed: s.offline_result != Some(Verdict::Deny),
             },
-        };
-        results[i] = Some(process(&state, &auth.caller, incoming).await?);
+        });
+        slots.push(i);
+    }
+    for (i, r) in slots
+        .into_iter()
+        .zip(process_in_order(&state, &auth.caller, incoming).await?)
+    {
+        results[i] = Some(r);
     }
     Ok(web::Json(BatchResponse {
         results: results.into_iter().flatten().collect(),
@@ -447,33 +455,38 @@ fn set_pass_cols(
         .fold(q, |q, (c, v)| q.col_expr(c, Expr::value(v)))
 }
 
-/// Judges and records one scan. A client event already recorded is found by the write (the
-/// unique `client_event_id`), not by a read before it: replays are rare, scans are not.
-async fn process(state: &AppState, caller: &Caller, inc: Incoming) -> AppResult<ScanResponse> {
-    let db = &state.db.conn;
+/// Checks the token (no read) and stamps the scan with its id and the server's time.
+async fn prepare(state: &AppState, caller: &Caller, inc: Incoming) -> AppResult<Prepared> {
     let now = crate::util::now();
     let checked = check_token(state, &inc, now).await?;
-    let prepared = Prepared {
+    Ok(Prepared {
         inc,
         checked,
         actor: caller.actor(),
         id: Uuid::now_v7(),
         now,
-    };
-    let client_event_id = prepared.inc.client_event_id.clone();
-    let applied = match &state.scan_writer {
-        Some(writer) => writer.submit(prepared).await?,
-        None => {
-            let tx = state.db.begin_write().await?;
-            match apply(&*tx, &prepared).await? {
-                Some(r) => {
-                    tx.commit().await?;
-                    Some(r)
-                }
-                None => None,
-            }
-        }
-    };
+    })
+}
+
+/// One scan in its own transaction (PostgreSQL, which groups commits itself).
+async fn write_alone(state: &AppState, p: &Prepared) -> AppResult<Option<ScanResponse>> {
+    let tx = state.db.begin_write().await?;
+    let applied = apply(&*tx, p).await?;
+    // Nothing to keep when the client event was recorded before (dropping rolls back).
+    if applied.is_some() {
+        tx.commit().await?;
+    }
+    Ok(applied)
+}
+
+/// The answer for a written scan: its verdict, or (`None`: the client event was recorded
+/// before) the first verdict recorded for it.
+async fn answer(
+    state: &AppState,
+    client_event_id: &str,
+    applied: Option<ScanResponse>,
+) -> AppResult<ScanResponse> {
+    let db = &state.db.conn;
     match applied {
         Some(r) => {
             // Counted once committed; replays of a recorded event are not new scans.
@@ -484,15 +497,58 @@ async fn process(state: &AppState, caller: &Caller, inc: Incoming) -> AppResult<
             Ok(r)
         }
         None => {
-            // The same event raced in twice: the first one recorded is the answer.
             let s = scan::Entity::find()
-                .filter(scan::Column::ClientEventId.eq(client_event_id.as_str()))
+                .filter(scan::Column::ClientEventId.eq(client_event_id))
                 .one(db)
                 .await?
                 .ok_or_else(ApiError::internal)?;
             replay(db, s).await
         }
     }
+}
+
+/// Judges and records one scan. A client event already recorded is found by the write (the
+/// unique `client_event_id`), not by a read before it: replays are rare, scans are not.
+async fn process(state: &AppState, caller: &Caller, inc: Incoming) -> AppResult<ScanResponse> {
+    let prepared = prepare(state, caller, inc).await?;
+    let client_event_id = prepared.inc.client_event_id.clone();
+    let applied = match &state.scan_writer {
+        Some(writer) => writer.submit(prepared).await?,
+        None => write_alone(state, &prepared).await?,
+    };
+    answer(state, &client_event_id, applied).await
+}
+
+/// Judges and records scans in the given order. The SQLite writer gets them all at once, in
+/// order, so a phone's offline backlog shares a few commits instead of one each.
+async fn process_in_order(
+    state: &AppState,
+    caller: &Caller,
+    incoming: Vec<Incoming>,
+) -> AppResult<Vec<ScanResponse>> {
+    let mut prepared = Vec::with_capacity(incoming.len());
+    for inc in incoming {
+        prepared.push(prepare(state, caller, inc).await?);
+    }
+    let event_ids: Vec<String> = prepared
+        .iter()
+        .map(|p| p.inc.client_event_id.clone())
+        .collect();
+    let applied = match &state.scan_writer {
+        Some(writer) => writer.submit_all(prepared).await,
+        None => {
+            let mut out = Vec::with_capacity(prepared.len());
+            for p in &prepared {
+                out.push(write_alone(state, p).await);
+            }
+            out
+        }
+    };
+    let mut answers = Vec::with_capacity(applied.len());
+    for (event_id, applied) in event_ids.iter().zip(applied) {
+        answers.push(answer(state, event_id, applied?).await?);
+    }
+    Ok(answers)
 }
 
 /// A scan whose token is checked, ready for the write (which reads the pass and decides).
@@ -765,6 +821,29 @@ impl ScanWriter {
             ApiError::unavailable()
         })?;
         answer.await.map_err(|_| ApiError::unavailable())?
+    }
+
+    /// Queues every scan in order before waiting for any (the writer keeps the order), so
+    /// they share group commits.
+    async fn submit_all(&self, ps: Vec<Prepared>) -> Vec<AppResult<Option<ScanResponse>>> {
+        let mut pending = Vec::with_capacity(ps.len());
+        for p in ps {
+            let (reply, answer) = tokio::sync::oneshot::channel();
+            if self.jobs.send((p, reply)).await.is_err() {
+                tracing::error!("the gate scan writer has stopped");
+                pending.push(None);
+            } else {
+                pending.push(Some(answer));
+            }
+        }
+        let mut out = Vec::with_capacity(pending.len());
+        for answer in pending {
+            out.push(match answer {
+                Some(a) => a.await.unwrap_or_else(|_| Err(ApiError::unavailable())),
+                None => Err(ApiError::unavailable()),
+            });
+        }
+        out
     }
 }
 
