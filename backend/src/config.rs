@@ -53,6 +53,10 @@ pub struct Settings {
     /// How old (hours) the guard phone's cached keys and revocations may get before the scan
     /// page warns that offline verdicts may be stale.
     pub gate_offline_max_age_hours: u32,
+    /// Where users reach the SPA, e.g. `https://xiaoan.example.edu.cn`: printed into the fire
+    /// equipment QR labels. When unset, the request's own scheme and host are used (behind a
+    /// proxy, that is whatever the proxy forwards).
+    pub public_url: Option<String>,
 }
 
 impl Default for Settings {
@@ -78,6 +82,7 @@ impl Default for Settings {
             ],
             attachments_dir: None,
             gate_offline_max_age_hours: 12,
+            public_url: None,
         }
     }
 }
@@ -106,6 +111,7 @@ impl std::fmt::Debug for Settings {
                 "gate_offline_max_age_hours",
                 &self.gate_offline_max_age_hours,
             )
+            .field("public_url", &self.public_url)
             .finish()
     }
 }
@@ -230,6 +236,9 @@ impl Settings {
         if let Some(v) = var("XIAOAN_GATE_OFFLINE_MAX_AGE_HOURS") {
             self.gate_offline_max_age_hours = parse("XIAOAN_GATE_OFFLINE_MAX_AGE_HOURS", &v)?;
         }
+        if let Some(v) = var("XIAOAN_PUBLIC_URL").filter(|v| !v.trim().is_empty()) {
+            self.public_url = Some(v.trim().trim_end_matches('/').to_owned());
+        }
         if let Some(v) = var("XIAOAN_DEMO") {
             self.demo = boolean("XIAOAN_DEMO", &v)?;
         }
@@ -296,6 +305,17 @@ impl Settings {
                 "gate_offline_max_age_hours must be between 1 and 720".into(),
             ));
         }
+        if let Some(url) = &self.public_url {
+            let rest = url
+                .strip_prefix("https://")
+                .or_else(|| url.strip_prefix("http://"));
+            if !rest.is_some_and(|r| !r.is_empty() && !r.contains(['/', '?', '#', ' '])) {
+                return Err(ConfigError::Invalid(
+                    "public_url must be an origin such as https://xiaoan.example.edu.cn (no path)"
+                        .into(),
+                ));
+            }
+        }
         if !(1..=365).contains(&self.refresh_token_ttl_days) {
             return Err(ConfigError::Invalid(
                 "refresh_token_ttl_days must be between 1 and 365".into(),
@@ -340,6 +360,27 @@ mod tests {
         s.apply_env(|name| (name == "XIAOAN_METRICS_ALLOW").then(String::new))
             .unwrap();
         assert!(s.metrics_allow.is_empty(), "empty: token only");
+    }
+
+    #[test]
+    fn public_url_is_an_origin() {
+        let mut s = Settings::default();
+        s.apply_env(|name| (name == "XIAOAN_PUBLIC_URL").then(|| " https://x.example.cn/ ".into()))
+            .unwrap();
+        assert_eq!(s.public_url.as_deref(), Some("https://x.example.cn"));
+        assert!(s.validate().is_ok());
+        for bad in [
+            "x.example.cn",
+            "https://",
+            "https://x.example.cn/app",
+            "ftp://x.cn",
+        ] {
+            let s = Settings {
+                public_url: Some(bad.into()),
+                ..Settings::default()
+            };
+            assert!(s.validate().is_err(), "{bad}");
+        }
     }
 
     #[test]

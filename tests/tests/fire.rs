@@ -76,6 +76,31 @@ fn field_codes(r: &Resp) -> Vec<(String, String)> {
 }
 
 #[tokio::test]
+async fn labels_point_at_the_configured_public_url() {
+    let app = spawn_app_with(AppOptions::default(), |s| {
+        s.public_url = Some("https://xiaoan.example.edu.cn".into());
+    })
+    .await;
+    let b = building(&app, "图书馆").await;
+    let it = item(&app, &b, "extinguisher", "灭火器 L-2-02", Some(day(900))).await;
+    let id = it["id"].as_str().unwrap();
+    let office = app.token("office").await;
+    // A forwarded host does not change where a printed label points.
+    let r = TestApp::finish(
+        app.client
+            .get(app.url(&format!("/api/v1/fire/labels?building_id={b}")))
+            .bearer_auth(&office)
+            .header("x-forwarded-host", "evil.example"),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(
+        r.body[0]["url"],
+        format!("https://xiaoan.example.edu.cn/fire/check/{id}")
+    );
+}
+
+#[tokio::test]
 async fn qr_label_opens_the_check_form_and_a_guard_records_a_reading_with_a_photo() {
     let app = spawn_app().await;
     let b = building(&app, "图书馆").await;

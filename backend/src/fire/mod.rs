@@ -11,7 +11,7 @@ use crate::auth::roles::{FireReaders, GuardOrOffice, Office, Role};
 use crate::error::{ApiError, AppResult, Validator};
 use crate::hazards::model::hazard;
 use crate::plans::{check_date, fmt_date, parse_date, today};
-use crate::state::State;
+use crate::state::{AppState, State};
 use crate::users::model as user;
 use actix_web::{HttpRequest, HttpResponse, get, post, put, web};
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
@@ -469,7 +469,11 @@ async fn notice_expired(state: &State, u: &CurrentUser, today: NaiveDate) -> App
     Ok(())
 }
 
-fn origin(req: &HttpRequest) -> String {
+/// Where the labels point: the configured public URL, else this request's scheme and host.
+fn origin(state: &AppState, req: &HttpRequest) -> String {
+    if let Some(url) = &state.settings.public_url {
+        return url.trim_end_matches('/').to_owned();
+    }
     let ci = req.connection_info();
     format!("{}://{}", ci.scheme(), ci.host())
 }
@@ -931,7 +935,7 @@ pub async fn fire_labels(
         .into_iter()
         .map(|b| (b.id, b.name))
         .collect();
-    let origin = origin(&req);
+    let origin = origin(&state, &req);
     let mut out = Vec::with_capacity(rows.len());
     for i in rows {
         let url = check_url(&origin, i.id);
@@ -971,7 +975,7 @@ pub async fn fire_item_qr(
     id: web::Path<Uuid>,
 ) -> AppResult<HttpResponse> {
     let i = find_item(&state.db.conn, id.into_inner()).await?;
-    let svg = qr_svg(&check_url(&origin(&req), i.id))?;
+    let svg = qr_svg(&check_url(&origin(&state, &req), i.id))?;
     Ok(HttpResponse::Ok().content_type("image/svg+xml").body(svg))
 }
 
