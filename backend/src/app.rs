@@ -93,6 +93,7 @@ pub async fn prepare_state(settings: Settings) -> Result<State, BoxError> {
     .await??;
     crate::passes::keys::ensure_signing_key(&db).await?;
     let scan_writer = crate::gate::ScanWriter::start(&db);
+    crate::cleanup::spawn_periodic(db.clone(), settings.attachments_dir());
     if settings.demo {
         crate::demo::seed_if_empty(&db).await?;
     }

@@ -9,6 +9,7 @@ pub mod audit;
 pub mod auth;
 pub mod backup;
 pub mod classes;
+pub mod cleanup;
 pub mod config;
 pub mod dashboard;
 pub mod db;

@@ -89,6 +89,12 @@ enum Command {
         #[arg(long)]
         force: bool,
     },
+    /// Remove what is past keeping: sign-in sessions 30 days after they ended, photos never
+    /// attached to a record after 7 days. The server also does this every 6 hours.
+    Cleanup {
+        #[command(flatten)]
+        db: DbArgs,
+    },
     /// Add a new leave-pass signing key; passes signed by older keys stay valid until they expire.
     RotatePassKey {
         #[command(flatten)]
@@ -198,6 +204,17 @@ async fn run(cli: Cli) -> Result<(), BoxError> {
             init_tracing(s.log_format);
             xiaoan::backup::restore(&s, &input, force).await?;
             eprintln!("restored {}", input.display());
+        }
+        Command::Cleanup { db } => {
+            let s = settings(cli.config.as_ref(), &db)?;
+            init_tracing(s.log_format);
+            let conn = xiaoan::db::Db::connect(&s).await?;
+            conn.migrate().await?;
+            let r = xiaoan::cleanup::run(&conn, &s.attachments_dir(), xiaoan::util::now()).await?;
+            eprintln!(
+                "removed {} ended sessions ({} refresh tokens) and {} unattached uploads",
+                r.sessions, r.refresh_tokens, r.uploads
+            );
         }
         Command::RotatePassKey { db } => {
             let s = settings(cli.config.as_ref(), &db)?;
