@@ -585,7 +585,7 @@ async function main() {
       // The office unlinks it: the class goes from the row.
       await row.click()
       await page.locator('.van-action-sheet__item').filter({ hasText: '不涉及班级' }).click()
-      await page.getByText('已关联班级').waitFor()
+      await page.getByText('已更新涉及班级').waitFor()
       await row.getByTestId('incident-class-name').waitFor({ state: 'detached' })
     }, { skip: has('/api/v1/incidents') && has('/api/v1/incidents', 'get') ? undefined : 'incidents API not on the server yet' })
 
