@@ -639,11 +639,22 @@ async function main() {
       await page.locator('.van-dialog__confirm').click()
       await page.getByText('今天已完成的巡查').waitFor()
       await login(page, base, 'office')
+      const routeCount = (await (await fetch(`${base}/api/v1/patrol-routes`, { headers: { Authorization: `Bearer ${office}` } })).json()).length
       await page.goto(`${base}/office/patrol`)
       await page.getByTestId('patrol-missed').getByText('北门 · 夜间巡查').first().waitFor()
       assert(!(await page.locator('.xa-error-box').count()), 'the patrol page shows an error')
       await shot(page, 'office-patrol')
       await checkLayout(page, 'office patrol')
+      // The office edits the route in place: one more start time.
+      await page.locator('.van-tab').filter({ hasText: '路线' }).click()
+      await page.getByTestId('patrol-route').filter({ hasText: '夜间巡查' }).click()
+      await page.locator('.van-cell-group__title').filter({ hasText: '编辑路线' }).waitFor()
+      const times = page.getByTestId('route-times').locator('input')
+      await times.fill(`${await times.inputValue()}、23:30`)
+      await page.getByTestId('route-add').click()
+      await page.getByText('路线已保存').waitFor()
+      await page.getByTestId('patrol-route').filter({ hasText: '夜间巡查' }).filter({ hasText: '23:30' }).waitFor()
+      assert((await page.getByTestId('patrol-route').count()) === routeCount, 'the route was edited, not added')
     }, { skip: has('/api/v1/patrols') && has('/api/v1/patrol-checkpoints', 'get') ? undefined : 'patrol API not on the server yet' })
     // ---- fire equipment: a guard scans an item's QR label, signs in, records a reading + photo ----
     await test('guard1 opens a fire item from its QR URL and records a check with a photo', async () => {
