@@ -109,7 +109,8 @@ async fn formula_like_text_is_escaped_in_xlsx_and_html() {
     let app = spawn_app().await;
     let office = app.token("office").await;
     let guard = app.token("guard1").await;
-    let now = chrono::Utc::now() - chrono::Duration::hours(1);
+    // Now, not an hour ago: between 00:00 and 01:00 school time an hour ago is yesterday.
+    let now = chrono::Utc::now();
     let r = app
         .post("/api/v1/incidents", &guard, json!({"kind": "other", "occurred_at": now, "place": "=HYPERLINK(\"http://evil.example\",\"点我\")", "severity": "minor", "description": "+1+cmd|' /C calc'!A0", "actions_taken": "@SUM(1)"}))
         .await;
