@@ -14,6 +14,7 @@ mod m20261129_000008_patrol;
 mod m20261129_000009_platform_assessment;
 mod m20261129_000010_scale_indexes;
 mod m20261129_000011_incident_class;
+mod m20261129_000012_fire_item_retired;
 
 pub struct Migrator;
 
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000009_platform_assessment::Migration),
             Box::new(m20261129_000010_scale_indexes::Migration),
             Box::new(m20261129_000011_incident_class::Migration),
+            Box::new(m20261129_000012_fire_item_retired::Migration),
         ]
     }
 }

@@ -517,3 +517,77 @@ async fn registry_validation_and_who_may_edit() {
     assert_eq!(r.status, StatusCode::NOT_FOUND);
     assert_eq!(r.code(), "fire_item_not_found");
 }
+
+#[tokio::test]
+async fn a_retired_item_leaves_the_board_labels_and_checks_until_reinstated() {
+    let app = spawn_app().await;
+    let b = building(&app, "报告厅").await;
+    let old = item(&app, &b, "extinguisher", "灭火器 R-1-01", Some(day(-1))).await;
+    let old_id = old["id"].as_str().unwrap();
+    let alarm = item(&app, &b, "alarm", "烟感 R-1-02", None).await;
+    let office = app.token("office").await;
+    let retire = format!("/api/v1/fire/items/{old_id}/retired");
+
+    // Replaced before anyone noticed it expired: retired, not a hazard.
+    let guard = app.token("guard1").await;
+    let r = app.put(&retire, &guard, json!({"retired": true})).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = app.put(&retire, &office, json!({"retired": true})).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.body["status"], "retired");
+    assert!(r.body["retired_at"].is_string());
+
+    let bd = board(&app, "office", &format!("?building_id={b}")).await;
+    let ids: Vec<&str> = bd["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, vec![alarm["id"].as_str().unwrap()]);
+    assert_eq!(bd["counts"]["retired"], 1);
+    assert_eq!(bd["counts"]["expired"], 0);
+    let hazards = "SELECT COUNT(*) AS n FROM hazards WHERE source = 'fire_equipment' AND description LIKE '%R-1-01%'";
+    assert_eq!(app.sql_count(hazards).await, 0);
+    let bd = board(&app, "office", &format!("?building_id={b}&status=retired")).await;
+    assert_eq!(on_board(&bd, old_id)["status"], "retired");
+
+    let r = app
+        .get(&format!("/api/v1/fire/labels?building_id={b}"), &office)
+        .await;
+    let labelled: Vec<&str> = r
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(labelled, vec!["烟感 R-1-02"]);
+
+    let photo = app.upload_photo("guard1").await;
+    let r = app
+        .post(
+            &format!("/api/v1/fire/items/{old_id}/checks"),
+            &guard,
+            json!({"result": "ok", "pressure_mpa": 1.2, "attachment_ids": [photo]}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text);
+    assert_eq!(r.code(), "fire_item_retired");
+
+    // Back in service: expired again, and noticed.
+    let r = app.put(&retire, &office, json!({"retired": false})).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert!(r.body["retired_at"].is_null());
+    let r = app.put(&retire, &office, json!({"retired": false})).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let bd = board(&app, "office", &format!("?building_id={b}")).await;
+    assert_eq!(on_board(&bd, old_id)["status"], "expired");
+    assert_eq!(app.sql_count(hazards).await, 1);
+    assert_eq!(app.audit("action=fire_item.retire").await.len(), 1);
+    assert_eq!(
+        app.audit("action=fire_item.reinstate").await.len(),
+        1,
+        "reinstating twice records once"
+    );
+}

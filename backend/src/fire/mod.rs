@@ -84,6 +84,8 @@ pub const NORMAL: &str = "normal";
 pub const DUE: &str = "due";
 pub const FAILED: &str = "failed";
 pub const EXPIRED: &str = "expired";
+/// Replaced or removed; listed only when asked for (`status=retired`).
+pub const RETIRED: &str = "retired";
 const STATUSES: &[&str] = &[NORMAL, DUE, FAILED, EXPIRED];
 
 pub fn kind(code: &str) -> Option<&'static Kind> {
@@ -195,8 +197,10 @@ pub struct FireItemResponse {
     pub expiry_date: Option<String>,
     /// The person responsible for it.
     pub responsible: String,
-    /// `normal`, `due`, `failed` or `expired` (see the board).
+    /// `normal`, `due`, `failed`, `expired` (see the board) or `retired`.
     pub status: String,
+    /// When it was retired (replaced or removed), if it was.
+    pub retired_at: Option<DateTime<Utc>>,
     pub last_check: Option<FireCheckResponse>,
     /// The hazard raised when it was found expired.
     pub expired_hazard_id: Option<Uuid>,
@@ -251,6 +255,14 @@ pub struct FireStatusCounts {
     pub due: i64,
     pub failed: i64,
     pub expired: i64,
+    pub retired: i64,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FireRetireRequest {
+    /// `true` retires the item (replaced or removed); `false` puts it back in service.
+    pub retired: bool,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -379,12 +391,16 @@ async fn item_responses(
         .map(|i| {
             let last = latest.remove(&i.id);
             let expiry = i.expiry_date.as_deref().and_then(parse_date);
-            let st = status(
-                expiry,
-                last.as_ref()
-                    .map(|c| (c.result.as_str(), local_date(c.checked_at, tz))),
-                today,
-            );
+            let st = if i.retired_at.is_some() {
+                RETIRED
+            } else {
+                status(
+                    expiry,
+                    last.as_ref()
+                        .map(|c| (c.result.as_str(), local_date(c.checked_at, tz))),
+                    today,
+                )
+            };
             let k = kind(&i.kind).unwrap_or(&KINDS[0]);
             FireItemResponse {
                 building_name: buildings.get(&i.building_id).cloned().unwrap_or_default(),
@@ -401,6 +417,7 @@ async fn item_responses(
                 expiry_date: i.expiry_date,
                 responsible: i.responsible,
                 expired_hazard_id: i.expired_hazard_id,
+                retired_at: i.retired_at,
                 updated_at: i.updated_at,
             }
         })
@@ -458,6 +475,7 @@ async fn notice_expired(state: &State, u: &CurrentUser, today: NaiveDate) -> App
     let pending = item::Entity::find()
         .filter(item::Column::ExpiryDate.lt(fmt_date(today)))
         .filter(item::Column::ExpiredHazardId.is_null())
+        .filter(item::Column::RetiredAt.is_null())
         .all(&state.db.conn)
         .await?;
     if pending.is_empty() {
@@ -678,7 +696,7 @@ async fn check_item(db: &impl ConnectionTrait, b: &FireItemRequest) -> AppResult
 }
 
 fn item_audit(i: &item::Model) -> serde_json::Value {
-    json!({"building_id": i.building_id, "kind": i.kind, "name": i.name, "location": i.location, "spec": i.spec, "install_date": i.install_date, "expiry_date": i.expiry_date, "responsible": i.responsible})
+    json!({"building_id": i.building_id, "kind": i.kind, "name": i.name, "location": i.location, "spec": i.spec, "install_date": i.install_date, "expiry_date": i.expiry_date, "responsible": i.responsible, "retired_at": i.retired_at})
 }
 
 async fn one_response(
@@ -723,6 +741,7 @@ pub async fn create_fire_item(
         expiry_date: Set(valid.expiry),
         responsible: Set(body.responsible.trim().to_owned()),
         expired_hazard_id: Set(None),
+        retired_at: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
     }
@@ -799,6 +818,58 @@ pub async fn update_fire_item(
     Ok(web::Json(resp))
 }
 
+/// Retire an item (replaced or removed) or put it back in service. A retired item leaves the
+/// board (unless `status=retired` is asked for), the label sheet and the checks, and keeps
+/// its history.
+#[utoipa::path(
+    tag = "fire",
+    params(("id" = Uuid, Path)),
+    request_body = FireRetireRequest,
+    responses(
+        (status = 200, body = FireItemResponse),
+        (status = 404, description = "`fire_item_not_found`", body = crate::error::Problem),
+    ),
+    security(("bearer" = ["security_office"]))
+)]
+#[put("/fire/items/{id}/retired")]
+pub async fn retire_fire_item(
+    auth: Auth<Office>,
+    state: State,
+    id: web::Path<Uuid>,
+    body: web::Json<FireRetireRequest>,
+) -> AppResult<web::Json<FireItemResponse>> {
+    let retired = body.into_inner().retired;
+    let tx = state.db.begin_write().await?;
+    let i = find_item(&*tx, id.into_inner()).await?;
+    if i.retired_at.is_some() == retired {
+        // Already so: nothing to record.
+        let resp = one_response(&*tx, i, &state).await?;
+        tx.commit().await?;
+        return Ok(web::Json(resp));
+    }
+    let now = crate::util::now();
+    let mut am: item::ActiveModel = i.into();
+    am.retired_at = Set(retired.then_some(now));
+    am.updated_at = Set(now);
+    let i = am.update(&*tx).await?;
+    audit::record(
+        &*tx,
+        auth.user.actor(),
+        if retired {
+            "fire_item.retire"
+        } else {
+            "fire_item.reinstate"
+        },
+        "fire_item",
+        Some(i.id.to_string()),
+        item_audit(&i),
+    )
+    .await?;
+    let resp = one_response(&*tx, i, &state).await?;
+    tx.commit().await?;
+    Ok(web::Json(resp))
+}
+
 /// One item with what its check needs and its latest checks: what the QR label opens.
 #[utoipa::path(
     tag = "fire",
@@ -858,11 +929,12 @@ pub async fn fire_board(
     let mut v = Validator::new();
     if let Some(s) = &q.status
         && !STATUSES.contains(&s.as_str())
+        && s != RETIRED
     {
         v.add(
             "status",
             "invalid",
-            "状态应为 normal、due、failed 或 expired",
+            "状态应为 normal、due、failed、expired 或 retired",
         );
     }
     if let Some(k) = &q.kind
@@ -889,11 +961,14 @@ pub async fn fire_board(
             EXPIRED => counts.expired += 1,
             FAILED => counts.failed += 1,
             DUE => counts.due += 1,
+            RETIRED => counts.retired += 1,
             _ => counts.normal += 1,
         }
     }
-    if let Some(s) = &q.status {
-        items.retain(|i| &i.status == s);
+    match &q.status {
+        Some(s) => items.retain(|i| &i.status == s),
+        // Retired items only when asked for.
+        None => items.retain(|i| i.status != RETIRED),
     }
     let rank = |s: &str| STATUSES.iter().rposition(|x| *x == s).unwrap_or(0);
     items.sort_by(|a, b| {
@@ -928,7 +1003,10 @@ pub async fn fire_labels(
     if let Some(b) = q.building_id {
         select = select.filter(item::Column::BuildingId.eq(b));
     }
-    let rows = select.all(db).await?;
+    let rows = select
+        .filter(item::Column::RetiredAt.is_null())
+        .all(db)
+        .await?;
     let buildings: HashMap<Uuid, String> = building::Entity::find()
         .all(db)
         .await?
@@ -1087,6 +1165,12 @@ pub async fn submit_fire_check(
     let today = today(state.tz);
     let tx = state.db.begin_write().await?;
     let i = find_item(&*tx, id.into_inner()).await?;
+    if i.retired_at.is_some() {
+        return Err(ApiError::conflict(
+            "fire_item_retired",
+            "该设施已停用(已更换或拆除),无需检查",
+        ));
+    }
     let k = kind(&i.kind).ok_or_else(ApiError::internal)?;
     check_evidence(k, &body)?;
     let check_id = Uuid::now_v7();
@@ -1340,6 +1424,7 @@ pub async fn seed_demo(db: &impl ConnectionTrait) -> Result<(), crate::app::BoxE
             expiry_date: Set(expires.map(d)),
             responsible: Set("保卫处 王建国".into()),
             expired_hazard_id: Set(None),
+            retired_at: Set(None),
             created_at: Set(now),
             updated_at: Set(now),
         }
@@ -1375,6 +1460,7 @@ pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(create_fire_item)
         .service(get_fire_item)
         .service(update_fire_item)
+        .service(retire_fire_item)
         .service(fire_item_qr)
         .service(submit_fire_check);
 }

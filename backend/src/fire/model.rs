@@ -42,6 +42,8 @@ pub mod item {
         pub expired_hazard_id: Option<Uuid>,
         pub created_at: DateTimeUtc,
         pub updated_at: DateTimeUtc,
+        /// Replaced or removed: off the board, the labels and the checks.
+        pub retired_at: Option<DateTimeUtc>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

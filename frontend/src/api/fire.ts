@@ -24,4 +24,5 @@ export const fireLabels = (building_id?: string) => call(api.GET('/api/v1/fire/l
 export const getFireItem = (id: string) => call(api.GET('/api/v1/fire/items/{id}', path(id)))
 export const createFireItem = (body: FireItemRequest) => call(api.POST('/api/v1/fire/items', { body }))
 export const updateFireItem = (id: string, body: FireItemRequest) => call(api.PUT('/api/v1/fire/items/{id}', { ...path(id), body }))
+export const setFireItemRetired = (id: string, retired: boolean) => call(api.PUT('/api/v1/fire/items/{id}/retired', { ...path(id), body: { retired } }))
 export const submitFireCheck = (id: string, body: FireCheckRequest) => call(api.POST('/api/v1/fire/items/{id}/checks', { ...path(id), body }))

@@ -1844,6 +1844,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/fire/items/{id}/retired": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Retire an item (replaced or removed) or put it back in service. A retired item leaves the
+         *     board (unless `status=retired` is asked for), the label sheet and the checks, and keeps
+         *     its history.
+         */
+        put: operations["retire_fire_item"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/fire/items/{id}/qr.svg": {
         parameters: {
             query?: never;
@@ -3051,8 +3072,13 @@ export interface components {
             expiry_date?: string | null;
             /** @description The person responsible for it. */
             responsible: string;
-            /** @description `normal`, `due`, `failed` or `expired` (see the board). */
+            /** @description `normal`, `due`, `failed`, `expired` (see the board) or `retired`. */
             status: string;
+            /**
+             * Format: date-time
+             * @description When it was retired (replaced or removed), if it was.
+             */
+            retired_at?: string | null;
             last_check?: null | components["schemas"]["FireCheckResponse"];
             /**
              * Format: uuid
@@ -3075,6 +3101,10 @@ export interface components {
             /** @description The QR code (SVG) encoding `url` only. */
             qr_svg: string;
         };
+        FireRetireRequest: {
+            /** @description `true` retires the item (replaced or removed); `false` puts it back in service. */
+            retired: boolean;
+        };
         FireStatusCounts: {
             /** Format: int64 */
             normal: number;
@@ -3084,6 +3114,8 @@ export interface components {
             failed: number;
             /** Format: int64 */
             expired: number;
+            /** Format: int64 */
+            retired: number;
         };
         /** @enum {string} */
         Frequency: "daily" | "weekly" | "monthly";
@@ -14043,6 +14075,103 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    retire_fire_item: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FireRetireRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FireItemResponse"];
+                };
+            };
+            /** @description Malformed request: `invalid_path`, `invalid_query`, `invalid_body` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the token or key is not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `forbidden`: the role or key scope may not call this, or `not_own_class` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `fire_item_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `already_exists` or `reference_conflict`: clashes with a record */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `payload_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `validation_failed`, with per-field `errors` */
             422: {
                 headers: {
                     [name: string]: unknown;

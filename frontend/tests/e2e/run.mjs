@@ -692,6 +692,20 @@ async function main() {
       await page.goto(`${base}/office/fire/labels`)
       await page.getByTestId('fire-label-sheet').locator('svg').first().waitFor()
       await shot(page, 'office-fire-labels')
+      // The extinguisher is replaced: the office retires it, it leaves the board, and is listed
+      // under 已停用 until put back in service.
+      await page.goto(`${base}/office/fire/items/${label.item_id}/edit`)
+      await page.getByTestId('fire-retire').filter({ hasText: '停用' }).click()
+      await page.locator('.van-dialog__confirm').click()
+      await page.getByText('此设施已停用').waitFor()
+      await page.goto(`${base}/office/fire`)
+      await page.getByTestId('fire-item').first().waitFor()
+      assert(!(await page.getByTestId('fire-item').filter({ hasText: '灭火器 A-1-01' }).count()), 'a retired item is off the board')
+      await page.getByTestId('fire-retired-toggle').click()
+      await page.getByTestId('fire-item').filter({ hasText: '灭火器 A-1-01' }).waitFor()
+      await page.goto(`${base}/office/fire/items/${label.item_id}/edit`)
+      await page.getByTestId('fire-retire').filter({ hasText: '恢复使用' }).click()
+      await page.getByText('已恢复使用').waitFor()
     }, { skip: has('/api/v1/fire/items/{id}/checks') ? undefined : 'fire equipment API not on the server yet' })
 
     await test('no uncaught errors in the page', async () => {
