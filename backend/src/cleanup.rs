@@ -9,6 +9,7 @@ use crate::auth::session_model::{refresh_token, session};
 use crate::db::Db;
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{ColumnTrait, Condition, DbErr, EntityTrait, QueryFilter, QuerySelect};
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use uuid::Uuid;
 
@@ -60,18 +61,30 @@ pub async fn run(db: &Db, attachments_dir: &Path, now: DateTime<Utc>) -> Result<
         .filter(attachment::Column::UploadedAt.lt(upload_cutoff))
         .all(&*tx)
         .await?;
+    let mut claimed_meanwhile: HashSet<Uuid> = HashSet::new();
     for rows in stale.chunks(CHUNK) {
+        let ids = || rows.iter().map(|a| a.id);
         removed.uploads += attachment::Entity::delete_many()
-            .filter(attachment::Column::Id.is_in(rows.iter().map(|a| a.id)))
+            .filter(attachment::Column::Id.is_in(ids()))
             .filter(attachment::Column::LinkedKind.is_null())
             .exec(&*tx)
             .await?
             .rows_affected;
+        // A record that took one of them since the read keeps it, and its files.
+        claimed_meanwhile.extend(
+            attachment::Entity::find()
+                .select_only()
+                .column(attachment::Column::Id)
+                .filter(attachment::Column::Id.is_in(ids()))
+                .into_tuple::<Uuid>()
+                .all(&*tx)
+                .await?,
+        );
     }
     tx.commit().await?;
     // The files go after the commit: a file whose row is gone is never served again, while a
     // row whose file is gone would be.
-    for a in &stale {
+    for a in stale.iter().filter(|a| !claimed_meanwhile.contains(&a.id)) {
         for name in [&a.file_name, &a.thumb_name] {
             match std::fs::remove_file(attachments_dir.join(name)) {
                 Ok(()) => {}

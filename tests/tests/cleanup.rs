@@ -5,6 +5,25 @@ use reqwest::StatusCode;
 use serde_json::json;
 use xiaoan_api_tests::*;
 
+/// Runs `xiaoan cleanup` on the app's database; returns what it printed.
+async fn cleanup(app: &TestApp) -> String {
+    let data_dir = app.data_dir.display().to_string();
+    let out = run_xiaoan(
+        &[
+            "cleanup",
+            "--data-dir",
+            &data_dir,
+            "--database-url",
+            &app.database_url,
+        ],
+        &[],
+    )
+    .await;
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(out.status.success(), "{stderr}");
+    stderr
+}
+
 #[tokio::test]
 async fn cleanup_removes_only_what_is_past_keeping() {
     let app = spawn_app().await;
@@ -58,20 +77,7 @@ async fn cleanup_removes_only_what_is_past_keeping() {
         .sql_count("SELECT COUNT(*) AS n FROM refresh_tokens")
         .await;
 
-    let data_dir = app.data_dir.display().to_string();
-    let out = run_xiaoan(
-        &[
-            "cleanup",
-            "--data-dir",
-            &data_dir,
-            "--database-url",
-            &app.database_url,
-        ],
-        &[],
-    )
-    .await;
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "{stderr}");
+    let stderr = cleanup(&app).await;
     assert!(
         stderr.contains("removed 1 ended sessions (1 refresh tokens) and 1 unattached uploads"),
         "{stderr}"
@@ -108,20 +114,6 @@ async fn cleanup_removes_only_what_is_past_keeping() {
     assert_eq!(files(&attached), 2);
 
     // Again: nothing left to remove.
-    let out = run_xiaoan(
-        &[
-            "cleanup",
-            "--data-dir",
-            &data_dir,
-            "--database-url",
-            &app.database_url,
-        ],
-        &[],
-    )
-    .await;
-    assert!(
-        String::from_utf8_lossy(&out.stderr).contains("removed 0 ended sessions"),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let stderr = cleanup(&app).await;
+    assert!(stderr.contains("removed 0 ended sessions"), "{stderr}");
 }
