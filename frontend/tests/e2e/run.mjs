@@ -2,8 +2,8 @@
 // against the REAL backend with a fresh database. Starts the backend itself:
 //   XIAOAN_BIN (default ../target/debug/xiaoan) serve --demo --data-dir <tmp> --bind 127.0.0.1:<free>
 // with XIAOAN_FRONTEND_DIR=dist. Screenshots of each step go to tests/artifacts/.
-// Flows whose API has not landed on the server (probed from its OpenAPI document) are skipped
-// and listed as such. The last line is `N passed, M failed`.
+// Every flow runs: a feature missing from the server fails its flow. The last line is
+// `N passed, M failed`.
 import { spawn, execFileSync } from 'node:child_process'
 import { mkdtempSync, mkdirSync, rmSync, existsSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
@@ -63,12 +63,7 @@ async function startBackend() {
   throw new Error(`backend did not become healthy:\n${log.join('')}`)
 }
 
-async function test(name, fn, { skip } = {}) {
-  if (skip) {
-    results.push({ name, status: 'skipped', why: skip })
-    console.log(`- SKIP ${name}: ${skip}`)
-    return
-  }
+async function test(name, fn) {
   const t0 = Date.now()
   try {
     await fn()
@@ -147,10 +142,6 @@ async function main() {
   const backend = await startBackend()
   const { base } = backend
   console.log(`backend at ${base}`)
-  const spec = await (await fetch(`${base}/api-docs/openapi.json`)).json()
-  const has = (path, method = 'post') => !!spec.paths?.[path]?.[method]
-  const gateLanded = has('/api/v1/leave-passes') && has('/api/v1/gate/scans')
-  const inspectionsLanded = has('/api/v1/inspections') && has('/api/v1/inspection-templates', 'get') && has('/api/v1/attachments') && has('/api/v1/hazards', 'get')
 
   const profile = mkdtempSync(join(tmpdir(), 'xiaoan-chromium-'))
   const ctxOpts = (extraArgs = []) => ({
@@ -171,13 +162,12 @@ async function main() {
   page.on('pageerror', (e) => consoleErrors.push(String(e)))
 
   try {
-    const hazardsLanded = has('/api/v1/hazards') && has('/api/v1/attachments')
     const homes = {
       principal: '/principal/desk',
       office: '/office/desk',
-      teacher1: gateLanded ? '/teacher/passes' : inspectionsLanded ? '/teacher/check' : hazardsLanded ? '/teacher/report' : '/teacher/me',
-      guard1: gateLanded ? '/guard/scan' : hazardsLanded ? '/guard/report' : '/guard/me',
-      officer1: hazardsLanded ? '/officer/report' : '/officer/me',
+      teacher1: '/teacher/passes',
+      guard1: '/guard/scan',
+      officer1: '/officer/report',
     }
     for (const [user, home] of Object.entries(homes)) {
       await test(`${user} signs in and lands on ${home}`, async () => {
@@ -285,7 +275,6 @@ async function main() {
     })
 
     // ---- gate: issue a pass, scan it by manual entry and by camera ----
-    const noGate = gateLanded ? undefined : 'gate API (issue 3) not on the server yet'
     let passToken = null
     let passToken2 = null
     await test('teacher1 issues a pass and sees its QR', async () => {
@@ -301,7 +290,7 @@ async function main() {
       assert(passToken, 'no token shown')
       await shot(page, 'teacher-pass-qr')
       await checkLayout(page, 'pass QR')
-    }, { skip: noGate })
+    })
 
     await test('guard1 scans the pass by manual entry: 放行, then again: already used', async () => {
       assert(passToken, 'no pass from the previous step')
@@ -323,7 +312,7 @@ async function main() {
       assert((await v.getAttribute('data-kind')) === 'deny', 'second scan not denied')
       const text = await v.textContent()
       assert(text.includes('禁止') && text.includes('已使用'), `second scan: ${text}`)
-    }, { skip: noGate })
+    })
 
     await test('guard1 scans a pass through the camera (fake video of its QR): 放行', async () => {
       // A second pass, issued through the API, rendered by the server, fed to Chromium as a camera.
@@ -368,7 +357,7 @@ async function main() {
         rmSync(camProfile, { recursive: true, force: true })
         rmSync(dir, { recursive: true, force: true })
       }
-    }, { skip: noGate ?? (hasBinary('ffmpeg') ? undefined : 'ffmpeg not installed') })
+    })
 
     // ---- gate offline: the phone decides alone, queues, and syncs once ----
     await test('the app is installable: manifest, icons and a service worker that is not long-cached', async () => {
@@ -475,7 +464,7 @@ async function main() {
       await page.getByRole('tab', { name: '离线记录' }).click()
       await page.locator('.van-cell').filter({ hasText: '离线核验' }).first().waitFor()
       await shot(page, 'office-offline-scans')
-    }, { skip: noGate })
+    })
 
     // ---- visitors: the watchlist warning cannot be missed ----
     await test('office adds a watchlist entry; guard1 checks that visitor in and sees the alarm', async () => {
@@ -501,10 +490,9 @@ async function main() {
       await page.getByRole('button', { name: '我已知晓' }).click()
       await page.getByRole('tab', { name: /在校访客/ }).click()
       await page.locator('.van-cell').filter({ hasText: '王某某' }).first().waitFor()
-    }, { skip: has('/api/v1/visitors') && has('/api/v1/watchlist') ? undefined : 'visitors API (issue 3) not on the server yet' })
+    })
 
     // ---- inspections: weekly traffic check with one failed item + photo; office sees the hazard ----
-    const noInspections = inspectionsLanded ? undefined : 'inspections API (issue 4) not on the server yet'
     const note = `东门外斑马线褪色-${Date.now() % 100000}`
     await test('teacher1 submits the weekly traffic check with one failed item and a photo', async () => {
       await login(page, base, 'teacher1')
@@ -523,7 +511,7 @@ async function main() {
       await page.getByTestId('check-submit').click()
       await page.getByTestId('check-done').waitFor()
       await shot(page, 'teacher-check-submitted')
-    }, { skip: noInspections })
+    })
 
     await test('office sees the new hazard and assigns it', async () => {
       await login(page, base, 'office')
@@ -540,7 +528,7 @@ async function main() {
       await page.locator('.van-tag').filter({ hasText: '整改中' }).first().waitFor()
       await shot(page, 'office-hazard-assigned')
       await checkLayout(page, 'hazard detail')
-    }, { skip: noInspections })
+    })
 
     // ---- principal: dashboard, ledger export, the semester plan ----
     await test('principal sees the dashboard, exports the ledger and opens the plan', async () => {
@@ -557,7 +545,7 @@ async function main() {
       await page.getByText('月度工作安排').waitFor()
       await shot(page, 'principal-plan')
       await checkLayout(page, 'plan')
-    }, { skip: has('/api/v1/dashboard', 'get') && has('/api/v1/ledger/xlsx', 'get') && has('/api/v1/plans', 'get') ? undefined : 'plans/dashboard/ledger API (issue 5) not on the server yet' })
+    })
 
     // ---- guard: incident report → the office's list ----
     const incidentText = `东门外两名校外人员翻越围栏-${Date.now() % 100000}`
@@ -587,7 +575,7 @@ async function main() {
       await page.locator('.van-action-sheet__item').filter({ hasText: '不涉及班级' }).click()
       await page.getByText('已更新涉及班级').waitFor()
       await row.getByTestId('incident-class-name').waitFor({ state: 'detached' })
-    }, { skip: has('/api/v1/incidents') && has('/api/v1/incidents', 'get') ? undefined : 'incidents API not on the server yet' })
+    })
 
     // ---- office: duty rosters ----
     await test('office opens a duty roster with its shifts', async () => {
@@ -599,7 +587,7 @@ async function main() {
       assert(!(await page.locator('.xa-error-box').count()), 'the roster page shows an error')
       await shot(page, 'office-roster')
       await checkLayout(page, 'roster')
-    }, { skip: has('/api/v1/duty/rosters', 'get') && has('/api/v1/duty/rosters/{id}/conflicts', 'get') ? undefined : 'duty rosters API not on the server yet' })
+    })
 
     // ---- class teacher: 我的班次 and 我的任务 from 我的 ----
     await test('teacher1 opens 我的班次 and 我的任务 without errors', async () => {
@@ -617,7 +605,7 @@ async function main() {
       assert(!(await page.locator('.xa-error-box').count()), '我的任务 shows an error')
       await shot(page, 'teacher-plan-tasks')
       await checkLayout(page, 'my tasks')
-    }, { skip: has('/api/v1/duty/my-shifts', 'get') && has('/api/v1/plan-items/mine', 'get') ? undefined : 'duty / plan items API not on the server yet' })
+    })
 
     // ---- guard: a patrol with a missed checkpoint → the office's missed list ----
     await test('guard1 patrols, checks in by code, finishes; the office sees the missed checkpoints', async () => {
@@ -655,7 +643,7 @@ async function main() {
       await page.getByText('路线已保存').waitFor()
       await page.getByTestId('patrol-route').filter({ hasText: '夜间巡查' }).filter({ hasText: '23:30' }).waitFor()
       assert((await page.getByTestId('patrol-route').count()) === routeCount, 'the route was edited, not added')
-    }, { skip: has('/api/v1/patrols') && has('/api/v1/patrol-checkpoints', 'get') ? undefined : 'patrol API not on the server yet' })
+    })
     // ---- fire equipment: a guard scans an item's QR label, signs in, records a reading + photo ----
     await test('guard1 opens a fire item from its QR URL and records a check with a photo', async () => {
       const office = await apiLogin(base, 'office')
@@ -706,7 +694,7 @@ async function main() {
       await page.goto(`${base}/office/fire/items/${label.item_id}/edit`)
       await page.getByTestId('fire-retire').filter({ hasText: '恢复使用' }).click()
       await page.getByText('已恢复使用').waitFor()
-    }, { skip: has('/api/v1/fire/items/{id}/checks') ? undefined : 'fire equipment API not on the server yet' })
+    })
 
     await test('no uncaught errors in the page', async () => {
       assert(!consoleErrors.length, consoleErrors.join('\n'))
@@ -723,15 +711,6 @@ async function main() {
   }
 }
 
-function hasBinary(name) {
-  try {
-    execFileSync('sh', ['-c', `command -v ${name}`], { stdio: 'ignore' })
-    return true
-  } catch {
-    return false
-  }
-}
-
 try {
   await main()
 } catch (e) {
@@ -740,8 +719,6 @@ try {
 }
 const passed = results.filter((r) => r.status === 'passed').length
 const failed = results.filter((r) => r.status === 'failed').length
-const skipped = results.filter((r) => r.status === 'skipped')
-if (skipped.length) console.log(`skipped ${skipped.length}: ${skipped.map((s) => s.name).join('; ')}`)
 console.log(`screenshots: ${artifacts}`)
 console.log(`${passed} passed, ${failed} failed`)
 process.exit(failed ? 1 : 0)
