@@ -1388,16 +1388,7 @@ pub async fn list_scans(
         .into_iter()
         .map(|s| (s.id, s.name))
         .collect();
-    let mut cids: Vec<Uuid> = page.items.iter().filter_map(|r| r.class_id).collect();
-    cids.sort_unstable();
-    cids.dedup();
-    let classes: HashMap<Uuid, String> = class::Entity::find()
-        .filter(class::Column::Id.is_in(cids))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|c| (c.id, c.name))
-        .collect();
+    let classes = crate::classes::names(db, page.items.iter().filter_map(|r| r.class_id)).await?;
     Ok(web::Json(Page {
         items: page
             .items

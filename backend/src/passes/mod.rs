@@ -7,7 +7,7 @@ pub mod token;
 use crate::audit;
 use crate::auth::extract::{Auth, CurrentUser};
 use crate::auth::roles::{PassReaders, Role, TeacherOrOffice};
-use crate::classes::{self, model as class};
+use crate::classes;
 use crate::error::{ApiError, AppResult, Validator};
 use crate::pagination::{Page, Paging};
 use crate::state::State;
@@ -537,16 +537,7 @@ pub async fn responses(
         .into_iter()
         .map(|s| (s.id, s))
         .collect();
-    let mut cids: Vec<Uuid> = rows.iter().map(|r| r.class_id).collect();
-    cids.sort_unstable();
-    cids.dedup();
-    let names: HashMap<Uuid, String> = class::Entity::find()
-        .filter(class::Column::Id.is_in(cids))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|c| (c.id, c.name))
-        .collect();
+    let names = classes::names(db, rows.iter().map(|r| r.class_id)).await?;
     let mut out = Vec::with_capacity(rows.len());
     for r in rows {
         let Some(s) = studs.get(&r.student_id) else {
