@@ -1149,6 +1149,7 @@ fn check_evidence(k: &Kind, b: &FireCheckRequest) -> AppResult<()> {
     responses(
         (status = 201, body = FireCheckResponse),
         (status = 404, description = "`fire_item_not_found`", body = crate::error::Problem),
+        (status = 409, description = "`fire_item_retired`: the item was replaced or removed", body = crate::error::Problem),
         (status = 422, description = "Missing evidence (`required`), `pressure_out_of_band` or `test_failed_marked_ok` when marked ok", body = crate::error::Problem),
     ),
     security(("bearer" = ["security_office", "guard"]))

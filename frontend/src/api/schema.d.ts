@@ -14298,7 +14298,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `already_exists` or `reference_conflict`: clashes with a record */
+            /** @description `fire_item_retired`: the item was replaced or removed */
             409: {
                 headers: {
                     [name: string]: unknown;
