@@ -3,9 +3,10 @@
 //   XIAOAN_BIN (default ../target/debug/xiaoan) serve --demo --data-dir <tmp> --bind 127.0.0.1:<free>
 // with XIAOAN_FRONTEND_DIR=dist. Screenshots of each step go to tests/artifacts/.
 // Every flow runs: a feature missing from the server fails its flow. The last line is
-// `N passed, M failed`.
+// `N passed, M failed`. Every screenshot and layout check also runs axe-core on the page as shown:
+// a critical or serious violation fails the step (A11Y_REPORT_ONLY=1 lists them all instead).
 import { spawn, execFileSync } from 'node:child_process'
-import { mkdtempSync, mkdirSync, rmSync, existsSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, mkdirSync, rmSync, existsSync, writeFileSync, readFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join, dirname, resolve } from 'node:path'
@@ -24,6 +25,12 @@ const SMALL = { width: 360, height: 640 }
 
 const results = []
 let step = 0
+const AXE = readFileSync(join(root, 'node_modules/axe-core/axe.min.js'), 'utf8')
+const A11Y_REPORT_ONLY = process.env.A11Y_REPORT_ONLY === '1'
+/** rule id → { impact, help, where: Set } over the whole run, printed at the end. */
+const a11yFound = new Map()
+/** The last state checked per page, so that shot() + checkLayout() of one screen run axe once. */
+const a11yLast = new WeakMap()
 
 function freePort() {
   return new Promise((res, rej) => {
@@ -83,7 +90,58 @@ async function shot(page, name) {
   step++
   const file = join(artifacts, `${String(step).padStart(2, '0')}-${name}.png`)
   await page.screenshot({ path: file, fullPage: false })
+  await checkA11y(page, name)
   return file
+}
+
+/**
+ * axe-core (WCAG 2.x A/AA rules) on the page as it is now. Any critical or serious violation
+ * fails the step, naming the rule, the element and axe's summary. Called from shot() and
+ * checkLayout(), so every screen a flow shows is checked, including flows added later.
+ */
+async function checkA11y(page, where) {
+  // Vant fades dialogs and popups in: contrast measured mid-transition would be wrong. Wait for
+  // the finite animations only (spinners loop forever).
+  await page.evaluate(() =>
+    Promise.all(
+      document
+        .getAnimations()
+        .filter((a) => a.effect?.getComputedTiming().iterations !== Infinity)
+        .map((a) => a.finished.catch(() => undefined)),
+    ),
+  )
+  const key = await page.evaluate(() => {
+    let h = 0
+    const s = location.pathname + document.body.innerHTML
+    for (let i = 0; i < s.length; i++) h = (h * 31 + s.charCodeAt(i)) | 0
+    return `${location.pathname}#${h}`
+  })
+  if (a11yLast.get(page) === key) return
+  a11yLast.set(page, key)
+  if (!(await page.evaluate(() => typeof window.axe !== 'undefined'))) await page.addScriptTag({ content: AXE })
+  const violations = await page.evaluate(async () => {
+    const r = await window.axe.run(document, { resultTypes: ['violations'] })
+    return r.violations
+      .filter((v) => v.impact === 'critical' || v.impact === 'serious')
+      .map((v) => ({
+        id: v.id,
+        impact: v.impact,
+        help: v.help,
+        nodes: v.nodes.map((n) => ({ target: n.target.join(' '), summary: (n.failureSummary ?? '').replace(/\s+/g, ' ').slice(0, 200) })),
+      }))
+  })
+  for (const v of violations) {
+    const f = a11yFound.get(v.id) ?? { impact: v.impact, help: v.help, nodes: 0, where: new Set() }
+    f.nodes += v.nodes.length
+    f.where.add(where)
+    a11yFound.set(v.id, f)
+  }
+  if (!violations.length || A11Y_REPORT_ONLY) return
+  const lines = violations.flatMap((v) => [
+    `[${v.impact}] ${v.id}: ${v.help} (${v.nodes.length})`,
+    ...v.nodes.slice(0, 5).map((n) => `    ${n.target} — ${n.summary}`),
+  ])
+  throw new Error(`${where}: accessibility violations (axe-core)\n    ${lines.join('\n    ')}`)
 }
 
 /** No horizontal overflow, and every visible tap target at least 44 px in both directions. */
@@ -110,6 +168,7 @@ async function checkLayout(page, where) {
   })
   assert(!r.overflow, `${where}: horizontal overflow ${r.overflow}`)
   assert(!r.small.length, `${where}: tap targets under 44 px: ${r.small.join('; ')}`)
+  await checkA11y(page, where)
 }
 
 async function login(page, base, username) {
@@ -716,6 +775,12 @@ try {
 } catch (e) {
   results.push({ name: 'setup', status: 'failed', error: e })
   console.log(`✗ setup\n    ${String(e?.stack ?? e)}`)
+}
+if (a11yFound.size) {
+  console.log('accessibility (axe-core, critical and serious), per rule:')
+  for (const [id, f] of [...a11yFound].sort((a, b) => b[1].nodes - a[1].nodes)) {
+    console.log(`  ${id} [${f.impact}] ${f.nodes} element(s) on ${f.where.size} screen(s): ${f.help}\n    ${[...f.where].join(', ')}`)
+  }
 }
 const passed = results.filter((r) => r.status === 'passed').length
 const failed = results.filter((r) => r.status === 'failed').length
