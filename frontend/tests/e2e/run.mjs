@@ -131,9 +131,10 @@ async function checkA11y(page, where) {
       }))
   })
   for (const v of violations) {
-    const f = a11yFound.get(v.id) ?? { impact: v.impact, help: v.help, nodes: 0, where: new Set() }
+    const f = a11yFound.get(v.id) ?? { impact: v.impact, help: v.help, nodes: 0, where: new Set(), examples: [] }
     f.nodes += v.nodes.length
     f.where.add(where)
+    for (const n of v.nodes) if (f.examples.length < 40) f.examples.push({ where, ...n })
     a11yFound.set(v.id, f)
   }
   if (!violations.length || A11Y_REPORT_ONLY) return
@@ -777,7 +778,8 @@ try {
   console.log(`✗ setup\n    ${String(e?.stack ?? e)}`)
 }
 if (a11yFound.size) {
-  console.log('accessibility (axe-core, critical and serious), per rule:')
+  writeFileSync(join(artifacts, 'a11y.json'), JSON.stringify(Object.fromEntries([...a11yFound].map(([id, f]) => [id, { ...f, where: [...f.where] }])), null, 1))
+  console.log('accessibility (axe-core, critical and serious), per rule (details in a11y.json):')
   for (const [id, f] of [...a11yFound].sort((a, b) => b[1].nodes - a[1].nodes)) {
     console.log(`  ${id} [${f.impact}] ${f.nodes} element(s) on ${f.where.size} screen(s): ${f.help}\n    ${[...f.where].join(', ')}`)
   }
