@@ -9,6 +9,7 @@ import App from './App.vue'
 import { router } from './router'
 import { i18n, savedLocale, setLocale } from './i18n'
 import { onSignedOut } from './api/client'
+import { installA11yFixes } from './a11y'
 
 const app = createApp(App)
 app.use(createPinia()).use(i18n).use(router)
@@ -16,6 +17,7 @@ onSignedOut(() => {
   if (router.currentRoute.value.name !== 'login') void router.replace({ name: 'login' })
 })
 void setLocale(savedLocale()).finally(() => app.mount('#app'))
+installA11yFixes()
 
 // The installed app opens with no network once it has been opened online (see sw/sw.js).
 if (import.meta.env.PROD && 'serviceWorker' in navigator) {
