@@ -409,9 +409,11 @@ async function main() {
         await login(cp, base, 'guard1')
         const v = cp.getByTestId('verdict')
         await v.waitFor()
-        await shot(cp, 'guard-camera-verdict')
+        // Read the first verdict before the screenshot and axe-core check take their time.
         const text = await v.textContent()
-        assert((await v.getAttribute('data-kind')) === 'allow' && text.includes('放行'), `camera verdict: ${text}`)
+        const kind = await v.getAttribute('data-kind')
+        await shot(cp, 'guard-camera-verdict')
+        assert(kind === 'allow' && text.includes('放行'), `camera verdict: ${text}`)
       } finally {
         await cam.close()
         rmSync(camProfile, { recursive: true, force: true })
@@ -755,6 +757,32 @@ async function main() {
       await page.getByTestId('fire-retire').filter({ hasText: '恢复使用' }).click()
       await page.getByText('已恢复使用').waitFor()
     })
+
+    // ---- accessibility: every page of every role, as it first opens (axe-core in shot()) ----
+    const tour = {
+      guard1: ['scan', 'patrol', 'visitors', 'health', 'report', 'incident', 'me', 'shifts', 'tasks', 'plan-tasks'].map((p) => `/guard/${p}`),
+      teacher1: ['passes', 'passes/new', 'check', 'report', 'platform', 'me', 'shifts', 'tasks', 'plan-tasks'].map((p) => `/teacher/${p}`),
+      officer1: ['report', 'mine', 'platform', 'me'].map((p) => `/officer/${p}`),
+      office: ['desk', 'hazards', 'people', 'people/import', 'passes', 'visitors', 'plans', 'patrol', 'incidents', 'duty', 'compliance', 'keys', 'platform', 'assessment', 'audit', 'fire', 'fire/labels', 'fire/items/new', 'me'].map((p) => `/office/${p}`),
+      principal: ['desk', 'passes', 'plans', 'patrol', 'incidents', 'compliance', 'platform', 'assessment', 'hazards', 'fire', 'me'].map((p) => `/principal/${p}`),
+    }
+    for (const [user, paths] of Object.entries(tour)) {
+      await test(`accessibility: every page of ${user} (axe-core)`, async () => {
+        await login(page, base, user)
+        const failures = []
+        for (const path of paths) {
+          await page.goto(`${base}${path}`)
+          await page.waitForLoadState('networkidle').catch(() => undefined)
+          await page.locator('.van-loading, .van-skeleton').first().waitFor({ state: 'detached', timeout: 5000 }).catch(() => undefined)
+          try {
+            await shot(page, `a11y${path.replaceAll('/', '-')}`)
+          } catch (e) {
+            failures.push(String(e?.message ?? e))
+          }
+        }
+        assert(!failures.length, failures.join('\n    '))
+      })
+    }
 
     await test('no uncaught errors in the page', async () => {
       assert(!consoleErrors.length, consoleErrors.join('\n'))
