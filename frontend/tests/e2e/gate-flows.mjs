@@ -26,7 +26,7 @@ async function issuePass(base, apiLogin, n) {
 async function qrVideo(ctx, svg, dir, size = 300) {
   const p = await ctx.newPage()
   await p.setViewportSize({ width: size, height: size })
-  await p.setContent(`<body style="margin:0;background:#fff">${svg.replace(/\swidth="\d+"/, ` width="${size}"`).replace(/\sheight="\d+"/, ` height="${size}"`)}</body>`)
+  await p.setContent(`<meta name="viewport" content="width=device-width,initial-scale=1"><body style="margin:0;background:#fff">${svg.replace(/\swidth="\d+"/, ` width="${size}"`).replace(/\sheight="\d+"/, ` height="${size}"`)}</body>`)
   await p.screenshot({ path: join(dir, 'qr.png'), clip: { x: 0, y: 0, width: size, height: size }, scale: 'css' })
   await p.close()
   const x = Math.round((640 - size) / 2)
