@@ -53,6 +53,10 @@ pub struct Settings {
     /// How old (hours) the guard phone's cached keys and revocations may get before the scan
     /// page warns that offline verdicts may be stale.
     pub gate_offline_max_age_hours: u32,
+    /// An offline scan synced more than this many hours after it was made is refused (and
+    /// flagged when the phone let it through): its verdict rested on keys and revocations
+    /// that old, and a late claim is how a gate-log time is forged.
+    pub gate_offline_sync_max_age_hours: u32,
     /// Where users reach the SPA, e.g. `https://xiaoan.example.edu.cn`: printed into the fire
     /// equipment QR labels. When unset, the request's own scheme and host are used (behind a
     /// proxy, that is whatever the proxy forwards).
@@ -82,6 +86,8 @@ impl Default for Settings {
             ],
             attachments_dir: None,
             gate_offline_max_age_hours: 12,
+            // A long weekend offline still syncs.
+            gate_offline_sync_max_age_hours: 72,
             public_url: None,
         }
     }
@@ -110,6 +116,10 @@ impl std::fmt::Debug for Settings {
             .field(
                 "gate_offline_max_age_hours",
                 &self.gate_offline_max_age_hours,
+            )
+            .field(
+                "gate_offline_sync_max_age_hours",
+                &self.gate_offline_sync_max_age_hours,
             )
             .field("public_url", &self.public_url)
             .finish()
@@ -236,6 +246,10 @@ impl Settings {
         if let Some(v) = var("XIAOAN_GATE_OFFLINE_MAX_AGE_HOURS") {
             self.gate_offline_max_age_hours = parse("XIAOAN_GATE_OFFLINE_MAX_AGE_HOURS", &v)?;
         }
+        if let Some(v) = var("XIAOAN_GATE_OFFLINE_SYNC_MAX_AGE_HOURS") {
+            self.gate_offline_sync_max_age_hours =
+                parse("XIAOAN_GATE_OFFLINE_SYNC_MAX_AGE_HOURS", &v)?;
+        }
         if let Some(v) = var("XIAOAN_PUBLIC_URL").filter(|v| !v.trim().is_empty()) {
             self.public_url = Some(v.trim().trim_end_matches('/').to_owned());
         }
@@ -303,6 +317,11 @@ impl Settings {
         if !(1..=24 * 30).contains(&self.gate_offline_max_age_hours) {
             return Err(ConfigError::Invalid(
                 "gate_offline_max_age_hours must be between 1 and 720".into(),
+            ));
+        }
+        if !(1..=24 * 30).contains(&self.gate_offline_sync_max_age_hours) {
+            return Err(ConfigError::Invalid(
+                "gate_offline_sync_max_age_hours must be between 1 and 720".into(),
             ));
         }
         if let Some(url) = &self.public_url {

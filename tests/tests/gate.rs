@@ -642,8 +642,11 @@ async fn offline_batches_sync_idempotently_and_flag_double_exits() {
     let token = p["token"].as_str().unwrap();
     let id = p["id"].as_str().unwrap();
     let g = app.token("guard1").await;
-    let t_a = ts(Duration::seconds(-120));
-    let t_b = ts(Duration::seconds(-60));
+    // Scanned after the pass was issued (a scan dated before its pass existed is refused).
+    let issued = chrono::DateTime::parse_from_rfc3339(p["issued_at"].as_str().unwrap()).unwrap();
+    let after_issue = |s: i64| (issued + Duration::seconds(s)).to_rfc3339();
+    let t_a = after_issue(1);
+    let t_b = after_issue(2);
     let (ev_a, ev_b) = (event(), event());
     // Gate B (the later exit) syncs first, then gate A (the earlier one).
     let r = app
@@ -731,7 +734,7 @@ async fn offline_batches_sync_idempotently_and_flag_double_exits() {
         .post(
             "/api/v1/gate/scans/batch",
             &g,
-            json!({"scans": [{"token": token, "direction": "exit", "gate": "西门", "client_event_id": event(), "scanned_at": ts(Duration::seconds(-30))}]}),
+            json!({"scans": [{"token": token, "direction": "exit", "gate": "西门", "client_event_id": event(), "scanned_at": after_issue(3)}]}),
         )
         .await;
     assert_eq!(r.body["results"][0]["conflict"], true, "{}", r.text);
@@ -791,21 +794,23 @@ async fn a_full_offline_backlog_is_judged_in_scan_order() {
     for n in 1..=3 {
         passes.push(pass_for(&app, n, json!({"valid_from": ts(Duration::minutes(-30))})).await);
     }
-    // 500 scans, sent latest first: each pass's exit, then its return 200 s later, and 494
+    // 500 scans, sent latest first: each pass's exit, then its return 100 s later, and 494
     // unreadable scans in between. Judged oldest first, every return finds its exit, however
-    // the server splits the backlog into commits.
+    // the server splits the backlog into commits. (All within the few minutes since the passes
+    // were issued, give or take a phone clock's drift: a scan dated before its pass existed is
+    // refused.)
     let mut scans = Vec::new();
     for (k, p) in passes.iter().enumerate() {
         let k = k as i64;
         scans.push(json!({"token": p["token"], "direction": "exit", "gate": "南门",
-            "client_event_id": format!("exit-{k}-{}", event()), "scanned_at": ts(Duration::seconds(-600 + k))}));
+            "client_event_id": format!("exit-{k}-{}", event()), "scanned_at": ts(Duration::seconds(-250 + k))}));
         scans.push(json!({"token": p["token"], "direction": "return", "gate": "南门",
-            "client_event_id": format!("return-{k}-{}", event()), "scanned_at": ts(Duration::seconds(-400 + k))}));
+            "client_event_id": format!("return-{k}-{}", event()), "scanned_at": ts(Duration::seconds(-150 + k))}));
     }
     for i in 0..493 {
         scans.push(
             json!({"token": "garbage", "direction": "exit", "gate": "南门",
-            "client_event_id": event(), "scanned_at": ts(Duration::seconds(-590 + i))}),
+            "client_event_id": event(), "scanned_at": ts(Duration::milliseconds(-245_000 + i * 200))}),
         );
     }
     // The same client event twice in one batch: recorded once, the same verdict twice.

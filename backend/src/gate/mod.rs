@@ -60,15 +60,21 @@ pub enum Verdict {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ScanRequest {
-    /// The QR code's text (format `XA1`).
-    pub token: String,
+    /// The QR code's text (format `XA1`). Send this or `code`.
+    pub token: Option<String>,
+    /// The pass's 8-character manual code as typed (case, spaces and dashes do not matter),
+    /// instead of `token`: checked online only, against the pass it names (unknown:
+    /// `pass_not_found`).
+    pub code: Option<String>,
     pub direction: Direction,
     /// Which gate (e.g. `南门`), 1–64 characters.
     pub gate: String,
     /// Made by the phone for this scan (a UUID is best), 1–64 characters. Sending the same id
-    /// again returns the first verdict and records nothing new.
+    /// again with the same token and direction, as the same guard or key, returns the first
+    /// verdict as given and records nothing new; the same id with another token, direction or
+    /// caller is refused `409 client_event_conflict`.
     pub client_event_id: String,
-    /// When the scan happened (default: now). Online, the pass is judged at server time.
+    /// Ignored: an online scan is stamped and judged with the server's time.
     pub scanned_at: Option<DateTime<Utc>>,
 }
 
@@ -81,8 +87,8 @@ pub struct BatchScan {
     pub client_event_id: String,
     /// When the scan happened on the phone; the pass is judged at this moment.
     pub scanned_at: DateTime<Utc>,
-    /// What the phone showed offline (default `allow`). Only scans the phone let through can
-    /// conflict.
+    /// What the phone showed offline (default `allow`). A scan the phone refused is recorded
+    /// as a refused attempt and never changes the pass.
     pub offline_result: Option<Verdict>,
 }
 
@@ -100,7 +106,7 @@ pub struct ScanStudent {
     pub class: String,
 }
 
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct ScanPass {
     pub id: Uuid,
     /// `exit_only` or `exit_and_return`.
@@ -114,7 +120,10 @@ pub struct ScanPass {
 /// The verdict. `code` is `ok` on allow; on deny one of `malformed_token`, `unknown_key`,
 /// `bad_signature`, `pass_not_found`, `pass_revoked`, `pass_not_yet_valid`, `pass_expired`,
 /// `student_disabled`, `pass_already_used`, `return_before_exit`, `already_returned`,
-/// `bad_scanned_at`.
+/// `bad_scanned_at` (in the future, or before the pass was issued), `scan_too_old` (synced
+/// later than `gate_offline_sync_max_age_hours`), `denied_offline` (the phone refused a scan
+/// the server would have allowed), `client_event_conflict` (batch only: the id was used with
+/// another token, direction or caller; nothing recorded, `event_id` is the nil UUID).
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ScanResponse {
     pub result: Verdict,
@@ -125,7 +134,10 @@ pub struct ScanResponse {
     /// Present once the signature is good.
     pub student: Option<ScanStudent>,
     pub pass: Option<ScanPass>,
-    /// Offline scans only: another gate had already let this pass out earlier.
+    /// Offline scans only: the server judged the pass differently from the phone (e.g.
+    /// another gate had already let it out, or it never left), or the scan is dated before
+    /// this guard's or key's last online scan. The office sees these in the gate log
+    /// (`conflict=true`).
     pub conflict: bool,
     pub scanned_at: DateTime<Utc>,
 }
@@ -139,11 +151,20 @@ pub struct BatchResponse {
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Source {
     Online,
-    Batch { phone_allowed: bool },
+    Batch {
+        phone_allowed: bool,
+        /// Synced later than the configured maximum age: refused.
+        too_old: bool,
+        /// Dated before the caller's last online scan: a phone that was online then had no
+        /// reason to decide alone, so the office looks at it.
+        before_contact: bool,
+    },
 }
 
 struct Incoming {
     token: String,
+    /// Already refused before the token is read (a manual code that names no pass).
+    preset: Option<&'static str>,
     direction: Direction,
     gate: String,
     client_event_id: String,
@@ -190,24 +211,63 @@ pub async fn record_scan(
     body: web::Json<ScanRequest>,
 ) -> AppResult<web::Json<ScanResponse>> {
     let body = body.into_inner();
-    let errs = validate(&body.gate, &body.client_event_id, "");
+    let mut errs = validate(&body.gate, &body.client_event_id, "");
+    let code = match (&body.token, body.code.as_deref()) {
+        (Some(_), None) => None,
+        (None, Some(c)) => match passes::normalize_short_code(c) {
+            Some(c) => Some(c),
+            None => {
+                errs.push(FieldError {
+                    field: "code".into(),
+                    code: "invalid".into(),
+                    message: "请假短码为 8 位字母或数字".into(),
+                    line: None,
+                });
+                None
+            }
+        },
+        _ => {
+            errs.push(FieldError {
+                field: "token".into(),
+                code: "invalid".into(),
+                message: "须提供 token 或 code 之一".into(),
+                line: None,
+            });
+            None
+        }
+    };
     if !errs.is_empty() {
         return Err(ApiError::validation(errs));
     }
+    // A typed code stands for the pass's own token (one read, only on this rare path), so
+    // that it is judged exactly as the QR would be.
+    let (token, preset) = match code {
+        Some(c) => match leave_pass::Entity::find()
+            .filter(leave_pass::Column::ShortCode.eq(c.as_str()))
+            .one(&state.db.conn)
+            .await?
+        {
+            Some(p) => (p.token, None),
+            None => (format!("code:{c}"), Some("pass_not_found")),
+        },
+        None => (body.token.unwrap_or_default(), None),
+    };
     let now = crate::util::now();
     let incoming = Incoming {
-        token: body.token,
+        token,
+        preset,
         direction: body.direction,
         gate: body.gate.trim().to_owned(),
         client_event_id: body.client_event_id.trim().to_owned(),
-        // Online the server's clock is the judge; a claimed time in the future is not kept.
-        scanned_at: body
-            .scanned_at
-            .filter(|t| *t <= now + Duration::seconds(CLOCK_SKEW_SECS))
-            .unwrap_or(now),
+        // Online the server's clock is the judge and the only time recorded: a phone's clock
+        // (or a forged claim) never dates the gate log.
+        scanned_at: now,
         source: Source::Online,
     };
-    Ok(web::Json(process(&state, &auth.caller, incoming).await?))
+    match process(&state, &auth.caller, incoming).await? {
+        Ok(r) => Ok(web::Json(r)),
+        Err(EventConflict) => Err(event_conflict()),
+    }
 }
 
 /// Sync scans made offline (up to 500), each judged at its `scanned_at`, idempotent by
@@ -256,6 +316,14 @@ pub async fn record_scan_batch(
     // Oldest first, so that the earlier of two conflicting exits is the one that counts.
     let mut order: Vec<usize> = (0..body.scans.len()).collect();
     order.sort_by_key(|&i| body.scans[i].scanned_at);
+    let now = crate::util::now();
+    let oldest = now - Duration::hours(i64::from(state.settings.gate_offline_sync_max_age_hours));
+    let contact = last_online_contact(&state.db.conn, &auth.caller).await?;
+    let sent_ids: Vec<String> = body
+        .scans
+        .iter()
+        .map(|s| s.client_event_id.trim().to_owned())
+        .collect();
     let mut items: Vec<Option<BatchScan>> = body.scans.into_iter().map(Some).collect();
     let mut results: Vec<Option<ScanResponse>> = vec![None; items.len()];
     let mut incoming = Vec::with_capacity(items.len());
@@ -264,12 +332,15 @@ pub async fn record_scan_batch(
         let Some(s) = items[i].take() else { continue };
         incoming.push(Incoming {
             token: s.token,
+            preset: None,
             direction: s.direction,
             gate: s.gate.trim().to_owned(),
             client_event_id: s.client_event_id.trim().to_owned(),
             scanned_at: s.scanned_at,
             source: Source::Batch {
                 phone_allowed: s.offline_result != Some(Verdict::Deny),
+                too_old: s.scanned_at < oldest,
+                before_contact: contact.is_some_and(|c| s.scanned_at < c),
             },
         });
         slots.push(i);
@@ -278,11 +349,69 @@ pub async fn record_scan_batch(
         .into_iter()
         .zip(process_in_order(&state, &auth.caller, incoming).await?)
     {
-        results[i] = Some(r);
+        results[i] = Some(r.unwrap_or_else(|EventConflict| ScanResponse {
+            result: Verdict::Deny,
+            code: "client_event_conflict".into(),
+            event_id: Uuid::nil(),
+            client_event_id: String::new(),
+            student: None,
+            pass: None,
+            conflict: false,
+            scanned_at: now,
+        }));
+    }
+    // A refused id still answers with the id that was sent, so the phone can match it up.
+    for (r, id) in results.iter_mut().zip(&sent_ids) {
+        if let Some(r) = r
+            && r.client_event_id.is_empty()
+        {
+            r.client_event_id.clone_from(id);
+        }
     }
     Ok(web::Json(BatchResponse {
         results: results.into_iter().flatten().collect(),
     }))
+}
+
+/// The client event id was recorded with another token, direction or caller: never a replay
+/// of that scan's verdict (it would show someone else's student).
+pub struct EventConflict;
+
+fn event_conflict() -> ApiError {
+    ApiError::conflict(
+        "client_event_conflict",
+        "这个 client_event_id 已用于另一次扫码，请为每次扫码生成新的 id",
+    )
+}
+
+/// The fingerprint a client event id is bound to.
+fn token_hash(token: &str) -> String {
+    crate::util::sha256_hex(token.trim())
+}
+
+/// When this guard or key last scanned online (one indexed read per batch, none per scan).
+async fn last_online_contact(
+    db: &impl ConnectionTrait,
+    caller: &Caller,
+) -> AppResult<Option<DateTime<Utc>>> {
+    let actor = caller.actor();
+    // A literal condition, so that the partial indexes on online scans apply (SQLite cannot
+    // match a bound parameter against an index's WHERE).
+    let select = scan::Entity::find()
+        .select_only()
+        .column(scan::Column::ReceivedAt)
+        .filter(Expr::cust("source = 'online'"));
+    let select = match (actor.user_id, actor.api_key_id) {
+        (Some(u), _) => select.filter(scan::Column::ActorUserId.eq(u)),
+        (None, Some(k)) => select.filter(scan::Column::ActorApiKeyId.eq(k)),
+        (None, None) => return Ok(None),
+    };
+    Ok(select
+        .order_by_desc(scan::Column::ReceivedAt)
+        .limit(1)
+        .into_tuple::<DateTime<Utc>>()
+        .one(db)
+        .await?)
 }
 
 /// The token, checked before anything is read: its claims, or why it was refused.
@@ -298,6 +427,9 @@ async fn check_token(state: &AppState, inc: &Incoming, now: DateTime<Utc>) -> Ap
         && inc.scanned_at > now + Duration::seconds(CLOCK_SKEW_SECS)
     {
         return Ok(Checked::Denied("bad_scanned_at"));
+    }
+    if let Some(code) = inc.preset {
+        return Ok(Checked::Denied(code));
     }
     let kid = match token::kid_of(&inc.token) {
         Ok(k) => k,
@@ -361,24 +493,32 @@ fn judge(inc: &Incoming, checked: &Checked, found: Option<&PassRow>, now: DateTi
         Source::Online => now,
         Source::Batch { .. } => inc.scanned_at,
     };
-    let deny = match inc.direction {
-        Direction::Exit => {
-            let revoked = pass.revoked_at.is_some_and(|r| r <= at);
-            if revoked {
-                Some("pass_revoked")
-            } else if let Err(w) = token::check_window(claims, at.timestamp()) {
-                Some(match w {
-                    WindowError::NotYetValid => "pass_not_yet_valid",
-                    WindowError::Expired => "pass_expired",
-                })
-            } else if !stud.as_ref().is_some_and(|s| s.is_active) {
-                Some("student_disabled")
-            } else {
-                None
+    let late = matches!(inc.source, Source::Batch { too_old: true, .. });
+    let deny = if late {
+        Some("scan_too_old")
+    } else if at < pass.issued_at - Duration::seconds(CLOCK_SKEW_SECS) {
+        // The QR did not exist yet: the claimed time is false (beyond a phone clock's drift).
+        Some("bad_scanned_at")
+    } else {
+        match inc.direction {
+            Direction::Exit => {
+                let revoked = pass.revoked_at.is_some_and(|r| r <= at);
+                if revoked {
+                    Some("pass_revoked")
+                } else if let Err(w) = token::check_window(claims, at.timestamp()) {
+                    Some(match w {
+                        WindowError::NotYetValid => "pass_not_yet_valid",
+                        WindowError::Expired => "pass_expired",
+                    })
+                } else if !stud.as_ref().is_some_and(|s| s.is_active) {
+                    Some("student_disabled")
+                } else {
+                    None
+                }
             }
+            // A student coming back is let in whatever the window; only the state matters.
+            Direction::Return => None,
         }
-        // A student coming back is let in whatever the window; only the state matters.
-        Direction::Return => None,
     };
     Judged {
         pass: Some(pass.clone()),
@@ -407,7 +547,29 @@ fn scan_pass(p: &leave_pass::Model, now: DateTime<Utc>) -> ScanPass {
 }
 
 /// The stored verdict of an event already recorded.
-async fn replay(db: &impl ConnectionTrait, s: scan::Model) -> AppResult<ScanResponse> {
+async fn replay(
+    db: &impl ConnectionTrait,
+    s: scan::Model,
+    key: &ReplayKey,
+) -> AppResult<ScanResponse> {
+    if let Some(a) = s
+        .answer
+        .as_deref()
+        .and_then(|a| serde_json::from_str::<StoredAnswer>(a).ok())
+    {
+        // The answer as given then, whatever the pass has done since.
+        return Ok(ScanResponse {
+            result: a.result,
+            code: a.code,
+            event_id: s.id,
+            client_event_id: s.client_event_id,
+            student: a.pass.as_ref().and(key.student.clone()),
+            pass: a.pass,
+            conflict: a.conflict,
+            scanned_at: s.scanned_at,
+        });
+    }
+    // Recorded before answers were kept: rebuilt from the pass as it is now.
     let now = crate::util::now();
     let (student, pass) = match s.pass_id {
         Some(pid) => match leave_pass::Entity::find_by_id(pid).one(db).await? {
@@ -460,6 +622,7 @@ async fn prepare(state: &AppState, caller: &Caller, inc: Incoming) -> AppResult<
     let now = crate::util::now();
     let checked = check_token(state, &inc, now).await?;
     Ok(Prepared {
+        token_hash: token_hash(&inc.token),
         inc,
         checked,
         actor: caller.actor(),
@@ -483,9 +646,9 @@ async fn write_alone(state: &AppState, p: &Prepared) -> AppResult<Option<ScanRes
 /// before) the first verdict recorded for it.
 async fn answer(
     state: &AppState,
-    client_event_id: &str,
+    key: &ReplayKey,
     applied: Option<ScanResponse>,
-) -> AppResult<ScanResponse> {
+) -> AppResult<Result<ScanResponse, EventConflict>> {
     let db = &state.db.conn;
     match applied {
         Some(r) => {
@@ -494,29 +657,90 @@ async fn answer(
                 Verdict::Allow => "allow",
                 Verdict::Deny => "deny",
             });
-            Ok(r)
+            Ok(Ok(r))
         }
         None => {
             let s = scan::Entity::find()
-                .filter(scan::Column::ClientEventId.eq(client_event_id))
+                .filter(scan::Column::ClientEventId.eq(key.client_event_id.as_str()))
                 .one(db)
                 .await?
                 .ok_or_else(ApiError::internal)?;
-            replay(db, s).await
+            if !key.matches(&s) {
+                return Ok(Err(EventConflict));
+            }
+            Ok(Ok(replay(db, s, key).await?))
         }
     }
 }
 
+/// What identifies a scan besides its client event id: a retry must come from the same
+/// caller with the same token and direction to get the first verdict back.
+struct ReplayKey {
+    client_event_id: String,
+    actor: Actor,
+    token_hash: String,
+    direction: Direction,
+    pass_id: Option<Uuid>,
+    /// From the verified token: the retry shows the student the caller's own QR names.
+    student: Option<ScanStudent>,
+}
+
+impl ReplayKey {
+    fn of(p: &Prepared) -> Self {
+        let student = match &p.checked {
+            Checked::Valid(c) => Some(ScanStudent {
+                name: c.student_name.clone(),
+                class: c.class_name.clone(),
+            }),
+            Checked::Denied(_) => None,
+        };
+        Self {
+            client_event_id: p.inc.client_event_id.clone(),
+            actor: p.actor,
+            token_hash: p.token_hash.clone(),
+            direction: p.inc.direction,
+            pass_id: p.pass_id(),
+            student,
+        }
+    }
+
+    fn matches(&self, s: &scan::Model) -> bool {
+        let token = match &s.token_hash {
+            Some(h) => *h == self.token_hash,
+            // Recorded before tokens were fingerprinted: the same pass at least.
+            None => s.pass_id.is_some() && s.pass_id == self.pass_id,
+        };
+        token
+            && s.actor_user_id == self.actor.user_id
+            && s.actor_api_key_id == self.actor.api_key_id
+            && s.direction == self.direction.as_str()
+    }
+}
+
+/// The part of an answer kept with the scan (the student's name and class come from the
+/// token again, so the gate log holds no second copy of them).
+#[derive(Serialize, Deserialize)]
+struct StoredAnswer {
+    result: Verdict,
+    code: String,
+    pass: Option<ScanPass>,
+    conflict: bool,
+}
+
 /// Judges and records one scan. A client event already recorded is found by the write (the
 /// unique `client_event_id`), not by a read before it: replays are rare, scans are not.
-async fn process(state: &AppState, caller: &Caller, inc: Incoming) -> AppResult<ScanResponse> {
+async fn process(
+    state: &AppState,
+    caller: &Caller,
+    inc: Incoming,
+) -> AppResult<Result<ScanResponse, EventConflict>> {
     let prepared = prepare(state, caller, inc).await?;
-    let client_event_id = prepared.inc.client_event_id.clone();
+    let key = ReplayKey::of(&prepared);
     let applied = match &state.scan_writer {
         Some(writer) => writer.submit(prepared).await?,
         None => write_alone(state, &prepared).await?,
     };
-    answer(state, &client_event_id, applied).await
+    answer(state, &key, applied).await
 }
 
 /// Judges and records scans in the given order. The SQLite writer gets them all at once, in
@@ -525,15 +749,12 @@ async fn process_in_order(
     state: &AppState,
     caller: &Caller,
     incoming: Vec<Incoming>,
-) -> AppResult<Vec<ScanResponse>> {
+) -> AppResult<Vec<Result<ScanResponse, EventConflict>>> {
     let mut prepared = Vec::with_capacity(incoming.len());
     for inc in incoming {
         prepared.push(prepare(state, caller, inc).await?);
     }
-    let event_ids: Vec<String> = prepared
-        .iter()
-        .map(|p| p.inc.client_event_id.clone())
-        .collect();
+    let keys: Vec<ReplayKey> = prepared.iter().map(ReplayKey::of).collect();
     let applied = match &state.scan_writer {
         Some(writer) => writer.submit_all(prepared).await,
         None => {
@@ -545,8 +766,8 @@ async fn process_in_order(
         }
     };
     let mut answers = Vec::with_capacity(applied.len());
-    for (event_id, applied) in event_ids.iter().zip(applied) {
-        answers.push(answer(state, event_id, applied?).await?);
+    for (key, applied) in keys.iter().zip(applied) {
+        answers.push(answer(state, key, applied?).await?);
     }
     Ok(answers)
 }
@@ -555,6 +776,7 @@ async fn process_in_order(
 pub struct Prepared {
     inc: Incoming,
     checked: Checked,
+    token_hash: String,
     actor: Actor,
     id: Uuid,
     now: DateTime<Utc>,
@@ -606,9 +828,37 @@ async fn decide(tx: &impl ConnectionTrait, p: &Prepared, judged: &Judged) -> App
     let mut code: &str = judged.deny.unwrap_or("ok");
     let mut conflict = false;
     let mut pass_after = judged.pass.clone();
-    if let (Some(pass), None) = (&judged.pass, judged.deny) {
-        let batch = matches!(inc.source, Source::Batch { .. });
+    let phone_denied = matches!(
+        inc.source,
+        Source::Batch {
+            phone_allowed: false,
+            ..
+        }
+    );
+    if let (true, Some(pass), None) = (phone_denied, &judged.pass, judged.deny) {
+        // The phone refused the student: a refused attempt, whatever the server would say, and
+        // the pass stays as it is. Only when the server would have let the student through is
+        // it a conflict (the office should know someone was turned away).
+        let current = passes::find(tx, pass.id).await?;
         let at = inc.scanned_at;
+        let server_code = match (inc.direction, current.status.as_str()) {
+            (Direction::Exit, "issued") => None,
+            (Direction::Exit, "revoked") if current.revoked_at.is_some_and(|r| r > at) => None,
+            (Direction::Exit, "revoked") => Some("pass_revoked"),
+            (Direction::Exit, _) => Some("pass_already_used"),
+            (Direction::Return, "out") => None,
+            (Direction::Return, "returned") => Some("already_returned"),
+            (Direction::Return, "revoked") => Some("pass_revoked"),
+            (Direction::Return, _) => Some("return_before_exit"),
+        };
+        code = server_code.unwrap_or("denied_offline");
+        conflict = server_code.is_none();
+        pass_after = Some(current);
+    } else if let (Some(pass), None) = (&judged.pass, judged.deny) {
+        let batch = matches!(inc.source, Source::Batch { .. });
+        // A slow phone clock may date the scan a little before the issue: the pass never
+        // says it left before it existed.
+        let at = inc.scanned_at.max(pass.issued_at);
         let moved = match inc.direction {
             Direction::Exit => {
                 // The single-use decision, made atomically by the database.
@@ -686,14 +936,27 @@ async fn decide(tx: &impl ConnectionTrait, p: &Prepared, judged: &Judged) -> App
                 Direction::Exit,
                 Source::Batch {
                     phone_allowed: true,
+                    ..
                 },
                 "out" | "returned",
             ) = (inc.direction, inc.source, current.status.as_str())
             {
                 conflict = true;
-                // The earlier of two offline exits is the one that counts.
-                if let (Some(prev_at), Some(prev_id)) = (current.exited_at, current.exit_scan_id)
-                    && at < prev_at
+                // The earlier of two offline exits is the one that counts, by the times the
+                // phones claimed (the pass's exit time may be clamped to its issue).
+                let prev = match current.exit_scan_id {
+                    Some(prev_id) => scan::Entity::find_by_id(prev_id)
+                        .select_only()
+                        .column(scan::Column::ScannedAt)
+                        .into_tuple::<DateTime<Utc>>()
+                        .one(tx)
+                        .await?
+                        .or(current.exited_at)
+                        .map(|t| (t, prev_id)),
+                    None => None,
+                };
+                if let Some((prev_at, prev_id)) = prev
+                    && inc.scanned_at < prev_at
                 {
                     let swapped = set_pass_cols(
                         leave_pass::Entity::update_many(),
@@ -728,6 +991,35 @@ async fn decide(tx: &impl ConnectionTrait, p: &Prepared, judged: &Judged) -> App
             pass_after = Some(current);
         }
     }
+    if let Source::Batch {
+        phone_allowed: true,
+        before_contact,
+        ..
+    } = inc.source
+        && judged.pass.is_some()
+        && (result == Verdict::Deny || before_contact)
+    {
+        // The phone let the student through and the server does not agree, or the phone was
+        // online after the time it claims to have decided alone: the office looks at it.
+        conflict = true;
+    }
+    let response = ScanResponse {
+        result,
+        code: code.into(),
+        event_id: id,
+        client_event_id: inc.client_event_id.clone(),
+        student: judged.student.clone(),
+        pass: pass_after.as_ref().map(|p| scan_pass(p, now)),
+        conflict,
+        scanned_at: inc.scanned_at,
+    };
+    let answer = serde_json::to_string(&StoredAnswer {
+        result,
+        code: code.into(),
+        pass: response.pass.clone(),
+        conflict,
+    })
+    .ok();
     let row = scan::ActiveModel {
         id: Set(id),
         client_event_id: Set(inc.client_event_id.clone()),
@@ -752,22 +1044,15 @@ async fn decide(tx: &impl ConnectionTrait, p: &Prepared, judged: &Judged) -> App
         received_at: Set(now),
         actor_user_id: Set(actor.user_id),
         actor_api_key_id: Set(actor.api_key_id),
+        token_hash: Set(Some(p.token_hash.clone())),
+        answer: Set(answer),
     };
     let audit = (result == Verdict::Allow || conflict)
         .then(|| audit_entry(actor, inc, id, judged.pass.as_ref(), code, conflict));
     Ok(Decided {
         row,
         audit,
-        response: ScanResponse {
-            result,
-            code: code.into(),
-            event_id: id,
-            client_event_id: inc.client_event_id.clone(),
-            student: judged.student.clone(),
-            pass: pass_after.as_ref().map(|p| scan_pass(p, now)),
-            conflict,
-            scanned_at: inc.scanned_at,
-        },
+        response,
     })
 }
 
@@ -1425,8 +1710,111 @@ pub async fn list_scans(
     }))
 }
 
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct PassSearchQuery {
+    /// Part of the student's name, or the student's 学号; 1–32 characters.
+    pub q: String,
+}
+
+/// One of today's passes, as a guard may see it: nothing about the student but the name and
+/// class, nothing about the pass but its state.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct GatePassHit {
+    pub pass_id: Uuid,
+    pub student_name: String,
+    pub class_name: String,
+    /// `issued`, `out`, `returned`, `expired` or `revoked`.
+    pub status: String,
+}
+
+/// Today's leave passes of students whose name contains `q` or whose 学号 is `q` (at most 20),
+/// for the guard when a student has no QR at hand: "today" is a pass whose window touches
+/// today (school time) or a student still out.
+#[utoipa::path(
+    tag = "gate",
+    params(PassSearchQuery),
+    responses(
+        (status = 200, body = Vec<GatePassHit>),
+        (status = 422, description = "`validation_failed`", body = crate::error::Problem),
+    ),
+    security(("bearer" = ["guard", "security_office"]))
+)]
+#[get("/gate/passes")]
+pub async fn search_passes(
+    _auth: Auth<GuardOrOffice>,
+    state: State,
+    query: web::Query<PassSearchQuery>,
+) -> AppResult<web::Json<Vec<GatePassHit>>> {
+    let q = query.q.trim();
+    let n = q.chars().count();
+    if n == 0 || n > 32 || q.chars().any(char::is_control) {
+        return Err(ApiError::validation(vec![FieldError {
+            field: "q".into(),
+            code: "invalid".into(),
+            message: "须为 1–32 个字符".into(),
+            line: None,
+        }]));
+    }
+    let db = &state.db.conn;
+    // `%` and `_` in a name are meant literally.
+    let escaped: String = q
+        .chars()
+        .flat_map(|c| match c {
+            '%' | '_' | '\\' => vec!['\\', c],
+            c => vec![c],
+        })
+        .collect();
+    let like = sea_orm::sea_query::LikeExpr::new(format!("%{escaped}%")).escape('\\');
+    let students: HashMap<Uuid, String> = student::Entity::find()
+        .filter(
+            Condition::any()
+                .add(student::Column::StudentNo.eq(q))
+                .add(student::Column::Name.like(like)),
+        )
+        .limit(50)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|s| (s.id, s.name))
+        .collect();
+    if students.is_empty() {
+        return Ok(web::Json(Vec::new()));
+    }
+    let now = crate::util::now();
+    let (start, end) = passes::local_day(state.tz, now.with_timezone(&state.tz).date_naive());
+    let rows = leave_pass::Entity::find()
+        .filter(leave_pass::Column::StudentId.is_in(students.keys().copied()))
+        .filter(
+            Condition::any()
+                .add(
+                    Condition::all()
+                        .add(leave_pass::Column::ValidFrom.lt(end))
+                        .add(leave_pass::Column::ValidUntil.gt(start)),
+                )
+                .add(leave_pass::Column::Status.eq("out")),
+        )
+        .order_by_desc(leave_pass::Column::ValidFrom)
+        .limit(20)
+        .all(db)
+        .await?;
+    let classes = crate::classes::names(db, rows.iter().map(|p| p.class_id)).await?;
+    Ok(web::Json(
+        rows.into_iter()
+            .map(|p| GatePassHit {
+                pass_id: p.id,
+                student_name: students.get(&p.student_id).cloned().unwrap_or_default(),
+                class_name: classes.get(&p.class_id).cloned().unwrap_or_default(),
+                status: passes::effective_status(&p, now).to_owned(),
+            })
+            .collect(),
+    ))
+}
+
 pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(record_scan)
+        .service(search_passes)
         .service(record_scan_batch)
         .service(list_scans)
         .service(gate_keys)
@@ -1603,6 +1991,9 @@ pub async fn seed_demo(db: &impl ConnectionTrait) -> Result<(), crate::app::BoxE
             returned_at: Set(scans.get(1).map(|s| s.2)),
             return_scan_id: Set(scans.get(1).map(|s| s.0)),
             updated_at: Set(now),
+            short_code: Set(Some(
+                passes::new_short_code().map_err(|_| "no randomness for a pass code")?,
+            )),
         }
         .insert(db)
         .await?;
@@ -1623,6 +2014,8 @@ pub async fn seed_demo(db: &impl ConnectionTrait) -> Result<(), crate::app::BoxE
                 received_at: Set(at),
                 actor_user_id: Set(Some(guard)),
                 actor_api_key_id: Set(None),
+                token_hash: Set(None),
+                answer: Set(None),
             }
             .insert(db)
             .await?;

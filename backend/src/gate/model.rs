@@ -25,6 +25,10 @@ pub mod scan {
         pub received_at: DateTimeUtc,
         pub actor_user_id: Option<Uuid>,
         pub actor_api_key_id: Option<Uuid>,
+        /// SHA-256 (hex) of the token as sent: a client event id replays only for it.
+        pub token_hash: Option<String>,
+        /// The answer as given (JSON, without the student): what a retry gets back.
+        pub answer: Option<String>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

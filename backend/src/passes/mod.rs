@@ -57,6 +57,43 @@ pub struct PassResponse {
     pub returned_at: Option<DateTime<Utc>>,
     /// The signed credential (format `XA1`, see `GET /gate/keys`), what the QR code holds.
     pub token: String,
+    /// The manual code shown under the QR (8 characters of `23456789ABCDEFGHJKMNPQRSTUVWXYZ`):
+    /// a guard types it when the QR will not scan (`POST /gate/scans` with `code`, online only).
+    pub short_code: Option<String>,
+}
+
+/// The manual code's characters: digits and capitals without the look-alikes 0/O, 1/I/L.
+pub const SHORT_CODE_ALPHABET: &[u8] = b"23456789ABCDEFGHJKMNPQRSTUVWXYZ";
+pub const SHORT_CODE_LEN: usize = 8;
+
+/// A fresh random manual code.
+pub fn new_short_code() -> AppResult<String> {
+    let n = SHORT_CODE_ALPHABET.len();
+    // The largest multiple of the alphabet's size below 256: bytes above it are dropped so
+    // that every character is equally likely.
+    let limit = 256 - 256 % n;
+    let mut code = String::with_capacity(SHORT_CODE_LEN);
+    while code.len() < SHORT_CODE_LEN {
+        let mut buf = [0u8; 16];
+        getrandom::fill(&mut buf).map_err(|_| ApiError::internal())?;
+        for b in buf {
+            if code.len() < SHORT_CODE_LEN && usize::from(b) < limit {
+                code.push(char::from(SHORT_CODE_ALPHABET[usize::from(b) % n]));
+            }
+        }
+    }
+    Ok(code)
+}
+
+/// A typed code as stored (capitals, without spaces or dashes), or `None` when it cannot be one.
+pub fn normalize_short_code(typed: &str) -> Option<String> {
+    let code: String = typed
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '-')
+        .map(|c| c.to_ascii_uppercase())
+        .collect();
+    (code.len() == SHORT_CODE_LEN && code.bytes().all(|b| SHORT_CODE_ALPHABET.contains(&b)))
+        .then_some(code)
 }
 
 /// The status a person should see: an unused pass whose window is over is `expired`.
@@ -98,6 +135,7 @@ fn to_response(
         exited_at: p.exited_at,
         returned_at: p.returned_at,
         token: p.token,
+        short_code: p.short_code,
     }
 }
 
@@ -206,29 +244,32 @@ pub async fn issue_pass(
     let tok = token::sign(&claims, &signing);
 
     let tx = state.db.begin_write().await?;
-    let created = leave_pass::ActiveModel {
-        id: Set(id),
-        student_id: Set(s.id),
-        class_id: Set(cls.id),
-        kind: Set(kind.as_str().to_owned()),
-        reason: Set(body.reason.trim().to_owned()),
-        valid_from: Set(valid_from),
-        valid_until: Set(valid_until),
-        return_by: Set(return_by),
-        status: Set("issued".into()),
-        kid: Set(token::kid_to_string(&kid)),
-        token: Set(tok),
-        issued_by: Set(auth.user.id),
-        issued_at: Set(now),
-        revoked_at: Set(None),
-        revoked_by: Set(None),
-        exited_at: Set(None),
-        exit_scan_id: Set(None),
-        returned_at: Set(None),
-        return_scan_id: Set(None),
-        updated_at: Set(now),
-    }
-    .insert(&*tx)
+    let created = insert_with_code(
+        &*tx,
+        leave_pass::ActiveModel {
+            id: Set(id),
+            student_id: Set(s.id),
+            class_id: Set(cls.id),
+            kind: Set(kind.as_str().to_owned()),
+            reason: Set(body.reason.trim().to_owned()),
+            valid_from: Set(valid_from),
+            valid_until: Set(valid_until),
+            return_by: Set(return_by),
+            status: Set("issued".into()),
+            kid: Set(token::kid_to_string(&kid)),
+            token: Set(tok),
+            issued_by: Set(auth.user.id),
+            issued_at: Set(now),
+            revoked_at: Set(None),
+            revoked_by: Set(None),
+            exited_at: Set(None),
+            exit_scan_id: Set(None),
+            returned_at: Set(None),
+            return_scan_id: Set(None),
+            updated_at: Set(now),
+            short_code: Set(None),
+        },
+    )
     .await?;
     audit::record(
         &*tx,
@@ -245,6 +286,31 @@ pub async fn issue_pass(
     .await?;
     tx.commit().await?;
     Ok(HttpResponse::Created().json(to_response(created, &s, cls.name, now)))
+}
+
+/// Inserts a pass with a fresh manual code; a code already taken (the database's unique index
+/// says so) is drawn again, inside a savepoint so that the transaction stays usable.
+pub async fn insert_with_code(
+    tx: &sea_orm::DatabaseTransaction,
+    row: leave_pass::ActiveModel,
+) -> AppResult<leave_pass::Model> {
+    use sea_orm::{SqlErr, TransactionTrait};
+    for _ in 0..5 {
+        let mut row = row.clone();
+        row.short_code = Set(Some(new_short_code()?));
+        let sp = tx.begin().await?;
+        match row.insert(&sp).await {
+            Ok(m) => {
+                sp.commit().await?;
+                return Ok(m);
+            }
+            Err(e) if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
+                sp.rollback().await?;
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(ApiError::internal())
 }
 
 pub async fn find(db: &impl ConnectionTrait, id: Uuid) -> AppResult<leave_pass::Model> {

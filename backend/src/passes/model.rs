@@ -27,6 +27,9 @@ pub mod leave_pass {
         pub returned_at: Option<DateTimeUtc>,
         pub return_scan_id: Option<Uuid>,
         pub updated_at: DateTimeUtc,
+        /// The manual code (8 characters of `SHORT_CODE_ALPHABET`), unique; none on passes
+        /// issued before codes existed.
+        pub short_code: Option<String>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -22,3 +22,6 @@ export const listPasses = (query: { class_id?: string; status?: string; date?: s
 /** The gate log; `source: 'batch'` = scans decided offline on a phone, `conflict` = the same pass let out twice. */
 export const gateLog = (q: { cursor?: string; limit?: number; source?: 'online' | 'batch'; conflict?: boolean } = {}) =>
   call(api.GET('/api/v1/gate/scans', { params: { query: { limit: q.limit ?? 50, cursor: q.cursor, source: q.source, conflict: q.conflict } } }))
+
+/** Today's passes by student name or 学号, for the guard (name, class, status only). */
+export const searchGatePasses = (q: string) => call(api.GET('/api/v1/gate/passes', { params: { query: { q } } }))

@@ -388,6 +388,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/gate/passes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Today's leave passes of students whose name contains `q` or whose 学号 is `q` (at most 20),
+         *     for the guard when a student has no QR at hand: "today" is a pass whose window touches
+         *     today (school time) or a student still out.
+         */
+        get: operations["search_passes"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/gate/scans/batch": {
         parameters: {
             query?: never;
@@ -3157,6 +3178,18 @@ export interface components {
              */
             offline_max_age_hours: number;
         };
+        /**
+         * @description One of today's passes, as a guard may see it: nothing about the student but the name and
+         *     class, nothing about the pass but its state.
+         */
+        GatePassHit: {
+            /** Format: uuid */
+            pass_id: string;
+            student_name: string;
+            class_name: string;
+            /** @description `issued`, `out`, `returned`, `expired` or `revoked`. */
+            status: string;
+        };
         GenerateRequest: {
             /**
              * @description Each day of the roster gets one shift per slot. Slots of the same post rotate
@@ -3694,6 +3727,11 @@ export interface components {
                 returned_at?: string | null;
                 /** @description The signed credential (format `XA1`, see `GET /gate/keys`), what the QR code holds. */
                 token: string;
+                /**
+                 * @description The manual code shown under the QR (8 characters of `23456789ABCDEFGHJKMNPQRSTUVWXYZ`):
+                 *     a guard types it when the QR will not scan (`POST /gate/scans` with `code`, online only).
+                 */
+                short_code?: string | null;
             }[];
             next_cursor?: string | null;
         };
@@ -3942,6 +3980,11 @@ export interface components {
             returned_at?: string | null;
             /** @description The signed credential (format `XA1`, see `GET /gate/keys`), what the QR code holds. */
             token: string;
+            /**
+             * @description The manual code shown under the QR (8 characters of `23456789ABCDEFGHJKMNPQRSTUVWXYZ`):
+             *     a guard types it when the QR will not scan (`POST /gate/scans` with `code`, online only).
+             */
+            short_code?: string | null;
         };
         PatrolHazardInput: {
             /** @description A hazard category (see `POST /hazards`). */
@@ -4341,19 +4384,27 @@ export interface components {
             status: string;
         };
         ScanRequest: {
-            /** @description The QR code's text (format `XA1`). */
-            token: string;
+            /** @description The QR code's text (format `XA1`). Send this or `code`. */
+            token?: string | null;
+            /**
+             * @description The pass's 8-character manual code as typed (case, spaces and dashes do not matter),
+             *     instead of `token`: checked online only, against the pass it names (unknown:
+             *     `pass_not_found`).
+             */
+            code?: string | null;
             direction: components["schemas"]["Direction"];
             /** @description Which gate (e.g. `南门`), 1–64 characters. */
             gate: string;
             /**
              * @description Made by the phone for this scan (a UUID is best), 1–64 characters. Sending the same id
-             *     again returns the first verdict and records nothing new.
+             *     again with the same token and direction, as the same guard or key, returns the first
+             *     verdict as given and records nothing new; the same id with another token, direction or
+             *     caller is refused `409 client_event_conflict`.
              */
             client_event_id: string;
             /**
              * Format: date-time
-             * @description When the scan happened (default: now). Online, the pass is judged at server time.
+             * @description Ignored: an online scan is stamped and judged with the server's time.
              */
             scanned_at?: string | null;
         };
@@ -4361,7 +4412,10 @@ export interface components {
          * @description The verdict. `code` is `ok` on allow; on deny one of `malformed_token`, `unknown_key`,
          *     `bad_signature`, `pass_not_found`, `pass_revoked`, `pass_not_yet_valid`, `pass_expired`,
          *     `student_disabled`, `pass_already_used`, `return_before_exit`, `already_returned`,
-         *     `bad_scanned_at`.
+         *     `bad_scanned_at` (in the future, or before the pass was issued), `scan_too_old` (synced
+         *     later than `gate_offline_sync_max_age_hours`), `denied_offline` (the phone refused a scan
+         *     the server would have allowed), `client_event_conflict` (batch only: the id was used with
+         *     another token, direction or caller; nothing recorded, `event_id` is the nil UUID).
          */
         ScanResponse: {
             result: components["schemas"]["Verdict"];
@@ -4374,7 +4428,12 @@ export interface components {
             client_event_id: string;
             student?: null | components["schemas"]["ScanStudent"];
             pass?: null | components["schemas"]["ScanPass"];
-            /** @description Offline scans only: another gate had already let this pass out earlier. */
+            /**
+             * @description Offline scans only: the server judged the pass differently from the phone (e.g.
+             *     another gate had already let it out, or it never left), or the scan is dated before
+             *     this guard's or key's last online scan. The office sees these in the gate log
+             *     (`conflict=true`).
+             */
             conflict: boolean;
             /** Format: date-time */
             scanned_at: string;
@@ -6862,6 +6921,64 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    search_passes: {
+        parameters: {
+            query: {
+                /** @description Part of the student's name, or the student's 学号; 1–32 characters. */
+                q: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GatePassHit"][];
+                };
+            };
+            /** @description Malformed request: `invalid_path`, `invalid_query`, `invalid_body` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the token or key is not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `forbidden`: the role or key scope may not call this, or `not_own_class` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `validation_failed` */
             422: {
                 headers: {
                     [name: string]: unknown;

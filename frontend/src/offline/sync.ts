@@ -104,12 +104,15 @@ async function decideHere(token: string, direction: Direction, gate: string, id:
 /** One scan: the server when it answers in time, else the phone. Throws only for answers that are not about the pass (401, 403, …). */
 export async function scan(token: string, direction: Direction, gate: string, id: string): Promise<ScanOutcome> {
   if (typeof navigator !== 'undefined' && navigator.onLine === false) return decideHere(token, direction, gate, id)
+  // Online again: whatever waits goes first. The server flags an offline scan dated before
+  // this phone's last online scan, so the queue should not arrive after this scan.
+  if (pending.value) void flushQueue()
   const ctl = new AbortController()
   const timer = setTimeout(() => ctl.abort(), ONLINE_TIMEOUT_MS)
   try {
     const r = await call(api.POST('/api/v1/gate/scans', { body: { token, direction, gate, client_event_id: id }, signal: ctl.signal }))
     if (r.result === 'allow' && r.pass?.id) await safe(store.markUsed(usedKey(r.pass.id, direction)), undefined)
-    // Online again: whatever waits goes now.
+    // The network works: if the flush before this scan failed, try again.
     if (pending.value) void flushQueue()
     return {
       response: {
@@ -123,6 +126,32 @@ export async function scan(token: string, direction: Direction, gate: string, id
     }
   } catch (e) {
     if (isUnreachable(e)) return decideHere(token, direction, gate, id)
+    throw e
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
+/** A typed manual code: the server only (the phone cannot resolve a code). Null when unreachable. */
+export async function scanCode(code: string, direction: Direction, gate: string, id: string): Promise<ScanOutcome | null> {
+  if (typeof navigator !== 'undefined' && navigator.onLine === false) return null
+  const ctl = new AbortController()
+  const timer = setTimeout(() => ctl.abort(), ONLINE_TIMEOUT_MS)
+  try {
+    const r = await call(api.POST('/api/v1/gate/scans', { body: { code, direction, gate, client_event_id: id }, signal: ctl.signal }))
+    if (r.result === 'allow' && r.pass?.id) await safe(store.markUsed(usedKey(r.pass.id, direction)), undefined)
+    return {
+      response: {
+        result: r.result,
+        code: r.code,
+        pass_id: r.pass?.id ?? null,
+        student: r.student ? { name: r.student.name, class: r.student.class } : null,
+        pass: r.pass ? { kind: r.pass.kind, return_by: r.pass.return_by ?? null, valid_until: r.pass.valid_until } : null,
+      },
+      offline: false,
+    }
+  } catch (e) {
+    if (isUnreachable(e)) return null
     throw e
   } finally {
     clearTimeout(timer)

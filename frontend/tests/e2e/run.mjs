@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os'
 import { join, dirname, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { chromium } from 'playwright-core'
+import { gateFlows } from './gate-flows.mjs'
 
 const here = dirname(fileURLToPath(import.meta.url))
 const root = resolve(here, '../..')
@@ -420,6 +421,8 @@ async function main() {
         rmSync(dir, { recursive: true, force: true })
       }
     })
+
+    await gateFlows({ test, assert, base, ctx, ctxOpts, chromium, login, apiLogin, shot })
 
     // ---- gate offline: the phone decides alone, queues, and syncs once ----
     await test('the app is installable: manifest, icons and a service worker that is not long-cached', async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { ApiError } from '../../src/api/errors'
-import { RepeatFilter, extractToken, newEventId, verdictFromError, verdictFromResponse } from '../../src/views/guard/verdict'
+import { AllowedHere, CameraCooldown, allowedHereVerdict, extractToken, isRepeatDeny, newEventId, verdictFromError, verdictFromResponse } from '../../src/views/guard/verdict'
 
 describe('scan verdict', () => {
   it('allows with the student and class', () => {
@@ -44,11 +44,41 @@ describe('scan input', () => {
     expect(extractToken('https://school.example/p?t=XA1.abc%2Bdef')).toBe('XA1.abc+def')
   })
   it('ignores the same camera code shortly after a verdict', () => {
-    const f = new RepeatFilter(4000)
+    const f = new CameraCooldown(4000, 2000)
     expect(f.accept('a', 0)).toBe(true)
     expect(f.accept('a', 1000)).toBe(false)
     expect(f.accept('b', 1000)).toBe(true)
+    // Out of view for a while and past the cool-down: checked again.
+    expect(f.gone('a', 3500)).toBe(true)
     expect(f.accept('a', 5000)).toBe(true)
+  })
+  it('checks a QR held in view once, however long it is held (issue 14)', () => {
+    const f = new CameraCooldown(10000, 2000)
+    let checks = 0
+    for (let t = 0; t <= 15000; t += 125) if (f.accept('a', t)) checks++
+    expect(checks).toBe(1)
+    expect(f.gone('a', 15100)).toBe(false)
+    expect(f.gone('a', 17000)).toBe(true)
+    // Left the frame and back after the cool-down: a new check.
+    expect(f.accept('a', 17000)).toBe(true)
+  })
+  it('keeps a sighting while busy without using up the check', () => {
+    const f = new CameraCooldown(10000, 2000)
+    expect(f.accept('a', 0, false)).toBe(false)
+    expect(f.accept('a', 100)).toBe(true)
+  })
+  it('turns a repeat deny of a pass this phone allowed into 已放行 (camera)', () => {
+    const here = new AllowedHere()
+    const allow = verdictFromResponse({ result: 'allow', code: 'ok', student: { name: '张三', class: '1班' } }, 'exit')
+    here.add('t', 'exit', allow, 0)
+    expect(here.get('t', 'return', 1000)).toBeNull()
+    const earlier = here.get('t', 'exit', 1000)
+    expect(earlier).not.toBeNull()
+    const deny = verdictFromResponse({ result: 'deny', code: 'pass_already_used' }, 'exit')
+    expect(isRepeatDeny(deny, 'exit')).toBe(true)
+    const v = allowedHereVerdict('exit', earlier!)
+    expect(v.kind).toBe('allow')
+    expect(v.studentName).toBe('张三')
   })
   it('makes distinct v4 event ids', () => {
     const a = newEventId()

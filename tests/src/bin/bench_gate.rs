@@ -386,6 +386,7 @@ async fn make_pool(db: &xiaoan::db::Db, n: usize) -> Vec<String> {
             returned_at: Set(None),
             return_scan_id: Set(None),
             updated_at: Set(now),
+            short_code: Set(None),
         });
         tokens.push(tok);
         if rows.len() == 500 || i + 1 == n {

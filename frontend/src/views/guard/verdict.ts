@@ -98,20 +98,92 @@ export function extractToken(text: string): string {
   return m ? decodeURIComponent(m[1]) : s
 }
 
+/** The manual code's characters (no 0/O, 1/I/L look-alikes), as the server makes them. */
+const SHORT_CODE = /^[23456789ABCDEFGHJKMNPQRSTUVWXYZ]{8}$/
+
+/** A typed 8-character pass code (any case, spaces or dashes), normalised; null for anything else. */
+export function shortCodeOf(text: string): string | null {
+  const c = text.replace(/[\s-]/g, '').toUpperCase()
+  return SHORT_CODE.test(c) ? c : null
+}
+
+/** A typed code cannot be checked without the server: the guard is told to use the QR. */
+export function codeNeedsNetworkVerdict(): Verdict {
+  return { kind: 'error', headlineKey: 'scan.error', reasonKey: 'scan.codeNeedsNetwork', studentName: '', className: '', returnBy: null, code: 'offline', offline: true }
+}
+
 /**
- * The camera keeps seeing the QR after a verdict: the same code within `windowMs` of its last
- * verdict is ignored so the guard is not shown "already used" for the pass just let out.
+ * The camera decodes a QR held up to it several times a second. A code is submitted once;
+ * it is not submitted again while it stays in view (seen again within `goneMs`) nor within
+ * `coolMs` of that submission, so a student holding the pass up is scanned once.
  */
-export class RepeatFilter {
-  private last = new Map<string, number>()
-  constructor(private windowMs = 4000) {}
-  accept(token: string, now = Date.now()): boolean {
-    const at = this.last.get(token)
-    if (at !== undefined && now - at < this.windowMs) return false
-    this.last.set(token, now)
-    if (this.last.size > 50) this.last.delete(this.last.keys().next().value as string)
-    return true
+export class CameraCooldown {
+  private seen = new Map<string, number>()
+  private sent = new Map<string, number>()
+  constructor(
+    private coolMs = 10000,
+    private goneMs = 2000,
+  ) {}
+  /**
+   * The camera decoded `token` at `now`: true when it may be checked. `free`: the page will
+   * check it now (false while busy or showing a verdict: only the sighting is kept).
+   */
+  accept(token: string, now = Date.now(), free = true): boolean {
+    const last = this.seen.get(token)
+    remember(this.seen, token, now)
+    const sent = this.sent.get(token)
+    const inView = last !== undefined && now - last < this.goneMs
+    if (sent !== undefined && (now - sent < this.coolMs || inView)) return false
+    if (free) remember(this.sent, token, now)
+    return free
   }
+  /** Not decoded for `goneMs`: the QR has left the frame. */
+  gone(token: string, now = Date.now()): boolean {
+    const last = this.seen.get(token)
+    return last === undefined || now - last >= this.goneMs
+  }
+}
+
+/** The passes this phone let through (per direction), so a later camera sighting of one is not a red screen. */
+export class AllowedHere {
+  private at = new Map<string, { t: number; v: Verdict }>()
+  constructor(private keepMs = 30 * 60 * 1000) {}
+  add(token: string, dir: Direction, v: Verdict, now = Date.now()): void {
+    const key = `${dir}:${token}`
+    this.at.delete(key)
+    this.at.set(key, { t: now, v })
+    if (this.at.size > 100) this.at.delete(this.at.keys().next().value as string)
+  }
+  /** The allow this phone showed for `token` in `dir`, if recent. */
+  get(token: string, dir: Direction, now = Date.now()): Verdict | null {
+    const e = this.at.get(`${dir}:${token}`)
+    return e && now - e.t < this.keepMs ? e.v : null
+  }
+}
+
+function remember(m: Map<string, number>, key: string, value: number): void {
+  m.delete(key)
+  m.set(key, value)
+  if (m.size > 100) m.delete(m.keys().next().value as string)
+}
+
+/** A pass this phone already let through in this direction, seen again by the camera: not a deny. */
+export function allowedHereVerdict(direction: Direction, earlier: Verdict): Verdict {
+  return {
+    kind: 'allow',
+    headlineKey: 'scan.allowedHere.headline',
+    reasonKey: direction === 'exit' ? 'scan.allowedHere.exit' : 'scan.allowedHere.return',
+    studentName: earlier.studentName,
+    className: earlier.className,
+    returnBy: earlier.returnBy,
+    code: 'allowed_here',
+    offline: false,
+  }
+}
+
+/** The deny a second check of a pass gets once it was let through in that direction. */
+export function isRepeatDeny(v: Verdict, direction: Direction): boolean {
+  return v.kind === 'deny' && (direction === 'exit' ? v.code === 'pass_already_used' || v.code === 'already_out' : v.code === 'already_returned')
 }
 
 export function newEventId(): string {
