@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os'
 import { join, dirname, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { chromium } from 'playwright-core'
+import { spaFlows } from './spa-flows.mjs'
 
 const here = dirname(fileURLToPath(import.meta.url))
 const root = resolve(here, '../..')
@@ -64,6 +65,8 @@ async function startBackend() {
 }
 
 async function test(name, fn) {
+  // E2E_ONLY=substring runs only the flows whose name contains it (while iterating).
+  if (process.env.E2E_ONLY && !name.includes(process.env.E2E_ONLY)) return
   const t0 = Date.now()
   try {
     await fn()
@@ -695,6 +698,8 @@ async function main() {
       await page.getByTestId('fire-retire').filter({ hasText: '恢复使用' }).click()
       await page.getByText('已恢复使用').waitFor()
     })
+
+    await spaFlows({ page, ctx, base, test, login, shot, checkLayout, assert, apiLogin })
 
     await test('no uncaught errors in the page', async () => {
       assert(!consoleErrors.length, consoleErrors.join('\n'))
