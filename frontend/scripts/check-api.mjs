@@ -1,9 +1,11 @@
-// Fails when src/api/schema.d.ts differs from a fresh generation from ../openapi/openapi.json.
+// Fails when src/api/schema.d.ts differs from a fresh generation from ../openapi/openapi.json,
+// or when code in src/ calls the API or types its answers around the generated schema.
 import { execFileSync } from 'node:child_process'
 import { readFileSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, dirname } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { findUntyped } from './untyped-api.mjs'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const dir = mkdtempSync(join(tmpdir(), 'xiaoan-api-'))
@@ -19,6 +21,12 @@ try {
     process.exit(1)
   }
   console.log('src/api/schema.d.ts matches ../openapi/openapi.json')
+  const untyped = findUntyped(root)
+  if (untyped.length) {
+    console.error(untyped.join('\n'))
+    process.exit(1)
+  }
+  console.log('every API call in src/ goes through the typed client')
 } finally {
   rmSync(dir, { recursive: true, force: true })
 }

@@ -15,6 +15,7 @@ mod m20261129_000009_platform_assessment;
 mod m20261129_000010_scale_indexes;
 mod m20261129_000011_incident_class;
 mod m20261129_000012_fire_item_retired;
+mod m20261201_000001_health_ack_note;
 mod m20261201_000101_gate_scan_answers;
 mod m20261201_000102_pass_short_code;
 
@@ -36,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000010_scale_indexes::Migration),
             Box::new(m20261129_000011_incident_class::Migration),
             Box::new(m20261129_000012_fire_item_retired::Migration),
+            Box::new(m20261201_000001_health_ack_note::Migration),
             Box::new(m20261201_000101_gate_scan_answers::Migration),
             Box::new(m20261201_000102_pass_short_code::Migration),
         ]

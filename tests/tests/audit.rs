@@ -99,3 +99,36 @@ async fn only_principal_and_office_read_the_trail() {
             .any(|e| e["action"] == "demo.seed")
     );
 }
+
+/// The audit log says who acted by name and role (the SPA shows "张主任 · 保卫处", not a UUID);
+/// system entries (demo loader, CLI) have no actor name.
+#[tokio::test]
+async fn audit_entries_name_the_actor_and_role() {
+    let app = spawn_app().await;
+    let office = app.token("office").await;
+    let me = app.me("office").await;
+    let class_id = app.own_class_id("teacher1").await;
+    let r = app
+        .post(
+            "/api/v1/students",
+            &office,
+            json!({"student_no": "20198888", "name": "审计同学", "class_id": class_id}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let sid = r.body["id"].as_str().unwrap();
+    let entries = app
+        .audit(&format!("entity_type=student&entity_id={sid}"))
+        .await;
+    assert_eq!(entries.len(), 1);
+    assert_eq!(entries[0]["actor_name"], me["display_name"]);
+    assert_eq!(entries[0]["actor_role"], "security_office");
+    for e in app.audit("").await {
+        if e["actor_user_id"].is_null() && e["actor_api_key_id"].is_null() {
+            assert!(e["actor_name"].is_null(), "{e}");
+        } else if !e["actor_user_id"].is_null() {
+            assert!(e["actor_name"].is_string(), "{e}");
+            assert!(e["actor_role"].is_string(), "{e}");
+        }
+    }
+}

@@ -407,3 +407,34 @@ async fn hazards_are_seen_by_those_concerned() {
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
 }
+
+/// The dashboard's 未销号隐患 card opens `GET /hazards?open=true`: the list and the figure are
+/// the same rule (not closed), so a closed hazard is in neither.
+#[tokio::test]
+async fn open_hazards_list_matches_the_dashboard_figure() {
+    let app = spawn_app().await;
+    let office = app.token("office").await;
+    for d in ["开放隐患甲", "开放隐患乙", "已销号隐患丙"] {
+        report(
+            &app,
+            "guard1",
+            json!({"category": "facility", "location": "操场", "description": d}),
+        )
+        .await;
+    }
+    app.sql("UPDATE hazards SET status = 'closed' WHERE description = '已销号隐患丙'")
+        .await;
+
+    let figure = app.get("/api/v1/dashboard", &office).await.body["hazards"]["open"]
+        .as_u64()
+        .unwrap();
+    let r = app
+        .get("/api/v1/hazards?open=true&limit=200", &office)
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let items = r.body["items"].as_array().unwrap();
+    assert_eq!(items.len() as u64, figure);
+    assert!(items.iter().all(|h| h["status"] != "closed"), "{}", r.text);
+    assert!(items.iter().any(|h| h["description"] == "开放隐患甲"));
+    assert!(!items.iter().any(|h| h["description"] == "已销号隐患丙"));
+}

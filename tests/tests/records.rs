@@ -587,3 +587,63 @@ async fn dashboard_counts_hazards_and_this_weeks_traffic_checks_from_the_records
     assert_eq!(t["late"], c.body["late"]);
     assert_eq!(t["missing"], c.body["missing"]);
 }
+
+/// The office acknowledges an abnormal report with a note (what the school doctor was told):
+/// the list shows the note and who acknowledged; a second acknowledgement keeps the first; an
+/// over-long note is a 422, not a 500.
+#[tokio::test]
+async fn health_report_acknowledged_with_a_note() {
+    let app = spawn_app().await;
+    let g2 = app.token("guard2").await;
+    let office = app.token("office").await;
+    let r = app
+        .post(
+            "/api/v1/health-reports",
+            &g2,
+            json!({"temperature": 38.1, "fit_for_duty": false, "symptoms": "发热"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let id = r.body["id"].as_str().unwrap().to_owned();
+    let path = format!("/api/v1/health-reports/{id}/acknowledge");
+
+    let r = app
+        .post(&path, &office, json!({"note": "x".repeat(501)}))
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+    assert_eq!(r.code(), "validation_failed");
+
+    let r = app
+        .post(
+            &path,
+            &office,
+            json!({"note": "  已告知校医，安排回家休息  "}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.body["acknowledge_note"], "已告知校医，安排回家休息");
+    assert_eq!(
+        r.body["acknowledged_by_name"],
+        app.me("office").await["display_name"]
+    );
+    let r = app.post(&path, &office, json!({"note": "第二次"})).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.body["acknowledge_note"], "已告知校医，安排回家休息");
+
+    let list = app
+        .get("/api/v1/health-reports?abnormal=true", &office)
+        .await
+        .body;
+    let row = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|h| h["id"] == id.as_str())
+        .unwrap()
+        .clone();
+    assert_eq!(row["acknowledge_note"], "已告知校医，安排回家休息");
+    assert!(row["acknowledged_at"].is_string());
+    let audit = app.audit("action=health_report.acknowledge").await;
+    assert_eq!(audit.len(), 1);
+    assert_eq!(audit[0]["changes"]["note"], "已告知校医，安排回家休息");
+}

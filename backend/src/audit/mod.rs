@@ -15,6 +15,7 @@ use sea_orm::{
     QuerySelect, Set,
 };
 use serde::{Deserialize, Serialize};
+use std::collections::{HashMap, HashSet};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
@@ -85,6 +86,11 @@ pub struct AuditEntryResponse {
     pub occurred_at: DateTime<Utc>,
     pub actor_user_id: Option<Uuid>,
     pub actor_api_key_id: Option<Uuid>,
+    /// The acting person's display name, or the integration key's name; null for the system
+    /// (CLI, demo loader) or an account or key that no longer exists.
+    pub actor_name: Option<String>,
+    /// The acting person's role (`security_office`, `guard` …); null for a key or the system.
+    pub actor_role: Option<String>,
     /// e.g. `user.create`, `student.import`, `auth.login`.
     pub action: String,
     pub entity_type: String,
@@ -169,23 +175,78 @@ pub async fn list_audit_log(
     let page = paging.page(rows, |r| {
         crate::pagination::time_id_key(r.occurred_at, r.id)
     });
+    let actors = actor_names(&state.db.conn, &page.items).await?;
     Ok(web::Json(Page {
         items: page
             .items
             .into_iter()
-            .map(|r| AuditEntryResponse {
-                id: r.id,
-                occurred_at: r.occurred_at,
-                actor_user_id: r.actor_user_id,
-                actor_api_key_id: r.actor_api_key_id,
-                action: r.action,
-                entity_type: r.entity_type,
-                entity_id: r.entity_id,
-                changes: serde_json::from_str(&r.changes).unwrap_or(serde_json::Value::Null),
+            .map(|r| {
+                let (actor_name, actor_role) = actors.of(&r);
+                AuditEntryResponse {
+                    id: r.id,
+                    occurred_at: r.occurred_at,
+                    actor_user_id: r.actor_user_id,
+                    actor_api_key_id: r.actor_api_key_id,
+                    actor_name,
+                    actor_role,
+                    action: r.action,
+                    entity_type: r.entity_type,
+                    entity_id: r.entity_id,
+                    changes: serde_json::from_str(&r.changes).unwrap_or(serde_json::Value::Null),
+                }
             })
             .collect(),
         next_cursor: page.next_cursor,
     }))
+}
+
+/// Names of the people and keys that acted in one page of entries (two queries per page, not
+/// one per row).
+struct ActorNames {
+    users: HashMap<Uuid, (String, String)>,
+    keys: HashMap<Uuid, String>,
+}
+
+impl ActorNames {
+    fn of(&self, r: &model::Model) -> (Option<String>, Option<String>) {
+        if let Some((name, role)) = r.actor_user_id.and_then(|u| self.users.get(&u)) {
+            return (Some(name.clone()), Some(role.clone()));
+        }
+        (
+            r.actor_api_key_id.and_then(|k| self.keys.get(&k).cloned()),
+            None,
+        )
+    }
+}
+
+async fn actor_names(db: &impl ConnectionTrait, rows: &[model::Model]) -> AppResult<ActorNames> {
+    use crate::api_keys::model as key;
+    use crate::users::model as user;
+    let user_ids: HashSet<Uuid> = rows.iter().filter_map(|r| r.actor_user_id).collect();
+    let key_ids: HashSet<Uuid> = rows.iter().filter_map(|r| r.actor_api_key_id).collect();
+    let users = if user_ids.is_empty() {
+        HashMap::new()
+    } else {
+        user::Entity::find()
+            .filter(user::Column::Id.is_in(user_ids))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|u| (u.id, (u.display_name, u.role)))
+            .collect()
+    };
+    let keys = if key_ids.is_empty() {
+        HashMap::new()
+    } else {
+        key::Entity::find()
+            .filter(key::Column::Id.is_in(key_ids))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|k| (k.id, k.name))
+            .collect()
+    };
+    Ok(ActorNames { users, keys })
 }
 
 pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {

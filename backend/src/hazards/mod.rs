@@ -507,6 +507,8 @@ pub struct HazardQuery {
     pub owner_id: Option<Uuid>,
     /// Only assigned hazards past their deadline.
     pub overdue: Option<bool>,
+    /// Only hazards not closed yet (the dashboard's 未销号隐患 figure).
+    pub open: Option<bool>,
     pub limit: Option<u64>,
     pub cursor: Option<String>,
 }
@@ -546,6 +548,9 @@ pub async fn list_hazards(
     }
     if let Some(v) = q.owner_id {
         select = select.filter(hazard::Column::OwnerId.eq(v));
+    }
+    if q.open == Some(true) {
+        select = select.filter(hazard::Column::Status.ne(CLOSED));
     }
     if q.overdue == Some(true) {
         select = select

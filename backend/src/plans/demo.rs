@@ -835,6 +835,7 @@ pub async fn seed_demo(db: &impl ConnectionTrait) -> Result<(), BoxError> {
                 abnormal: Set(abnormal),
                 acknowledged_at: Set(abnormal.then(|| at(&date, (8, 30)))),
                 acknowledged_by: Set(abnormal.then_some(office.id)),
+                acknowledge_note: Set(None),
                 created_at: Set(at(&date, (7, 40))),
             }
             .insert(db)

@@ -917,6 +917,10 @@ pub struct HealthReportResponse {
     pub abnormal: bool,
     pub acknowledged_at: Option<DateTime<Utc>>,
     pub acknowledged_by: Option<Uuid>,
+    /// Who acknowledged it (display name), when acknowledged.
+    pub acknowledged_by_name: Option<String>,
+    /// The office's note when acknowledging (what the school doctor was told, what was decided).
+    pub acknowledge_note: Option<String>,
     pub created_at: DateTime<Utc>,
 }
 
@@ -931,7 +935,9 @@ fn health_response(h: health::Model, names: &HashMap<Uuid, String>) -> HealthRep
         symptoms: h.symptoms,
         abnormal: h.abnormal,
         acknowledged_at: h.acknowledged_at,
+        acknowledged_by_name: h.acknowledged_by.and_then(|u| names.get(&u).cloned()),
         acknowledged_by: h.acknowledged_by,
+        acknowledge_note: h.acknowledge_note,
         created_at: h.created_at,
     }
 }
@@ -1016,6 +1022,7 @@ pub async fn create_health_report(
         abnormal: Set(is_abnormal(temperature, b.fit_for_duty)),
         acknowledged_at: Set(None),
         acknowledged_by: Set(None),
+        acknowledge_note: Set(None),
         created_at: Set(crate::util::now()),
     }
     .insert(&*tx)
@@ -1079,11 +1086,25 @@ pub async fn list_health_reports(
     ))
 }
 
-/// The office acknowledges an abnormal report (it has been passed to the school doctor).
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AcknowledgeHealthReportRequest {
+    /// What the school doctor was told or decided (at most 500 characters).
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+/// The office acknowledges an abnormal report (it has been passed to the school doctor), with
+/// an optional note. Acknowledging twice keeps the first acknowledgement.
 #[utoipa::path(
     tag = "records",
     params(("id" = Uuid, Path)),
-    responses((status = 200, body = HealthReportResponse), (status = 404, body = crate::error::Problem)),
+    request_body = AcknowledgeHealthReportRequest,
+    responses(
+        (status = 200, body = HealthReportResponse),
+        (status = 404, body = crate::error::Problem),
+        (status = 422, body = crate::error::Problem, description = "`validation_failed`: the note is too long"),
+    ),
     security(("bearer" = ["security_office"]))
 )]
 #[post("/health-reports/{id}/acknowledge")]
@@ -1091,7 +1112,16 @@ pub async fn acknowledge_health_report(
     auth: Auth<Office>,
     state: State,
     id: web::Path<Uuid>,
+    body: web::Json<AcknowledgeHealthReportRequest>,
 ) -> AppResult<web::Json<HealthReportResponse>> {
+    let note = body
+        .into_inner()
+        .note
+        .map(|n| n.trim().to_owned())
+        .filter(|n| !n.is_empty());
+    let mut v = Validator::new();
+    v.opt_text("note", note.as_deref(), 500);
+    v.finish()?;
     let tx = state.db.begin_write().await?;
     let h = health::Entity::find_by_id(id.into_inner())
         .one(&*tx)
@@ -1101,6 +1131,7 @@ pub async fn acknowledge_health_report(
         let mut a: health::ActiveModel = h.clone().into();
         a.acknowledged_at = Set(Some(crate::util::now()));
         a.acknowledged_by = Set(Some(auth.user.id));
+        a.acknowledge_note = Set(note);
         let after = a.update(&*tx).await?;
         audit::record(
             &*tx,
@@ -1108,7 +1139,7 @@ pub async fn acknowledge_health_report(
             "health_report.acknowledge",
             "health_report",
             Some(after.id.to_string()),
-            json!({"date": after.date, "abnormal": after.abnormal}),
+            json!({"date": after.date, "abnormal": after.abnormal, "note": after.acknowledge_note}),
         )
         .await?;
         after

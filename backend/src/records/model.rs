@@ -110,6 +110,7 @@ pub mod health {
         pub acknowledged_at: Option<DateTimeUtc>,
         pub acknowledged_by: Option<Uuid>,
         pub created_at: DateTimeUtc,
+        pub acknowledge_note: Option<String>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

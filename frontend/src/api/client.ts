@@ -2,7 +2,7 @@
 // all callers (refresh tokens rotate and are single use: a second refresh with the same token
 // would be taken as reuse and revoke the session), and problem+json turned into ApiError.
 import createClient from 'openapi-fetch'
-import type { paths } from './schema'
+import type { components, paths } from './schema'
 import { ApiError, toApiError } from './errors'
 import { getSession, setSession, type Session } from './tokens'
 
@@ -38,7 +38,7 @@ async function doRefresh(baseFetch: typeof fetch): Promise<boolean> {
     }
     return false
   }
-  const body = (await res.json()) as { access_token: string; refresh_token: string; user: Session['user'] }
+  const body = (await res.json()) as components['schemas']['LoginResponse']
   setSession({ access: body.access_token, refresh: body.refresh_token, user: body.user })
   return true
 }
@@ -101,8 +101,9 @@ export async function call<T>(p: Promise<Result<T>>): Promise<T> {
 }
 
 /**
- * For endpoints whose API is not in openapi.json yet (the gate / inspections work landing in
- * parallel). Same auth, refresh and error mapping as the typed client.
+ * DEPRECATED, untyped: kept only until the semester screens (api/visitors.ts, the plan,
+ * assessment and ledger screens) move to the typed client on their branch; the coordinator
+ * deletes it then. Nothing new may use it: scripts/check-api.mjs fails on any other caller.
  */
 export async function raw<T>(method: string, path: string, body?: unknown, init: RequestInit = {}): Promise<T> {
   const headers = new Headers(init.headers)
@@ -126,9 +127,4 @@ export async function raw<T>(method: string, path: string, body?: unknown, init:
       : await res.text()
   if (!res.ok) throw toApiError(res.status, parsed)
   return parsed as T
-}
-
-/** Fetch with auth as text (e.g. the pass QR as SVG). */
-export function rawText(path: string): Promise<string> {
-  return raw<string>('GET', path)
 }

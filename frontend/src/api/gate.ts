@@ -1,5 +1,5 @@
 // Leave passes and the gate log (issue 3), on the typed client: types come from the schema.
-import { api, call, rawText } from './client'
+import { api, call } from './client'
 import type { components } from './schema'
 
 type S = components['schemas']
@@ -13,7 +13,7 @@ const path = (id: string) => ({ params: { path: { id } } })
 export const issuePass = (body: IssuePass) => call(api.POST('/api/v1/leave-passes', { body }))
 export const getPass = (id: string) => call(api.GET('/api/v1/leave-passes/{id}', path(id)))
 /** The QR as an SVG document (fetched with the token, shown inline). */
-export const passQrSvg = (id: string) => rawText(`/api/v1/leave-passes/${encodeURIComponent(id)}/qr.svg`)
+export const passQrSvg = (id: string) => call(api.GET('/api/v1/leave-passes/{id}/qr.svg', { ...path(id), parseAs: 'text' }))
 export const revokePass = (id: string) => call(api.POST('/api/v1/leave-passes/{id}/revoke', path(id)))
 
 export const listPasses = (query: { class_id?: string; status?: string; date?: string; overdue?: boolean; limit?: number }) =>

@@ -1691,7 +1691,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** The office acknowledges an abnormal report (it has been passed to the school doctor). */
+        /**
+         * The office acknowledges an abnormal report (it has been passed to the school doctor), with
+         *     an optional note. Acknowledging twice keeps the first acknowledgement.
+         */
         post: operations["acknowledge_health_report"];
         delete?: never;
         options?: never;
@@ -2412,6 +2415,10 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        AcknowledgeHealthReportRequest: {
+            /** @description What the school doctor was told or decided (at most 500 characters). */
+            note?: string | null;
+        };
         ActivityRequest: {
             kind: string;
             topic: string;
@@ -2578,6 +2585,13 @@ export interface components {
             actor_user_id?: string | null;
             /** Format: uuid */
             actor_api_key_id?: string | null;
+            /**
+             * @description The acting person's display name, or the integration key's name; null for the system
+             *     (CLI, demo loader) or an account or key that no longer exists.
+             */
+            actor_name?: string | null;
+            /** @description The acting person's role (`security_office`, `guard` …); null for a key or the system. */
+            actor_role?: string | null;
             /** @description e.g. `user.create`, `student.import`, `auth.login`. */
             action: string;
             entity_type: string;
@@ -3330,6 +3344,10 @@ export interface components {
             acknowledged_at?: string | null;
             /** Format: uuid */
             acknowledged_by?: string | null;
+            /** @description Who acknowledged it (display name), when acknowledged. */
+            acknowledged_by_name?: string | null;
+            /** @description The office's note when acknowledging (what the school doctor was told, what was decided). */
+            acknowledge_note?: string | null;
             /** Format: date-time */
             created_at: string;
         };
@@ -3622,6 +3640,13 @@ export interface components {
                 actor_user_id?: string | null;
                 /** Format: uuid */
                 actor_api_key_id?: string | null;
+                /**
+                 * @description The acting person's display name, or the integration key's name; null for the system
+                 *     (CLI, demo loader) or an account or key that no longer exists.
+                 */
+                actor_name?: string | null;
+                /** @description The acting person's role (`security_office`, `guard` …); null for a key or the system. */
+                actor_role?: string | null;
                 /** @description e.g. `user.create`, `student.import`, `auth.login`. */
                 action: string;
                 entity_type: string;
@@ -8827,6 +8852,8 @@ export interface operations {
                 owner_id?: string;
                 /** @description Only assigned hazards past their deadline. */
                 overdue?: boolean;
+                /** @description Only hazards not closed yet (the dashboard's 未销号隐患 figure). */
+                open?: boolean;
                 limit?: number;
                 cursor?: string;
             };
@@ -13337,7 +13364,11 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AcknowledgeHealthReportRequest"];
+            };
+        };
         responses: {
             200: {
                 headers: {
@@ -13375,6 +13406,42 @@ export interface operations {
                 };
             };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `already_exists` or `reference_conflict`: clashes with a record */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `payload_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `validation_failed`: the note is too long */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

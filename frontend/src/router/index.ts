@@ -3,6 +3,7 @@ import { createRouter, createWebHistory, type RouteRecordRaw } from 'vue-router'
 import { getSession } from '../api/tokens'
 import type { Role } from '../stores/auth'
 import { homeFor, tabsFor } from './tabs'
+import { may } from './access'
 
 const Layout = () => import('../layouts/TabLayout.vue')
 const Me = () => import('../views/common/MeView.vue')
@@ -13,14 +14,18 @@ function area(prefix: string, role: Role | Role[], children: RouteRecordRaw[]): 
     path: `/${prefix}`,
     component: Layout,
     meta: { roles, tabs: tabsFor(roles[0]) },
-    children: [
+    // Pages every area has, each only where the role may load it (router/access.ts).
+    children: ([
       ...children,
-      { path: 'hazards/:id', name: `${prefix}-hazard`, component: HazardDetail, meta: { titleKey: 'hazard.detailTitle', back: true } },
-      { path: 'shifts', name: `${prefix}-shifts`, component: () => import('../views/staff/MyShiftsView.vue'), meta: { titleKey: 'shifts.title', back: true } },
-      { path: 'tasks', name: `${prefix}-tasks`, component: () => import('../views/common/MyTasksView.vue'), meta: { titleKey: 'me.tasks', back: true } },
-      { path: 'plan-tasks', name: `${prefix}-plan-tasks`, component: () => import('../views/common/MyPlanTasksView.vue'), meta: { titleKey: 'planTasks.title', back: true } },
+      { path: 'hazards/:id', name: `${prefix}-hazard`, component: HazardDetail, meta: { titleKey: 'hazard.detailTitle', back: true, needs: 'GET /api/v1/hazards/{id}' } },
+      { path: 'shifts', name: `${prefix}-shifts`, component: () => import('../views/staff/MyShiftsView.vue'), meta: { titleKey: 'shifts.title', back: true, needs: 'GET /api/v1/duty/my-shifts' } },
+      { path: 'tasks', name: `${prefix}-tasks`, component: () => import('../views/common/MyTasksView.vue'), meta: { titleKey: 'me.tasks', back: true, needs: 'GET /api/v1/hazards' } },
+      { path: 'plan-tasks', name: `${prefix}-plan-tasks`, component: () => import('../views/common/MyPlanTasksView.vue'), meta: { titleKey: 'planTasks.title', back: true, needs: 'GET /api/v1/plan-items/mine' } },
       { path: 'me', name: `${prefix}-me`, component: Me, meta: { titleKey: 'nav.me' } },
-    ],
+    ] as RouteRecordRaw[]).filter((r) => {
+      const op = r.meta?.needs
+      return !op || roles.some((role) => may(role, op))
+    }),
   }
 }
 
@@ -34,6 +39,7 @@ const Assessment = () => import('../views/principal/AssessmentView.vue')
 const FireCheck = () => import('../views/fire/FireCheckView.vue')
 const FireBoard = () => import('../views/fire/FireBoardView.vue')
 const FireLabels = () => import('../views/fire/FireLabelsView.vue')
+const FigureList = () => import('../views/office/FigureListView.vue')
 const fireCheck = (prefix: string): RouteRecordRaw => ({ path: 'fire/check/:id', name: `${prefix}-fire-check`, component: FireCheck, meta: { titleKey: 'fire.checkPage', back: true } })
 const AREA: Partial<Record<Role, string>> = { guard: 'guard', security_office: 'office', principal: 'principal' }
 
@@ -84,6 +90,8 @@ export const routes: RouteRecordRaw[] = [
     { path: 'fire/items/new', name: 'office-fire-new', component: () => import('../views/fire/FireItemFormView.vue'), meta: { titleKey: 'fire.addItem', back: true } },
     { path: 'fire/items/:id/edit', name: 'office-fire-edit', component: () => import('../views/fire/FireItemFormView.vue'), meta: { titleKey: 'fire.editItem', back: true } },
     fireCheck('office'),
+    { path: 'figures/:kind', name: 'office-figure', component: FigureList, meta: { titleKey: 'figures.title', back: true } },
+    { path: 'health-reports', name: 'office-health-reports', component: () => import('../views/office/HealthReportsView.vue'), meta: { titleKey: 'healthReports.title', back: true } },
   ]),
   area('principal', 'principal', [
     { path: 'desk', name: 'principal-desk', component: () => import('../views/office/DeskView.vue'), meta: { titleKey: 'nav.desk' } },
@@ -99,6 +107,7 @@ export const routes: RouteRecordRaw[] = [
     { path: 'fire', name: 'principal-fire', component: FireBoard, meta: { titleKey: 'fire.board', back: true } },
     { path: 'fire/labels', name: 'principal-fire-labels', component: FireLabels, meta: { titleKey: 'fire.labels', back: true } },
     fireCheck('principal'),
+    { path: 'figures/:kind', name: 'principal-figure', component: FigureList, meta: { titleKey: 'figures.title', back: true } },
   ]),
   // What an item's QR label encodes: the check page in the scanning user's own area (signing
   // in first if needed, then back here).

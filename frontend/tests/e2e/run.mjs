@@ -13,6 +13,7 @@ import { join, dirname, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { chromium } from 'playwright-core'
 import { gateFlows } from './gate-flows.mjs'
+import { spaFlows } from './spa-flows.mjs'
 
 const here = dirname(fileURLToPath(import.meta.url))
 const root = resolve(here, '../..')
@@ -72,6 +73,8 @@ async function startBackend() {
 }
 
 async function test(name, fn) {
+  // E2E_ONLY=substring runs only the flows whose name contains it (while iterating).
+  if (process.env.E2E_ONLY && !name.includes(process.env.E2E_ONLY)) return
   const t0 = Date.now()
   try {
     await fn()
@@ -786,6 +789,7 @@ async function main() {
         assert(!failures.length, failures.join('\n    '))
       })
     }
+    await spaFlows({ page, ctx, base, test, login, shot, checkLayout, assert, apiLogin })
 
     await test('no uncaught errors in the page', async () => {
       assert(!consoleErrors.length, consoleErrors.join('\n'))

@@ -8,7 +8,7 @@ describe('scan verdict', () => {
     expect(v).toMatchObject({ kind: 'allow', headlineKey: 'scan.allow', reasonKey: 'scan.allowExit', studentName: '张三', className: '2019级1班', returnBy: '2026-11-29T09:00:00Z' })
   })
   it('shows no return time on a return scan', () => {
-    const v = verdictFromResponse({ result: 'allow', student: { name: '张三', class_name: '1班' }, pass: { return_by: 'x' } }, 'return')
+    const v = verdictFromResponse({ result: 'allow', code: 'ok', student: { name: '张三', class: '1班' }, pass: { return_by: 'x' } }, 'return')
     expect(v.reasonKey).toBe('scan.allowReturn')
     expect(v.className).toBe('1班')
     expect(v.returnBy).toBeNull()

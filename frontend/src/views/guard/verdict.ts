@@ -1,16 +1,18 @@
 // What the guard sees after a scan, decided from the server's answer (or its failure).
 // Pure so that it is unit-tested: the mapping from codes to a green or red screen must not drift.
 import { ApiError } from '../../api/errors'
+import type { components } from '../../api/schema'
 
 export type Direction = 'exit' | 'return'
 
-/** The answer of POST /api/v1/gate/scans (see issue 3). */
-export interface ScanResponse {
-  result: 'allow' | 'deny'
-  code?: string | null
-  student?: { name?: string | null; class?: string | null; class_name?: string | null } | null
-  pass?: { kind?: string | null; return_by?: string | null; valid_until?: string | null } | null
-  event_id?: string | null
+type S = components['schemas']
+/**
+ * What a verdict is made from: the fields of POST /api/v1/gate/scans's answer that the screen
+ * shows (the phone's own offline decision has them too). Derived from the spec, never retyped.
+ */
+export type ScanAnswer = Pick<S['ScanResponse'], 'result' | 'code'> & {
+  student?: S['ScanStudent'] | null
+  pass?: Pick<S['ScanPass'], 'return_by'> | null
 }
 
 export interface Verdict {
@@ -53,9 +55,9 @@ export function reasonFor(code: string): string {
   return (DENY_REASONS as readonly string[]).includes(r) ? `scan.deny.${r}` : 'scan.deny.other'
 }
 
-export function verdictFromResponse(r: ScanResponse, direction: Direction, offline = false): Verdict {
+export function verdictFromResponse(r: ScanAnswer, direction: Direction, offline = false): Verdict {
   const studentName = r.student?.name ?? ''
-  const className = r.student?.class ?? r.student?.class_name ?? ''
+  const className = r.student?.class ?? ''
   if (r.result === 'allow') {
     return {
       kind: 'allow',
@@ -64,11 +66,11 @@ export function verdictFromResponse(r: ScanResponse, direction: Direction, offli
       studentName,
       className,
       returnBy: direction === 'exit' ? (r.pass?.return_by ?? null) : null,
-      code: r.code ?? 'ok',
+      code: r.code,
       offline,
     }
   }
-  const code = r.code ?? 'unknown'
+  const code = r.code
   // Offline, a key the phone does not have means the pass cannot be checked here at all.
   const reasonKey = offline && code === 'unknown_key' ? 'scan.offline.cannotVerify' : reasonFor(code)
   return { kind: 'deny', headlineKey: 'scan.deny.headline', reasonKey, studentName, className, returnBy: null, code, offline }
