@@ -493,6 +493,7 @@ async function main() {
       await page.getByText('已请示保卫处').first().waitFor()
       await login(page, base, 'office')
       await page.goto(`${base}/office/visitors`)
+      await page.getByRole('tab', { name: /待决定（1）/ }).click()
       const pending = page.getByTestId('pending-visit').filter({ hasText: '王某某' })
       await pending.locator('input').fill('已电话核实：来校参加家长会')
       await pending.getByRole('button', { name: '准许入校' }).click()
