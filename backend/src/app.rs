@@ -54,6 +54,7 @@ pub fn api_v1(cfg: &mut ServiceConfig) {
     crate::patrol::routes(cfg);
     crate::platform::routes(cfg);
     crate::assessment::routes(cfg);
+    crate::semesters::routes(cfg);
     cfg.service(school::get_school);
 }
 

@@ -144,6 +144,10 @@ pub async fn seed_if_empty(db: &Db) -> Result<bool, BoxError> {
     crate::patrol::seed_demo(&*tx).await?;
     crate::platform::seed_demo(&*tx).await?;
     crate::fire::seed_demo(&*tx).await?;
+    // The seed's 2019–2020 semester and the one containing today, with a plan for it.
+    let tz = chrono_tz::Asia::Shanghai;
+    let current = crate::semesters::seed_demo(&*tx, tz).await?;
+    crate::plans::demo::seed_current(&*tx, &current, crate::plans::today(tz)).await?;
     tx.commit().await?;
     tracing::info!("demo data loaded");
     Ok(true)

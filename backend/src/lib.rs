@@ -31,6 +31,7 @@ pub mod plans;
 pub mod platform;
 pub mod records;
 pub mod school;
+pub mod semesters;
 pub mod spa;
 pub mod state;
 pub mod students;

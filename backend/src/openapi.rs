@@ -44,6 +44,7 @@ scopes of the `api_key` scheme). Ownership (a class teacher's own class) is enfo
         (name = "ledger", description = "The safety ledger (台账): XLSX and printable HTML"),
         (name = "platform", description = "Safety-education platform supervision (安全平台使用督查): completion per month and class"),
         (name = "assessment", description = "Semester safety assessment (考核): transparent scores for staff and classes, traced to records"),
+        (name = "semesters", description = "Semesters (学期): defined by the school; the current one contains today and is every semester view's default"),
         (name = "school", description = "The school"),
         (name = "health", description = "Liveness and readiness"),
     )

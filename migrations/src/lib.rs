@@ -18,6 +18,7 @@ mod m20261129_000012_fire_item_retired;
 mod m20261201_000001_health_ack_note;
 mod m20261201_000101_gate_scan_answers;
 mod m20261201_000102_pass_short_code;
+mod m20261201_000103_semesters_visitor_decisions;
 
 pub struct Migrator;
 
@@ -40,6 +41,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000001_health_ack_note::Migration),
             Box::new(m20261201_000101_gate_scan_answers::Migration),
             Box::new(m20261201_000102_pass_short_code::Migration),
+            Box::new(m20261201_000103_semesters_visitor_decisions::Migration),
         ]
     }
 }

@@ -134,12 +134,15 @@ async fn only_the_principal_approves_and_an_approved_plan_is_read_only() {
             .status,
         StatusCode::NOT_FOUND
     );
-    assert_eq!(
-        app.get("/api/v1/plans", &teacher).await.body["items"]
-            .as_array()
-            .unwrap()
-            .len(),
-        1
+    // Teachers see the approved plans only: the seed's and the current semester's.
+    let seen = app.get("/api/v1/plans", &teacher).await.body["items"]
+        .as_array()
+        .unwrap()
+        .clone();
+    assert_eq!(seen.len(), 2, "{seen:?}");
+    assert!(
+        seen.iter()
+            .all(|p| p["status"] == "approved" && p["id"] != id.as_str())
     );
     assert_eq!(
         app.get(&format!("/api/v1/plans/{id}"), &principal)

@@ -137,21 +137,50 @@ async fn a_watchlisted_visitor_warns_the_guard_and_alerts_the_office() {
             json!({"name": "钱先生", "id_number": BANNED_ID, "reason": "找人", "gate": "北门"}),
         )
         .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    // Banned (禁止入校): refused, with no override by the guard.
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text);
+    assert_eq!(r.code(), "visitor_banned");
     no_full_id(&r.text);
-    let w = &r.body["warning"];
-    assert_eq!(w["category"], "banned");
-    assert_eq!(w["entry_id"], entry.as_str());
-    assert_eq!(w["matched_on"], "id_number");
-    let vid = r.body["visitor"]["id"].as_str().unwrap().to_owned();
 
-    // The office's alert list.
+    // The office's alert list holds the refused attempt, with the entry it matched.
     let r = app.get("/api/v1/visitors?flagged=true", &office).await;
     let items = r.body["items"].as_array().unwrap();
     assert_eq!(items.len(), 1);
-    assert_eq!(items[0]["id"], vid.as_str());
+    assert_eq!(items[0]["watchlist_entry_id"], entry.as_str());
+    assert_eq!(items[0]["status"], "refused");
+    assert_eq!(items[0]["on_campus"], false);
+    assert_eq!(items[0]["gate"], "北门");
+    let vid = items[0]["id"].as_str().unwrap().to_owned();
     no_full_id(&r.text);
     assert_eq!(app.audit("action=visitor.watchlist_hit").await.len(), 1);
+    let r = app.get("/api/v1/visitors?on_campus=true", &g).await;
+    assert!(!ids(&r.body["items"]).contains(&vid));
+    // Neither "ask the office" nor checking out helps: banned stays banned.
+    let r = app
+        .post(
+            "/api/v1/visitors",
+            &g,
+            json!({"name": "钱某", "id_number": BANNED_ID, "reason": "找人", "watchlist_decision": "ask_office"}),
+        )
+        .await;
+    assert_eq!(r.code(), "visitor_banned");
+    let r = app
+        .post(&format!("/api/v1/visitors/{vid}/check-out"), &g, json!({}))
+        .await;
+    assert_eq!(r.code(), "visitor_not_admitted");
+    let r = app.get("/api/v1/visitors?flagged=true", &office).await;
+    assert_eq!(r.body["items"].as_array().unwrap().len(), 2);
+    let r = app.get("/api/v1/dashboard", &office).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let on_campus_figure = r.body["visitors"]["on_campus"].as_u64().unwrap();
+    let r = app
+        .get("/api/v1/visitors?on_campus=true&limit=200", &office)
+        .await;
+    assert_eq!(
+        on_campus_figure,
+        r.body["items"].as_array().unwrap().len() as u64,
+        "refused attempts are not counted on campus"
+    );
 
     // Someone else is not flagged; an entry taken off no longer matches.
     let r = app
@@ -177,6 +206,7 @@ async fn a_watchlisted_visitor_warns_the_guard_and_alerts_the_office() {
             json!({"name": "钱某", "id_number": BANNED_ID, "reason": "找人"}),
         )
         .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
     assert!(r.body["warning"].is_null());
     // Only the office manages the list.
     let r = app
@@ -276,4 +306,110 @@ async fn expected_visitors_are_checked_in_with_one_tap() {
     let r = app.get("/api/v1/visitors?on_campus=true", &g).await;
     assert_eq!(r.body["items"].as_array().unwrap().len(), 0);
     assert_eq!(app.audit("action=visitor.check_out_all").await.len(), 1);
+}
+
+#[tokio::test]
+async fn a_suspicious_visitor_waits_for_the_office_and_only_the_office_lets_them_in() {
+    let app = spawn_app().await;
+    let office = app.token("office").await;
+    let g = app.token("guard1").await;
+    let r = app
+        .post(
+            "/api/v1/watchlist",
+            &office,
+            json!({"name": "某男子", "phone": "13711112222", "category": "suspicious", "note": "多次在校门口徘徊"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let person = json!({"name": "张某", "phone": "13711112222", "reason": "找人", "gate": "南门"});
+    let with = |d: &str| {
+        let mut b = person.clone();
+        b["watchlist_decision"] = json!(d);
+        b
+    };
+
+    // First the guard must choose: nothing is let in, nothing recorded yet.
+    let r = app.post("/api/v1/visitors", &g, person.clone()).await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text);
+    assert_eq!(r.code(), "visitor_suspicious");
+    let r = app.get("/api/v1/visitors?flagged=true", &office).await;
+    assert_eq!(r.body["items"].as_array().unwrap().len(), 0);
+    let r = app.post("/api/v1/visitors", &g, with("let_in")).await;
+    assert_eq!(r.code(), "validation_failed");
+
+    // 拒绝入校: recorded as refused, flagged, never on campus.
+    let r = app.post("/api/v1/visitors", &g, with("refuse")).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    assert_eq!(r.body["warning"]["category"], "suspicious");
+    assert_eq!(r.body["visitor"]["status"], "refused");
+    assert_eq!(r.body["visitor"]["on_campus"], false);
+
+    // 请示保卫处: pending, not on campus, and the guard cannot decide.
+    let r = app.post("/api/v1/visitors", &g, with("ask_office")).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    assert_eq!(r.body["visitor"]["status"], "pending");
+    assert_eq!(r.body["visitor"]["on_campus"], false);
+    let vid = r.body["visitor"]["id"].as_str().unwrap().to_owned();
+    let r = app.get("/api/v1/visitors?on_campus=true", &g).await;
+    assert!(!ids(&r.body["items"]).contains(&vid));
+    let r = app.get("/api/v1/visitors?status=pending", &office).await;
+    assert_eq!(ids(&r.body["items"]), vec![vid.clone()]);
+    let r = app.get("/api/v1/visitors?status=nonsense", &office).await;
+    assert_eq!(r.code(), "invalid_query");
+    let decision = format!("/api/v1/visitors/{vid}/decision");
+    let r = app
+        .post(&decision, &g, json!({"admit": true, "reason": "我认识他"}))
+        .await;
+    assert_eq!(r.code(), "forbidden_role");
+    let r = app
+        .post(&decision, &office, json!({"admit": true, "reason": "  "}))
+        .await;
+    assert_eq!(r.code(), "validation_failed");
+
+    // The office lets the person in: who and why are kept, and audited.
+    let r = app
+        .post(
+            &decision,
+            &office,
+            json!({"admit": true, "reason": "已电话核实:来校参加家长会"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.body["status"], "admitted");
+    assert_eq!(r.body["on_campus"], true);
+    assert_eq!(r.body["decision_reason"], "已电话核实:来校参加家长会");
+    assert_eq!(r.body["decided_by"], app.user_id("office").await.as_str());
+    assert!(r.body["decided_at"].is_string());
+    let audit = app
+        .audit(&format!("action=visitor.override_admit&entity_id={vid}"))
+        .await;
+    assert_eq!(audit.len(), 1, "{audit:?}");
+    let r = app.get("/api/v1/visitors?on_campus=true", &g).await;
+    assert!(ids(&r.body["items"]).contains(&vid));
+    let r = app
+        .post(
+            &decision,
+            &office,
+            json!({"admit": false, "reason": "改主意"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    assert_eq!(r.code(), "visitor_not_pending");
+
+    // A refusal by the office is kept the same way.
+    let r = app.post("/api/v1/visitors", &g, with("ask_office")).await;
+    let vid2 = r.body["visitor"]["id"].as_str().unwrap().to_owned();
+    let r = app
+        .post(
+            &format!("/api/v1/visitors/{vid2}/decision"),
+            &office,
+            json!({"admit": false, "reason": "无法说明来意"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.body["status"], "refused");
+    assert_eq!(r.body["on_campus"], false);
+    assert_eq!(app.audit("action=visitor.refuse").await.len(), 1);
+    let r = app.get("/api/v1/visitors?flagged=true", &office).await;
+    assert_eq!(r.body["items"].as_array().unwrap().len(), 3);
 }

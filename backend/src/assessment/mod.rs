@@ -509,7 +509,10 @@ pub struct MetricInfo {
 pub struct AssessmentResponse {
     pub from: String,
     pub to: String,
+    /// The semester's code, when the range is a semester.
     pub semester: Option<String>,
+    /// The semester's name, when it is a defined semester.
+    pub semester_name: Option<String>,
     pub metrics: Vec<MetricInfo>,
     /// Ranked, best first.
     pub staff: Vec<AssessmentRow>,
@@ -541,6 +544,7 @@ pub async fn compute(db: &impl ConnectionTrait, r: &Range) -> AppResult<Assessme
         from: crate::plans::fmt_date(r.from),
         to: crate::plans::fmt_date(r.to),
         semester: r.semester.clone(),
+        semester_name: r.semester_name.clone(),
         metrics: metric_infos(&w),
         staff: score(Subject::Staff, staff_facts(db, r).await?, &w),
         classes: score(Subject::Class, class_facts(db, r).await?, &w),

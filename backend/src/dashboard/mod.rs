@@ -115,6 +115,8 @@ pub async fn visitor_figures(db: &impl ConnectionTrait) -> AppResult<VisitorFigu
     Ok(VisitorFigures {
         on_campus: visitor::Entity::find()
             .filter(visitor::Column::CheckedOutAt.is_null())
+            // Refused and pending visitors never entered.
+            .filter(visitor::Column::Status.eq(crate::visitors::STATUS_ADMITTED))
             .count(db)
             .await?,
     })

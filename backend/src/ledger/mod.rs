@@ -28,6 +28,8 @@ pub struct Range {
     pub from: NaiveDate,
     pub to: NaiveDate,
     pub semester: Option<String>,
+    /// The defined semester's name (e.g. `2026-2027学年第一学期`), when there is one.
+    pub semester_name: Option<String>,
     pub tz: chrono_tz::Tz,
 }
 
@@ -726,6 +728,14 @@ async fn gate_sheet(db: &impl ConnectionTrait, r: &Range) -> AppResult<Sheet> {
     })
 }
 
+fn visit_status_zh(s: &str) -> &'static str {
+    match s {
+        crate::visitors::STATUS_REFUSED => "拒绝入校",
+        crate::visitors::STATUS_PENDING => "待保卫处决定",
+        _ => "准许入校",
+    }
+}
+
 /// Every visitor checked in during the period. The ID number appears only masked, as stored
 /// (its last 4 characters); phone numbers are not part of the ledger.
 async fn visitors_sheet(db: &impl ConnectionTrait, r: &Range) -> AppResult<Sheet> {
@@ -750,6 +760,8 @@ async fn visitors_sheet(db: &impl ConnectionTrait, r: &Range) -> AppResult<Sheet
                 v.vehicle_plate.unwrap_or_default(),
                 crate::visitors::mask(v.id_number_last4.as_deref()).unwrap_or_default(),
                 yes(v.watchlist_entry_id.is_some()),
+                visit_status_zh(&v.status).into(),
+                v.decision_reason.unwrap_or_default(),
             ]
         })
         .collect();
@@ -766,6 +778,8 @@ async fn visitors_sheet(db: &impl ConnectionTrait, r: &Range) -> AppResult<Sheet
             "车牌",
             "证件号码",
             "重点关注",
+            "结果",
+            "保卫处决定理由",
         ],
         rows,
     })
@@ -895,11 +909,26 @@ th{{background:#eee}}section{{page-break-after:always}}section:last-child{{page-
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct LedgerQuery {
-    /// A plan's semester (e.g. `2019-2020-2`): the range is that plan's dates.
+    /// A semester's code (e.g. `2019-2020-2`): the range is that semester's days (or, for a
+    /// code no semester has, the dates of the plan written for it). With neither `semester`
+    /// nor `from`/`to`: the current semester (`404 no_current_semester` when none).
     pub semester: Option<String>,
     /// With `to`, instead of `semester`: a date range.
     pub from: Option<String>,
     pub to: Option<String>,
+}
+
+fn semester_range(s: crate::semesters::Semester, tz: chrono_tz::Tz) -> AppResult<Range> {
+    let (Some(from), Some(to)) = (parse_date(&s.starts_on), parse_date(&s.ends_on)) else {
+        return Err(ApiError::internal());
+    };
+    Ok(Range {
+        from,
+        to,
+        semester: Some(s.code),
+        semester_name: Some(s.name),
+        tz,
+    })
 }
 
 pub async fn resolve_range(
@@ -914,6 +943,9 @@ pub async fn resolve_range(
         .map(str::trim)
         .filter(|s| !s.is_empty())
     {
+        if let Some(s) = crate::semesters::by_code(db, sem).await? {
+            return semester_range(s, tz);
+        }
         let plans = plan::Entity::find()
             .filter(plan::Column::Semester.eq(sem))
             .order_by_asc(plan::Column::Id)
@@ -932,13 +964,17 @@ pub async fn resolve_range(
             from,
             to,
             semester: Some(sem.to_owned()),
+            semester_name: None,
             tz,
         });
+    }
+    if q.from.is_none() && q.to.is_none() {
+        return semester_range(crate::semesters::current(db, tz).await?, tz);
     }
     let from = match &q.from {
         Some(f) => check_date(&mut v, "from", f),
         None => {
-            v.add("semester", "required", "请指定学期,或起止日期");
+            v.add("from", "required", "必填");
             None
         }
     };
@@ -960,6 +996,7 @@ pub async fn resolve_range(
             from,
             to,
             semester: None,
+            semester_name: None,
             tz,
         }),
         _ => Err(ApiError::internal()),
@@ -977,7 +1014,10 @@ pub struct LedgerSheetSummary {
 pub struct LedgerSummary {
     pub from: String,
     pub to: String,
+    /// The semester's code, when the range is a semester.
     pub semester: Option<String>,
+    /// The semester's name, when it is a defined semester.
+    pub semester_name: Option<String>,
     pub sheets: Vec<LedgerSheetSummary>,
 }
 
@@ -986,6 +1026,7 @@ fn summary(r: &Range, sheets: &[Sheet]) -> LedgerSummary {
         from: r.start_s(),
         to: r.end_s(),
         semester: r.semester.clone(),
+        semester_name: r.semester_name.clone(),
         sheets: sheets
             .iter()
             .map(|s| LedgerSheetSummary {

@@ -562,6 +562,8 @@ pub async fn seed_demo(db: &impl ConnectionTrait) -> Result<(), BoxError> {
         id: Set(Uuid::now_v7()),
         title: Set(TITLE.into()),
         semester: Set(SEMESTER.into()),
+        // Linked when the demo defines the semester (semesters::seed_demo).
+        semester_id: Set(None),
         starts_on: Set("2020-02-17".into()),
         ends_on: Set("2020-08-31".into()),
         guiding_ideology: Set(format!("{PREAMBLE}\n\n{GUIDING_IDEOLOGY}")),
@@ -841,6 +843,124 @@ pub async fn seed_demo(db: &impl ConnectionTrait) -> Result<(), BoxError> {
             .insert(db)
             .await?;
         }
+    }
+    Ok(())
+}
+
+/// The current semester's plan (approved), with this month's and next month's work, so that a
+/// new user's plan, ledger and to-do lists are about now, not only about 2020.
+pub async fn seed_current(
+    db: &impl ConnectionTrait,
+    s: &crate::semesters::Semester,
+    today: chrono::NaiveDate,
+) -> Result<(), BoxError> {
+    use chrono::{Datelike, Months};
+    let users = user::Entity::find().all(db).await?;
+    let by_name = |n: &str| users.iter().find(|u| u.username == n).map(|u| u.id);
+    let (Some(principal), Some(office), Some(guard1)) =
+        (by_name("principal"), by_name("office"), by_name("guard1"))
+    else {
+        return Err("demo users missing".into());
+    };
+    let now = crate::util::now();
+    let p = plan::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        title: Set(format!("{}保卫处工作计划", s.name)),
+        semester: Set(s.code.clone()),
+        semester_id: Set(Some(s.id)),
+        starts_on: Set(s.starts_on.clone()),
+        ends_on: Set(s.ends_on.clone()),
+        guiding_ideology: Set(GUIDING_IDEOLOGY.into()),
+        goals_and_priorities: Set(GOALS.into()),
+        measures: Set(MEASURES.into()),
+        status: Set(STATUS_APPROVED.into()),
+        return_comment: Set(None),
+        submitted_at: Set(Some(now - chrono::Duration::days(7))),
+        decided_at: Set(Some(now - chrono::Duration::days(6))),
+        decided_by: Set(Some(principal)),
+        created_by: Set(office),
+        created_at: Set(now - chrono::Duration::days(7)),
+        updated_at: Set(now - chrono::Duration::days(6)),
+    }
+    .insert(db)
+    .await?;
+    let month_start = today.with_day(1).unwrap_or(today);
+    let next = month_start
+        .checked_add_months(Months::new(1))
+        .unwrap_or(month_start);
+    let last_of = |m: chrono::NaiveDate| {
+        m.checked_add_months(Months::new(1))
+            .and_then(|n| n.pred_opt())
+            .unwrap_or(m)
+    };
+    let ym = |d: chrono::NaiveDate| d.format("%Y-%m").to_string();
+    let ymd = |d: chrono::NaiveDate| d.format("%Y-%m-%d").to_string();
+    // (month, title, category, owner, due, status)
+    let rows = [
+        (
+            month_start,
+            "本月安全自查与隐患整改",
+            "inspection",
+            office,
+            last_of(month_start),
+            "doing",
+        ),
+        (
+            month_start,
+            "保安例会:门卫来访登记与重点人员处置",
+            "meeting",
+            office,
+            today,
+            "done",
+        ),
+        (
+            month_start,
+            "消防设施月检",
+            "inspection",
+            guard1,
+            last_of(month_start),
+            "todo",
+        ),
+        (
+            month_start,
+            "学生安全员例会",
+            "meeting",
+            office,
+            last_of(month_start),
+            "todo",
+        ),
+        (
+            next,
+            "寒假(假期)前安全教育与值班安排",
+            "education",
+            office,
+            last_of(next),
+            "todo",
+        ),
+        (next, "应急疏散演练", "drill", office, last_of(next), "todo"),
+    ];
+    let mut seq: HashMap<String, i32> = HashMap::new();
+    for (month, title, category, owner, due, status) in rows {
+        let n = seq.entry(ym(month)).or_insert(0);
+        *n += 1;
+        item::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            plan_id: Set(p.id),
+            month: Set(ym(month)),
+            seq: Set(*n),
+            title: Set(title.into()),
+            category: Set(category.into()),
+            owner_id: Set(Some(owner)),
+            due_date: Set(Some(ymd(due))),
+            report_to: Set(None),
+            notify: Set(None),
+            note: Set(None),
+            status: Set(status.into()),
+            created_at: Set(now),
+            updated_at: Set(now),
+        }
+        .insert(db)
+        .await?;
     }
     Ok(())
 }

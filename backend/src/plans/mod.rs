@@ -86,8 +86,10 @@ fn trimmed(v: Option<String>) -> Option<String> {
 pub struct PlanSummary {
     pub id: Uuid,
     pub title: String,
-    /// e.g. `2019-2020-2`.
+    /// The semester's code, e.g. `2019-2020-2`.
     pub semester: String,
+    /// The semester record (`/semesters`) with that code; null while none is defined.
+    pub semester_id: Option<Uuid>,
     pub starts_on: String,
     pub ends_on: String,
     /// `draft`, `submitted`, `approved` or `returned`.
@@ -156,6 +158,7 @@ fn summary(p: &plan::Model) -> PlanSummary {
         id: p.id,
         title: p.title.clone(),
         semester: p.semester.clone(),
+        semester_id: p.semester_id,
         starts_on: p.starts_on.clone(),
         ends_on: p.ends_on.clone(),
         status: p.status.clone(),
@@ -370,7 +373,8 @@ pub async fn list_plans(
 #[serde(deny_unknown_fields)]
 pub struct CreatePlanRequest {
     pub title: String,
-    /// e.g. `2019-2020-2`.
+    /// A semester's code, e.g. `2019-2020-2`: the plan belongs to the semester with that code
+    /// (`semester_id`), or to the next one defined with it.
     pub semester: String,
     pub starts_on: String,
     pub ends_on: String,
@@ -437,6 +441,9 @@ pub async fn create_plan(
         id: Set(Uuid::now_v7()),
         title: Set(b.title.trim().to_owned()),
         semester: Set(b.semester.trim().to_owned()),
+        semester_id: Set(crate::semesters::by_code(&*tx, &b.semester)
+            .await?
+            .map(|s| s.id)),
         starts_on: Set(b.starts_on.trim().to_owned()),
         ends_on: Set(b.ends_on.trim().to_owned()),
         guiding_ideology: Set(b.guiding_ideology),
@@ -553,6 +560,9 @@ pub async fn update_plan(
     let mut a: plan::ActiveModel = before.clone().into();
     a.title = Set(title.trim().to_owned());
     a.semester = Set(semester.trim().to_owned());
+    a.semester_id = Set(crate::semesters::by_code(&*tx, &semester)
+        .await?
+        .map(|s| s.id));
     a.starts_on = Set(starts_on.trim().to_owned());
     a.ends_on = Set(ends_on.trim().to_owned());
     a.guiding_ideology = Set(gi);
@@ -798,6 +808,9 @@ pub async fn copy_plan(
         id: Set(Uuid::now_v7()),
         title: Set(title),
         semester: Set(b.semester.trim().to_owned()),
+        semester_id: Set(crate::semesters::by_code(&*tx, &b.semester)
+            .await?
+            .map(|s| s.id)),
         starts_on: Set(b.starts_on.trim().to_owned()),
         ends_on: Set(b.ends_on.trim().to_owned()),
         guiding_ideology: Set(src.guiding_ideology.clone()),

@@ -8,6 +8,8 @@ pub mod plan {
         pub id: Uuid,
         pub title: String,
         pub semester: String,
+        /// The defined semester whose `code` is `semester` (none while undefined).
+        pub semester_id: Option<Uuid>,
         pub starts_on: String,
         pub ends_on: String,
         #[sea_orm(column_type = "Text")]

@@ -27,6 +27,17 @@ use uuid::Uuid;
 
 const ID_KEY_NAME: &str = "id_number_hmac";
 
+/// A visit's outcome at the gate. Only an admitted visitor is on campus.
+pub const STATUS_ADMITTED: &str = "admitted";
+/// A banned person (禁止入校), or a suspicious one the guard refused: recorded, never on campus.
+pub const STATUS_REFUSED: &str = "refused";
+/// A suspicious person (形迹可疑) waiting at the gate for the security office's decision.
+pub const STATUS_PENDING: &str = "pending";
+
+/// What the guard chose for a suspicious person: refuse, or ask the security office.
+const DECISION_REFUSE: &str = "refuse";
+const DECISION_ASK_OFFICE: &str = "ask_office";
+
 /// HMAC-SHA256 (RFC 2104), written out to keep to the one SHA-2 crate the app already has.
 fn hmac_sha256(key: &[u8], msg: &[u8]) -> [u8; 32] {
     let mut k = [0u8; 64];
@@ -154,6 +165,14 @@ pub struct VisitorResponse {
     pub expected_visitor_id: Option<Uuid>,
     /// The watchlist entry this visitor matched at check-in, if any.
     pub watchlist_entry_id: Option<Uuid>,
+    /// `admitted`, `refused` (禁止入校, or refused by the guard) or `pending` (waiting for the
+    /// security office's decision). Only an admitted visitor is on campus.
+    pub status: String,
+    /// The security office's decision on a pending visit: who, when, why.
+    pub decided_by: Option<Uuid>,
+    pub decided_at: Option<DateTime<Utc>>,
+    pub decision_reason: Option<String>,
+    /// When the record was made (the arrival at the gate, even when refused).
     pub checked_in_at: DateTime<Utc>,
     pub checked_out_at: Option<DateTime<Utc>>,
     pub on_campus: bool,
@@ -162,7 +181,7 @@ pub struct VisitorResponse {
 fn visitor_response(v: visitor::Model) -> VisitorResponse {
     VisitorResponse {
         id_number_masked: mask(v.id_number_last4.as_deref()),
-        on_campus: v.checked_out_at.is_none(),
+        on_campus: v.checked_out_at.is_none() && v.status == STATUS_ADMITTED,
         id: v.id,
         name: v.name,
         phone: v.phone,
@@ -173,6 +192,10 @@ fn visitor_response(v: visitor::Model) -> VisitorResponse {
         gate: v.gate,
         expected_visitor_id: v.expected_visitor_id,
         watchlist_entry_id: v.watchlist_entry_id,
+        status: v.status,
+        decided_by: v.decided_by,
+        decided_at: v.decided_at,
+        decision_reason: v.decision_reason,
         checked_in_at: v.checked_in_at,
         checked_out_at: v.checked_out_at,
     }
@@ -181,8 +204,9 @@ fn visitor_response(v: visitor::Model) -> VisitorResponse {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct CheckInResponse {
     pub visitor: VisitorResponse,
-    /// Present when the visitor matches the watchlist: warn the guard; the office is alerted
-    /// (`GET /visitors?flagged=true`, audit action `visitor.watchlist_hit`).
+    /// Present when the visitor matches the watchlist (then `visitor.status` is `refused` or
+    /// `pending`, never `admitted`); the office is alerted (`GET /visitors?flagged=true`,
+    /// audit action `visitor.watchlist_hit`).
     pub warning: Option<WatchlistWarning>,
 }
 
@@ -199,6 +223,20 @@ pub struct CheckInRequest {
     pub host: Option<String>,
     pub vehicle_plate: Option<String>,
     pub gate: Option<String>,
+    /// Required when the person is on the watchlist as 形迹可疑 (the first attempt answers
+    /// `409 visitor_suspicious` and records nothing): `refuse` (拒绝入校, recorded) or
+    /// `ask_office` (请示保卫处: recorded as `pending`; only the security office can let the
+    /// person in). Ignored otherwise; a banned person is always refused.
+    pub watchlist_decision: Option<String>,
+}
+
+fn check_decision(v: &mut Validator, d: Option<&str>) {
+    if let Some(d) = d
+        && d != DECISION_REFUSE
+        && d != DECISION_ASK_OFFICE
+    {
+        v.add("watchlist_decision", "invalid", "须为 refuse 或 ask_office");
+    }
 }
 
 async fn watchlist_match(
@@ -246,14 +284,32 @@ struct NewVisitor {
     vehicle_plate: Option<String>,
     gate: Option<String>,
     expected_visitor_id: Option<Uuid>,
+    watchlist_decision: Option<String>,
 }
 
+/// Check a visitor in, or record the refused or pending attempt of a person on the watchlist.
+/// A banned person is recorded as refused and the call fails with `409 visitor_banned` (the
+/// guard cannot override it); a suspicious one needs the guard's `watchlist_decision`.
 async fn check_in_visitor(
     state: &State,
     user: &crate::auth::extract::CurrentUser,
     nv: NewVisitor,
 ) -> AppResult<CheckInResponse> {
     let warning = watchlist_match(&state.db.conn, nv.id.as_ref(), nv.phone.as_deref()).await?;
+    let status = match warning.as_ref().map(|w| w.category.as_str()) {
+        None => STATUS_ADMITTED,
+        Some("banned") => STATUS_REFUSED,
+        Some(_) => match nv.watchlist_decision.as_deref() {
+            Some(DECISION_REFUSE) => STATUS_REFUSED,
+            Some(DECISION_ASK_OFFICE) => STATUS_PENDING,
+            _ => {
+                return Err(ApiError::conflict(
+                    "visitor_suspicious",
+                    "此人在重点关注名单上(形迹可疑):请选择拒绝入校或请示保卫处",
+                ));
+            }
+        },
+    };
     let now = crate::util::now();
     let tx = state.db.begin_write().await?;
     let (hash, last4) = match nv.id {
@@ -277,6 +333,10 @@ async fn check_in_visitor(
         checked_in_by: Set(user.id),
         checked_out_at: Set(None),
         checked_out_by: Set(None),
+        status: Set(status.into()),
+        decided_by: Set(None),
+        decided_at: Set(None),
+        decision_reason: Set(None),
     }
     .insert(&*tx)
     .await?;
@@ -306,7 +366,7 @@ async fn check_in_visitor(
             "name": v.name, "id_number_masked": mask(v.id_number_last4.as_deref()),
             "organisation": v.organisation, "reason": v.reason, "host": v.host,
             "vehicle_plate": v.vehicle_plate, "gate": v.gate,
-            "expected_visitor_id": v.expected_visitor_id,
+            "expected_visitor_id": v.expected_visitor_id, "status": v.status,
         }}),
     )
     .await?;
@@ -322,6 +382,13 @@ async fn check_in_visitor(
         .await?;
     }
     tx.commit().await?;
+    // Recorded (and so flagged for the office) first, then refused: there is no override.
+    if warning.as_ref().is_some_and(|w| w.category == "banned") {
+        return Err(ApiError::conflict(
+            "visitor_banned",
+            "禁止入校:请其离开;如有异常请报警。已通知保卫处",
+        ));
+    }
     Ok(CheckInResponse {
         visitor: visitor_response(v),
         warning,
@@ -349,12 +416,16 @@ fn validate_person(
 }
 
 /// Check a visitor in. The ID number is kept only as a keyed hash (for the watchlist) and its
-/// last 4 characters; it is never returned in full. A watchlist match returns a `warning`.
+/// last 4 characters; it is never returned in full. A person on the watchlist is never let in
+/// here: banned → recorded as refused, `409 visitor_banned`; suspicious → `409
+/// visitor_suspicious` until the guard chooses `watchlist_decision` (refuse, or ask the office:
+/// `pending` until `POST /visitors/{id}/decision`). Both are flagged for the office.
 #[utoipa::path(
     tag = "visitors",
     request_body = CheckInRequest,
     responses(
         (status = 201, body = CheckInResponse),
+        (status = 409, description = "`visitor_banned` (recorded as a refused attempt), `visitor_suspicious` (choose `watchlist_decision`), `already_checked_in`", body = crate::error::Problem),
         (status = 422, body = crate::error::Problem),
     ),
     security(("bearer" = ["guard", "security_office"]))
@@ -378,6 +449,7 @@ pub async fn check_in(
         b.vehicle_plate.as_deref(),
     );
     v.opt_text("gate", b.gate.as_deref(), 64);
+    check_decision(&mut v, b.watchlist_decision.as_deref());
     v.finish()?;
     let id = protect_id(&state.db.conn, b.id_number.as_deref()).await?;
     let resp = check_in_visitor(
@@ -393,6 +465,7 @@ pub async fn check_in(
             vehicle_plate: blank_to_none(b.vehicle_plate),
             gate: blank_to_none(b.gate),
             expected_visitor_id: None,
+            watchlist_decision: b.watchlist_decision,
         },
     )
     .await?;
@@ -434,7 +507,7 @@ pub async fn get_visitor(
     responses(
         (status = 200, body = VisitorResponse),
         (status = 404, body = crate::error::Problem),
-        (status = 409, description = "`already_checked_out`", body = crate::error::Problem),
+        (status = 409, description = "`already_checked_out`, `visitor_not_admitted` (refused or pending: never on campus)", body = crate::error::Problem),
     ),
     security(("bearer" = ["guard", "security_office"]))
 )]
@@ -445,13 +518,19 @@ pub async fn check_out(
     id: web::Path<Uuid>,
 ) -> AppResult<web::Json<VisitorResponse>> {
     let id = id.into_inner();
-    find_visitor(&state.db.conn, id).await?;
+    if find_visitor(&state.db.conn, id).await?.status != STATUS_ADMITTED {
+        return Err(ApiError::conflict(
+            "visitor_not_admitted",
+            "该访客未获准入校,无需登记离校",
+        ));
+    }
     let now = crate::util::now();
     let tx = state.db.begin_write().await?;
     let res = visitor::Entity::update_many()
         .col_expr(visitor::Column::CheckedOutAt, Expr::value(now))
         .col_expr(visitor::Column::CheckedOutBy, Expr::value(auth.user.id))
         .filter(visitor::Column::Id.eq(id))
+        .filter(visitor::Column::Status.eq(STATUS_ADMITTED))
         .filter(visitor::Column::CheckedOutAt.is_null())
         .exec(&*tx)
         .await?;
@@ -493,6 +572,7 @@ pub async fn check_out_all(
     let res = visitor::Entity::update_many()
         .col_expr(visitor::Column::CheckedOutAt, Expr::value(now))
         .col_expr(visitor::Column::CheckedOutBy, Expr::value(auth.user.id))
+        .filter(visitor::Column::Status.eq(STATUS_ADMITTED))
         .filter(visitor::Column::CheckedOutAt.is_null())
         .exec(&*tx)
         .await?;
@@ -515,8 +595,10 @@ pub async fn check_out_all(
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct VisitorQuery {
-    /// Only visitors still on campus.
+    /// Only visitors still on campus (admitted and not checked out).
     pub on_campus: Option<bool>,
+    /// `admitted`, `refused` or `pending` (waiting for the security office's decision).
+    pub status: Option<String>,
     /// Only visitors that matched the watchlist (the office's alerts).
     pub flagged: Option<bool>,
     /// Local date `YYYY-MM-DD` of check-in.
@@ -547,9 +629,28 @@ pub async fn list_visitors(
     let paging = Paging::new(q.limit, q.cursor.as_deref())?;
     let mut select = visitor::Entity::find();
     match q.on_campus {
-        Some(true) => select = select.filter(visitor::Column::CheckedOutAt.is_null()),
-        Some(false) => select = select.filter(visitor::Column::CheckedOutAt.is_not_null()),
+        Some(true) => {
+            select = select
+                .filter(visitor::Column::CheckedOutAt.is_null())
+                .filter(visitor::Column::Status.eq(STATUS_ADMITTED))
+        }
+        Some(false) => {
+            select = select.filter(
+                Condition::any()
+                    .add(visitor::Column::CheckedOutAt.is_not_null())
+                    .add(visitor::Column::Status.ne(STATUS_ADMITTED)),
+            )
+        }
         None => {}
+    }
+    if let Some(st) = q.status.as_deref() {
+        if !matches!(st, STATUS_ADMITTED | STATUS_REFUSED | STATUS_PENDING) {
+            return Err(ApiError::bad_request(
+                "invalid_query",
+                "status 须为 admitted、refused 或 pending",
+            ));
+        }
+        select = select.filter(visitor::Column::Status.eq(st));
     }
     match q.flagged {
         Some(true) => select = select.filter(visitor::Column::WatchlistEntryId.is_not_null()),
@@ -754,6 +855,8 @@ pub async fn list_expected(
 #[serde(deny_unknown_fields)]
 pub struct ExpectedCheckInRequest {
     pub gate: Option<String>,
+    /// As for `POST /visitors`: `refuse` or `ask_office` for a suspicious person.
+    pub watchlist_decision: Option<String>,
 }
 
 /// Check an expected visitor in with one tap (the watchlist is checked as for any visitor).
@@ -764,7 +867,8 @@ pub struct ExpectedCheckInRequest {
     responses(
         (status = 201, body = CheckInResponse),
         (status = 404, body = crate::error::Problem),
-        (status = 409, description = "`already_checked_in`", body = crate::error::Problem),
+        (status = 409, description = "`already_checked_in`, `visitor_banned`, `visitor_suspicious`", body = crate::error::Problem),
+        (status = 422, body = crate::error::Problem),
     ),
     security(("bearer" = ["guard", "security_office"]))
 )]
@@ -782,6 +886,7 @@ pub async fn check_in_expected(
     let b = body.into_inner();
     let mut v = Validator::new();
     v.opt_text("gate", b.gate.as_deref(), 64);
+    check_decision(&mut v, b.watchlist_decision.as_deref());
     v.finish()?;
     let id = match (e.id_number_hash.clone(), e.id_number_last4.clone()) {
         (Some(hash), Some(last4)) => Some(IdNumber { hash, last4 }),
@@ -800,6 +905,7 @@ pub async fn check_in_expected(
             vehicle_plate: e.vehicle_plate,
             gate: blank_to_none(b.gate),
             expected_visitor_id: Some(e.id),
+            watchlist_decision: b.watchlist_decision,
         },
     )
     .await?;
@@ -1004,12 +1110,91 @@ pub async fn update_watchlist_entry(
     Ok(web::Json(watchlist_response(after)))
 }
 
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct VisitorDecisionRequest {
+    /// `true`: let the person in (on campus from now); `false`: refuse.
+    pub admit: bool,
+    /// Why (kept with the record and in the audit log).
+    pub reason: String,
+}
+
+/// The security office decides on a suspicious person the guard referred (`pending`): only
+/// this lets such a person in. Who decided, when and why are kept on the record and audited.
+#[utoipa::path(
+    tag = "visitors",
+    params(("id" = Uuid, Path)),
+    request_body = VisitorDecisionRequest,
+    responses(
+        (status = 200, body = VisitorResponse),
+        (status = 404, body = crate::error::Problem),
+        (status = 409, description = "`visitor_not_pending`", body = crate::error::Problem),
+        (status = 422, body = crate::error::Problem),
+    ),
+    security(("bearer" = ["security_office"]))
+)]
+#[post("/visitors/{id}/decision")]
+pub async fn decide_visitor(
+    auth: Auth<Office>,
+    state: State,
+    id: web::Path<Uuid>,
+    body: web::Json<VisitorDecisionRequest>,
+) -> AppResult<web::Json<VisitorResponse>> {
+    let id = id.into_inner();
+    let b = body.into_inner();
+    let mut v = Validator::new();
+    v.text("reason", &b.reason, 1, 500);
+    v.finish()?;
+    find_visitor(&state.db.conn, id).await?;
+    let now = crate::util::now();
+    let status = if b.admit {
+        STATUS_ADMITTED
+    } else {
+        STATUS_REFUSED
+    };
+    let reason = b.reason.trim().to_owned();
+    let tx = state.db.begin_write().await?;
+    // Conditional, so two decisions on one visit give one outcome.
+    let res = visitor::Entity::update_many()
+        .col_expr(visitor::Column::Status, Expr::value(status))
+        .col_expr(visitor::Column::DecidedBy, Expr::value(auth.user.id))
+        .col_expr(visitor::Column::DecidedAt, Expr::value(now))
+        .col_expr(visitor::Column::DecisionReason, Expr::value(reason.clone()))
+        .filter(visitor::Column::Id.eq(id))
+        .filter(visitor::Column::Status.eq(STATUS_PENDING))
+        .exec(&*tx)
+        .await?;
+    if res.rows_affected != 1 {
+        return Err(ApiError::conflict(
+            "visitor_not_pending",
+            "该来访不在待保卫处决定状态",
+        ));
+    }
+    audit::record(
+        &*tx,
+        auth.user.actor(),
+        if b.admit {
+            "visitor.override_admit"
+        } else {
+            "visitor.refuse"
+        },
+        "visitor",
+        Some(id.to_string()),
+        json!({"before": {"status": STATUS_PENDING}, "after": {"status": status, "reason": reason}}),
+    )
+    .await?;
+    let v = find_visitor(&*tx, id).await?;
+    tx.commit().await?;
+    Ok(web::Json(visitor_response(v)))
+}
+
 pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(list_visitors)
         .service(check_in)
         .service(check_out_all)
         .service(get_visitor)
         .service(check_out)
+        .service(decide_visitor)
         .service(list_expected)
         .service(create_expected)
         .service(check_in_expected)
@@ -1046,6 +1231,10 @@ pub async fn seed_demo(
         checked_in_by: Set(guard),
         checked_out_at: Set(None),
         checked_out_by: Set(None),
+        status: Set(STATUS_ADMITTED.into()),
+        decided_by: Set(None),
+        decided_at: Set(None),
+        decision_reason: Set(None),
     }
     .insert(db)
     .await?;

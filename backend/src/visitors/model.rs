@@ -22,6 +22,13 @@ pub mod visitor {
         pub checked_in_by: Uuid,
         pub checked_out_at: Option<DateTimeUtc>,
         pub checked_out_by: Option<Uuid>,
+        /// `admitted`, `refused` (a banned person, or refused by the guard) or `pending`
+        /// (形迹可疑, the guard asked the security office). Only `admitted` is on campus.
+        pub status: String,
+        /// Who decided a `pending` visit (the security office), when and why.
+        pub decided_by: Option<Uuid>,
+        pub decided_at: Option<DateTimeUtc>,
+        pub decision_reason: Option<String>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -529,7 +529,10 @@ export interface paths {
         put?: never;
         /**
          * Check a visitor in. The ID number is kept only as a keyed hash (for the watchlist) and its
-         *     last 4 characters; it is never returned in full. A watchlist match returns a `warning`.
+         *     last 4 characters; it is never returned in full. A person on the watchlist is never let in
+         *     here: banned → recorded as refused, `409 visitor_banned`; suspicious → `409
+         *     visitor_suspicious` until the guard chooses `watchlist_decision` (refuse, or ask the office:
+         *     `pending` until `POST /visitors/{id}/decision`). Both are flagged for the office.
          */
         post: operations["check_in"];
         delete?: never;
@@ -583,6 +586,26 @@ export interface paths {
         put?: never;
         /** Check a visitor out. */
         post: operations["check_out"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/visitors/{id}/decision": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * The security office decides on a suspicious person the guard referred (`pending`): only
+         *     this lets such a person in. Who decided, when and why are kept on the record and audited.
+         */
+        post: operations["decide_visitor"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2360,6 +2383,62 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/semesters": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every semester, newest first; `is_current` marks the one containing today. */
+        get: operations["list_semesters"];
+        put?: never;
+        /** Define a semester (security office). Plans whose `semester` is this code are linked to it. */
+        post: operations["create_semester"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/semesters/current": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The semester containing today in the school's time zone (`404 no_current_semester` when
+         *     the school has defined none).
+         */
+        get: operations["current_semester"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/semesters/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Remove a semester that nothing belongs to (`409 semester_in_use` while it has plans). */
+        delete: operations["delete_semester"];
+        options?: never;
+        head?: never;
+        /** Change a semester (security office). A new code carries its plans with it. */
+        patch: operations["update_semester"];
+        trace?: never;
+    };
     "/api/v1/school": {
         parameters: {
             query?: never;
@@ -2523,7 +2602,10 @@ export interface components {
         AssessmentResponse: {
             from: string;
             to: string;
+            /** @description The semester's code, when the range is a semester. */
             semester?: string | null;
+            /** @description The semester's name, when it is a defined semester. */
+            semester_name?: string | null;
             metrics: components["schemas"]["MetricInfo"][];
             /** @description Ranked, best first. */
             staff: components["schemas"]["AssessmentRow"][];
@@ -2644,6 +2726,13 @@ export interface components {
             host?: string | null;
             vehicle_plate?: string | null;
             gate?: string | null;
+            /**
+             * @description Required when the person is on the watchlist as 形迹可疑 (the first attempt answers
+             *     `409 visitor_suspicious` and records nothing): `refuse` (拒绝入校, recorded) or
+             *     `ask_office` (请示保卫处: recorded as `pending`; only the security office can let the
+             *     person in). Ignored otherwise; a banned person is always refused.
+             */
+            watchlist_decision?: string | null;
         };
         CheckInResponse: {
             visitor: components["schemas"]["VisitorResponse"];
@@ -2817,7 +2906,10 @@ export interface components {
         };
         CreatePlanRequest: {
             title: string;
-            /** @description e.g. `2019-2020-2`. */
+            /**
+             * @description A semester's code, e.g. `2019-2020-2`: the plan belongs to the semester with that code
+             *     (`semester_id`), or to the next one defined with it.
+             */
             semester: string;
             starts_on: string;
             ends_on: string;
@@ -2954,6 +3046,8 @@ export interface components {
         };
         ExpectedCheckInRequest: {
             gate?: string | null;
+            /** @description As for `POST /visitors`: `refuse` or `ask_office` for a suspicious person. */
+            watchlist_decision?: string | null;
         };
         ExpectedVisitorRequest: {
             name: string;
@@ -3478,7 +3572,10 @@ export interface components {
         LedgerSummary: {
             from: string;
             to: string;
+            /** @description The semester's code, when the range is a semester. */
             semester?: string | null;
+            /** @description The semester's name, when it is a defined semester. */
+            semester_name?: string | null;
             sheets: components["schemas"]["LedgerSheetSummary"][];
         };
         LoginRequest: {
@@ -3769,8 +3866,13 @@ export interface components {
                 /** Format: uuid */
                 id: string;
                 title: string;
-                /** @description e.g. `2019-2020-2`. */
+                /** @description The semester's code, e.g. `2019-2020-2`. */
                 semester: string;
+                /**
+                 * Format: uuid
+                 * @description The semester record (`/semesters`) with that code; null while none is defined.
+                 */
+                semester_id?: string | null;
                 starts_on: string;
                 ends_on: string;
                 /** @description `draft`, `submitted`, `approved` or `returned`. */
@@ -3957,7 +4059,23 @@ export interface components {
                  * @description The watchlist entry this visitor matched at check-in, if any.
                  */
                 watchlist_entry_id?: string | null;
+                /**
+                 * @description `admitted`, `refused` (禁止入校, or refused by the guard) or `pending` (waiting for the
+                 *     security office's decision). Only an admitted visitor is on campus.
+                 */
+                status: string;
+                /**
+                 * Format: uuid
+                 * @description The security office's decision on a pending visit: who, when, why.
+                 */
+                decided_by?: string | null;
                 /** Format: date-time */
+                decided_at?: string | null;
+                decision_reason?: string | null;
+                /**
+                 * Format: date-time
+                 * @description When the record was made (the arrival at the gate, even when refused).
+                 */
                 checked_in_at: string;
                 /** Format: date-time */
                 checked_out_at?: string | null;
@@ -4079,8 +4197,13 @@ export interface components {
             /** Format: uuid */
             id: string;
             title: string;
-            /** @description e.g. `2019-2020-2`. */
+            /** @description The semester's code, e.g. `2019-2020-2`. */
             semester: string;
+            /**
+             * Format: uuid
+             * @description The semester record (`/semesters`) with that code; null while none is defined.
+             */
+            semester_id?: string | null;
             starts_on: string;
             ends_on: string;
             /** @description `draft`, `submitted`, `approved` or `returned`. */
@@ -4473,6 +4596,40 @@ export interface components {
             /** @description IANA time zone of the school; calendar dates are local dates in it. */
             timezone: string;
         };
+        SemesterRequest: {
+            /** @description 1–32 letters, digits, `-` or `_`, unique (e.g. `2026-2027-1`). */
+            code: string;
+            /** @description e.g. `2026-2027学年第一学期`. */
+            name: string;
+            /** @description First day, `YYYY-MM-DD`. */
+            starts_on: string;
+            /** @description Last day, `YYYY-MM-DD`, not before `starts_on`. */
+            ends_on: string;
+        };
+        SemesterResponse: {
+            /** Format: uuid */
+            id: string;
+            /** @description Short and unique, e.g. `2026-2027-1`; a plan's `semester` holds it. */
+            code: string;
+            /** @description e.g. `2026-2027学年第一学期`. */
+            name: string;
+            /** @description First day, local `YYYY-MM-DD`. */
+            starts_on: string;
+            /** @description Last day (included), local `YYYY-MM-DD`. */
+            ends_on: string;
+            /** @description Contains today (in the school's time zone). */
+            is_current: boolean;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+        };
+        SemesterUpdateRequest: {
+            code?: string | null;
+            name?: string | null;
+            starts_on?: string | null;
+            ends_on?: string | null;
+        };
         SetFigureRequest: {
             /** @description `YYYY-MM`. */
             month: string;
@@ -4860,6 +5017,12 @@ export interface components {
             /** @description When sending back: a new deadline (local date), else the old one stays. */
             deadline?: string | null;
         };
+        VisitorDecisionRequest: {
+            /** @description `true`: let the person in (on campus from now); `false`: refuse. */
+            admit: boolean;
+            /** @description Why (kept with the record and in the audit log). */
+            reason: string;
+        };
         VisitorFigures: {
             /**
              * Format: int64
@@ -4886,7 +5049,23 @@ export interface components {
              * @description The watchlist entry this visitor matched at check-in, if any.
              */
             watchlist_entry_id?: string | null;
+            /**
+             * @description `admitted`, `refused` (禁止入校, or refused by the guard) or `pending` (waiting for the
+             *     security office's decision). Only an admitted visitor is on campus.
+             */
+            status: string;
+            /**
+             * Format: uuid
+             * @description The security office's decision on a pending visit: who, when, why.
+             */
+            decided_by?: string | null;
             /** Format: date-time */
+            decided_at?: string | null;
+            decision_reason?: string | null;
+            /**
+             * Format: date-time
+             * @description When the record was made (the arrival at the gate, even when refused).
+             */
             checked_in_at: string;
             /** Format: date-time */
             checked_out_at?: string | null;
@@ -7292,8 +7471,10 @@ export interface operations {
     list_visitors: {
         parameters: {
             query?: {
-                /** @description Only visitors still on campus. */
+                /** @description Only visitors still on campus (admitted and not checked out). */
                 on_campus?: boolean;
+                /** @description `admitted`, `refused` or `pending` (waiting for the security office's decision). */
+                status?: string;
                 /** @description Only visitors that matched the watchlist (the office's alerts). */
                 flagged?: boolean;
                 /** @description Local date `YYYY-MM-DD` of check-in. */
@@ -7393,7 +7574,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `already_exists` or `reference_conflict`: clashes with a record */
+            /** @description `visitor_banned` (recorded as a refused attempt), `visitor_suspicious` (choose `watchlist_decision`), `already_checked_in` */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -7586,8 +7767,103 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `already_checked_out` */
+            /** @description `already_checked_out`, `visitor_not_admitted` (refused or pending: never on campus) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    decide_visitor: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["VisitorDecisionRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VisitorResponse"];
+                };
+            };
+            /** @description Malformed request: `invalid_path`, `invalid_query`, `invalid_body` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the token or key is not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `forbidden`: the role or key scope may not call this, or `not_own_class` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `visitor_not_pending` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `payload_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7788,7 +8064,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `already_checked_in` */
+            /** @description `already_checked_in`, `visitor_banned`, `visitor_suspicious` */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -7815,7 +8091,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `validation_failed`, with per-field `errors` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -14567,7 +14842,11 @@ export interface operations {
     ledger_summary: {
         parameters: {
             query?: {
-                /** @description A plan's semester (e.g. `2019-2020-2`): the range is that plan's dates. */
+                /**
+                 * @description A semester's code (e.g. `2019-2020-2`): the range is that semester's days (or, for a
+                 *     code no semester has, the dates of the plan written for it). With neither `semester`
+                 *     nor `from`/`to`: the current semester (`404 no_current_semester` when none).
+                 */
                 semester?: string;
                 /** @description With `to`, instead of `semester`: a date range. */
                 from?: string;
@@ -14635,7 +14914,11 @@ export interface operations {
     ledger_xlsx: {
         parameters: {
             query?: {
-                /** @description A plan's semester (e.g. `2019-2020-2`): the range is that plan's dates. */
+                /**
+                 * @description A semester's code (e.g. `2019-2020-2`): the range is that semester's days (or, for a
+                 *     code no semester has, the dates of the plan written for it). With neither `semester`
+                 *     nor `from`/`to`: the current semester (`404 no_current_semester` when none).
+                 */
                 semester?: string;
                 /** @description With `to`, instead of `semester`: a date range. */
                 from?: string;
@@ -14704,7 +14987,11 @@ export interface operations {
     ledger_html: {
         parameters: {
             query?: {
-                /** @description A plan's semester (e.g. `2019-2020-2`): the range is that plan's dates. */
+                /**
+                 * @description A semester's code (e.g. `2019-2020-2`): the range is that semester's days (or, for a
+                 *     code no semester has, the dates of the plan written for it). With neither `semester`
+                 *     nor `from`/`to`: the current semester (`404 no_current_semester` when none).
+                 */
                 semester?: string;
                 /** @description With `to`, instead of `semester`: a date range. */
                 from?: string;
@@ -16223,7 +16510,11 @@ export interface operations {
     get_assessment: {
         parameters: {
             query?: {
-                /** @description A plan's semester (e.g. `2019-2020-2`): the range is that plan's dates. */
+                /**
+                 * @description A semester's code (e.g. `2019-2020-2`): the range is that semester's days (or, for a
+                 *     code no semester has, the dates of the plan written for it). With neither `semester`
+                 *     nor `from`/`to`: the current semester (`404 no_current_semester` when none).
+                 */
                 semester?: string;
                 /** @description With `to`, instead of `semester`: a date range. */
                 from?: string;
@@ -16290,7 +16581,11 @@ export interface operations {
     assessment_xlsx: {
         parameters: {
             query?: {
-                /** @description A plan's semester (e.g. `2019-2020-2`): the range is that plan's dates. */
+                /**
+                 * @description A semester's code (e.g. `2019-2020-2`): the range is that semester's days (or, for a
+                 *     code no semester has, the dates of the plan written for it). With neither `semester`
+                 *     nor `from`/`to`: the current semester (`404 no_current_semester` when none).
+                 */
                 semester?: string;
                 /** @description With `to`, instead of `semester`: a date range. */
                 from?: string;
@@ -16448,6 +16743,348 @@ export interface operations {
                 };
             };
             /** @description `already_exists` or `reference_conflict`: clashes with a record */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `payload_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_semesters: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SemesterResponse"][];
+                };
+            };
+            /** @description Malformed request: `invalid_path`, `invalid_query`, `invalid_body` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `forbidden`: the role or key scope may not call this, or `not_own_class` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_semester: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SemesterRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SemesterResponse"];
+                };
+            };
+            /** @description Malformed request: `invalid_path`, `invalid_query`, `invalid_body` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the token or key is not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `forbidden`: the role or key scope may not call this, or `not_own_class` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `semester_overlap`, `already_exists` (the code) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `payload_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    current_semester: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SemesterResponse"];
+                };
+            };
+            /** @description Malformed request: `invalid_path`, `invalid_query`, `invalid_body` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `forbidden`: the role or key scope may not call this, or `not_own_class` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `no_current_semester` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    delete_semester: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Malformed request: `invalid_path`, `invalid_query`, `invalid_body` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the token or key is not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `forbidden`: the role or key scope may not call this, or `not_own_class` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `semester_in_use` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    update_semester: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SemesterUpdateRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SemesterResponse"];
+                };
+            };
+            /** @description Malformed request: `invalid_path`, `invalid_query`, `invalid_body` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the token or key is not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `forbidden`: the role or key scope may not call this, or `not_own_class` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `semester_overlap`, `already_exists` (the code) */
             409: {
                 headers: {
                     [name: string]: unknown;

@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url'
 import { chromium } from 'playwright-core'
 import { gateFlows } from './gate-flows.mjs'
 import { spaFlows } from './spa-flows.mjs'
+import { semesterFlows } from './semester-flows.mjs'
 
 const here = dirname(fileURLToPath(import.meta.url))
 const root = resolve(here, '../..')
@@ -535,7 +536,7 @@ async function main() {
     })
 
     // ---- visitors: the watchlist warning cannot be missed ----
-    await test('office adds a watchlist entry; guard1 checks that visitor in and sees the alarm', async () => {
+    await test('office adds a watchlist entry; guard1 must refuse or ask the office; only the office lets the person in', async () => {
       const phone = `139${String(Date.now()).slice(-8)}`
       await login(page, base, 'office')
       await page.goto(`${base}/office/visitors`)
@@ -553,9 +554,17 @@ async function main() {
       await page.getByRole('button', { name: '公务洽谈' }).click()
       await checkLayout(page, 'visitor check-in')
       await page.getByTestId('visitor-submit').click()
-      await page.getByTestId('watchlist-alarm').waitFor()
+      // 形迹可疑: the guard cannot let the person in, only refuse or ask the office.
+      await page.getByTestId('visitor-suspicious').waitFor()
       await shot(page, 'guard-watchlist-alarm')
-      await page.getByRole('button', { name: '我已知晓' }).click()
+      await page.getByTestId('suspicious-ask').click()
+      await page.getByText('已请示保卫处').first().waitFor()
+      await login(page, base, 'office')
+      await page.goto(`${base}/office/visitors`)
+      await page.getByRole('tab', { name: /待决定（1）/ }).click()
+      const pending = page.getByTestId('pending-visit').filter({ hasText: '王某某' })
+      await pending.locator('input').fill('已电话核实：来校参加家长会')
+      await pending.getByRole('button', { name: '准许入校' }).click()
       await page.getByRole('tab', { name: /在校访客/ }).click()
       await page.locator('.van-cell').filter({ hasText: '王某某' }).first().waitFor()
     })
@@ -790,6 +799,7 @@ async function main() {
       })
     }
     await spaFlows({ page, ctx, base, test, login, shot, checkLayout, assert, apiLogin })
+    await semesterFlows({ test, page, base, login, shot, checkLayout, assert, apiLogin })
 
     await test('no uncaught errors in the page', async () => {
       assert(!consoleErrors.length, consoleErrors.join('\n'))
