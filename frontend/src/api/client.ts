@@ -99,32 +99,3 @@ export async function call<T>(p: Promise<Result<T>>): Promise<T> {
   if (r.error !== undefined || !r.response.ok) throw toApiError(r.response.status, r.error)
   return r.data as T
 }
-
-/**
- * DEPRECATED, untyped: kept only until the semester screens (api/visitors.ts, the plan,
- * assessment and ledger screens) move to the typed client on their branch; the coordinator
- * deletes it then. Nothing new may use it: scripts/check-api.mjs fails on any other caller.
- */
-export async function raw<T>(method: string, path: string, body?: unknown, init: RequestInit = {}): Promise<T> {
-  const headers = new Headers(init.headers)
-  let payload: BodyInit | undefined
-  if (body instanceof FormData || typeof body === 'string') payload = body
-  else if (body !== undefined) {
-    headers.set('Content-Type', 'application/json')
-    payload = JSON.stringify(body)
-  }
-  let res: Response
-  try {
-    res = await authFetch(new Request(`${BASE}${path}`, { ...init, method, headers, body: payload }))
-  } catch {
-    throw new ApiError(0, 'network')
-  }
-  const ct = res.headers.get('Content-Type') ?? ''
-  const parsed = ct.includes('json')
-    ? await res.json().catch(() => undefined)
-    : (ct.startsWith('image/') && !ct.includes('svg')) || ct.includes('spreadsheet') || ct.includes('octet-stream')
-      ? await res.blob()
-      : await res.text()
-  if (!res.ok) throw toApiError(res.status, parsed)
-  return parsed as T
-}
