@@ -8,7 +8,7 @@ import { join, relative } from 'node:path'
 const RULES = [
   { re: /\braw(Text)?\s*(<[^>]*>)?\s*\(/, why: 'untyped raw()/rawText() call: use `api` from src/api/client.ts' },
   // An alias of a schema type is fine (`type Row = components['schemas']['AssessmentRow']`).
-  { re: /^\s*(export\s+)?(interface\s+\w*(Response|Result|Page|Dict)\b|type\s+\w*(Response|Result|Page|Dict)\b(?!.*\b(components|paths|S)\[))/, why: 'hand-written API response type: use components["schemas"][…] from src/api/schema.d.ts' },
+  { re: /^\s*(export\s+)?(interface\s+\w*(Response|Result|Page|Dict)\b|type\s+\w*(Response|Result|Page|Dict)\b\s*(<[^>]*>)?\s*=(?!.*\b(components|paths|S)\[))/, why: 'hand-written API response type: use components["schemas"][…] from src/api/schema.d.ts' },
   { re: /\.json\(\)\)?\s*as\s*\{/, why: 'response body cast to a hand-written type: use the schema type' },
 ]
 
