@@ -15,8 +15,9 @@ export interface paths {
         put?: never;
         /**
          * Sign in with username and password.
-         * @description Repeated failures for one account (5 in 15 min) or from one address (20) answer 429 with
-         *     `Retry-After` until the window has passed.
+         * @description Repeated failures for one account from one address (5 in 15 min), or from one address over
+         *     all accounts (20), answer 429 `too_many_attempts` with `Retry-After` and `locked_until` (the
+         *     instant sign-in is possible again). Failures from elsewhere do not lock an account out.
          */
         post: operations["login"];
         delete?: never;
@@ -36,8 +37,11 @@ export interface paths {
         put?: never;
         /**
          * Exchange a refresh token for a new access token and refresh token.
-         * @description Each refresh token works once. Presenting one that was already used ends its whole
-         *     session (`refresh_token_reused`): whoever holds a copy is signed out too.
+         * @description The token comes from the body (`refresh_token`, API clients) or, when the body has none,
+         *     from the `xiaoan_refresh` cookie (the SPA). The new refresh token goes back the same way:
+         *     in the body, or only in the cookie. Each refresh token works once. Presenting one that was
+         *     already used ends its whole session (`refresh_token_reused`): whoever holds a copy is signed
+         *     out too.
          */
         post: operations["refresh"];
         delete?: never;
@@ -55,7 +59,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Sign out: ends this session (its access and refresh tokens stop working at once). */
+        /**
+         * Sign out: ends this session (its access and refresh tokens stop working at once) and
+         *     clears the refresh cookie.
+         */
         post: operations["logout"];
         delete?: never;
         options?: never;
@@ -107,7 +114,10 @@ export interface paths {
         /** List accounts. */
         get: operations["list_users"];
         put?: never;
-        /** Create an account. */
+        /**
+         * Create an account. Only a principal may create a principal account
+         *     (`403 principal_role_reserved`).
+         */
         post: operations["create_user"];
         delete?: never;
         options?: never;
@@ -131,8 +141,10 @@ export interface paths {
         head?: never;
         /**
          * Change an account. Disabling it, changing its role or resetting its password ends its
-         *     sessions. The last active security-office account cannot be disabled or given another
-         *     role (`last_security_office`).
+         *     sessions. The last active security-office or principal account cannot be disabled or given
+         *     another role (`last_security_office`, `last_principal`). Only a principal may give the
+         *     principal role (`principal_role_reserved`) or change a principal account's password, role
+         *     or active flag (`principal_account_protected`).
          */
         patch: operations["update_user"];
         trace?: never;
@@ -3433,7 +3445,7 @@ export interface components {
         LoginRequest: {
             /** @example office */
             username: string;
-            /** @example xiaoan-demo */
+            /** @example your-password */
             password: string;
         };
         LoginResponse: {
@@ -3446,8 +3458,12 @@ export interface components {
              * @description Seconds until `access_token` expires.
              */
             expires_in: number;
-            /** @description Opaque, single-use: exchange it at `/auth/refresh` for a new pair. */
-            refresh_token: string;
+            /**
+             * @description Opaque, single-use: exchange it at `/auth/refresh` for a new pair. Also set as the
+             *     `HttpOnly` cookie `xiaoan_refresh` at sign-in. Absent when the refresh token came in
+             *     that cookie: the new one is in the cookie only, out of reach of the page's scripts.
+             */
+            refresh_token?: string | null;
             user: components["schemas"]["UserResponse"];
         };
         MeetingRequest: {
@@ -4109,6 +4125,11 @@ export interface components {
             code: string;
             /** @description Per-field (or, for CSV imports, per-line) validation errors. */
             errors?: components["schemas"]["FieldError"][];
+            /**
+             * Format: date-time
+             * @description For `too_many_attempts`: when sign-in is possible again (the `Retry-After` instant).
+             */
+            locked_until?: string | null;
         };
         ReceiptResponse: {
             /** Format: uuid */
@@ -4132,7 +4153,11 @@ export interface components {
             attachment_ids?: string[];
         };
         RefreshRequest: {
-            refresh_token: string;
+            /**
+             * @description For API clients that keep the token themselves. Omit it (send `{}`) to use the
+             *     `xiaoan_refresh` cookie, as the SPA does.
+             */
+            refresh_token?: string | null;
         };
         ReportHazardRequest: {
             category: string;
@@ -5251,6 +5276,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `validation_failed`: a query parameter holds a control character */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     create_user: {
@@ -5292,7 +5326,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `forbidden`: the role or key scope may not call this, or `not_own_class` */
+            /** @description `principal_role_reserved` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5435,7 +5469,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `forbidden`: the role or key scope may not call this, or `not_own_class` */
+            /** @description `principal_role_reserved`, `principal_account_protected` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5452,7 +5486,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `last_security_office` */
+            /** @description `last_security_office`, `last_principal` */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -5812,6 +5846,15 @@ export interface operations {
                 };
             };
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `validation_failed`: a query parameter holds a control character */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6394,6 +6437,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `validation_failed`: a query parameter holds a control character */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     list_passes: {
@@ -6443,6 +6495,15 @@ export interface operations {
             };
             /** @description `not_own_class` */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `validation_failed`: a query parameter holds a control character */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6785,6 +6846,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `validation_failed`: a query parameter holds a control character */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     record_scan: {
@@ -7049,6 +7119,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `validation_failed`: a query parameter holds a control character */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     students_out: {
@@ -7097,6 +7176,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `validation_failed`: a query parameter holds a control character */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     students_overdue: {
@@ -7138,6 +7226,15 @@ export interface operations {
             };
             /** @description `not_own_class` */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `validation_failed`: a query parameter holds a control character */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7194,6 +7291,15 @@ export interface operations {
             };
             /** @description `forbidden`: the role or key scope may not call this, or `not_own_class` */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `validation_failed`: a query parameter holds a control character */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7494,6 +7600,15 @@ export interface operations {
             };
             /** @description `forbidden`: the role or key scope may not call this, or `not_own_class` */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `validation_failed`: a query parameter holds a control character */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7959,6 +8074,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `validation_failed`: a query parameter holds a control character */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     create_template: {
@@ -8244,6 +8368,15 @@ export interface operations {
                 };
             };
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `validation_failed`: a query parameter holds a control character */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8753,6 +8886,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `validation_failed`: a query parameter holds a control character */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     report_hazard: {
@@ -8934,6 +9076,15 @@ export interface operations {
             };
             /** @description `forbidden`: the role or key scope may not call this, or `not_own_class` */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `validation_failed`: a query parameter holds a control character */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -9521,6 +9672,15 @@ export interface operations {
                 };
             };
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `validation_failed`: a query parameter holds a control character */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -10586,6 +10746,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `validation_failed`: a query parameter holds a control character */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     create_roster: {
@@ -11548,6 +11717,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `validation_failed`: a query parameter holds a control character */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     accept_swap: {
@@ -12250,6 +12428,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `validation_failed`: a query parameter holds a control character */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     create_activity: {
@@ -12538,6 +12725,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `validation_failed`: a query parameter holds a control character */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     create_meeting: {
@@ -12819,6 +13015,15 @@ export interface operations {
             };
             /** @description `forbidden`: the role or key scope may not call this, or `not_own_class` */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `validation_failed`: a query parameter holds a control character */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -13124,6 +13329,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `validation_failed`: a query parameter holds a control character */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     create_health_report: {
@@ -13307,6 +13521,15 @@ export interface operations {
             };
             /** @description `forbidden`: the role or key scope may not call this, or `not_own_class` */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `validation_failed`: a query parameter holds a control character */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -13838,6 +14061,15 @@ export interface operations {
             };
             /** @description `forbidden`: the role or key scope may not call this, or `not_own_class` */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `validation_failed`: a query parameter holds a control character */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -15134,6 +15366,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `validation_failed`: a query parameter holds a control character */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     start_patrol: {
@@ -15270,6 +15511,15 @@ export interface operations {
             };
             /** @description `forbidden`: the role or key scope may not call this, or `not_own_class` */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `validation_failed`: a query parameter holds a control character */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os'
 import { join, dirname, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { chromium } from 'playwright-core'
+import { authFlows } from './auth-flows.mjs'
 
 const here = dirname(fileURLToPath(import.meta.url))
 const root = resolve(here, '../..')
@@ -219,6 +220,8 @@ async function main() {
       await shot(page, 'office-people-after-refresh')
       await checkLayout(page, 'office people')
     })
+
+    await authFlows({ test, page, base, login, signOut, shot, assert })
 
     await test('office imports a CSV with a bad row and sees the row error', async () => {
       await login(page, base, 'office')
