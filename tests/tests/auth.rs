@@ -658,11 +658,12 @@ async fn the_refresh_token_lives_in_an_http_only_cookie() {
         refresh_with_cookie(&app, &second).await.status,
         StatusCode::UNAUTHORIZED
     );
-    // No cookie and no body token: invalid.
+    // No cookie and no body token: nothing to exchange.
     let r = app
         .request(Method::POST, "/api/v1/auth/refresh", None, Some(json!({})))
         .await;
-    assert_eq!(r.code(), "refresh_token_invalid");
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert_eq!(r.code(), "refresh_token_missing");
 
     // API clients keep the body: token in, token out, no cookie.
     let login = app.login_full("guard1", PASSWORD).await;

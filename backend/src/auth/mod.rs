@@ -211,6 +211,7 @@ pub async fn login(
     request_body = RefreshRequest,
     responses(
         (status = 200, body = LoginResponse),
+        (status = 400, description = "`refresh_token_missing`: neither a body token nor the cookie", body = crate::error::Problem),
         (status = 401, description = "`refresh_token_invalid`, `refresh_token_reused`", body = crate::error::Problem),
     ),
     security(())
@@ -221,9 +222,16 @@ pub async fn refresh(
     req: HttpRequest,
     body: web::Json<RefreshRequest>,
 ) -> AppResult<HttpResponse> {
-    let (presented, from_cookie) = match body.into_inner().refresh_token {
-        Some(t) => (t, false),
-        None => (cookie_token(&req).unwrap_or_default(), true),
+    let (presented, from_cookie) = match (body.into_inner().refresh_token, cookie_token(&req)) {
+        (Some(t), _) => (t, false),
+        (None, Some(t)) => (t, true),
+        // Nothing to exchange: a malformed request, not a failed sign-in.
+        (None, None) => {
+            return Err(ApiError::bad_request(
+                "refresh_token_missing",
+                "缺少登录凭证(请求体中的 refresh_token 或 Cookie)",
+            ));
+        }
     };
     let answer = |result: AppResult<LoginResponse>| -> HttpResponse {
         match result {

@@ -4990,7 +4990,7 @@ export interface operations {
                     "application/json": components["schemas"]["LoginResponse"];
                 };
             };
-            /** @description Malformed request: `invalid_path`, `invalid_query`, `invalid_body` */
+            /** @description `refresh_token_missing`: neither a body token nor the cookie */
             400: {
                 headers: {
                     [name: string]: unknown;
