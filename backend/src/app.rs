@@ -141,6 +141,7 @@ impl Application {
                 .app_data(web::PayloadConfig::new(RAW_LIMIT))
                 .service(
                     scope("/api/v1")
+                        .wrap(middleware::from_fn(crate::hygiene::reject_unsafe_text))
                         .wrap(middleware::from_fn(crate::auth::extract::authenticate))
                         .wrap(no_store())
                         .configure(api_v1),
@@ -149,11 +150,16 @@ impl Application {
                 .split_for_parts();
             app.wrap(ErrorHandlers::new().default_handler(problem_for_bare_errors))
                 .wrap(middleware::from_fn(access_log))
+                .wrap(middleware::from_fn(content_security_policy))
                 .wrap(
                     middleware::DefaultHeaders::new()
                         .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
                         .add((header::REFERRER_POLICY, "no-referrer"))
-                        .add((header::X_FRAME_OPTIONS, "DENY")),
+                        .add((header::X_FRAME_OPTIONS, "DENY"))
+                        .add((
+                            header::PERMISSIONS_POLICY,
+                            "camera=(self), microphone=(), geolocation=(), payment=()",
+                        )),
                 )
                 .wrap(middleware::Compress::default())
                 .route(
@@ -213,6 +219,35 @@ pub fn json_error(err: actix_web::error::JsonPayloadError) -> ApiError {
         E::Deserialize(e) => ApiError::bad_request("invalid_body", scrub_quoted(&e.to_string())),
         other => ApiError::bad_request("invalid_body", scrub_quoted(&other.to_string())),
     }
+}
+
+/// The SPA (and every API answer): only this origin's scripts, no inline script, no framing.
+/// Inline styles are allowed because Vant sets them; camera frames and the QR worker use blobs.
+pub const CSP_APP: &str = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; \
+    img-src 'self' data: blob:; font-src 'self' data:; connect-src 'self'; media-src 'self' blob:; \
+    worker-src 'self' blob:; manifest-src 'self'; object-src 'none'; frame-ancestors 'none'; \
+    base-uri 'self'; form-action 'self'";
+/// Swagger UI: its bundled scripts are files too, but it styles inline and draws data: icons.
+pub const CSP_SWAGGER: &str = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; \
+    img-src 'self' data:; font-src 'self' data:; connect-src 'self'; object-src 'none'; \
+    frame-ancestors 'none'; base-uri 'self'; form-action 'self'";
+
+/// A Content-Security-Policy on every answer, so that `xiaoan serve` without nginx is as
+/// strict as behind it: an injected script cannot run, and the SPA cannot be framed.
+async fn content_security_policy(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let swagger = req.path().starts_with("/swagger-ui");
+    let mut res = next.call(req).await?;
+    let policy = if swagger { CSP_SWAGGER } else { CSP_APP };
+    if !res.headers().contains_key(header::CONTENT_SECURITY_POLICY) {
+        res.headers_mut().insert(
+            header::CONTENT_SECURITY_POLICY,
+            header::HeaderValue::from_static(policy),
+        );
+    }
+    Ok(res)
 }
 
 fn no_store() -> middleware::DefaultHeaders {

@@ -24,6 +24,9 @@ pub struct Problem {
     /// Per-field (or, for CSV imports, per-line) validation errors.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<FieldError>,
+    /// For `too_many_attempts`: when sign-in is possible again (the `Retry-After` instant).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub locked_until: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -45,6 +48,7 @@ pub struct ApiError {
     pub detail: Cow<'static, str>,
     pub errors: Vec<FieldError>,
     pub retry_after_secs: Option<u64>,
+    pub locked_until: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 pub type AppResult<T> = Result<T, ApiError>;
@@ -61,6 +65,7 @@ impl ApiError {
             detail: detail.into(),
             errors: Vec::new(),
             retry_after_secs: None,
+            locked_until: None,
         }
     }
     pub fn bad_request(code: &'static str, detail: impl Into<Cow<'static, str>>) -> Self {
@@ -101,6 +106,13 @@ impl ApiError {
             )
         }
     }
+    /// Sign-in refused until `locked.until` (said in the body, and as `Retry-After`).
+    pub fn locked(locked: crate::auth::throttle::Locked) -> Self {
+        Self {
+            locked_until: Some(locked.until),
+            ..Self::too_many_requests(locked.retry_after_secs)
+        }
+    }
     pub fn internal() -> Self {
         Self::new(
             StatusCode::INTERNAL_SERVER_ERROR,
@@ -128,6 +140,7 @@ impl ApiError {
             detail: self.detail.to_string(),
             code: self.code.to_string(),
             errors: self.errors.clone(),
+            locked_until: self.locked_until,
         }
     }
 }

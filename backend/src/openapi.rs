@@ -125,6 +125,11 @@ pub fn document_errors(mut api: utoipa::openapi::OpenApi) -> utoipa::openapi::Op
                 })
             });
             let has_body = op.request_body.is_some();
+            // Text hygiene (crate::hygiene) refuses control characters in any query parameter.
+            let has_query = op.parameters.as_ref().is_some_and(|ps| {
+                ps.iter()
+                    .any(|p| p.parameter_in == utoipa::openapi::path::ParameterIn::Query)
+            });
             let responses = &mut op.responses.responses;
             for (status, resp) in responses.iter_mut() {
                 if (status.starts_with('4') || status.starts_with('5'))
@@ -163,6 +168,12 @@ pub fn document_errors(mut api: utoipa::openapi::OpenApi) -> utoipa::openapi::Op
                         "`already_exists` or `reference_conflict`: clashes with a record",
                     );
                 }
+            }
+            if has_query {
+                add(
+                    "422",
+                    "`validation_failed`: a query parameter holds a control character",
+                );
             }
         }
     }

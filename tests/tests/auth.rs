@@ -245,7 +245,8 @@ async fn disabling_changing_role_or_resetting_password_ends_sessions() {
 
     for (id, username, change) in [
         (&teacher2_id, "teacher2", json!({"is_active": false})),
-        (&guard_id, "guard1", json!({"role": "principal"})),
+        // (Not to principal: only a principal may give that role, issue 15 #7.)
+        (&guard_id, "guard1", json!({"role": "class_teacher"})),
         (
             &officer_id,
             "officer1",
@@ -381,4 +382,353 @@ async fn anonymous_requests_get_401_problem() {
         .await;
     assert_eq!(r.status, StatusCode::UNAUTHORIZED);
     assert_eq!(r.code(), "invalid_api_key");
+}
+
+/// Issue 15 #7: the office cannot make itself (or anyone) principal, nor take over a
+/// principal's account; a principal can; nobody removes the last office or principal.
+#[tokio::test]
+async fn office_cannot_bypass_the_principal() {
+    let app = spawn_app().await;
+    let office = app.token("office").await;
+    let principal = app.token("principal").await;
+    let office_id = app.me("office").await["id"].as_str().unwrap().to_owned();
+    let principal_id = app.me("principal").await["id"].as_str().unwrap().to_owned();
+    let new_principal = json!({"username": "vice", "display_name": "副校长", "role": "principal", "password": "vice-password-1"});
+
+    // The office creates no principal and promotes nobody, itself included.
+    let r = app
+        .post("/api/v1/users", &office, new_principal.clone())
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.text);
+    assert_eq!(r.code(), "principal_role_reserved");
+    let guard_id = app.me("guard1").await["id"].as_str().unwrap().to_owned();
+    for id in [&office_id, &guard_id] {
+        let r = app
+            .patch(
+                &format!("/api/v1/users/{id}"),
+                &office,
+                json!({"role": "principal"}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.text);
+        assert_eq!(r.code(), "principal_role_reserved");
+    }
+    // Nor changes a principal's password, role or active flag.
+    for change in [
+        json!({"password": "office-knows-it"}),
+        json!({"role": "guard"}),
+        json!({"is_active": false}),
+    ] {
+        let r = app
+            .patch(&format!("/api/v1/users/{principal_id}"), &office, change)
+            .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.text);
+        assert_eq!(r.code(), "principal_account_protected");
+    }
+    // The principal signs in as before: nothing changed.
+    assert_eq!(
+        app.login_full("principal", PASSWORD).await.status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        app.login_full("office", PASSWORD).await.body["user"]["role"],
+        "security_office"
+    );
+
+    // The last active principal cannot step down, even by its own hand.
+    for change in [json!({"is_active": false}), json!({"role": "guard"})] {
+        let r = app
+            .patch(&format!("/api/v1/users/{principal_id}"), &principal, change)
+            .await;
+        assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text);
+        assert_eq!(r.code(), "last_principal");
+    }
+    // Nor the last office, by the principal.
+    let r = app
+        .patch(
+            &format!("/api/v1/users/{office_id}"),
+            &principal,
+            json!({"is_active": false}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text);
+    assert_eq!(r.code(), "last_security_office");
+
+    // A principal creates a principal; then one of the two may be disabled, by a principal.
+    let r = app.post("/api/v1/users", &principal, new_principal).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let vice_id = r.body["id"].as_str().unwrap().to_owned();
+    let r = app
+        .patch(
+            &format!("/api/v1/users/{vice_id}"),
+            &office,
+            json!({"is_active": false}),
+        )
+        .await;
+    assert_eq!(r.code(), "principal_account_protected");
+    let r = app
+        .patch(
+            &format!("/api/v1/users/{vice_id}"),
+            &principal,
+            json!({"is_active": false}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    // The office still edits a principal's display name and phone (no credentials).
+    let r = app
+        .patch(
+            &format!("/api/v1/users/{principal_id}"),
+            &office,
+            json!({"phone": "0512-12345678"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+}
+
+/// A login as if relayed by a trusted proxy for `client`.
+async fn login_from(app: &TestApp, client: &str, username: &str, password: &str) -> Resp {
+    let req = app
+        .client
+        .post(app.url("/api/v1/auth/login"))
+        .header("X-Forwarded-For", client)
+        .json(&json!({"username": username, "password": password}));
+    TestApp::finish(req).await
+}
+
+/// Issue 15 #10: the attempt is reserved before the password is hashed, so a burst of
+/// parallel guesses evaluates at most the limit: 5 answer 401, every other one 429.
+#[tokio::test]
+async fn parallel_guesses_evaluate_at_most_the_limit() {
+    let app = spawn_app().await;
+    let app = &app;
+    let guesses =
+        (0..100).map(|i| async move { app.login_full("principal", &format!("guess-{i}")).await });
+    let answers = futures_util::future::join_all(guesses).await;
+    let evaluated = answers
+        .iter()
+        .filter(|r| r.status == StatusCode::UNAUTHORIZED)
+        .count();
+    let refused = answers
+        .iter()
+        .filter(|r| r.status == StatusCode::TOO_MANY_REQUESTS)
+        .count();
+    assert!(
+        evaluated <= 5,
+        "{evaluated} passwords evaluated for a limit of 5"
+    );
+    assert_eq!(evaluated + refused, 100);
+    // And the pair is locked now, even for the right password.
+    let r = app.login_full("principal", PASSWORD).await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
+
+    // The address limit (20) holds the same way over many accounts.
+    let app = spawn_app().await;
+    let app = &app;
+    let guesses = (0..200).map(|i| async move {
+        app.login_full(&format!("nobody{i}"), "wrong-password")
+            .await
+    });
+    let answers = futures_util::future::join_all(guesses).await;
+    let evaluated = answers
+        .iter()
+        .filter(|r| r.status == StatusCode::UNAUTHORIZED)
+        .count();
+    assert!(
+        evaluated <= 20,
+        "{evaluated} passwords evaluated for a limit of 20"
+    );
+    assert_eq!(
+        answers
+            .iter()
+            .filter(|r| r.status == StatusCode::TOO_MANY_REQUESTS)
+            .count(),
+        200 - evaluated
+    );
+}
+
+/// Issue 15 #14 and issue 14: failures count per (account, address): a stranger's five wrong
+/// guesses lock the stranger out, not the principal; the 429 says until when.
+#[tokio::test]
+async fn a_stranger_cannot_lock_the_principal_out() {
+    let app = spawn_app_with(AppOptions::default(), |s| {
+        s.trusted_proxies = vec!["127.0.0.1".parse().unwrap()];
+    })
+    .await;
+    for _ in 0..5 {
+        let r = login_from(&app, "203.0.113.5", "principal", "wrong-password").await;
+        assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    }
+    let before = chrono::Utc::now();
+    let r = login_from(&app, "203.0.113.5", "principal", PASSWORD).await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(r.code(), "too_many_attempts");
+    let retry: i64 = r.headers["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!(retry > 14 * 60 && retry <= 15 * 60 + 1, "{retry}");
+    let until = chrono::DateTime::parse_from_rfc3339(r.body["locked_until"].as_str().unwrap())
+        .unwrap()
+        .with_timezone(&chrono::Utc);
+    assert!(until > before + chrono::Duration::minutes(14), "{until}");
+    assert!(
+        until <= chrono::Utc::now() + chrono::Duration::seconds(retry + 2),
+        "{until}"
+    );
+    // The principal, on the principal's own phone, signs in.
+    let r = login_from(&app, "198.51.100.7", "principal", PASSWORD).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    // The address limit stays: 20 failures from one address lock that address for everyone.
+    for i in 0..15 {
+        let r = login_from(&app, "203.0.113.5", &format!("nobody{i}"), "wrong-password").await;
+        assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    }
+    let r = login_from(&app, "203.0.113.5", "teacher1", PASSWORD).await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(r.body["locked_until"].is_string());
+}
+
+fn set_cookie(r: &Resp) -> String {
+    let all: Vec<&str> = r
+        .headers
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .collect();
+    assert_eq!(all.len(), 1, "{all:?}");
+    all[0].to_owned()
+}
+
+fn cookie_value(set_cookie: &str) -> String {
+    set_cookie
+        .split(';')
+        .next()
+        .and_then(|p| p.strip_prefix("xiaoan_refresh="))
+        .expect("xiaoan_refresh cookie")
+        .to_owned()
+}
+
+async fn refresh_with_cookie(app: &TestApp, value: &str) -> Resp {
+    TestApp::finish(
+        app.client
+            .post(app.url("/api/v1/auth/refresh"))
+            .header("Cookie", format!("theme=dark; xiaoan_refresh={value}"))
+            .json(&json!({})),
+    )
+    .await
+}
+
+/// Issue 15 #16: the refresh token lives in an HttpOnly, Secure, SameSite=Strict cookie scoped
+/// to `/api/v1/auth`; a cookie refresh answers with a new cookie and no token in the body.
+#[tokio::test]
+async fn the_refresh_token_lives_in_an_http_only_cookie() {
+    let app = spawn_app().await;
+    let r = app.login_full("guard1", PASSWORD).await;
+    assert_eq!(r.status, StatusCode::OK);
+    let c = set_cookie(&r);
+    for attr in [
+        "HttpOnly",
+        "Secure",
+        "SameSite=Strict",
+        "Path=/api/v1/auth",
+        "Max-Age=2592000",
+    ] {
+        assert!(c.split("; ").any(|a| a == attr), "{attr} missing: {c}");
+    }
+    let first = cookie_value(&c);
+    assert_eq!(r.body["refresh_token"], first.as_str());
+
+    // The SPA's refresh: `{}` and the cookie. The new token is in the cookie only.
+    let r = refresh_with_cookie(&app, &first).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert!(r.body["access_token"].is_string());
+    assert!(r.body.get("refresh_token").is_none(), "{}", r.text);
+    let second = cookie_value(&set_cookie(&r));
+    assert_ne!(second, first);
+    let (status, _) = me_status(&app, r.body["access_token"].as_str().unwrap()).await;
+    assert_eq!(status, StatusCode::OK);
+
+    // The spent cookie is reuse: the session ends and the cookie is cleared.
+    let r = refresh_with_cookie(&app, &first).await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(r.code(), "refresh_token_reused");
+    let cleared = set_cookie(&r);
+    assert!(
+        cleared.starts_with("xiaoan_refresh=;") && cleared.contains("Max-Age=0"),
+        "{cleared}"
+    );
+    assert_eq!(
+        refresh_with_cookie(&app, &second).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    // No cookie and no body token: nothing to exchange.
+    let r = app
+        .request(Method::POST, "/api/v1/auth/refresh", None, Some(json!({})))
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert_eq!(r.code(), "refresh_token_missing");
+
+    // API clients keep the body: token in, token out, no cookie.
+    let login = app.login_full("guard1", PASSWORD).await;
+    let r = refresh(&app, login.body["refresh_token"].as_str().unwrap()).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert!(
+        r.body["refresh_token"]
+            .as_str()
+            .is_some_and(|t| t.len() >= 32)
+    );
+    assert!(r.headers.get("set-cookie").is_none());
+
+    // Signing out clears the cookie.
+    let token = r.body["access_token"].as_str().unwrap().to_owned();
+    let r = app.post("/api/v1/auth/logout", &token, json!({})).await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT);
+    let cleared = set_cookie(&r);
+    assert!(
+        cleared.starts_with("xiaoan_refresh=;") && cleared.contains("Max-Age=0"),
+        "{cleared}"
+    );
+    assert!(cleared.contains("Path=/api/v1/auth"), "{cleared}");
+}
+
+/// Issue 15 #16: the binary itself sends a Content-Security-Policy and the usual headers, for
+/// the SPA, the API and Swagger UI (which gets its own, still strict, policy).
+#[tokio::test]
+async fn security_headers_are_sent_without_a_proxy() {
+    let app = spawn_app().await;
+    for path in [
+        "/",
+        "/api/v1/me",
+        "/api/health",
+        "/swagger-ui/",
+        "/api-docs/openapi.json",
+    ] {
+        let r = app.request(Method::GET, path, None, None).await;
+        let h = |name: &str| {
+            r.headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_else(|| panic!("{path}: no {name}"))
+                .to_owned()
+        };
+        let csp = h("content-security-policy");
+        for directive in [
+            "default-src 'self'",
+            "script-src 'self'",
+            "object-src 'none'",
+            "frame-ancestors 'none'",
+        ] {
+            assert!(
+                csp.split("; ").any(|d| d.trim() == directive),
+                "{path}: {directive} missing in {csp}"
+            );
+        }
+        assert!(!csp.contains("unsafe-eval"), "{path}: {csp}");
+        let script_src = csp
+            .split("; ")
+            .find(|d| d.starts_with("script-src"))
+            .unwrap();
+        assert!(!script_src.contains("unsafe-inline"), "{path}: {csp}");
+        assert_eq!(h("x-content-type-options"), "nosniff");
+        assert_eq!(h("x-frame-options"), "DENY");
+        assert_eq!(h("referrer-policy"), "no-referrer");
+        assert!(h("permissions-policy").contains("camera=(self)"));
+    }
 }

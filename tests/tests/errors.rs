@@ -144,3 +144,92 @@ async fn api_answers_are_not_cached() {
     assert_eq!(r.headers["cache-control"], "no-store");
     assert_eq!(r.headers["x-content-type-options"], "nosniff");
 }
+
+/// Issue 15 #8: control characters (other than newline and tab) and bidi overrides are refused
+/// in every JSON text and query parameter, 422 naming the field and never quoting the value;
+/// on PostgreSQL a NUL used to reach the database (500).
+#[tokio::test]
+async fn control_and_bidi_characters_are_refused_with_the_field_named() {
+    let app = spawn_app().await;
+    let guard = app.token("guard1").await;
+    let office = app.token("office").await;
+    let teacher = app.token("teacher1").await;
+    let refused = |r: &Resp, field: &str, code: &str| {
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{field}: {}",
+            r.text
+        );
+        assert_eq!(r.code(), "validation_failed", "{}", r.text);
+        assert_eq!(r.body["errors"][0]["field"], field, "{}", r.text);
+        assert_eq!(r.body["errors"][0]["code"], code, "{}", r.text);
+        assert!(!r.text.contains("秘密"), "the value is echoed: {}", r.text);
+    };
+
+    // Sign-in.
+    let r = app.login_full("office\u{0}秘密", PASSWORD).await;
+    refused(&r, "username", "control_character");
+    let r = app.login_full("office", "秘密\u{0}").await;
+    refused(&r, "password", "control_character");
+    // A visitor's name (NUL, ESC) and reason (a right-to-left override).
+    let visitor = |name: &str, reason: &str| json!({"name": name, "reason": reason});
+    let r = app
+        .post("/api/v1/visitors", &guard, visitor("孙\u{0}秘密", "送材料"))
+        .await;
+    refused(&r, "name", "control_character");
+    let r = app
+        .post(
+            "/api/v1/visitors",
+            &guard,
+            visitor("孙\u{1b}[2J秘密", "送材料"),
+        )
+        .await;
+    refused(&r, "name", "control_character");
+    let r = app
+        .post(
+            "/api/v1/visitors",
+            &guard,
+            visitor("孙建国", "秘密\u{202e}gpj.exe"),
+        )
+        .await;
+    refused(&r, "reason", "bidi_control");
+    // A hazard.
+    let hazard =
+        json!({"category": "facility", "location": "教学楼A", "description": "扶手\u{0}松动秘密"});
+    let r = app.post("/api/v1/hazards", &teacher, hazard).await;
+    refused(&r, "description", "control_character");
+    // A gate name, in a single scan and inside a batch.
+    let scan = json!({"token": "XA1.x.y", "direction": "exit", "gate": "南门\u{0}秘密", "client_event_id": uuid::Uuid::now_v7()});
+    let r = app.post("/api/v1/gate/scans", &guard, scan.clone()).await;
+    refused(&r, "gate", "control_character");
+    let r = app
+        .post("/api/v1/gate/scans/batch", &guard, json!({"scans": [scan]}))
+        .await;
+    refused(&r, "scans[0].gate", "control_character");
+    // A search.
+    for q in ["%00秘密", "a%1B%5B2J", "%E2%80%AE秘密", "%E2%81%A6"] {
+        let r = app.get(&format!("/api/v1/visitors?q={q}"), &office).await;
+        let code = if q.starts_with("%E2") {
+            "bidi_control"
+        } else {
+            "control_character"
+        };
+        refused(&r, "q", code);
+        let r = app.get(&format!("/api/v1/users?q={q}"), &office).await;
+        refused(&r, "q", code);
+    }
+
+    // Newlines and tabs stay allowed in text; nothing was stored by the refusals above.
+    let hazard =
+        json!({"category": "facility", "location": "教学楼A", "description": "扶手松动\n\t第二行"});
+    let r = app.post("/api/v1/hazards", &teacher, hazard).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let r = app.get("/api/v1/visitors?q=孙", &office).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert!(!r.text.contains("秘密"), "{}", r.text);
+    assert_eq!(
+        app.login_full("office", PASSWORD).await.status,
+        StatusCode::OK
+    );
+}

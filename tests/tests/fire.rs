@@ -591,3 +591,43 @@ async fn a_retired_item_leaves_the_board_labels_and_checks_until_reinstated() {
         "reinstating twice records once"
     );
 }
+
+/// Issue 15 #15: forwarded headers are believed only from `trusted_proxies`. From any other
+/// peer a forged `X-Forwarded-Host`/`-Proto` does not change where a printed label points.
+#[tokio::test]
+async fn labels_ignore_forwarded_headers_from_untrusted_peers() {
+    async fn label_url(app: &TestApp, b: &str) -> String {
+        let office = app.token("office").await;
+        let r = TestApp::finish(
+            app.client
+                .get(app.url(&format!("/api/v1/fire/labels?building_id={b}")))
+                .bearer_auth(&office)
+                .header("x-forwarded-host", "evil.example")
+                .header("x-forwarded-proto", "https")
+                .header("forwarded", "host=evil.example;proto=https"),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        r.body[0]["url"].as_str().unwrap().to_owned()
+    }
+    let app = spawn_app().await;
+    let b = building(&app, "图书馆").await;
+    let it = item(&app, &b, "extinguisher", "灭火器 L-3-01", Some(day(900))).await;
+    let id = it["id"].as_str().unwrap();
+    assert_eq!(
+        label_url(&app, &b).await,
+        format!("http://127.0.0.1:{}/fire/check/{id}", app.port)
+    );
+    // Relayed by a trusted proxy, the forwarded scheme and host are the public ones.
+    let app = spawn_app_with(AppOptions::default(), |s| {
+        s.trusted_proxies = vec!["127.0.0.1".parse().unwrap()];
+    })
+    .await;
+    let b = building(&app, "图书馆").await;
+    let it = item(&app, &b, "extinguisher", "灭火器 L-3-01", Some(day(900))).await;
+    let id = it["id"].as_str().unwrap();
+    assert_eq!(
+        label_url(&app, &b).await,
+        format!("https://evil.example/fire/check/{id}")
+    );
+}

@@ -13,13 +13,13 @@ use crate::audit::{self, Actor};
 use crate::error::{ApiError, AppResult, Validator};
 use crate::state::State;
 use crate::users::{self, UserResponse, model as user};
-use actix_web::{HttpRequest, HttpResponse, get, post, put, web};
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{HttpRequest, HttpResponse, ResponseError, get, post, put, web};
 use extract::Auth;
 use roles::AnyUser;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use std::net::IpAddr;
 use utoipa::ToSchema;
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -27,7 +27,7 @@ use utoipa::ToSchema;
 pub struct LoginRequest {
     #[schema(example = "office")]
     pub username: String,
-    #[schema(example = "xiaoan-demo")]
+    #[schema(example = "your-password")]
     pub password: String,
 }
 
@@ -39,15 +39,57 @@ pub struct LoginResponse {
     pub token_type: String,
     /// Seconds until `access_token` expires.
     pub expires_in: i64,
-    /// Opaque, single-use: exchange it at `/auth/refresh` for a new pair.
-    pub refresh_token: String,
+    /// Opaque, single-use: exchange it at `/auth/refresh` for a new pair. Also set as the
+    /// `HttpOnly` cookie `xiaoan_refresh` at sign-in. Absent when the refresh token came in
+    /// that cookie: the new one is in the cookie only, out of reach of the page's scripts.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refresh_token: Option<String>,
     pub user: UserResponse,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RefreshRequest {
-    pub refresh_token: String,
+    /// For API clients that keep the token themselves. Omit it (send `{}`) to use the
+    /// `xiaoan_refresh` cookie, as the SPA does.
+    pub refresh_token: Option<String>,
+}
+
+/// The refresh cookie: `HttpOnly` (no script reads it, so an XSS cannot take a month-long
+/// session away), `Secure`, `SameSite=Strict` (never sent by another site's request) and
+/// scoped to the sign-in endpoints, the only ones that need it.
+pub const REFRESH_COOKIE: &str = "xiaoan_refresh";
+const REFRESH_COOKIE_PATH: &str = "/api/v1/auth";
+
+fn refresh_cookie(value: &str, max_age_secs: i64) -> String {
+    format!(
+        "{REFRESH_COOKIE}={value}; Path={REFRESH_COOKIE_PATH}; Max-Age={max_age_secs}; HttpOnly; Secure; SameSite=Strict"
+    )
+}
+
+fn set_refresh_cookie(resp: &mut HttpResponse, state: &State, token: &str) {
+    let max_age = state.settings.refresh_token_ttl_days.saturating_mul(86_400);
+    if let Ok(v) = HeaderValue::from_str(&refresh_cookie(token, max_age)) {
+        resp.headers_mut().append(header::SET_COOKIE, v);
+    }
+}
+
+fn clear_refresh_cookie(resp: &mut HttpResponse) {
+    if let Ok(v) = HeaderValue::from_str(&refresh_cookie("", 0)) {
+        resp.headers_mut().append(header::SET_COOKIE, v);
+    }
+}
+
+/// The refresh token in the request's cookie, if any.
+fn cookie_token(req: &HttpRequest) -> Option<String> {
+    req.headers()
+        .get_all(header::COOKIE)
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == REFRESH_COOKIE)
+        .map(|(_, value)| value.trim().to_owned())
+        .filter(|v| !v.is_empty())
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -57,22 +99,7 @@ pub struct ChangePasswordRequest {
     pub new_password: String,
 }
 
-/// The client's address: the peer, or the last `X-Forwarded-For` hop when the peer is a
-/// trusted proxy.
-pub fn client_ip(req: &HttpRequest, trusted: &[IpAddr]) -> Option<IpAddr> {
-    let peer = req.peer_addr()?.ip();
-    if trusted.contains(&peer)
-        && let Some(forwarded) = req
-            .headers()
-            .get("x-forwarded-for")
-            .and_then(|v| v.to_str().ok())
-        && let Some(last) = forwarded.rsplit(',').next()
-        && let Ok(ip) = last.trim().parse()
-    {
-        return Some(ip);
-    }
-    Some(peer)
-}
+pub use crate::proxy::client_ip;
 
 fn invalid_credentials() -> ApiError {
     ApiError::unauthenticated("invalid_credentials", "用户名或密码错误")
@@ -88,15 +115,16 @@ async fn token_pair(
         access_token: access,
         token_type: "Bearer".into(),
         expires_in: state.jwt.ttl_secs,
-        refresh_token: tokens.refresh_token,
+        refresh_token: Some(tokens.refresh_token),
         user: users::to_response(&state.db.conn, usr).await?,
     })
 }
 
 /// Sign in with username and password.
 ///
-/// Repeated failures for one account (5 in 15 min) or from one address (20) answer 429 with
-/// `Retry-After` until the window has passed.
+/// Repeated failures for one account from one address (5 in 15 min), or from one address over
+/// all accounts (20), answer 429 `too_many_attempts` with `Retry-After` and `locked_until` (the
+/// instant sign-in is possible again). Failures from elsewhere do not lock an account out.
 #[utoipa::path(
     tag = "auth",
     request_body = LoginRequest,
@@ -112,19 +140,23 @@ pub async fn login(
     state: State,
     req: HttpRequest,
     body: web::Json<LoginRequest>,
-) -> AppResult<web::Json<LoginResponse>> {
+) -> AppResult<HttpResponse> {
     let body = body.into_inner();
     let username = body.username.trim().to_lowercase();
-    let account_key = format!("u:{username}");
-    let ip_key = client_ip(&req, &state.settings.trusted_proxies)
-        .map(|ip| format!("ip:{ip}"))
-        .unwrap_or_else(|| "ip:unknown".into());
-    for key in [&account_key, &ip_key] {
-        state
-            .throttle
-            .check(key)
-            .map_err(ApiError::too_many_requests)?;
-    }
+    let ip = client_ip(&req, &state.settings.trusted_proxies)
+        .map_or_else(|| "unknown".to_owned(), |ip| ip.to_string());
+    // Bounded, so that a long username cannot grow the throttle's memory; such a name
+    // matches no account anyway.
+    let name_key: String = username.chars().take(65).collect();
+    let pair_key = format!("u:{name_key}|ip:{ip}");
+    let ip_key = format!("ip:{ip}");
+    let reservation = state
+        .throttle
+        .reserve(&[
+            (&pair_key, throttle::ACCOUNT_LIMIT),
+            (&ip_key, throttle::ADDRESS_LIMIT),
+        ])
+        .map_err(ApiError::locked)?;
     let found = if username.is_empty() || username.len() > 64 {
         None
     } else {
@@ -142,16 +174,11 @@ pub async fn login(
     let usr = match found {
         Some(u) if ok && u.is_active => u,
         _ => {
-            state
-                .throttle
-                .record_failure(&account_key, throttle::ACCOUNT_LIMIT);
-            state
-                .throttle
-                .record_failure(&ip_key, throttle::ADDRESS_LIMIT);
+            reservation.failed();
             return Err(invalid_credentials());
         }
     };
-    state.throttle.reset(&account_key);
+    reservation.succeeded(&[&pair_key]);
     let tx = state.db.begin_write().await?;
     let tokens = session::start(&*tx, usr.id, state.settings.refresh_token_ttl_days).await?;
     audit::record(
@@ -164,18 +191,27 @@ pub async fn login(
     )
     .await?;
     tx.commit().await?;
-    Ok(web::Json(token_pair(&state, usr, tokens).await?))
+    let pair = token_pair(&state, usr, tokens).await?;
+    let mut resp = HttpResponse::Ok().json(&pair);
+    if let Some(token) = &pair.refresh_token {
+        set_refresh_cookie(&mut resp, &state, token);
+    }
+    Ok(resp)
 }
 
 /// Exchange a refresh token for a new access token and refresh token.
 ///
-/// Each refresh token works once. Presenting one that was already used ends its whole
-/// session (`refresh_token_reused`): whoever holds a copy is signed out too.
+/// The token comes from the body (`refresh_token`, API clients) or, when the body has none,
+/// from the `xiaoan_refresh` cookie (the SPA). The new refresh token goes back the same way:
+/// in the body, or only in the cookie. Each refresh token works once. Presenting one that was
+/// already used ends its whole session (`refresh_token_reused`): whoever holds a copy is signed
+/// out too.
 #[utoipa::path(
     tag = "auth",
     request_body = RefreshRequest,
     responses(
         (status = 200, body = LoginResponse),
+        (status = 400, description = "`refresh_token_missing`: neither a body token nor the cookie", body = crate::error::Problem),
         (status = 401, description = "`refresh_token_invalid`, `refresh_token_reused`", body = crate::error::Problem),
     ),
     security(())
@@ -183,15 +219,49 @@ pub async fn login(
 #[post("/auth/refresh")]
 pub async fn refresh(
     state: State,
+    req: HttpRequest,
     body: web::Json<RefreshRequest>,
-) -> AppResult<web::Json<LoginResponse>> {
-    let presented = body.into_inner().refresh_token;
+) -> AppResult<HttpResponse> {
+    let (presented, from_cookie) = match (body.into_inner().refresh_token, cookie_token(&req)) {
+        (Some(t), _) => (t, false),
+        (None, Some(t)) => (t, true),
+        // Nothing to exchange: a malformed request, not a failed sign-in.
+        (None, None) => {
+            return Err(ApiError::bad_request(
+                "refresh_token_missing",
+                "缺少登录凭证(请求体中的 refresh_token 或 Cookie)",
+            ));
+        }
+    };
+    let answer = |result: AppResult<LoginResponse>| -> HttpResponse {
+        match result {
+            Ok(mut pair) if from_cookie => {
+                let token = pair.refresh_token.take().unwrap_or_default();
+                let mut resp = HttpResponse::Ok().json(&pair);
+                set_refresh_cookie(&mut resp, &state, &token);
+                resp
+            }
+            Ok(pair) => HttpResponse::Ok().json(&pair),
+            Err(e) => {
+                let mut resp = e.error_response();
+                // A cookie that no longer works is dropped, so the browser stops sending it.
+                if from_cookie {
+                    clear_refresh_cookie(&mut resp);
+                }
+                resp
+            }
+        }
+    };
+    Ok(answer(rotate(&state, &presented).await))
+}
+
+async fn rotate(state: &State, presented: &str) -> AppResult<LoginResponse> {
     let invalid = || ApiError::unauthenticated("refresh_token_invalid", "登录已失效,请重新登录");
     if presented.is_empty() || presented.len() > 200 {
         return Err(invalid());
     }
     let tx = state.db.begin_write().await?;
-    let outcome = session::rotate(&*tx, &presented).await?;
+    let outcome = session::rotate(&*tx, presented).await?;
     match outcome {
         session::RotateOutcome::Rotated { user_id, tokens } => {
             let usr = user::Entity::find_by_id(user_id)
@@ -202,7 +272,7 @@ pub async fn refresh(
                 return Err(invalid());
             };
             tx.commit().await?;
-            Ok(web::Json(token_pair(&state, usr, tokens).await?))
+            token_pair(state, usr, tokens).await
         }
         session::RotateOutcome::Reused => {
             // Commit the revocation before answering: that is the point of detecting reuse.
@@ -218,7 +288,8 @@ pub async fn refresh(
     }
 }
 
-/// Sign out: ends this session (its access and refresh tokens stop working at once).
+/// Sign out: ends this session (its access and refresh tokens stop working at once) and
+/// clears the refresh cookie.
 #[utoipa::path(
     tag = "auth",
     responses(
@@ -242,7 +313,9 @@ pub async fn logout(auth: Auth<AnyUser>, state: State) -> AppResult<HttpResponse
     .await?;
     tx.commit().await?;
     state.sessions.invalidate();
-    Ok(HttpResponse::NoContent().finish())
+    let mut resp = HttpResponse::NoContent().finish();
+    clear_refresh_cookie(&mut resp);
+    Ok(resp)
 }
 
 /// The signed-in user.
@@ -282,14 +355,15 @@ pub async fn change_password(
     body: web::Json<ChangePasswordRequest>,
 ) -> AppResult<HttpResponse> {
     let body = body.into_inner();
-    let account_key = format!("u:{}", auth.user.username);
-    state
-        .throttle
-        .check(&account_key)
-        .map_err(ApiError::too_many_requests)?;
     let mut v = Validator::new();
     password::validate_new_password(&mut v, "new_password", &body.new_password);
     v.finish()?;
+    // The session's holder guesses the current password: limited like sign-in, per account.
+    let account_key = format!("pw:{}", auth.user.id);
+    let reservation = state
+        .throttle
+        .reserve(&[(&account_key, throttle::ACCOUNT_LIMIT)])
+        .map_err(ApiError::locked)?;
     let usr = user::Entity::find_by_id(auth.user.id)
         .one(&state.db.conn)
         .await?
@@ -301,11 +375,10 @@ pub async fn change_password(
     )
     .await?;
     if !ok {
-        state
-            .throttle
-            .record_failure(&account_key, throttle::ACCOUNT_LIMIT);
+        reservation.failed();
         return Err(ApiError::unprocessable("wrong_password", "当前密码不正确"));
     }
+    reservation.succeeded(&[&account_key]);
     let new_hash = password::hash(body.new_password).await?;
     let tx = state.db.begin_write().await?;
     let mut active: user::ActiveModel = usr.into();

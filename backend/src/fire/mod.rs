@@ -487,13 +487,13 @@ async fn notice_expired(state: &State, u: &CurrentUser, today: NaiveDate) -> App
     Ok(())
 }
 
-/// Where the labels point: the configured public URL, else this request's scheme and host.
+/// Where the labels point: the configured public URL, else this request's scheme and host
+/// (forwarded ones only from a trusted proxy).
 fn origin(state: &AppState, req: &HttpRequest) -> String {
     if let Some(url) = &state.settings.public_url {
         return url.trim_end_matches('/').to_owned();
     }
-    let ci = req.connection_info();
-    format!("{}://{}", ci.scheme(), ci.host())
+    crate::proxy::origin(req, &state.settings.trusted_proxies)
 }
 
 fn check_url(origin: &str, id: Uuid) -> String {

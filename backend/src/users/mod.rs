@@ -1,11 +1,12 @@
-//! Staff and student-officer accounts: the security office manages them.
+//! Staff and student-officer accounts: the security office manages them; principal accounts
+//! are the principal's (or the CLI's).
 
 pub mod model;
 
 use crate::audit;
 use crate::auth::extract::Auth;
 use crate::auth::password;
-use crate::auth::roles::{Office, OfficeOrPrincipal, Role};
+use crate::auth::roles::{OfficeOrPrincipal, Role};
 use crate::auth::session;
 use crate::classes::model as class;
 use crate::error::{ApiError, AppResult, Validator};
@@ -15,8 +16,8 @@ use crate::students::model::{safety_officer, student};
 use actix_web::{get, patch, post, web};
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -178,12 +179,57 @@ async fn require_student(db: &impl ConnectionTrait, id: Uuid) -> AppResult<stude
         })
 }
 
-async fn active_office_count(db: &impl ConnectionTrait) -> AppResult<u64> {
+/// How many active accounts hold `role`. The rows are locked (PostgreSQL; SQLite writes are
+/// serialised anyway) so that two concurrent changes cannot both take away "the last but one".
+async fn active_count_locked(db: &impl ConnectionTrait, role: Role) -> AppResult<usize> {
     Ok(model::Entity::find()
-        .filter(model::Column::Role.eq(Role::SecurityOffice.as_str()))
+        .filter(model::Column::Role.eq(role.as_str()))
         .filter(model::Column::IsActive.eq(true))
-        .count(db)
-        .await?)
+        .lock_exclusive()
+        .all(db)
+        .await?
+        .len())
+}
+
+/// Separation of duties: the office runs the accounts, but only a principal (or the CLI on
+/// the server) may make a principal or touch a principal's credentials, role or state;
+/// otherwise the office could approve its own plan.
+fn principal_role_reserved() -> ApiError {
+    ApiError::forbidden(
+        "principal_role_reserved",
+        "只有校长室账号可以创建校长室账号或授予校长室角色",
+    )
+}
+
+fn principal_account_protected() -> ApiError {
+    ApiError::forbidden(
+        "principal_account_protected",
+        "只有校长室账号可以更改校长室账号的密码、角色或启用状态",
+    )
+}
+
+/// Nobody may disable or re-role the last active account of a role the school cannot run
+/// without (the office runs the system, the principal approves the plan).
+async fn require_not_last(
+    db: &impl ConnectionTrait,
+    before: &model::Model,
+    old_role: Role,
+    new_role: Role,
+    new_active: bool,
+) -> AppResult<()> {
+    let losing = before.is_active && (new_role != old_role || !new_active);
+    if !losing {
+        return Ok(());
+    }
+    match old_role {
+        Role::SecurityOffice if active_count_locked(db, old_role).await? <= 1 => Err(
+            ApiError::conflict("last_security_office", "不能停用或更改最后一个保卫处账号"),
+        ),
+        Role::Principal if active_count_locked(db, old_role).await? <= 1 => Err(
+            ApiError::conflict("last_principal", "不能停用或更改最后一个校长室账号"),
+        ),
+        _ => Ok(()),
+    }
 }
 
 /// List accounts.
@@ -266,24 +312,29 @@ async fn find(db: &impl ConnectionTrait, id: Uuid) -> AppResult<model::Model> {
         .ok_or_else(|| ApiError::not_found("user_not_found", "用户不存在"))
 }
 
-/// Create an account.
+/// Create an account. Only a principal may create a principal account
+/// (`403 principal_role_reserved`).
 #[utoipa::path(
     tag = "users",
     request_body = CreateUserRequest,
     responses(
         (status = 201, body = UserResponse),
+        (status = 403, description = "`principal_role_reserved`", body = crate::error::Problem),
         (status = 409, description = "`already_exists`: username taken", body = crate::error::Problem),
         (status = 422, body = crate::error::Problem),
     ),
-    security(("bearer" = ["security_office"]))
+    security(("bearer" = ["principal", "security_office"]))
 )]
 #[post("/users")]
 pub async fn create_user(
-    auth: Auth<Office>,
+    auth: Auth<OfficeOrPrincipal>,
     state: State,
     body: web::Json<CreateUserRequest>,
 ) -> AppResult<actix_web::HttpResponse> {
     let body = body.into_inner();
+    if body.role == Role::Principal && !auth.user.is(Role::Principal) {
+        return Err(principal_role_reserved());
+    }
     let username = body.username.trim().to_lowercase();
     let mut v = Validator::new();
     validate_username(&mut v, &username);
@@ -339,23 +390,26 @@ pub async fn create_user(
 }
 
 /// Change an account. Disabling it, changing its role or resetting its password ends its
-/// sessions. The last active security-office account cannot be disabled or given another
-/// role (`last_security_office`).
+/// sessions. The last active security-office or principal account cannot be disabled or given
+/// another role (`last_security_office`, `last_principal`). Only a principal may give the
+/// principal role (`principal_role_reserved`) or change a principal account's password, role
+/// or active flag (`principal_account_protected`).
 #[utoipa::path(
     tag = "users",
     params(("id" = Uuid, Path)),
     request_body = UpdateUserRequest,
     responses(
         (status = 200, body = UserResponse),
+        (status = 403, description = "`principal_role_reserved`, `principal_account_protected`", body = crate::error::Problem),
         (status = 404, body = crate::error::Problem),
-        (status = 409, description = "`last_security_office`", body = crate::error::Problem),
+        (status = 409, description = "`last_security_office`, `last_principal`", body = crate::error::Problem),
         (status = 422, body = crate::error::Problem),
     ),
-    security(("bearer" = ["security_office"]))
+    security(("bearer" = ["principal", "security_office"]))
 )]
 #[patch("/users/{id}")]
 pub async fn update_user(
-    auth: Auth<Office>,
+    auth: Auth<OfficeOrPrincipal>,
     state: State,
     id: web::Path<Uuid>,
     body: web::Json<UpdateUserRequest>,
@@ -382,16 +436,17 @@ pub async fn update_user(
     let old_role = Role::parse(&before.role).ok_or_else(ApiError::internal)?;
     let new_role = body.role.unwrap_or(old_role);
     let new_active = body.is_active.unwrap_or(before.is_active);
-    if old_role == Role::SecurityOffice
-        && before.is_active
-        && (new_role != Role::SecurityOffice || !new_active)
-        && active_office_count(&*tx).await? <= 1
-    {
-        return Err(ApiError::conflict(
-            "last_security_office",
-            "不能停用或更改最后一个保卫处账号",
-        ));
+    if !auth.user.is(Role::Principal) {
+        if new_role == Role::Principal && old_role != Role::Principal {
+            return Err(principal_role_reserved());
+        }
+        let touches_credentials =
+            new_hash.is_some() || new_role != old_role || new_active != before.is_active;
+        if old_role == Role::Principal && touches_credentials {
+            return Err(principal_account_protected());
+        }
     }
+    require_not_last(&*tx, &before, old_role, new_role, new_active).await?;
     if new_role == Role::SafetyOfficer {
         let linked = safety_officer::Entity::find_by_id(id).one(&*tx).await?;
         match (body.student_id, linked) {

@@ -1,6 +1,7 @@
 // The typed API client: bearer token on every call, one transparent refresh on 401 shared by
 // all callers (refresh tokens rotate and are single use: a second refresh with the same token
 // would be taken as reuse and revoke the session), and problem+json turned into ApiError.
+// The refresh token itself is an HttpOnly cookie the browser sends to /api/v1/auth only.
 import createClient from 'openapi-fetch'
 import type { components, paths } from './schema'
 import { ApiError, toApiError } from './errors'
@@ -25,7 +26,9 @@ async function doRefresh(baseFetch: typeof fetch): Promise<boolean> {
     res = await baseFetch(new Request(`${BASE}/api/v1/auth/refresh`, {
       method: 'POST',
       headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify({ refresh_token: s.refresh }),
+      // No token in the body: the server reads its cookie and answers with a new one.
+      body: '{}',
+      credentials: 'same-origin',
     }))
   } catch {
     // Network trouble is not a reason to sign out: keep the tokens, let the caller retry.
@@ -39,7 +42,7 @@ async function doRefresh(baseFetch: typeof fetch): Promise<boolean> {
     return false
   }
   const body = (await res.json()) as components['schemas']['LoginResponse']
-  setSession({ access: body.access_token, refresh: body.refresh_token, user: body.user })
+  setSession({ access: body.access_token, user: body.user })
   return true
 }
 

@@ -15,8 +15,9 @@ export interface paths {
         put?: never;
         /**
          * Sign in with username and password.
-         * @description Repeated failures for one account (5 in 15 min) or from one address (20) answer 429 with
-         *     `Retry-After` until the window has passed.
+         * @description Repeated failures for one account from one address (5 in 15 min), or from one address over
+         *     all accounts (20), answer 429 `too_many_attempts` with `Retry-After` and `locked_until` (the
+         *     instant sign-in is possible again). Failures from elsewhere do not lock an account out.
          */
         post: operations["login"];
         delete?: never;
@@ -36,8 +37,11 @@ export interface paths {
         put?: never;
         /**
          * Exchange a refresh token for a new access token and refresh token.
-         * @description Each refresh token works once. Presenting one that was already used ends its whole
-         *     session (`refresh_token_reused`): whoever holds a copy is signed out too.
+         * @description The token comes from the body (`refresh_token`, API clients) or, when the body has none,
+         *     from the `xiaoan_refresh` cookie (the SPA). The new refresh token goes back the same way:
+         *     in the body, or only in the cookie. Each refresh token works once. Presenting one that was
+         *     already used ends its whole session (`refresh_token_reused`): whoever holds a copy is signed
+         *     out too.
          */
         post: operations["refresh"];
         delete?: never;
@@ -55,7 +59,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Sign out: ends this session (its access and refresh tokens stop working at once). */
+        /**
+         * Sign out: ends this session (its access and refresh tokens stop working at once) and
+         *     clears the refresh cookie.
+         */
         post: operations["logout"];
         delete?: never;
         options?: never;
@@ -107,7 +114,10 @@ export interface paths {
         /** List accounts. */
         get: operations["list_users"];
         put?: never;
-        /** Create an account. */
+        /**
+         * Create an account. Only a principal may create a principal account
+         *     (`403 principal_role_reserved`).
+         */
         post: operations["create_user"];
         delete?: never;
         options?: never;
@@ -131,8 +141,10 @@ export interface paths {
         head?: never;
         /**
          * Change an account. Disabling it, changing its role or resetting its password ends its
-         *     sessions. The last active security-office account cannot be disabled or given another
-         *     role (`last_security_office`).
+         *     sessions. The last active security-office or principal account cannot be disabled or given
+         *     another role (`last_security_office`, `last_principal`). Only a principal may give the
+         *     principal role (`principal_role_reserved`) or change a principal account's password, role
+         *     or active flag (`principal_account_protected`).
          */
         patch: operations["update_user"];
         trace?: never;
@@ -3581,7 +3593,7 @@ export interface components {
         LoginRequest: {
             /** @example office */
             username: string;
-            /** @example xiaoan-demo */
+            /** @example your-password */
             password: string;
         };
         LoginResponse: {
@@ -3594,8 +3606,12 @@ export interface components {
              * @description Seconds until `access_token` expires.
              */
             expires_in: number;
-            /** @description Opaque, single-use: exchange it at `/auth/refresh` for a new pair. */
-            refresh_token: string;
+            /**
+             * @description Opaque, single-use: exchange it at `/auth/refresh` for a new pair. Also set as the
+             *     `HttpOnly` cookie `xiaoan_refresh` at sign-in. Absent when the refresh token came in
+             *     that cookie: the new one is in the cookie only, out of reach of the page's scripts.
+             */
+            refresh_token?: string | null;
             user: components["schemas"]["UserResponse"];
         };
         MeetingRequest: {
@@ -4300,6 +4316,11 @@ export interface components {
             code: string;
             /** @description Per-field (or, for CSV imports, per-line) validation errors. */
             errors?: components["schemas"]["FieldError"][];
+            /**
+             * Format: date-time
+             * @description For `too_many_attempts`: when sign-in is possible again (the `Retry-After` instant).
+             */
+            locked_until?: string | null;
         };
         ReceiptResponse: {
             /** Format: uuid */
@@ -4323,7 +4344,11 @@ export interface components {
             attachment_ids?: string[];
         };
         RefreshRequest: {
-            refresh_token: string;
+            /**
+             * @description For API clients that keep the token themselves. Omit it (send `{}`) to use the
+             *     `xiaoan_refresh` cookie, as the SPA does.
+             */
+            refresh_token?: string | null;
         };
         ReportHazardRequest: {
             category: string;
@@ -5228,7 +5253,7 @@ export interface operations {
                     "application/json": components["schemas"]["LoginResponse"];
                 };
             };
-            /** @description Malformed request: `invalid_path`, `invalid_query`, `invalid_body` */
+            /** @description `refresh_token_missing`: neither a body token nor the cookie */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5514,6 +5539,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `validation_failed`: a query parameter holds a control character */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     create_user: {
@@ -5555,7 +5589,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `forbidden`: the role or key scope may not call this, or `not_own_class` */
+            /** @description `principal_role_reserved` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5698,7 +5732,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `forbidden`: the role or key scope may not call this, or `not_own_class` */
+            /** @description `principal_role_reserved`, `principal_account_protected` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5715,7 +5749,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `last_security_office` */
+            /** @description `last_security_office`, `last_principal` */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -6075,6 +6109,15 @@ export interface operations {
                 };
             };
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `validation_failed`: a query parameter holds a control character */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6657,6 +6700,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `validation_failed`: a query parameter holds a control character */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     list_passes: {
@@ -6706,6 +6758,15 @@ export interface operations {
             };
             /** @description `not_own_class` */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `validation_failed`: a query parameter holds a control character */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7048,6 +7109,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `validation_failed`: a query parameter holds a control character */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     record_scan: {
@@ -7370,6 +7440,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `validation_failed`: a query parameter holds a control character */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     students_out: {
@@ -7418,6 +7497,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `validation_failed`: a query parameter holds a control character */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     students_overdue: {
@@ -7459,6 +7547,15 @@ export interface operations {
             };
             /** @description `not_own_class` */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `validation_failed`: a query parameter holds a control character */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7517,6 +7614,15 @@ export interface operations {
             };
             /** @description `forbidden`: the role or key scope may not call this, or `not_own_class` */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `validation_failed`: a query parameter holds a control character */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7912,6 +8018,15 @@ export interface operations {
             };
             /** @description `forbidden`: the role or key scope may not call this, or `not_own_class` */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `validation_failed`: a query parameter holds a control character */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8376,6 +8491,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `validation_failed`: a query parameter holds a control character */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     create_template: {
@@ -8661,6 +8785,15 @@ export interface operations {
                 };
             };
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `validation_failed`: a query parameter holds a control character */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -9172,6 +9305,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `validation_failed`: a query parameter holds a control character */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     report_hazard: {
@@ -9353,6 +9495,15 @@ export interface operations {
             };
             /** @description `forbidden`: the role or key scope may not call this, or `not_own_class` */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `validation_failed`: a query parameter holds a control character */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -9940,6 +10091,15 @@ export interface operations {
                 };
             };
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `validation_failed`: a query parameter holds a control character */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -11005,6 +11165,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `validation_failed`: a query parameter holds a control character */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     create_roster: {
@@ -11967,6 +12136,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `validation_failed`: a query parameter holds a control character */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     accept_swap: {
@@ -12669,6 +12847,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `validation_failed`: a query parameter holds a control character */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     create_activity: {
@@ -12957,6 +13144,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `validation_failed`: a query parameter holds a control character */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     create_meeting: {
@@ -13238,6 +13434,15 @@ export interface operations {
             };
             /** @description `forbidden`: the role or key scope may not call this, or `not_own_class` */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `validation_failed`: a query parameter holds a control character */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -13543,6 +13748,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `validation_failed`: a query parameter holds a control character */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     create_health_report: {
@@ -13766,6 +13980,15 @@ export interface operations {
             };
             /** @description `forbidden`: the role or key scope may not call this, or `not_own_class` */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `validation_failed`: a query parameter holds a control character */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -14297,6 +14520,15 @@ export interface operations {
             };
             /** @description `forbidden`: the role or key scope may not call this, or `not_own_class` */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `validation_failed`: a query parameter holds a control character */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -15605,6 +15837,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `validation_failed`: a query parameter holds a control character */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     start_patrol: {
@@ -15741,6 +15982,15 @@ export interface operations {
             };
             /** @description `forbidden`: the role or key scope may not call this, or `not_own_class` */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `validation_failed`: a query parameter holds a control character */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

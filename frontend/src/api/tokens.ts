@@ -1,10 +1,11 @@
-// Where the session's tokens live: localStorage, so a reload keeps the guard signed in.
+// Where the session lives: the short-lived access token and the user in localStorage, so a
+// reload keeps the guard signed in. The refresh token is NOT here: the server keeps it in an
+// HttpOnly cookie that no script (an injected one included) can read.
 import type { components } from './schema'
 
 export type User = components['schemas']['UserResponse']
 export interface Session {
   access: string
-  refresh: string
   user: User
 }
 
@@ -27,7 +28,10 @@ export function getSession(): Session | null {
     const raw = storage()?.getItem(KEY)
     if (raw) {
       try {
-        current = JSON.parse(raw) as Session
+        const stored = JSON.parse(raw) as Session & { refresh?: unknown }
+        current = { access: stored.access, user: stored.user }
+        // A session saved by an older version held the refresh token: take it out of storage.
+        if ('refresh' in stored) storage()?.setItem(KEY, JSON.stringify(current))
       } catch {
         current = null
       }
@@ -40,7 +44,7 @@ export function setSession(s: Session | null): void {
   loaded = true
   current = s
   const st = storage()
-  if (s) st?.setItem(KEY, JSON.stringify(s))
+  if (s) st?.setItem(KEY, JSON.stringify({ access: s.access, user: s.user }))
   else st?.removeItem(KEY)
   for (const l of listeners) l(s)
 }

@@ -7,7 +7,6 @@ import { homeFor } from '../router/tabs'
 
 export type Role = User['role']
 
-
 export const useAuth = defineStore('auth', () => {
   const user = ref<User | null>(getSession()?.user ?? null)
   onSessionChange((s) => {
@@ -18,7 +17,8 @@ export const useAuth = defineStore('auth', () => {
 
   async function login(username: string, password: string) {
     const r = await call(api.POST('/api/v1/auth/login', { body: { username, password } }))
-    setSession({ access: r.access_token, refresh: r.refresh_token, user: r.user })
+    // The refresh token arrives as an HttpOnly cookie too; the page never keeps a copy.
+    setSession({ access: r.access_token, user: r.user })
   }
 
   async function logout() {

@@ -15,6 +15,7 @@ import { chromium } from 'playwright-core'
 import { gateFlows } from './gate-flows.mjs'
 import { spaFlows } from './spa-flows.mjs'
 import { semesterFlows } from './semester-flows.mjs'
+import { authFlows } from './auth-flows.mjs'
 
 const here = dirname(fileURLToPath(import.meta.url))
 const root = resolve(here, '../..')
@@ -284,6 +285,8 @@ async function main() {
       await shot(page, 'office-people-after-refresh')
       await checkLayout(page, 'office people')
     })
+
+    await authFlows({ test, page, base, login, signOut, shot, assert })
 
     await test('office imports a CSV with a bad row and sees the row error', async () => {
       await login(page, base, 'office')

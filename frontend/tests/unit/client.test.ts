@@ -11,25 +11,33 @@ function json(status: number, body: unknown) {
   return new Response(JSON.stringify(body), { status, headers: { 'Content-Type': status >= 400 ? 'application/problem+json' : 'application/json' } })
 }
 
-/** A fake server: access tokens `a1`, `a2`…; refresh tokens rotate and are single use. */
+/**
+ * A fake server: access tokens `a1`, `a2`…; refresh tokens rotate and are single use, and
+ * live in the browser's HttpOnly cookie jar (`jar`), which the page's code cannot see.
+ */
 function fakeServer() {
   let access = 'a1'
   let refresh = 'r1'
+  const jar = { refresh: 'r1' }
   const usedRefresh = new Set<string>()
   const refreshCalls: string[] = []
+  const refreshBodies: unknown[] = []
   const fetch = vi.fn(async (req: Request) => {
     const path = new URL(req.url).pathname
     if (path === '/api/v1/auth/refresh') {
-      const body = (await req.json()) as { refresh_token: string }
-      refreshCalls.push(body.refresh_token)
+      refreshBodies.push(await req.json())
+      // The browser attaches the cookie to a same-origin request.
+      const presented = req.credentials === 'omit' ? '' : jar.refresh
+      refreshCalls.push(presented)
       await new Promise((r) => setTimeout(r, 10))
-      if (body.refresh_token !== refresh || usedRefresh.has(body.refresh_token)) {
+      if (presented !== refresh || usedRefresh.has(presented)) {
         return json(401, { code: 'refresh_token_invalid', status: 401, title: '', detail: '', type: '' })
       }
       usedRefresh.add(refresh)
       access = `a${refreshCalls.length + 1}`
       refresh = `r${refreshCalls.length + 1}`
-      return json(200, { access_token: access, refresh_token: refresh, token_type: 'Bearer', expires_in: 900, user })
+      jar.refresh = refresh
+      return json(200, { access_token: access, token_type: 'Bearer', expires_in: 900, user })
     }
     if (req.headers.get('Authorization') !== `Bearer ${access}`) {
       return json(401, { code: 'token_expired', status: 401, title: '', detail: '', type: '' })
@@ -39,6 +47,8 @@ function fakeServer() {
   return {
     fetch,
     refreshCalls,
+    refreshBodies,
+    jar,
     expire() {
       access = `stale-${Math.random()}`
     },
@@ -47,7 +57,7 @@ function fakeServer() {
 
 describe('API client', () => {
   beforeEach(() => {
-    setSession({ access: 'a1', refresh: 'r1', user: { ...user, class_ids: [] } })
+    setSession({ access: 'a1', user: { ...user, class_ids: [] } })
   })
 
   it('sends the bearer token', async () => {
@@ -69,8 +79,12 @@ describe('API client', () => {
     ])
     expect(results.map((r) => r.status)).toEqual([200, 200, 200])
     expect(srv.refreshCalls).toEqual(['r1'])
-    expect(getSession()?.refresh).toBe('r2')
+    // The refresh token never passes through the page: not sent in the body, not stored.
+    expect(srv.refreshBodies).toEqual([{}])
+    expect(srv.jar.refresh).toBe('r2')
     expect(getSession()?.access).toBe('a2')
+    expect(localStorage.getItem('xiaoan.session')).not.toContain('r2')
+    expect(Object.keys(getSession() ?? {}).sort()).toEqual(['access', 'user'])
   })
 
   it('retries a request body after refresh', async () => {
@@ -90,7 +104,8 @@ describe('API client', () => {
   it('signs out when the refresh token is refused', async () => {
     const srv = fakeServer()
     srv.expire()
-    setSession({ access: 'old', refresh: 'not-the-current-one', user: { ...user, class_ids: [] } })
+    srv.jar.refresh = 'not-the-current-one'
+    setSession({ access: 'old', user: { ...user, class_ids: [] } })
     const out = vi.fn()
     onSignedOut(out)
     const f = makeAuthFetch(srv.fetch as unknown as typeof fetch)
@@ -112,7 +127,7 @@ describe('API client', () => {
     }) as unknown as typeof fetch)
     const r = await f(new Request('http://t/api/v1/me'))
     expect(r.status).toBe(401)
-    expect(getSession()?.refresh).toBe('r1')
+    expect(getSession()?.access).toBe('a1')
   })
 
   it('does not refresh on a failed login', async () => {
