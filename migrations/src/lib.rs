@@ -15,6 +15,8 @@ mod m20261129_000009_platform_assessment;
 mod m20261129_000010_scale_indexes;
 mod m20261129_000011_incident_class;
 mod m20261129_000012_fire_item_retired;
+mod m20261201_000101_sealed_secrets;
+mod m20261201_000102_class_attribution;
 
 pub struct Migrator;
 
@@ -34,6 +36,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000010_scale_indexes::Migration),
             Box::new(m20261129_000011_incident_class::Migration),
             Box::new(m20261129_000012_fire_item_retired::Migration),
+            Box::new(m20261201_000101_sealed_secrets::Migration),
+            Box::new(m20261201_000102_class_attribution::Migration),
         ]
     }
 }
