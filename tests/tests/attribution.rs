@@ -161,15 +161,9 @@ async fn another_class_s_records_are_pending_and_do_not_move_its_assessment() {
     assert_eq!(after.1 - before.1, 1);
     assert_eq!(after.2 - before.2, 1);
     assert_eq!(after.0 - before.0, -1 - 3);
-    assert_eq!(
-        app.audit("action=hazard.attribution_confirm").await.len(),
-        1
-    );
-    assert_eq!(app.audit("action=hazard.attribution_reject").await.len(), 1);
-    assert_eq!(
-        app.audit("action=incident.attribution_confirm").await.len(),
-        1
-    );
+    assert_eq!(app.audit("action=hazard.class_confirm").await.len(), 1);
+    assert_eq!(app.audit("action=hazard.class_reject").await.len(), 1);
+    assert_eq!(app.audit("action=incident.class_confirm").await.len(), 1);
 }
 
 #[tokio::test]

@@ -87,7 +87,7 @@ pub struct HazardEventResponse {
     pub actor_id: Uuid,
     pub actor_name: String,
     /// `report`, `assign`, `reassign`, `rectify`, `close`, `send_back`,
-    /// `attribution_confirm`, `attribution_reject`.
+    /// `class_confirm`, `class_reject` (the office's decision on a pending class).
     pub action: String,
     pub from_status: Option<String>,
     pub to_status: String,
@@ -1140,10 +1140,11 @@ pub async fn decide_hazard_attribution(
     }
     a.updated_at = Set(crate::util::now());
     let row = a.update(&*tx).await?;
+    // hazard_events.action holds 16 characters.
     let action = if body.accept {
-        "attribution_confirm"
+        "class_confirm"
     } else {
-        "attribution_reject"
+        "class_reject"
     };
     let details = json!({"class_id": class_id});
     add_event(

@@ -999,9 +999,9 @@ pub async fn decide_incident_attribution(
         &*tx,
         auth.user.actor(),
         if body.accept {
-            "incident.attribution_confirm"
+            "incident.class_confirm"
         } else {
-            "incident.attribution_reject"
+            "incident.class_reject"
         },
         "incident",
         Some(after.id.to_string()),
