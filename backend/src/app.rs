@@ -70,7 +70,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
         .service(scope("/api/v1").configure(api_v1))
         .service(scope("/api").configure(api_root))
         .split_for_parts();
-    crate::openapi::document_errors(api)
+    crate::openapi::finish(api)
 }
 
 pub struct Application {
@@ -172,10 +172,10 @@ impl Application {
                 )
                 // Operational, not API: a plain route, so it stays out of the OpenAPI document.
                 .route("/metrics", web::get().to(crate::metrics::serve))
-                .service(SwaggerUi::new("/swagger-ui/{_:.*}").url(
-                    "/api-docs/openapi.json",
-                    crate::openapi::document_errors(api),
-                ))
+                .service(
+                    SwaggerUi::new("/swagger-ui/{_:.*}")
+                        .url("/api-docs/openapi.json", crate::openapi::finish(api)),
+                )
                 .configure(|cfg| crate::spa::configure(cfg, &frontend))
         })
         .listen(listener)?

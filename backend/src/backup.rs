@@ -93,10 +93,11 @@ fn copy_new_files(from: &Path, to: &Path) -> Result<usize, BoxError> {
             continue;
         }
         if copied == 0 {
-            std::fs::create_dir_all(to)?;
+            crate::keys::create_private_dir(to)?;
         }
         let partial = partial_name(&target);
-        std::fs::copy(entry.path(), &partial)?;
+        // Not `fs::copy`, which gives the copy the source's mode: backups are 0600.
+        crate::keys::copy_private(&entry.path(), &partial)?;
         sync_file(&partial)?;
         std::fs::rename(&partial, &target)?;
         copied += 1;
@@ -119,6 +120,9 @@ async fn backup_sqlite(url: &str, out: &Path) -> Result<(), BoxError> {
     let partial_str = partial
         .to_str()
         .ok_or("the backup path must be valid UTF-8")?;
+    // A backup is the whole database: made 0600 before SQLite writes into it (VACUUM INTO
+    // accepts an empty file and keeps its mode).
+    crate::keys::touch_private(&partial)?;
     let conn = open_sqlite(&source, false).await?;
     // VACUUM INTO reads one snapshot (a read transaction over the WAL), so writers carry on
     // and the copy holds every committed transaction up to that instant and nothing after it.
@@ -142,6 +146,8 @@ async fn backup_sqlite(url: &str, out: &Path) -> Result<(), BoxError> {
 
 fn backup_postgres(url: &str, out: &Path) -> Result<(), BoxError> {
     let (url, password) = split_password(url);
+    // pg_dump truncates the file it is given and keeps its mode: the server's user only.
+    crate::keys::touch_private(&partial_name(out))?;
     let mut cmd = Command::new("pg_dump");
     cmd.arg("--format=custom")
         .arg("--no-owner")
@@ -196,7 +202,7 @@ async fn restore_sqlite(url: &str, input: &Path, force: bool) -> Result<(), BoxE
         std::fs::create_dir_all(dir)?;
     }
     let partial = partial_name(&target);
-    std::fs::copy(input, &partial)?;
+    crate::keys::copy_private(input, &partial)?;
     sync_file(&partial)?;
     // The old database's WAL would be replayed onto the restored file: remove it with it.
     for suffix in ["-wal", "-shm", "-journal"] {

@@ -33,6 +33,10 @@ pub struct Settings {
     /// HMAC key for access tokens, at least 32 bytes. When unset, one is generated on first
     /// start and kept in `<data_dir>/jwt.key`; replicas behind a load balancer must share it.
     pub jwt_secret: Option<String>,
+    /// Key-encryption key (base64, at least 32 bytes) sealing the secrets kept in the database
+    /// (pass signing keys, the ID-number hash key). When unset, one is generated on first
+    /// start and kept in `<data_dir>/master.key`; replicas must share it.
+    pub master_key: Option<String>,
     pub access_token_ttl_secs: i64,
     pub refresh_token_ttl_days: i64,
     /// The school's time zone: calendar dates (a duty day) are local dates in it.
@@ -72,6 +76,7 @@ impl Default for Settings {
             db_max_connections: 16,
             sqlite_synchronous: SqliteSync::Full,
             jwt_secret: None,
+            master_key: None,
             access_token_ttl_secs: 15 * 60,
             refresh_token_ttl_days: 30,
             timezone: "Asia/Shanghai".into(),
@@ -104,6 +109,7 @@ impl std::fmt::Debug for Settings {
                 &self.database_url().split(':').next().unwrap_or(""),
             )
             .field("jwt_secret", &self.jwt_secret.as_ref().map(|_| "<set>"))
+            .field("master_key", &self.master_key.as_ref().map(|_| "<set>"))
             .field("timezone", &self.timezone)
             .field("frontend_dir", &self.frontend_dir)
             .field("demo", &self.demo)
@@ -208,6 +214,9 @@ impl Settings {
         if let Some(v) = var("XIAOAN_JWT_SECRET").filter(|v| !v.is_empty()) {
             self.jwt_secret = Some(v);
         }
+        if let Some(v) = var("XIAOAN_MASTER_KEY").filter(|v| !v.is_empty()) {
+            self.master_key = Some(v);
+        }
         if let Some(v) = var("XIAOAN_ACCESS_TOKEN_TTL_SECS") {
             self.access_token_ttl_secs = parse("XIAOAN_ACCESS_TOKEN_TTL_SECS", &v)?;
         }
@@ -301,6 +310,10 @@ impl Settings {
             return Err(ConfigError::Invalid(
                 "jwt_secret must be at least 32 bytes".into(),
             ));
+        }
+        if let Some(key) = &self.master_key {
+            crate::keys::MasterKey::from_base64(key)
+                .map_err(|e| ConfigError::Invalid(format!("master_key {e}")))?;
         }
         if let Some(token) = &self.metrics_token
             && token.len() < 16

@@ -20,6 +20,9 @@ pub struct Db {
     /// wait for the lock (it fails with SQLITE_BUSY at once). Serialising write transactions
     /// in-process avoids that; PostgreSQL needs no gate.
     write_gate: Option<Arc<Mutex<()>>>,
+    /// Seals the secrets this database keeps (see `keys::MasterKey`): whoever holds a `Db`
+    /// may sign passes, so the key travels with the connection.
+    pub master_key: crate::keys::MasterKey,
 }
 
 /// A write transaction; on SQLite it also holds the write gate until commit or drop.
@@ -45,14 +48,24 @@ impl Db {
     pub async fn connect(settings: &Settings) -> Result<Self, DbErr> {
         let url = settings.database_url();
         let is_sqlite = url.starts_with("sqlite:");
-        if is_sqlite {
-            std::fs::create_dir_all(&settings.data_dir).map_err(|e| {
-                DbErr::Custom(format!(
-                    "cannot create data directory {}: {e}",
-                    settings.data_dir.display()
-                ))
+        // The data directory holds the database, keys and photos: the server's user only.
+        crate::keys::create_private_dir(&settings.data_dir).map_err(|e| {
+            DbErr::Custom(format!(
+                "cannot create data directory {}: {e}",
+                settings.data_dir.display()
+            ))
+        })?;
+        if is_sqlite && let Ok(file) = crate::backup::sqlite_path(&url) {
+            // Made 0600 before SQLite opens it; its -wal and -shm files take the same mode.
+            if let Some(dir) = file.parent().filter(|d| !d.as_os_str().is_empty()) {
+                let _ = crate::keys::create_private_dir(dir);
+            }
+            crate::keys::touch_private(&file).map_err(|e| {
+                DbErr::Custom(format!("cannot create database {}: {e}", file.display()))
             })?;
         }
+        let master_key = crate::keys::MasterKey::load(settings)
+            .map_err(|e| DbErr::Custom(format!("master key: {e}")))?;
         let mut opts = ConnectOptions::new(url);
         opts.max_connections(settings.db_max_connections.max(2))
             .min_connections(1)
@@ -74,7 +87,11 @@ impl Db {
         }
         let conn = Database::connect(opts).await?;
         let write_gate = is_sqlite.then(|| Arc::new(Mutex::new(())));
-        Ok(Self { conn, write_gate })
+        Ok(Self {
+            conn,
+            write_gate,
+            master_key,
+        })
     }
 
     pub async fn migrate(&self) -> Result<(), DbErr> {

@@ -138,7 +138,7 @@ pub async fn seed_if_empty(db: &Db) -> Result<bool, BoxError> {
     let tx = db.begin_write().await?;
     seed(&*tx, &hash).await?;
     // Each feature's demo records, one call per feature, after the people they refer to.
-    crate::gate::seed_demo(&*tx).await?;
+    crate::gate::seed_demo(&*tx, &db.master_key).await?;
     crate::inspections::seed_demo(&*tx).await?;
     crate::plans::demo::seed_demo(&*tx).await?;
     crate::patrol::seed_demo(&*tx).await?;

@@ -243,22 +243,53 @@ impl Validator {
     }
 }
 
-/// serde messages can quote submitted values (`invalid type: string "张三"`): keep the
-/// message's shape and field names but drop anything in double quotes.
+/// serde messages can quote submitted values: in double quotes (`invalid type: string "张三"`)
+/// or in back-ticks (`invalid type: integer `110105…``, `unknown variant `x``, a UUID's
+/// `found `z``). Keep the message's shape, the field names (`missing field `name``) and the
+/// allowed values (`expected one of `a`, `b``), drop every submitted value.
 pub fn scrub_quoted(message: &str) -> String {
     let mut out = String::with_capacity(message.len());
     let mut in_quotes = false;
-    for c in message.chars() {
+    let mut rest = message;
+    while let Some(c) = rest.chars().next() {
+        let tail = &rest[c.len_utf8()..];
         if c == '"' {
             if !in_quotes {
                 out.push_str("\"…\"");
             }
             in_quotes = !in_quotes;
-        } else if !in_quotes {
+        } else if in_quotes {
+        } else if c == '`' {
+            // A back-ticked span: a name from the schema, or a submitted value.
+            let Some(end) = tail.find('`') else {
+                out.push('…');
+                break;
+            };
+            let span = &tail[..end];
+            if names_schema(&out) {
+                out.push('`');
+                out.push_str(span);
+                out.push('`');
+            } else {
+                out.push_str("`…`");
+            }
+            rest = &tail[end + 1..];
+            continue;
+        } else {
             out.push(c);
         }
+        rest = tail;
     }
     out
+}
+
+/// Whether a back-ticked span following `before` is a name the schema gave (a field, or an
+/// allowed value listed after `expected`) rather than something the client sent.
+fn names_schema(before: &str) -> bool {
+    before.ends_with("field ")
+        || before
+            .rfind("expected")
+            .is_some_and(|at| !before[at..].contains("found") && !before[at..].contains(" at "))
 }
 
 #[cfg(test)]
@@ -275,5 +306,29 @@ mod tests {
             scrub_quoted("unknown field `foo`, expected `bar`"),
             "unknown field `foo`, expected `bar`"
         );
+        assert_eq!(
+            scrub_quoted(
+                "invalid type: integer `110105194912310021`, expected a string at line 1 column 40"
+            ),
+            "invalid type: integer `…`, expected a string at line 1 column 40"
+        );
+        assert_eq!(
+            scrub_quoted(
+                "unknown variant `张三`, expected one of `exit_only`, `exit_and_return` at line 1 column 9"
+            ),
+            "unknown variant `…`, expected one of `exit_only`, `exit_and_return` at line 1 column 9"
+        );
+        assert_eq!(
+            scrub_quoted("invalid value: integer `-5`, expected u32"),
+            "invalid value: integer `…`, expected u32"
+        );
+        assert_eq!(
+            scrub_quoted(
+                "UUID parsing failed: invalid character: expected an optional prefix of `urn:uuid:` followed by [0-9a-fA-F-], found `z` at 1"
+            ),
+            "UUID parsing failed: invalid character: expected an optional prefix of `urn:uuid:` followed by [0-9a-fA-F-], found `…` at 1"
+        );
+        assert_eq!(scrub_quoted("missing field `name`"), "missing field `name`");
+        assert_eq!(scrub_quoted("a `dangling"), "a …");
     }
 }

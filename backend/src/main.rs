@@ -1,4 +1,4 @@
-//! The `xiaoan` command line: serve, migrate, create-user, seed-demo, rotate-pass-key,
+//! The `xiaoan` command line: serve, migrate, create-user, seed-demo, rotate-pass-key, rotate-master-key,
 //! export-openapi, backup, restore.
 
 use clap::{Args, Parser, Subcommand};
@@ -97,6 +97,14 @@ enum Command {
     },
     /// Add a new leave-pass signing key; passes signed by older keys stay valid until they expire.
     RotatePassKey {
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Replace the master key that seals the pass signing keys and server secrets: every
+    /// secret is re-encrypted in one transaction. Stop every server first; start them with
+    /// the new key (`<data_dir>/master.key` is replaced; a key from XIAOAN_MASTER_KEY is
+    /// printed for you to configure instead).
+    RotateMasterKey {
         #[command(flatten)]
         db: DbArgs,
     },
@@ -225,6 +233,24 @@ async fn run(cli: Cli) -> Result<(), BoxError> {
             eprintln!(
                 "new pass signing key {kid}; older keys stay published until their passes expire"
             );
+        }
+        Command::RotateMasterKey { db } => {
+            let s = settings(cli.config.as_ref(), &db)?;
+            init_tracing(s.log_format);
+            let conn = xiaoan::db::Db::connect(&s).await?;
+            conn.migrate().await?;
+            match xiaoan::passes::keys::rotate_master_key(&s, &conn).await? {
+                Some(new_key) => {
+                    eprintln!(
+                        "secrets re-encrypted; set XIAOAN_MASTER_KEY to the key below on every server, then start them"
+                    );
+                    println!("{new_key}");
+                }
+                None => eprintln!(
+                    "secrets re-encrypted; {} holds the new key (copy it to every replica before starting them)",
+                    xiaoan::keys::master_key_path(&s).display()
+                ),
+            }
         }
         Command::ExportOpenapi { output } => {
             let json = xiaoan::app::openapi().to_pretty_json()?;

@@ -180,6 +180,101 @@ pub fn document_errors(mut api: utoipa::openapi::OpenApi) -> utoipa::openapi::Op
     api
 }
 
+/// The document as served and exported: the routes' own, with the errors every operation
+/// can answer and the input constraints the server enforces.
+pub fn finish(api: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
+    document_constraints(document_errors(api))
+}
+
+/// Closed sets the server checks, taken from the constants it checks them with:
+/// (schema or path, field or query parameter, values).
+fn closed_sets() -> [(&'static str, &'static str, &'static [&'static str]); 9] {
+    const PASS_KINDS: &[&str] = &["exit_only", "exit_and_return"];
+    const PASS_STATUSES: &[&str] = &["issued", "out", "returned", "expired", "revoked"];
+    use crate::hazards::{CATEGORIES, STATUSES};
+    use crate::records::{INCIDENT_KINDS, SEVERITIES};
+    [
+        ("IssuePassRequest", "kind", PASS_KINDS),
+        ("ReportHazardRequest", "category", CATEGORIES),
+        ("CreateIncidentRequest", "kind", INCIDENT_KINDS),
+        ("CreateIncidentRequest", "severity", SEVERITIES),
+        ("UpdateIncidentRequest", "kind", INCIDENT_KINDS),
+        ("UpdateIncidentRequest", "severity", SEVERITIES),
+        ("/api/v1/leave-passes", "status", PASS_STATUSES),
+        ("/api/v1/hazards", "status", STATUSES),
+        ("/api/v1/hazards", "category", CATEGORIES),
+    ]
+}
+
+/// States what the server enforces on inputs, which the types alone do not say: `limit` is
+/// 1–200 (default 50) everywhere; the string query parameters `date`, `from` and `to` are
+/// local dates (`YYYY-MM-DD`, else 400); the closed sets of [`closed_sets`] are enums.
+pub fn document_constraints(mut api: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
+    use crate::pagination::{DEFAULT_LIMIT, MAX_LIMIT};
+    use utoipa::openapi::RefOr;
+    use utoipa::openapi::path::ParameterIn;
+    use utoipa::openapi::schema::{KnownFormat, Object, Schema, SchemaFormat, SchemaType, Type};
+    let has = |o: &Object, t: Type| match &o.schema_type {
+        SchemaType::Type(x) => *x == t,
+        SchemaType::Array(xs) => xs.contains(&t),
+        SchemaType::AnyValue => false,
+    };
+    let enum_of = |o: &Object, values: &[&str]| {
+        let mut out: Vec<serde_json::Value> = values.iter().map(|v| (*v).into()).collect();
+        if has(o, Type::Null) {
+            out.push(serde_json::Value::Null);
+        }
+        out
+    };
+    let sets = closed_sets();
+    for (path, item) in api.paths.paths.iter_mut() {
+        let ops = [
+            &mut item.get,
+            &mut item.post,
+            &mut item.put,
+            &mut item.patch,
+            &mut item.delete,
+        ];
+        for op in ops.into_iter().flatten() {
+            for p in op.parameters.iter_mut().flatten() {
+                if p.parameter_in != ParameterIn::Query {
+                    continue;
+                }
+                let Some(RefOr::T(Schema::Object(o))) = p.schema.as_mut() else {
+                    continue;
+                };
+                match p.name.as_str() {
+                    "limit" if has(o, Type::Integer) => {
+                        o.minimum = Some(utoipa::Number::UInt(1));
+                        o.maximum = Some(utoipa::Number::UInt(MAX_LIMIT as usize));
+                        o.default = Some(DEFAULT_LIMIT.into());
+                    }
+                    "date" | "from" | "to" if has(o, Type::String) && o.format.is_none() => {
+                        o.format = Some(SchemaFormat::KnownFormat(KnownFormat::Date));
+                    }
+                    _ => {}
+                }
+                if let Some((_, _, values)) = sets
+                    .iter()
+                    .find(|(at, name, _)| at == path && *name == p.name)
+                {
+                    o.enum_values = Some(enum_of(o, values));
+                }
+            }
+        }
+    }
+    if let Some(components) = api.components.as_mut() {
+        for (schema, field, values) in sets.iter().filter(|(at, _, _)| !at.starts_with('/')) {
+            if let Some(RefOr::T(Schema::Object(obj))) = components.schemas.get_mut(*schema)
+                && let Some(RefOr::T(Schema::Object(prop))) = obj.properties.get_mut(*field)
+            {
+                prop.enum_values = Some(enum_of(prop, values));
+            }
+        }
+    }
+    api
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -196,5 +291,62 @@ mod tests {
         assert!(op["201"]["content"]["application/json"].is_object());
         let health = &doc["paths"]["/api/health"]["get"]["responses"];
         assert!(health.get("401").is_none(), "public operations need no 401");
+    }
+
+    fn query_param<'a>(
+        doc: &'a serde_json::Value,
+        path: &str,
+        name: &str,
+    ) -> &'a serde_json::Value {
+        doc["paths"][path]["get"]["parameters"]
+            .as_array()
+            .and_then(|ps| ps.iter().find(|p| p["name"] == name && p["in"] == "query"))
+            .map(|p| &p["schema"])
+            .unwrap_or_else(|| panic!("{path} has no query parameter {name}"))
+    }
+
+    #[test]
+    fn the_spec_states_the_limits_formats_and_closed_sets_the_server_enforces() {
+        let doc = serde_json::to_value(crate::app::openapi()).unwrap();
+        let mut limits = 0;
+        for (path, item) in doc["paths"].as_object().unwrap() {
+            for p in item["get"]["parameters"].as_array().into_iter().flatten() {
+                if p["name"] == "limit" {
+                    limits += 1;
+                    assert_eq!(p["schema"]["minimum"], 1, "{path}");
+                    assert_eq!(p["schema"]["maximum"], 200, "{path}");
+                }
+            }
+        }
+        assert!(limits >= 8, "{limits}");
+        assert_eq!(
+            query_param(&doc, "/api/v1/leave-passes", "date")["format"],
+            "date"
+        );
+        assert_eq!(
+            query_param(&doc, "/api/v1/visitors", "date")["format"],
+            "date"
+        );
+        assert_eq!(
+            query_param(&doc, "/api/v1/leave-passes", "status")["enum"],
+            serde_json::json!(["issued", "out", "returned", "expired", "revoked"])
+        );
+        assert_eq!(
+            query_param(&doc, "/api/v1/hazards", "status")["enum"],
+            serde_json::json!(["reported", "assigned", "rectified", "closed"])
+        );
+        let schemas = &doc["components"]["schemas"];
+        assert_eq!(
+            schemas["IssuePassRequest"]["properties"]["kind"]["enum"],
+            serde_json::json!(["exit_only", "exit_and_return"])
+        );
+        assert_eq!(
+            schemas["CreateIncidentRequest"]["properties"]["severity"]["enum"],
+            serde_json::json!(["minor", "moderate", "serious", "critical"])
+        );
+        assert_eq!(
+            schemas["IssuePassRequest"]["properties"]["valid_until"]["format"],
+            "date-time"
+        );
     }
 }

@@ -12,6 +12,22 @@ use uuid::Uuid;
 pub const DEFAULT_LIMIT: u64 = 50;
 pub const MAX_LIMIT: u64 = 200;
 
+/// `column LIKE '%text%'` matching `text` literally: its `%`, `_` and backslash are escaped, so a
+/// search for `100%` or `a_b` finds those characters instead of matching anything. Every list
+/// with a `q` parameter searches through this.
+pub fn contains_text<C: ColumnTrait>(column: C, text: &str) -> sea_orm::sea_query::Expr {
+    let mut pattern = String::with_capacity(text.len() + 2);
+    pattern.push('%');
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            pattern.push('\\');
+        }
+        pattern.push(c);
+    }
+    pattern.push('%');
+    column.like(sea_orm::sea_query::LikeExpr::new(pattern).escape('\\'))
+}
+
 /// One page of a list. Pass `next_cursor` back as `cursor` for the next page; it is absent on
 /// the last page.
 #[derive(Debug, Serialize, ToSchema)]

@@ -19,6 +19,8 @@ mod m20261201_000001_health_ack_note;
 mod m20261201_000101_gate_scan_answers;
 mod m20261201_000102_pass_short_code;
 mod m20261201_000103_semesters_visitor_decisions;
+mod m20261201_000104_sealed_secrets;
+mod m20261201_000105_class_attribution;
 
 pub struct Migrator;
 
@@ -42,6 +44,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000101_gate_scan_answers::Migration),
             Box::new(m20261201_000102_pass_short_code::Migration),
             Box::new(m20261201_000103_semesters_visitor_decisions::Migration),
+            Box::new(m20261201_000104_sealed_secrets::Migration),
+            Box::new(m20261201_000105_class_attribution::Migration),
         ]
     }
 }

@@ -125,6 +125,17 @@ async fn scores_are_recomputed_by_hand_from_the_records_and_link_back() {
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
     let hazard_id = r.body["id"].as_str().unwrap().to_owned();
+    // A student's attribution to a class counts once the office confirms it.
+    assert_eq!(r.body["class_pending"], true);
+    let r = app
+        .post(
+            &format!("/api/v1/hazards/{hazard_id}/class-attribution"),
+            &office,
+            json!({"accept": true}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.body["class_pending"], false);
     let r = app
         .post(
             &format!("/api/v1/hazards/{hazard_id}/assign"),
@@ -194,6 +205,15 @@ async fn scores_are_recomputed_by_hand_from_the_records_and_link_back() {
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
     let incident_id = r.body["id"].as_str().unwrap().to_owned();
+    // A guard's attribution to a class counts once the office confirms it.
+    let r = app
+        .post(
+            &format!("/api/v1/incidents/{incident_id}/class-attribution"),
+            &office,
+            json!({"accept": true}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     for (at, class) in [
         (now, json!(null)),
         (now - chrono::Duration::days(5), json!(class1)),

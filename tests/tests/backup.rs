@@ -144,8 +144,12 @@ async fn online_backup_restores_every_table_row_by_row() {
 
     // The restored database serves: sign in and read what was backed up.
     let url = target.url.clone();
+    // The secrets in the database are sealed under the source's master key, which is backed
+    // up apart from the database: the restored server is given it.
+    let master = std::fs::read_to_string(app.data_dir.join("master.key")).unwrap();
     let restored_app = spawn_app_with(AppOptions { demo: false }, move |s| {
         s.database_url = Some(url);
+        s.master_key = Some(master);
     })
     .await;
     let token = restored_app.token("office").await;
@@ -205,8 +209,10 @@ async fn backup_during_concurrent_writes_holds_whole_transactions() {
         String::from_utf8_lossy(&out.stderr)
     );
     let url = target.url.clone();
+    let master = std::fs::read_to_string(app.data_dir.join("master.key")).unwrap();
     let restored = spawn_app_with(AppOptions { demo: false }, move |s| {
         s.database_url = Some(url);
+        s.master_key = Some(master);
     })
     .await;
     let token = restored.token("office").await;

@@ -81,11 +81,24 @@ async fn server_key(app: &TestApp) -> ([u8; 8], SigningKey) {
         .await
         .unwrap()
         .unwrap();
-    let kid: String = row.try_get("", "kid").unwrap();
-    let seed: String = row.try_get("", "private_key").unwrap();
+    let kid_text: String = row.try_get("", "kid").unwrap();
+    let sealed: String = row.try_get("", "private_key").unwrap();
     let _ = conn.close().await;
-    let kid: [u8; 8] = URL_SAFE_NO_PAD.decode(kid).unwrap().try_into().unwrap();
-    let seed: [u8; 32] = URL_SAFE_NO_PAD.decode(seed).unwrap().try_into().unwrap();
+    // The seed is stored sealed under the server's master key (`<data_dir>/master.key`).
+    let master = xiaoan::keys::MasterKey::load(&xiaoan::Settings {
+        data_dir: app.data_dir.clone(),
+        ..xiaoan::Settings::default()
+    })
+    .unwrap();
+    let seed = master
+        .open(&xiaoan::passes::keys::seed_context(&kid_text), &sealed)
+        .unwrap();
+    let kid: [u8; 8] = URL_SAFE_NO_PAD
+        .decode(kid_text)
+        .unwrap()
+        .try_into()
+        .unwrap();
+    let seed: [u8; 32] = seed.try_into().unwrap();
     (kid, SigningKey::from_bytes(&seed))
 }
 

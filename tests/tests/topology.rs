@@ -171,6 +171,11 @@ async fn two_replicas_behind_nginx_on_postgresql() {
         ("XIAOAN_DATABASE_URL", db.url.as_str()),
         ("XIAOAN_TRUSTED_PROXIES", "127.0.0.1"),
         ("XIAOAN_ATTACHMENTS_DIR", photos.to_str().unwrap()),
+        // Replicas share the master key that seals the secrets in the database (compose: .env).
+        (
+            "XIAOAN_MASTER_KEY",
+            "dG9wb2xvZ3ktdGVzdC1tYXN0ZXIta2V5LTMyLWJ5dGVzLWxvbmctZW5vdWdo",
+        ),
     ];
     let data_a = dir.join("a");
     let data_b = dir.join("b");

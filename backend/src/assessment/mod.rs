@@ -433,6 +433,8 @@ async fn class_facts(db: &impl ConnectionTrait, r: &Range) -> AppResult<Vec<Fact
 
     let hazards = hazard::Entity::find()
         .filter(hazard::Column::ClassId.is_not_null())
+        // An attribution awaiting the office's confirmation does not count (issue 15 #4).
+        .filter(hazard::Column::ClassPending.eq(false))
         .filter(hazard::Column::ReportedAt.gte(start))
         .filter(hazard::Column::ReportedAt.lt(end))
         .order_by_asc(hazard::Column::ReportedAt)
@@ -463,6 +465,7 @@ async fn class_facts(db: &impl ConnectionTrait, r: &Range) -> AppResult<Vec<Fact
 
     for i in incident::Entity::find()
         .filter(incident::Column::ClassId.is_not_null())
+        .filter(incident::Column::ClassPending.eq(false))
         .filter(incident::Column::OccurredAt.gte(start))
         .filter(incident::Column::OccurredAt.lt(end))
         .order_by_asc(incident::Column::OccurredAt)

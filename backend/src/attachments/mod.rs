@@ -143,12 +143,14 @@ fn store_files(
     file: (&str, &[u8]),
     thumb: (&str, &[u8]),
 ) -> Result<(), std::io::Error> {
-    std::fs::create_dir_all(dir)?;
+    // Photos of a school (and of minors): readable by the server's user only.
+    crate::keys::create_private_dir(dir)?;
     let mut written = Vec::new();
     for (name, bytes) in [file, thumb] {
         let path = dir.join(name);
         let tmp = dir.join(format!("{name}.part"));
-        let res = std::fs::write(&tmp, bytes).and_then(|_| std::fs::rename(&tmp, &path));
+        let res =
+            crate::keys::write_private(&tmp, bytes).and_then(|_| std::fs::rename(&tmp, &path));
         if let Err(e) = res {
             let _ = std::fs::remove_file(&tmp);
             remove_quietly(&written);

@@ -1825,10 +1825,13 @@ pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
 
 /// Demo records: leave passes in every state (issued, out, overdue, returned) with their gate
 /// scans, a visitor on campus, one expected today, and a watchlist entry (see visitors).
-pub async fn seed_demo(db: &impl ConnectionTrait) -> Result<(), crate::app::BoxError> {
+pub async fn seed_demo(
+    db: &impl ConnectionTrait,
+    master: &crate::keys::MasterKey,
+) -> Result<(), crate::app::BoxError> {
     use crate::users::model as user;
     use sea_orm::ActiveModelTrait;
-    keys::ensure_signing_key_on(db).await?;
+    keys::ensure_signing_key_on(db, master).await?;
     let by_name =
         |rows: &[user::Model], name: &str| rows.iter().find(|u| u.username == name).map(|u| u.id);
     let users = user::Entity::find().all(db).await?;
@@ -1856,7 +1859,7 @@ pub async fn seed_demo(db: &impl ConnectionTrait) -> Result<(), crate::app::BoxE
     };
     let s1 = students_of(c1.id).await?;
     let s2 = students_of(c2.id).await?;
-    let (kid, key) = keys::active_signing_key(db)
+    let (kid, key) = keys::active_signing_key(db, master)
         .await
         .map_err(|e| e.to_string())?;
     let now = crate::util::now();
@@ -2021,7 +2024,7 @@ pub async fn seed_demo(db: &impl ConnectionTrait) -> Result<(), crate::app::BoxE
             .await?;
         }
     }
-    crate::visitors::seed_demo(db, guard, teacher1).await?;
+    crate::visitors::seed_demo(db, master, guard, teacher1).await?;
     audit::record(
         db,
         Actor::system(),

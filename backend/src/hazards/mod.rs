@@ -35,6 +35,9 @@ pub const CATEGORIES: &[&str] = &[
     "other",
 ];
 
+/// Every status a hazard can be in, in workflow order.
+pub const STATUSES: &[&str] = &[REPORTED, ASSIGNED, RECTIFIED, CLOSED];
+
 const REPORTED: &str = "reported";
 const ASSIGNED: &str = "assigned";
 const RECTIFIED: &str = "rectified";
@@ -49,6 +52,9 @@ pub struct HazardResponse {
     pub description: String,
     pub class_id: Option<Uuid>,
     pub class_name: Option<String>,
+    /// The class was named by someone other than its teacher or the office: not counted for
+    /// the class until the office confirms (`POST /hazards/{id}/class-attribution`).
+    pub class_pending: bool,
     /// `report`, `inspection` (a failed checklist item) or `fire_equipment` (a failed or
     /// expired fire-equipment item).
     pub source: String,
@@ -80,7 +86,8 @@ pub struct HazardEventResponse {
     pub at: DateTime<Utc>,
     pub actor_id: Uuid,
     pub actor_name: String,
-    /// `report`, `assign`, `reassign`, `rectify`, `close`, `send_back`.
+    /// `report`, `assign`, `reassign`, `rectify`, `close`, `send_back`,
+    /// `class_confirm`, `class_reject` (the office's decision on a pending class).
     pub action: String,
     pub from_status: Option<String>,
     pub to_status: String,
@@ -127,6 +134,7 @@ async fn to_responses(
         .into_iter()
         .map(|h| HazardResponse {
             is_overdue: is_overdue(&h, today),
+            class_pending: h.class_pending,
             class_name: h.class_id.and_then(|c| cls.get(&c).cloned()),
             reported_by_name: names.get(&h.reported_by).cloned().unwrap_or_default(),
             owner_name: h.owner_id.and_then(|o| names.get(&o).cloned()),
@@ -153,6 +161,35 @@ async fn to_responses(
             updated_at: h.updated_at,
         })
         .collect())
+}
+
+/// Whether `u` may attribute a record (hazard, incident) to `class_id` with effect at once:
+/// the office, or the class's own teacher. Anyone else's attribution is pending until the
+/// office confirms it, so nobody can lower another class's assessment.
+pub async fn attributes_directly(
+    db: &impl ConnectionTrait,
+    u: &CurrentUser,
+    class_id: Uuid,
+) -> AppResult<bool> {
+    Ok(match u.role {
+        Role::SecurityOffice => true,
+        Role::ClassTeacher => crate::users::own_class_ids(db, u.id, u.role)
+            .await?
+            .contains(&class_id),
+        _ => false,
+    })
+}
+
+/// The office's decision on a pending class attribution.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AttributionDecision {
+    /// `true` confirms the class (the record then counts for it); `false` removes the class.
+    pub accept: bool,
+}
+
+pub fn not_pending() -> ApiError {
+    ApiError::conflict("attribution_not_pending", "该记录没有待确认的班级归属")
 }
 
 /// The office and the principal see every hazard; others those they reported, own or
@@ -272,6 +309,7 @@ struct NewHazard {
     class_id: Option<Uuid>,
     /// `report`, `inspection`, `fire_equipment`, …
     source: String,
+    class_pending: bool,
     submission_id: Option<Uuid>,
     item_key: Option<String>,
     photo_ids: Vec<Uuid>,
@@ -311,6 +349,7 @@ async fn insert_reported(
         verified_by: Set(None),
         closed_at: Set(None),
         updated_at: Set(now),
+        class_pending: Set(h.class_pending),
     }
     .insert(db)
     .await?;
@@ -343,6 +382,9 @@ pub async fn create_from_inspection(
         description: f.description,
         class_id: f.class_id,
         source: "inspection".into(),
+        // The inspections flow checked who may submit for the class (own class, or the
+        // duty teacher's spot-check, which the assessment counts on its own).
+        class_pending: false,
         submission_id: Some(f.submission_id),
         item_key: Some(f.item_key),
         photo_ids: f.photo_ids,
@@ -385,6 +427,7 @@ pub async fn create_from_source(
         description: f.description,
         class_id: None,
         source: f.source.into(),
+        class_pending: false,
         submission_id: None,
         item_key: None,
         photo_ids: f.photo_ids,
@@ -432,8 +475,10 @@ pub async fn report_in_tx(
     body: ReportHazardRequest,
     details: serde_json::Value,
 ) -> AppResult<hazard::Model> {
+    let mut class_pending = false;
     if let Some(cid) = body.class_id {
         crate::classes::find(db, cid).await?;
+        class_pending = !attributes_directly(db, u, cid).await?;
     }
     let id = Uuid::now_v7();
     attachments::claim(
@@ -446,7 +491,7 @@ pub async fn report_in_tx(
     )
     .await?;
     let location = body.location.trim().to_owned();
-    let mut audit_details = json!({"source": "report", "category": body.category, "location": location, "class_id": body.class_id, "photos": body.attachment_ids.len()});
+    let mut audit_details = json!({"source": "report", "category": body.category, "location": location, "class_id": body.class_id, "class_pending": class_pending, "photos": body.attachment_ids.len()});
     if let (Some(a), Some(d)) = (audit_details.as_object_mut(), details.as_object()) {
         for (k, val) in d {
             a.entry(k.clone()).or_insert(val.clone());
@@ -459,6 +504,7 @@ pub async fn report_in_tx(
         description: body.description.trim().to_owned(),
         class_id: body.class_id,
         source: "report".into(),
+        class_pending,
         submission_id: None,
         item_key: None,
         photo_ids: body.attachment_ids,
@@ -504,6 +550,8 @@ pub struct HazardQuery {
     pub status: Option<String>,
     pub category: Option<String>,
     pub class_id: Option<Uuid>,
+    /// `true`: only those whose class awaits the office's confirmation.
+    pub class_pending: Option<bool>,
     pub owner_id: Option<Uuid>,
     /// Only assigned hazards past their deadline.
     pub overdue: Option<bool>,
@@ -537,10 +585,20 @@ pub async fn list_hazards(
     if let Some(c) = visibility(db, &auth.user).await? {
         select = select.filter(c);
     }
+    // Closed sets (stated as enums in the spec): a typo is an error, not an empty list.
     if let Some(v) = q.status {
+        if !STATUSES.contains(&v.as_str()) {
+            return Err(ApiError::bad_request(
+                "invalid_query",
+                "status 须为 reported、assigned、rectified 或 closed",
+            ));
+        }
         select = select.filter(hazard::Column::Status.eq(v));
     }
     if let Some(v) = q.category {
+        if !CATEGORIES.contains(&v.as_str()) {
+            return Err(ApiError::bad_request("invalid_query", "category 无效"));
+        }
         select = select.filter(hazard::Column::Category.eq(v));
     }
     if let Some(v) = q.class_id {
@@ -551,6 +609,9 @@ pub async fn list_hazards(
     }
     if q.open == Some(true) {
         select = select.filter(hazard::Column::Status.ne(CLOSED));
+    }
+    if let Some(v) = q.class_pending {
+        select = select.filter(hazard::Column::ClassPending.eq(v));
     }
     if q.overdue == Some(true) {
         select = select
@@ -1051,6 +1112,74 @@ pub async fn verify_hazard(
     Ok(web::Json(resp))
 }
 
+/// Confirm (`accept: true`) or reject (the class is removed) the class someone other than its
+/// teacher or the office named on a hazard; only then does it count for the class.
+#[utoipa::path(
+    tag = "hazards",
+    params(("id" = Uuid, Path)),
+    request_body = AttributionDecision,
+    responses(
+        (status = 200, body = HazardResponse),
+        (status = 404, description = "`hazard_not_found`", body = crate::error::Problem),
+        (status = 409, description = "`attribution_not_pending`: no class awaits confirmation", body = crate::error::Problem),
+    ),
+    security(("bearer" = ["security_office"]))
+)]
+#[post("/hazards/{id}/class-attribution")]
+pub async fn decide_hazard_attribution(
+    auth: Auth<Office>,
+    state: State,
+    id: web::Path<Uuid>,
+    body: web::Json<AttributionDecision>,
+) -> AppResult<web::Json<HazardResponse>> {
+    let u = &auth.user;
+    let tx = state.db.begin_write().await?;
+    let h = find(&*tx, id.into_inner()).await?;
+    let Some(class_id) = h.class_id.filter(|_| h.class_pending) else {
+        return Err(not_pending());
+    };
+    let mut a: hazard::ActiveModel = h.clone().into();
+    a.class_pending = Set(false);
+    if !body.accept {
+        a.class_id = Set(None);
+    }
+    a.updated_at = Set(crate::util::now());
+    let row = a.update(&*tx).await?;
+    // hazard_events.action holds 16 characters.
+    let action = if body.accept {
+        "class_confirm"
+    } else {
+        "class_reject"
+    };
+    let details = json!({"class_id": class_id});
+    add_event(
+        &*tx,
+        row.id,
+        u.id,
+        action,
+        Some(&h.status),
+        &h.status,
+        None,
+        details.clone(),
+    )
+    .await?;
+    audit::record(
+        &*tx,
+        u.actor(),
+        &format!("hazard.{action}"),
+        "hazard",
+        Some(row.id.to_string()),
+        details,
+    )
+    .await?;
+    let resp = to_responses(&*tx, vec![row], period::today(&state.tz))
+        .await?
+        .pop()
+        .ok_or_else(ApiError::internal)?;
+    tx.commit().await?;
+    Ok(web::Json(resp))
+}
+
 pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(list_hazards)
         .service(report_hazard)
@@ -1059,7 +1188,8 @@ pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(get_hazard)
         .service(assign_hazard)
         .service(rectify_hazard)
-        .service(verify_hazard);
+        .service(verify_hazard)
+        .service(decide_hazard_attribution);
 }
 
 #[cfg(test)]
@@ -1094,6 +1224,7 @@ mod tests {
             verified_by: None,
             closed_at: None,
             updated_at: now,
+            class_pending: false,
         };
         assert!(is_overdue(&h, today));
         h.deadline = Some("2026-11-29".into());

@@ -35,6 +35,9 @@ pub mod hazard {
         pub verified_by: Option<Uuid>,
         pub closed_at: Option<DateTimeUtc>,
         pub updated_at: DateTimeUtc,
+        /// `class_id` was proposed by someone other than the class's teacher or the office:
+        /// not counted for the class until the office confirms it.
+        pub class_pending: bool,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

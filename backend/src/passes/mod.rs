@@ -28,6 +28,9 @@ use uuid::Uuid;
 
 /// The longest window a pass may cover.
 const MAX_WINDOW_DAYS: i64 = 7;
+/// How far ahead a pass may start. Keeps every instant of a pass far inside the token's
+/// 32-bit seconds (which end in 2106) and passes within a school term.
+const MAX_START_AHEAD_DAYS: i64 = 30;
 
 /// A leave pass as its issuer, the office and the principal see it.
 #[derive(Debug, Serialize, ToSchema)]
@@ -147,11 +150,15 @@ pub struct IssuePassRequest {
     pub kind: String,
     /// Why (看病, 家中有事 …); kept on the server, never in the QR code. 1–200 characters.
     pub reason: String,
-    /// Default: now.
+    /// Default: now; at most 30 days ahead.
     pub valid_from: Option<DateTime<Utc>>,
-    /// The exit must happen before this instant; at most 7 days after `valid_from`.
+    /// The exit must happen before this instant; at most 7 days after `valid_from`. For
+    /// `exit_and_return` the exit window ends at `return_by` at the latest: a later
+    /// `valid_until` is brought forward to `return_by` (leaving after the return time would
+    /// make the student overdue on the way out).
     pub valid_until: DateTime<Utc>,
-    /// Required for `exit_and_return`, absent for `exit_only`.
+    /// Required for `exit_and_return` (after `valid_from`, at most 7 days after it), absent
+    /// for `exit_only`.
     pub return_by: Option<DateTime<Utc>>,
 }
 
@@ -182,8 +189,11 @@ pub async fn issue_pass(
     let body = body.into_inner();
     let now = crate::util::now();
     let valid_from = whole_secs(body.valid_from.unwrap_or(now));
-    let valid_until = whole_secs(body.valid_until);
     let return_by = body.return_by.map(whole_secs);
+    let valid_until = match return_by {
+        Some(r) if r > valid_from && r < body.valid_until => r,
+        _ => whole_secs(body.valid_until),
+    };
     let kind = PassKind::parse(&body.kind);
     let mut v = Validator::new();
     v.text("reason", &body.reason, 1, 200);
@@ -202,6 +212,9 @@ pub async fn issue_pass(
                 v.add("return_by", "invalid", "单程离校假条不填返校时间");
             }
         }
+    }
+    if valid_from > now + Duration::days(MAX_START_AHEAD_DAYS) {
+        v.add("valid_from", "too_far", "生效时间不能晚于 30 天后");
     }
     if valid_until <= valid_from {
         v.add("valid_until", "invalid", "失效时间须晚于生效时间");
@@ -227,7 +240,7 @@ pub async fn issue_pass(
         ));
     }
     let cls = classes::find(db, s.class_id).await?;
-    let (kid, signing) = keys::active_signing_key(db).await?;
+    let (kid, signing) = keys::active_signing_key(db, &state.db.master_key).await?;
     let id = Uuid::now_v7();
     let claims = token::Claims {
         kid,

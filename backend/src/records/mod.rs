@@ -17,8 +17,8 @@ use actix_web::{HttpResponse, get, patch, post, web};
 use chrono::{DateTime, Utc};
 use model::{activity, announcement, health, incident, meeting, read};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -588,8 +588,37 @@ pub struct IncidentResponse {
     /// The class whose students were involved (counted in that class's assessment), if any.
     pub class_id: Option<Uuid>,
     pub class_name: Option<String>,
+    /// The class was named by someone other than its teacher or the office: not counted for
+    /// the class until the office confirms (`POST /incidents/{id}/class-attribution`).
+    pub class_pending: bool,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+}
+
+/// How far back anyone but the office may date an incident: a record's class counts in the
+/// class assessment, so a report cannot reach weeks into a closed period. The office
+/// transcribes older paper records.
+pub const MAX_BACKDATE_DAYS: i64 = 7;
+
+/// Incidents are free text about minors: the office and the principal see all of them, a
+/// class teacher those of own classes and own reports, a guard own reports.
+async fn incident_visibility(
+    db: &impl ConnectionTrait,
+    u: &CurrentUser,
+) -> AppResult<Option<Condition>> {
+    if matches!(u.role, Role::SecurityOffice | Role::Principal) {
+        return Ok(None);
+    }
+    let mut c = Condition::any().add(incident::Column::ReportedBy.eq(u.id));
+    if u.role == Role::ClassTeacher {
+        let own = crate::users::own_class_ids(db, u.id, u.role).await?;
+        c = c.add(incident::Column::ClassId.is_in(own));
+    }
+    Ok(Some(c))
+}
+
+fn incident_not_found() -> ApiError {
+    ApiError::not_found("incident_not_found", "事件记录不存在")
 }
 
 async fn incident_responses(
@@ -632,13 +661,14 @@ fn incident_response(i: incident::Model, class_name: Option<String>) -> Incident
         reported_by: i.reported_by,
         class_id: i.class_id,
         class_name,
+        class_pending: i.class_pending,
         created_at: i.created_at,
         updated_at: i.updated_at,
     }
 }
 
 fn incident_audit(i: &incident::Model) -> serde_json::Value {
-    json!({"kind": i.kind, "occurred_at": i.occurred_at, "place": i.place, "severity": i.severity, "description": i.description, "actions_taken": i.actions_taken, "reported_to_police": i.reported_to_police, "reported_to_fire": i.reported_to_fire, "closed_at": i.closed_at, "class_id": i.class_id})
+    json!({"kind": i.kind, "occurred_at": i.occurred_at, "place": i.place, "severity": i.severity, "description": i.description, "actions_taken": i.actions_taken, "reported_to_police": i.reported_to_police, "reported_to_fire": i.reported_to_fire, "closed_at": i.closed_at, "class_id": i.class_id, "class_pending": i.class_pending})
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -687,9 +717,12 @@ pub struct IncidentQuery {
     pub open: Option<bool>,
     /// Only incidents linked to this class.
     pub class_id: Option<Uuid>,
+    /// `true`: only those whose class awaits the office's confirmation.
+    pub class_pending: Option<bool>,
 }
 
-/// Incidents, newest first.
+/// Incidents the caller may see, newest first: all for the office and the principal, own
+/// classes' and own reports for a class teacher, own reports for a guard.
 #[utoipa::path(
     tag = "records",
     params(IncidentQuery),
@@ -698,11 +731,17 @@ pub struct IncidentQuery {
 )]
 #[get("/incidents")]
 pub async fn list_incidents(
-    _auth: Auth<Staff>,
+    auth: Auth<Staff>,
     state: State,
     q: web::Query<IncidentQuery>,
 ) -> AppResult<web::Json<Vec<IncidentResponse>>> {
     let mut s = incident::Entity::find();
+    if let Some(c) = incident_visibility(&state.db.conn, &auth.user).await? {
+        s = s.filter(c);
+    }
+    if let Some(p) = q.class_pending {
+        s = s.filter(incident::Column::ClassPending.eq(p));
+    }
     if let Some(f) = q.from {
         s = s.filter(incident::Column::OccurredAt.gte(f));
     }
@@ -725,7 +764,9 @@ pub async fn list_incidents(
     Ok(web::Json(incident_responses(&state.db.conn, rows).await?))
 }
 
-/// Report an incident (guards, teachers, the office, the principal).
+/// Report an incident (guards, teachers, the office, the principal). A class named by anyone
+/// but its own teacher or the office is pending until the office confirms it; only the office
+/// may date an incident more than 7 days back.
 #[utoipa::path(
     tag = "records",
     request_body = CreateIncidentRequest,
@@ -751,12 +792,22 @@ pub async fn create_incident(
     v.opt_text("actions_taken", Some(&b.actions_taken), 20_000);
     if b.occurred_at > crate::util::now() + chrono::Duration::minutes(5) {
         v.add("occurred_at", "invalid", "发生时间不能晚于现在");
+    } else if auth.user.role != Role::SecurityOffice
+        && b.occurred_at < crate::util::now() - chrono::Duration::days(MAX_BACKDATE_DAYS)
+    {
+        v.add(
+            "occurred_at",
+            "too_old",
+            "发生时间不能早于 7 天前;更早的事件请由保卫处登记",
+        );
     }
     v.finish()?;
     let now = crate::util::now();
     let tx = state.db.begin_write().await?;
+    let mut class_pending = false;
     if let Some(c) = b.class_id {
         crate::classes::find(&*tx, c).await?;
+        class_pending = !crate::hazards::attributes_directly(&*tx, &auth.user, c).await?;
     }
     let i = incident::ActiveModel {
         id: Set(Uuid::now_v7()),
@@ -773,6 +824,7 @@ pub async fn create_incident(
         created_at: Set(now),
         updated_at: Set(now),
         class_id: Set(b.class_id),
+        class_pending: Set(class_pending),
     }
     .insert(&*tx)
     .await?;
@@ -790,7 +842,7 @@ pub async fn create_incident(
     Ok(HttpResponse::Created().json(response))
 }
 
-/// One incident.
+/// One incident the caller may see (as in the list; others answer `incident_not_found`).
 #[utoipa::path(
     tag = "records",
     params(("id" = Uuid, Path)),
@@ -799,14 +851,19 @@ pub async fn create_incident(
 )]
 #[get("/incidents/{id}")]
 pub async fn get_incident(
-    _auth: Auth<Staff>,
+    auth: Auth<Staff>,
     state: State,
     id: web::Path<Uuid>,
 ) -> AppResult<web::Json<IncidentResponse>> {
-    let i = incident::Entity::find_by_id(id.into_inner())
+    let mut s = incident::Entity::find_by_id(id.into_inner());
+    // Not 403: whether an incident the caller may not read exists is not the caller's to know.
+    if let Some(c) = incident_visibility(&state.db.conn, &auth.user).await? {
+        s = s.filter(c);
+    }
+    let i = s
         .one(&state.db.conn)
         .await?
-        .ok_or_else(|| ApiError::not_found("incident_not_found", "事件记录不存在"))?;
+        .ok_or_else(incident_not_found)?;
     Ok(web::Json(one_incident_response(&state.db.conn, i).await?))
 }
 
@@ -877,6 +934,8 @@ pub async fn update_incident(
             crate::classes::find(&*tx, id).await?;
         }
         a.class_id = Set(c);
+        // The office names the class itself: nothing left to confirm.
+        a.class_pending = Set(false);
     }
     if let Some(c) = b.closed {
         a.closed_at = Set(if c {
@@ -891,6 +950,59 @@ pub async fn update_incident(
         &*tx,
         auth.user.actor(),
         "incident.update",
+        "incident",
+        Some(after.id.to_string()),
+        json!({"before": incident_audit(&before), "after": incident_audit(&after)}),
+    )
+    .await?;
+    let response = one_incident_response(&*tx, after).await?;
+    tx.commit().await?;
+    Ok(web::Json(response))
+}
+
+/// Confirm (`accept: true`) or reject (the class is removed) the class someone other than its
+/// teacher or the office named on an incident; only then does it count for the class.
+#[utoipa::path(
+    tag = "records",
+    params(("id" = Uuid, Path)),
+    request_body = crate::hazards::AttributionDecision,
+    responses(
+        (status = 200, body = IncidentResponse),
+        (status = 404, description = "`incident_not_found`", body = crate::error::Problem),
+        (status = 409, description = "`attribution_not_pending`: no class awaits confirmation", body = crate::error::Problem),
+    ),
+    security(("bearer" = ["security_office"]))
+)]
+#[post("/incidents/{id}/class-attribution")]
+pub async fn decide_incident_attribution(
+    auth: Auth<Office>,
+    state: State,
+    id: web::Path<Uuid>,
+    body: web::Json<crate::hazards::AttributionDecision>,
+) -> AppResult<web::Json<IncidentResponse>> {
+    let tx = state.db.begin_write().await?;
+    let before = incident::Entity::find_by_id(id.into_inner())
+        .one(&*tx)
+        .await?
+        .ok_or_else(incident_not_found)?;
+    if !before.class_pending || before.class_id.is_none() {
+        return Err(crate::hazards::not_pending());
+    }
+    let mut a: incident::ActiveModel = before.clone().into();
+    a.class_pending = Set(false);
+    if !body.accept {
+        a.class_id = Set(None);
+    }
+    a.updated_at = Set(crate::util::now());
+    let after = a.update(&*tx).await?;
+    audit::record(
+        &*tx,
+        auth.user.actor(),
+        if body.accept {
+            "incident.class_confirm"
+        } else {
+            "incident.class_reject"
+        },
         "incident",
         Some(after.id.to_string()),
         json!({"before": incident_audit(&before), "after": incident_audit(&after)}),
@@ -1460,6 +1572,7 @@ pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(create_incident)
         .service(get_incident)
         .service(update_incident)
+        .service(decide_incident_attribution)
         .service(create_health_report)
         .service(list_health_reports)
         .service(acknowledge_health_report)

@@ -85,6 +85,9 @@ pub mod incident {
         pub updated_at: DateTimeUtc,
         /// The class whose students were involved, if any.
         pub class_id: Option<Uuid>,
+        /// `class_id` was proposed by someone other than the class's teacher or the office:
+        /// not counted for the class until the office confirms it.
+        pub class_pending: bool,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

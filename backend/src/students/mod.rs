@@ -149,8 +149,14 @@ pub async fn list_students(
     if let Some(text) = q.q.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
         select = select.filter(
             sea_orm::Condition::any()
-                .add(student::Column::StudentNo.contains(text))
-                .add(student::Column::Name.contains(text)),
+                .add(crate::pagination::contains_text(
+                    student::Column::StudentNo,
+                    text,
+                ))
+                .add(crate::pagination::contains_text(
+                    student::Column::Name,
+                    text,
+                )),
         );
     }
     if let Some(after) = &paging.after {

@@ -262,8 +262,14 @@ pub async fn list_users(
         let text = text.trim().to_owned();
         select = select.filter(
             sea_orm::Condition::any()
-                .add(model::Column::Username.contains(&text))
-                .add(model::Column::DisplayName.contains(&text)),
+                .add(crate::pagination::contains_text(
+                    model::Column::Username,
+                    &text,
+                ))
+                .add(crate::pagination::contains_text(
+                    model::Column::DisplayName,
+                    &text,
+                )),
         );
     }
     if let Some(after) = &paging.after {

@@ -8,6 +8,7 @@ use crate::audit;
 use crate::auth::extract::Auth;
 use crate::auth::roles::{GateLogReaders, GuardOrOffice, Office, OfficeOrPrincipal, Staff};
 use crate::error::{ApiError, AppResult, Validator};
+use crate::keys::{MasterKey, OpenError};
 use crate::pagination::{Page, Paging};
 use crate::passes::model::secret;
 use crate::state::State;
@@ -75,15 +76,29 @@ fn valid_id(n: &str) -> bool {
     (5..=32).contains(&n.len()) && n.chars().all(|c| c.is_ascii_alphanumeric())
 }
 
-/// The secret of the ID-number hash: made once, shared by replicas through the database.
-async fn id_key(db: &impl ConnectionTrait) -> AppResult<Vec<u8>> {
+/// The secret of the ID-number hash: made once, shared by replicas through the database,
+/// stored sealed under the master key (a leaked backup alone cannot test ID numbers).
+async fn id_key(db: &impl ConnectionTrait, master: &MasterKey) -> AppResult<Vec<u8>> {
+    let ctx = crate::passes::keys::secret_context(ID_KEY_NAME);
+    let open = |row: secret::Model| match master.open(&ctx, &row.secret) {
+        Ok(key) => Ok(key),
+        // Stored by a version before encryption at rest (sealed at the next start).
+        Err(OpenError::Plain) => Ok(row.secret.into_bytes()),
+        Err(e) => {
+            tracing::error!(error = %e, "cannot open the ID-number hash key");
+            Err(ApiError::internal())
+        }
+    };
     if let Some(row) = secret::Entity::find_by_id(ID_KEY_NAME).one(db).await? {
-        return Ok(row.secret.into_bytes());
+        return open(row);
     }
     let fresh = crate::util::random_token(32).map_err(|_| ApiError::internal())?;
+    let sealed = master
+        .seal(&ctx, fresh.as_bytes())
+        .map_err(|_| ApiError::internal())?;
     let inserted = secret::ActiveModel {
         name: Set(ID_KEY_NAME.into()),
-        secret: Set(fresh),
+        secret: Set(sealed),
         created_at: Set(crate::util::now()),
     }
     .insert(db)
@@ -96,11 +111,11 @@ async fn id_key(db: &impl ConnectionTrait) -> AppResult<Vec<u8>> {
     {
         return Err(e.into());
     }
-    secret::Entity::find_by_id(ID_KEY_NAME)
+    let row = secret::Entity::find_by_id(ID_KEY_NAME)
         .one(db)
         .await?
-        .map(|r| r.secret.into_bytes())
-        .ok_or_else(ApiError::internal)
+        .ok_or_else(ApiError::internal)?;
+    open(row)
 }
 
 /// (keyed hash, last 4) of an ID number.
@@ -109,11 +124,15 @@ struct IdNumber {
     last4: String,
 }
 
-async fn protect_id(db: &impl ConnectionTrait, raw: Option<&str>) -> AppResult<Option<IdNumber>> {
+async fn protect_id(
+    db: &impl ConnectionTrait,
+    master: &MasterKey,
+    raw: Option<&str>,
+) -> AppResult<Option<IdNumber>> {
     let Some(n) = raw.map(normalise_id).filter(|n| !n.is_empty()) else {
         return Ok(None);
     };
-    let key = id_key(db).await?;
+    let key = id_key(db, master).await?;
     let hash: String = hmac_sha256(&key, n.as_bytes())
         .iter()
         .map(|b| format!("{b:02x}"))
@@ -451,7 +470,7 @@ pub async fn check_in(
     v.opt_text("gate", b.gate.as_deref(), 64);
     check_decision(&mut v, b.watchlist_decision.as_deref());
     v.finish()?;
-    let id = protect_id(&state.db.conn, b.id_number.as_deref()).await?;
+    let id = protect_id(&state.db.conn, &state.db.master_key, b.id_number.as_deref()).await?;
     let resp = check_in_visitor(
         &state,
         &auth.user,
@@ -668,9 +687,18 @@ pub async fn list_visitors(
     if let Some(text) = q.q.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
         select = select.filter(
             Condition::any()
-                .add(visitor::Column::Name.contains(text))
-                .add(visitor::Column::Organisation.contains(text))
-                .add(visitor::Column::Host.contains(text)),
+                .add(crate::pagination::contains_text(
+                    visitor::Column::Name,
+                    text,
+                ))
+                .add(crate::pagination::contains_text(
+                    visitor::Column::Organisation,
+                    text,
+                ))
+                .add(crate::pagination::contains_text(
+                    visitor::Column::Host,
+                    text,
+                )),
         );
     }
     if let Some(after) = &paging.after {
@@ -774,7 +802,7 @@ pub async fn create_expected(
         Err(_) => v.add("expected_date", "invalid", "日期格式须为 YYYY-MM-DD"),
     }
     v.finish()?;
-    let id = protect_id(&state.db.conn, b.id_number.as_deref()).await?;
+    let id = protect_id(&state.db.conn, &state.db.master_key, b.id_number.as_deref()).await?;
     let (hash, last4) = match id {
         Some(i) => (Some(i.hash), Some(i.last4)),
         None => (None, None),
@@ -994,7 +1022,7 @@ pub async fn create_watchlist_entry(
         v.add("id_number", "required", "须填写证件号码或电话,以便比对");
     }
     v.finish()?;
-    let id = protect_id(&state.db.conn, b.id_number.as_deref()).await?;
+    let id = protect_id(&state.db.conn, &state.db.master_key, b.id_number.as_deref()).await?;
     let (hash, last4) = match id {
         Some(i) => (Some(i.hash), Some(i.last4)),
         None => (None, None),
@@ -1207,11 +1235,12 @@ pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
 /// office flagged (形迹可疑, matched by phone).
 pub async fn seed_demo(
     db: &impl ConnectionTrait,
+    master: &MasterKey,
     guard: Uuid,
     teacher: Uuid,
 ) -> Result<(), crate::app::BoxError> {
     let now = crate::util::now();
-    let id = protect_id(db, Some("320506198203154417"))
+    let id = protect_id(db, master, Some("320506198203154417"))
         .await
         .map_err(|e| e.to_string())?;
     visitor::ActiveModel {

@@ -990,6 +990,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/hazards/{id}/class-attribution": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Confirm (`accept: true`) or reject (the class is removed) the class someone other than its
+         *     teacher or the office named on a hazard; only then does it count for the class.
+         */
+        post: operations["decide_hazard_attribution"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/attachments": {
         parameters: {
             query?: never;
@@ -1667,10 +1687,17 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Incidents, newest first. */
+        /**
+         * Incidents the caller may see, newest first: all for the office and the principal, own
+         *     classes' and own reports for a class teacher, own reports for a guard.
+         */
         get: operations["list_incidents"];
         put?: never;
-        /** Report an incident (guards, teachers, the office, the principal). */
+        /**
+         * Report an incident (guards, teachers, the office, the principal). A class named by anyone
+         *     but its own teacher or the office is pending until the office confirms it; only the office
+         *     may date an incident more than 7 days back.
+         */
         post: operations["create_incident"];
         delete?: never;
         options?: never;
@@ -1685,7 +1712,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One incident. */
+        /** One incident the caller may see (as in the list; others answer `incident_not_found`). */
         get: operations["get_incident"];
         put?: never;
         post?: never;
@@ -1694,6 +1721,26 @@ export interface paths {
         head?: never;
         /** Update an incident: what was done, reporting, closing (the office). */
         patch: operations["update_incident"];
+        trace?: never;
+    };
+    "/api/v1/incidents/{id}/class-attribution": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Confirm (`accept: true`) or reject (the class is removed) the class someone other than its
+         *     teacher or the office named on an incident; only then does it count for the class.
+         */
+        post: operations["decide_incident_attribution"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/v1/health-reports": {
@@ -2670,6 +2717,11 @@ export interface components {
             /** @description A JPEG at most 320 px on its longest side, for lists. */
             thumbnail_url: string;
         };
+        /** @description The office's decision on a pending class attribution. */
+        AttributionDecision: {
+            /** @description `true` confirms the class (the record then counts for it); `false` removes the class. */
+            accept: boolean;
+        };
         AuditEntryResponse: {
             /** Format: uuid */
             id: string;
@@ -2884,11 +2936,13 @@ export interface components {
             date?: string | null;
         };
         CreateIncidentRequest: {
-            kind: string;
+            /** @enum {string} */
+            kind: "theft" | "injury" | "traffic" | "fire" | "intrusion" | "other";
             /** Format: date-time */
             occurred_at: string;
             place: string;
-            severity: string;
+            /** @enum {string} */
+            severity: "minor" | "moderate" | "serious" | "critical";
             description: string;
             actions_taken?: string;
             reported_to_police?: boolean;
@@ -3333,7 +3387,10 @@ export interface components {
             /** Format: uuid */
             actor_id: string;
             actor_name: string;
-            /** @description `report`, `assign`, `reassign`, `rectify`, `close`, `send_back`. */
+            /**
+             * @description `report`, `assign`, `reassign`, `rectify`, `close`, `send_back`,
+             *     `class_confirm`, `class_reject` (the office's decision on a pending class).
+             */
             action: string;
             from_status?: string | null;
             to_status: string;
@@ -3362,6 +3419,11 @@ export interface components {
             /** Format: uuid */
             class_id?: string | null;
             class_name?: string | null;
+            /**
+             * @description The class was named by someone other than its teacher or the office: not counted for
+             *     the class until the office confirms (`POST /hazards/{id}/class-attribution`).
+             */
+            class_pending: boolean;
             /**
              * @description `report`, `inspection` (a failed checklist item) or `fire_equipment` (a failed or
              *     expired fire-equipment item).
@@ -3506,6 +3568,11 @@ export interface components {
              */
             class_id?: string | null;
             class_name?: string | null;
+            /**
+             * @description The class was named by someone other than its teacher or the office: not counted for
+             *     the class until the office confirms (`POST /incidents/{id}/class-attribution`).
+             */
+            class_pending: boolean;
             /** Format: date-time */
             created_at: string;
             /** Format: date-time */
@@ -3514,23 +3581,30 @@ export interface components {
         IssuePassRequest: {
             /** Format: uuid */
             student_id: string;
-            /** @description `exit_only` or `exit_and_return`. */
-            kind: string;
+            /**
+             * @description `exit_only` or `exit_and_return`.
+             * @enum {string}
+             */
+            kind: "exit_only" | "exit_and_return";
             /** @description Why (看病, 家中有事 …); kept on the server, never in the QR code. 1–200 characters. */
             reason: string;
             /**
              * Format: date-time
-             * @description Default: now.
+             * @description Default: now; at most 30 days ahead.
              */
             valid_from?: string | null;
             /**
              * Format: date-time
-             * @description The exit must happen before this instant; at most 7 days after `valid_from`.
+             * @description The exit must happen before this instant; at most 7 days after `valid_from`. For
+             *     `exit_and_return` the exit window ends at `return_by` at the latest: a later
+             *     `valid_until` is brought forward to `return_by` (leaving after the return time would
+             *     make the student overdue on the way out).
              */
             valid_until: string;
             /**
              * Format: date-time
-             * @description Required for `exit_and_return`, absent for `exit_only`.
+             * @description Required for `exit_and_return` (after `valid_from`, at most 7 days after it), absent
+             *     for `exit_only`.
              */
             return_by?: string | null;
         };
@@ -3784,6 +3858,11 @@ export interface components {
                 /** Format: uuid */
                 class_id?: string | null;
                 class_name?: string | null;
+                /**
+                 * @description The class was named by someone other than its teacher or the office: not counted for
+                 *     the class until the office confirms (`POST /hazards/{id}/class-attribution`).
+                 */
+                class_pending: boolean;
                 /**
                  * @description `report`, `inspection` (a failed checklist item) or `fire_equipment` (a failed or
                  *     expired fire-equipment item).
@@ -4351,7 +4430,8 @@ export interface components {
             refresh_token?: string | null;
         };
         ReportHazardRequest: {
-            category: string;
+            /** @enum {string} */
+            category: "traffic" | "fire" | "security" | "facility" | "electrical" | "food" | "other";
             /** @description e.g. `教学楼A 三楼东侧楼梯`. */
             location: string;
             description: string;
@@ -4913,9 +4993,11 @@ export interface components {
             class_teacher_id?: string | null;
         };
         UpdateIncidentRequest: {
-            kind?: string | null;
+            /** @enum {string|null} */
+            kind?: "theft" | "injury" | "traffic" | "fire" | "intrusion" | "other" | null;
             place?: string | null;
-            severity?: string | null;
+            /** @enum {string|null} */
+            severity?: "minor" | "moderate" | "serious" | "critical" | null;
             description?: string | null;
             actions_taken?: string | null;
             reported_to_police?: boolean | null;
@@ -6717,7 +6799,7 @@ export interface operations {
                 class_id?: string;
                 student_id?: string;
                 /** @description `issued`, `out`, `returned`, `expired` or `revoked`. */
-                status?: string;
+                status?: "issued" | "out" | "returned" | "expired" | "revoked";
                 /** @description A local date `YYYY-MM-DD`: passes whose window touches that day. */
                 date?: string;
                 /** @description Only passes out past their return time. */
@@ -9254,9 +9336,11 @@ export interface operations {
     list_hazards: {
         parameters: {
             query?: {
-                status?: string;
-                category?: string;
+                status?: "reported" | "assigned" | "rectified" | "closed";
+                category?: "traffic" | "fire" | "security" | "facility" | "electrical" | "food" | "other";
                 class_id?: string;
+                /** @description `true`: only those whose class awaits the office's confirmation. */
+                class_pending?: boolean;
                 owner_id?: string;
                 /** @description Only assigned hazards past their deadline. */
                 overdue?: boolean;
@@ -9843,6 +9927,103 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    decide_hazard_attribution: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AttributionDecision"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HazardResponse"];
+                };
+            };
+            /** @description Malformed request: `invalid_path`, `invalid_query`, `invalid_body` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the token or key is not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `forbidden`: the role or key scope may not call this, or `not_own_class` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `hazard_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `attribution_not_pending`: no class awaits confirmation */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `payload_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `validation_failed`, with per-field `errors` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -13399,6 +13580,8 @@ export interface operations {
                 open?: boolean;
                 /** @description Only incidents linked to this class. */
                 class_id?: string;
+                /** @description `true`: only those whose class awaits the office's confirmation. */
+                class_pending?: boolean;
             };
             header?: never;
             path?: never;
@@ -13688,6 +13871,103 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    decide_incident_attribution: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AttributionDecision"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IncidentResponse"];
+                };
+            };
+            /** @description Malformed request: `invalid_path`, `invalid_query`, `invalid_body` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the token or key is not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `forbidden`: the role or key scope may not call this, or `not_own_class` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `incident_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `attribution_not_pending`: no class awaits confirmation */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `payload_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `validation_failed`, with per-field `errors` */
             422: {
                 headers: {
                     [name: string]: unknown;

@@ -340,7 +340,7 @@ async fn make_pool(db: &xiaoan::db::Db, n: usize) -> Vec<String> {
         .find(|u| u.username == "office")
         .expect("office user")
         .id;
-    let (kid, key) = xiaoan::passes::keys::active_signing_key(conn)
+    let (kid, key) = xiaoan::passes::keys::active_signing_key(conn, &db.master_key)
         .await
         .expect("signing key");
     let now = xiaoan::util::now();
