@@ -69,7 +69,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
         .service(scope("/api/v1").configure(api_v1))
         .service(scope("/api").configure(api_root))
         .split_for_parts();
-    crate::openapi::document_errors(api)
+    crate::openapi::add_links(crate::openapi::document_errors(api))
 }
 
 pub struct Application {
@@ -167,7 +167,7 @@ impl Application {
                 .route("/metrics", web::get().to(crate::metrics::serve))
                 .service(SwaggerUi::new("/swagger-ui/{_:.*}").url(
                     "/api-docs/openapi.json",
-                    crate::openapi::document_errors(api),
+                    crate::openapi::add_links(crate::openapi::document_errors(api)),
                 ))
                 .configure(|cfg| crate::spa::configure(cfg, &frontend))
         })
