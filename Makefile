@@ -67,9 +67,11 @@ test-deps:
 check-deploy: test-deps
 	bash scripts/check-deploy.sh
 
-## Contract fuzzing with schemathesis (each role, the committed spec). Deeper: see docs/production.md.
-fuzz-api:
+## Contract fuzzing with schemathesis (every identity, the committed spec, the demo school's ids),
+## SQLite then PostgreSQL. Deeper: see docs/production.md.
+fuzz-api: clean-test-dbs
 	bash scripts/schemathesis.sh
+	XIAOAN_TEST_DB=postgres ST_PHASES=examples,coverage,stateful bash scripts/schemathesis.sh
 
 ## The gate benchmark (prints scans/s, p50/p99 and the ratio to GET /api/health), SQLite then PostgreSQL.
 bench:

@@ -183,7 +183,7 @@ pub fn document_errors(mut api: utoipa::openapi::OpenApi) -> utoipa::openapi::Op
 /// The document as served and exported: the routes' own, with the errors every operation
 /// can answer and the input constraints the server enforces.
 pub fn finish(api: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
-    document_constraints(document_errors(api))
+    add_links(document_constraints(document_errors(api)))
 }
 
 /// Closed sets the server checks, taken from the constants it checks them with:
@@ -275,6 +275,203 @@ pub fn document_constraints(mut api: utoipa::openapi::OpenApi) -> utoipa::openap
     api
 }
 
+/// Adds OpenAPI `links` from each creating operation to the operations on what it created, so
+/// that clients (and the contract fuzzer's stateful phase) can follow a new record's `id`
+/// without guessing. Derived from the route table, not listed by hand, so a new route is linked
+/// as soon as it exists. An operation creates a record when it answers 201 with a body holding
+/// an `id` (at the top, or in one nested object such as a check-in's `visitor`). The created
+/// record's collection is found, in this order:
+/// 1. `POST /things` creates what `/things/{id}…` addresses;
+/// 2. otherwise, collections whose item operations (`/things/{id}` and `/things/{id}/verb`,
+///    answering 200) or whose own `POST` return the same schema (`POST /plans/{id}/items` makes
+///    what `PATCH /plan-items/{id}` returns);
+/// 3. otherwise, a collection named like the creating path's last segment
+///    (`POST /duty/rosters/{id}/shifts` → `/duty/shifts/{id}`).
+///
+/// Besides, a path parameter named after the record (`{class_id}` for a class) is linked.
+pub fn add_links(mut api: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
+    use std::collections::{BTreeMap, BTreeSet};
+    use utoipa::openapi::RefOr;
+    use utoipa::openapi::extensions::Extensions;
+    use utoipa::openapi::link::LinkBuilder;
+    use utoipa::openapi::path::Operation;
+
+    let schemas = api
+        .components
+        .as_ref()
+        .and_then(|c| serde_json::to_value(&c.schemas).ok())
+        .unwrap_or_default();
+    let schema_of = |op: &Operation, status: &str| -> Option<String> {
+        let RefOr::T(resp) = op.responses.responses.get(status)? else {
+            return None;
+        };
+        let schema = serde_json::to_value(&resp.content.get("application/json")?.schema).ok()?;
+        schema
+            .get("$ref")?
+            .as_str()?
+            .strip_prefix("#/components/schemas/")
+            .map(str::to_owned)
+    };
+    // Where a schema's `id` is, and the name of the schema that owns it.
+    let id_of = |name: &str| -> Option<(String, String)> {
+        let has_id = |s: &serde_json::Value| s.pointer("/properties/id").is_some();
+        let ref_name = |s: &serde_json::Value| {
+            s.get("$ref")
+                .and_then(|r| r.as_str())
+                .and_then(|r| r.strip_prefix("#/components/schemas/"))
+                .map(str::to_owned)
+        };
+        let schema = schemas.get(name)?;
+        if has_id(schema) {
+            return Some(("/id".to_owned(), name.to_owned()));
+        }
+        // `allOf: [{$ref: Base}, {extra}]` (a created key with its one-time secret).
+        for part in schema
+            .get("allOf")
+            .and_then(|a| a.as_array())
+            .into_iter()
+            .flatten()
+        {
+            if let Some(base) = ref_name(part)
+                && schemas.get(&base).is_some_and(has_id)
+            {
+                return Some(("/id".to_owned(), base));
+            }
+        }
+        // One nested record (a check-in answers `{visitor: {id, …}, warning}`).
+        let nested: Vec<(String, String)> = schema
+            .get("properties")
+            .and_then(|p| p.as_object())
+            .into_iter()
+            .flatten()
+            .filter_map(|(field, s)| {
+                let inner = ref_name(s)?;
+                schemas
+                    .get(&inner)
+                    .is_some_and(has_id)
+                    .then(|| (format!("/{field}/id"), inner))
+            })
+            .collect();
+        match nested.as_slice() {
+            [one] => Some(one.clone()),
+            _ => None,
+        }
+    };
+    // `/api/v1/things/{id}/verb` → (`/api/v1/things`, `id`, `verb`).
+    let split = |path: &str| -> Option<(String, String, String)> {
+        let start = path.find("/{")?;
+        let rest = &path[start + 2..];
+        let end = rest.find('}')?;
+        Some((
+            path[..start].to_owned(),
+            rest[..end].to_owned(),
+            rest[end + 1..].to_owned(),
+        ))
+    };
+    let ops = |item: &utoipa::openapi::PathItem| -> Vec<Operation> {
+        [&item.get, &item.post, &item.put, &item.patch, &item.delete]
+            .into_iter()
+            .flatten()
+            .cloned()
+            .collect()
+    };
+
+    // Each collection's item operations (operation id, parameter) and the schemas they return.
+    let mut targets: BTreeMap<String, Vec<(String, String)>> = BTreeMap::new();
+    let mut returns: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    // Operations with a path parameter named `<record>_id`: (record, operation id, parameter).
+    let mut by_param: Vec<(String, String, String)> = Vec::new();
+    for (path, item) in api.paths.paths.iter() {
+        for op in ops(item) {
+            let Some(op_id) = op.operation_id.clone() else {
+                continue;
+            };
+            if let Some((collection, param, rest)) = split(path) {
+                targets
+                    .entry(collection.clone())
+                    .or_default()
+                    .push((op_id.clone(), param.clone()));
+                if let Some(record) = param.strip_suffix("_id") {
+                    by_param.push((record.to_owned(), op_id.clone(), param.clone()));
+                }
+                // `/things/{id}` or `/things/{id}/verb`: what it answers is a thing.
+                let on_the_record = rest.is_empty() || rest.rfind('/') == Some(0);
+                if on_the_record && let Some(s) = schema_of(&op, "200").and_then(|s| id_of(&s)) {
+                    returns.entry(collection).or_default().insert(s.1);
+                }
+            } else if let Some(s) = schema_of(&op, "201").and_then(|s| id_of(&s)) {
+                returns.entry(path.clone()).or_default().insert(s.1);
+            }
+        }
+    }
+    let last_segment = |path: &str| -> String {
+        path.rsplit('/')
+            .find(|s| !s.is_empty() && !s.starts_with('{'))
+            .unwrap_or_default()
+            .to_owned()
+    };
+
+    for (path, item) in api.paths.paths.iter_mut() {
+        for op in [
+            &mut item.post,
+            &mut item.put,
+            &mut item.patch,
+            &mut item.get,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            let Some((pointer, record_schema)) = schema_of(op, "201").and_then(|s| id_of(&s))
+            else {
+                continue;
+            };
+            let mut collections: Vec<&String> = targets.keys().filter(|c| *c == path).collect();
+            if collections.is_empty() {
+                collections = returns
+                    .iter()
+                    .filter(|(c, s)| s.contains(&record_schema) && targets.contains_key(c.as_str()))
+                    .map(|(c, _)| c)
+                    .collect();
+            }
+            if collections.is_empty() {
+                let name = last_segment(path);
+                collections = targets.keys().filter(|c| last_segment(c) == name).collect();
+            }
+            let expression = format!("$response.body#{pointer}");
+            let mut links: Vec<(String, String)> = collections
+                .iter()
+                .flat_map(|c| targets.get(c.as_str()).into_iter().flatten().cloned())
+                .collect();
+            // `{class_id}` in another collection's path names a class: link it too.
+            for collection in &collections {
+                let plural = last_segment(collection);
+                links.extend(
+                    by_param
+                        .iter()
+                        .filter(|(record, _, _)| {
+                            plural == format!("{record}s") || plural == format!("{record}es")
+                        })
+                        .map(|(_, op_id, param)| (op_id.clone(), param.clone())),
+                );
+            }
+            let Some(RefOr::T(resp)) = op.responses.responses.get_mut("201") else {
+                continue;
+            };
+            for (op_id, param) in links {
+                // utoipa 5.5 serialises `Link::operation_id` as `operation_id`, which no
+                // client understands: the OpenAPI name goes in through the flattened extensions.
+                let name = Extensions::from_iter([("operationId", op_id.clone())]);
+                let link = LinkBuilder::new()
+                    .parameter(format!("path.{param}"), expression.clone())
+                    .extensions(Some(name))
+                    .build();
+                resp.links.insert(op_id, RefOr::T(link));
+            }
+        }
+    }
+    api
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -348,5 +545,72 @@ mod tests {
             schemas["IssuePassRequest"]["properties"]["valid_until"]["format"],
             "date-time"
         );
+    }
+
+    #[test]
+    fn creating_operations_link_to_what_they_created() {
+        let doc = serde_json::to_value(crate::app::openapi()).unwrap();
+        let links = |path: &str, method: &str| {
+            doc["paths"][path][method]["responses"]["201"]["links"]
+                .as_object()
+                .cloned()
+                .unwrap_or_default()
+        };
+        let link = |path: &str, method: &str, op: &str| {
+            let l = links(path, method);
+            let found = l.get(op).cloned();
+            assert!(
+                found.is_some(),
+                "{method} {path} has no link to {op}: {l:?}"
+            );
+            found.unwrap()
+        };
+        // The plain case: POST /things → /things/{id}….
+        let l = link("/api/v1/students", "post", "get_student");
+        assert_eq!(l["parameters"]["path.id"], "$response.body#/id");
+        link("/api/v1/students", "post", "update_student");
+        link("/api/v1/leave-passes", "post", "revoke_pass");
+        link("/api/v1/leave-passes", "post", "pass_qr");
+        // A record created under another one, addressed elsewhere.
+        link("/api/v1/plans/{id}/items", "post", "update_item");
+        link("/api/v1/plans/{id}/items", "post", "delete_evidence");
+        link("/api/v1/duty/rosters/{id}/shifts", "post", "request_swap");
+        link("/api/v1/duty/shifts/{id}/swaps", "post", "accept_swap");
+        // The id nested in the answer.
+        let l = link(
+            "/api/v1/expected-visitors/{id}/check-in",
+            "post",
+            "check_out",
+        );
+        assert_eq!(l["parameters"]["path.id"], "$response.body#/visitor/id");
+        link("/api/v1/api-keys", "post", "revoke_api_key");
+        // A parameter named after the record.
+        let l = link("/api/v1/classes", "post", "class_missing");
+        assert_eq!(l["parameters"]["path.class_id"], "$response.body#/id");
+        // Nothing links to another kind of record.
+        let hazards = links("/api/v1/hazards", "post");
+        assert!(
+            hazards.keys().all(|op| op.contains("hazard")),
+            "{hazards:?}"
+        );
+        let items = links("/api/v1/fire/items", "post");
+        assert!(!items.contains_key("update_item"), "{items:?}");
+        // Every link names an operation that exists.
+        let ids: std::collections::BTreeSet<String> = doc["paths"]
+            .as_object()
+            .unwrap()
+            .values()
+            .flat_map(|item| item.as_object().unwrap().values())
+            .filter_map(|op| op["operationId"].as_str().map(str::to_owned))
+            .collect();
+        for item in doc["paths"].as_object().unwrap().values() {
+            for op in item.as_object().unwrap().values() {
+                for (_, resp) in op["responses"].as_object().into_iter().flatten() {
+                    for (_, l) in resp["links"].as_object().into_iter().flatten() {
+                        assert!(ids.contains(l["operationId"].as_str().unwrap()), "{l}");
+                    }
+                }
+            }
+        }
     }
 }
