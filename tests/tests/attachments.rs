@@ -206,9 +206,14 @@ async fn an_image_larger_than_the_decode_budget_is_refused_before_decoding() {
     .await;
     let officer = app.token("officer1").await;
     let before = stored_files(&app);
-    // 2100×2100 RGBA is 17 MiB: more than all decodes together may take.
+    // 2100×2100 RGBA is 17 MiB: more than all decodes together may take. One colour, so the
+    // file itself is small.
+    let mut big = std::io::Cursor::new(Vec::new());
+    image::DynamicImage::ImageRgb8(image::RgbImage::new(2100, 2100))
+        .write_to(&mut big, image::ImageFormat::Png)
+        .unwrap();
     let r = app
-        .upload(&officer, "big.png", "image/png", png_bytes(2100, 2100))
+        .upload(&officer, "big.png", "image/png", big.into_inner())
         .await;
     assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE, "{}", r.text);
     assert_eq!(r.code(), "image_too_large");

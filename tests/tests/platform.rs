@@ -445,36 +445,8 @@ const SST_NS: &str = r#"xmlns="http://schemas.openxmlformats.org/spreadsheetml/2
 
 #[tokio::test]
 async fn hostile_workbooks_are_refused_before_any_range_is_built() {
-    let app = spawn_app().await;
-    let office = app.token("office").await;
-    let class1 = app.own_class_id("teacher1").await;
-    let s1 = app.students_of(&class1).await;
-
-    // The hand-written workbook is readable when it is honest.
-    let mut rows = String::from(
-        r#"<row r="1"><c r="A1" t="inlineStr"><is><t>学号</t></is></c><c r="B1" t="inlineStr"><is><t>完成情况</t></is></c></row>"#,
-    );
-    for (i, s) in s1.iter().enumerate() {
-        let n = i + 2;
-        rows.push_str(&format!(
-            r#"<row r="{n}"><c r="A{n}" t="inlineStr"><is><t>{}</t></is></c><c r="B{n}" t="s"><v>0</v></c></row>"#,
-            no(s)
-        ));
-    }
-    let honest = xlsx(
-        &format!(
-            r#"<dimension ref="A1:B{}"/><sheetData>{rows}</sheetData>"#,
-            s1.len() + 1
-        ),
-        Some(&format!(
-            r#"<sst {SST_NS} count="1" uniqueCount="1"><si><t>是</t></si></sst>"#
-        )),
-        &[],
-    );
-    let r = import(&app, &office, MONTH, honest).await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
-    assert_eq!(r.body["completed"], s1.len());
-
+    // Built before the server starts: deflating them takes a while in a debug build, and a
+    // keep-alive connection left idle meanwhile may be closed under the next request.
     let cells = |far: &str| {
         format!(
             r#"<dimension ref="A1:{far}"/><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>学号</t></is></c></row><row r="{row}"><c r="{far}"><v>1</v></c></row></sheetData>"#,
@@ -529,6 +501,36 @@ async fn hostile_workbooks_are_refused_before_any_range_is_built() {
             ),
         ),
     ];
+    let app = spawn_app().await;
+    let office = app.token("office").await;
+    let class1 = app.own_class_id("teacher1").await;
+    let s1 = app.students_of(&class1).await;
+
+    // The hand-written workbook is readable when it is honest.
+    let mut rows = String::from(
+        r#"<row r="1"><c r="A1" t="inlineStr"><is><t>学号</t></is></c><c r="B1" t="inlineStr"><is><t>完成情况</t></is></c></row>"#,
+    );
+    for (i, s) in s1.iter().enumerate() {
+        let n = i + 2;
+        rows.push_str(&format!(
+            r#"<row r="{n}"><c r="A{n}" t="inlineStr"><is><t>{}</t></is></c><c r="B{n}" t="s"><v>0</v></c></row>"#,
+            no(s)
+        ));
+    }
+    let honest = xlsx(
+        &format!(
+            r#"<dimension ref="A1:B{}"/><sheetData>{rows}</sheetData>"#,
+            s1.len() + 1
+        ),
+        Some(&format!(
+            r#"<sst {SST_NS} count="1" uniqueCount="1"><si><t>是</t></si></sst>"#
+        )),
+        &[],
+    );
+    let r = import(&app, &office, MONTH, honest).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.body["completed"], s1.len());
+
     for (what, bytes) in hostile {
         assert!(bytes.len() < 200 * 1024, "{what}: {} bytes", bytes.len());
         let r = import(&app, &office, MONTH, bytes).await;

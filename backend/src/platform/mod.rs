@@ -537,10 +537,12 @@ fn read_table(bytes: &[u8]) -> AppResult<Vec<(u64, Vec<String>)>> {
     read_table_rows(bytes).map_err(|e| e.unwrap_or_else(import_invalid))
 }
 
-/// `Err(Ok(problem))` for a bound exceeded, `Err(Err(rows))` for bad rows.
-fn read_table_rows(
-    bytes: &[u8],
-) -> Result<Vec<(u64, Vec<String>)>, Result<ApiError, Vec<FieldError>>> {
+/// `(line, cells)` rows of an imported file.
+type Table = Vec<(u64, Vec<String>)>;
+/// `Ok(problem)` for a bound exceeded, `Err(rows)` for bad rows.
+type TableError = Result<ApiError, Vec<FieldError>>;
+
+fn read_table_rows(bytes: &[u8]) -> Result<Table, TableError> {
     use crate::import_limits::{XlsxCheck, check_csv_record, check_xlsx};
     if bytes.starts_with(b"PK\x03\x04") {
         use calamine::{Reader, Xlsx, open_workbook_from_rs};
