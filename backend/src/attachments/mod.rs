@@ -295,9 +295,10 @@ fn store_files(
     responses(
         (status = 201, body = AttachmentResponse),
         (status = 400, description = "`invalid_multipart`", body = crate::error::Problem),
-        (status = 413, description = "`attachment_too_large`", body = crate::error::Problem),
+        (status = 413, description = "`attachment_too_large`, `image_too_large` (more pixels than the decode budget), `attachment_quota_exceeded`", body = crate::error::Problem),
         (status = 415, description = "`unsupported_image_type`", body = crate::error::Problem),
         (status = 422, description = "`invalid_image` (not decodable), `validation_failed` (no `file` part)", body = crate::error::Problem),
+        (status = 429, description = "`upload_rate_limited` (pixels per user per minute), `uploads_busy` (decode memory), with `Retry-After`", body = crate::error::Problem),
     ),
     security(("bearer" = ["principal", "security_office", "class_teacher", "guard", "safety_officer"]))
 )]
