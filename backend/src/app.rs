@@ -101,7 +101,9 @@ pub async fn prepare_state(settings: Settings) -> Result<State, BoxError> {
     let sessions = crate::auth::session_cache::SessionCache::new(
         db.backend() == sea_orm::DatabaseBackend::Sqlite,
     );
+    let uploads = crate::attachments::UploadLimits::new(&settings);
     Ok(web::Data::new(AppState {
+        uploads,
         db,
         settings,
         tz,
@@ -149,6 +151,8 @@ impl Application {
                 .service(scope("/api").wrap(no_store()).configure(api_root))
                 .split_for_parts();
             app.wrap(ErrorHandlers::new().default_handler(problem_for_bare_errors))
+                // Inside the access log, so that what it counts is the final answer.
+                .wrap(middleware::from_fn(crate::methods::guard))
                 .wrap(middleware::from_fn(access_log))
                 .wrap(middleware::from_fn(content_security_policy))
                 .wrap(

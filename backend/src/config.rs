@@ -54,6 +54,13 @@ pub struct Settings {
     pub metrics_allow: Vec<IpAddr>,
     /// Where uploaded photos live; default `<data_dir>/attachments`. Replicas must share it.
     pub attachments_dir: Option<PathBuf>,
+    /// Memory (MiB) that the photo decodes in flight may take together, whatever the clients
+    /// send; an upload that does not fit waits a few seconds, then gets 429 `uploads_busy`.
+    pub upload_decode_memory_mb: u32,
+    /// Pixels one user may upload per minute (429 `upload_rate_limited` beyond).
+    pub upload_pixels_per_minute: u64,
+    /// Bytes (MiB) of photos one user may have stored (413 `attachment_quota_exceeded`).
+    pub upload_quota_mb: u64,
     /// How old (hours) the guard phone's cached keys and revocations may get before the scan
     /// page warns that offline verdicts may be stale.
     pub gate_offline_max_age_hours: u32,
@@ -90,6 +97,9 @@ impl Default for Settings {
                 IpAddr::V6(std::net::Ipv6Addr::LOCALHOST),
             ],
             attachments_dir: None,
+            upload_decode_memory_mb: 512,
+            upload_pixels_per_minute: 200_000_000,
+            upload_quota_mb: 2048,
             gate_offline_max_age_hours: 12,
             // A long weekend offline still syncs.
             gate_offline_sync_max_age_hours: 72,
@@ -119,6 +129,9 @@ impl std::fmt::Debug for Settings {
             )
             .field("metrics_allow", &self.metrics_allow)
             .field("attachments_dir", &self.attachments_dir())
+            .field("upload_decode_memory_mb", &self.upload_decode_memory_mb)
+            .field("upload_pixels_per_minute", &self.upload_pixels_per_minute)
+            .field("upload_quota_mb", &self.upload_quota_mb)
             .field(
                 "gate_offline_max_age_hours",
                 &self.gate_offline_max_age_hours,
@@ -228,6 +241,15 @@ impl Settings {
         }
         if let Some(v) = var("XIAOAN_ATTACHMENTS_DIR").filter(|v| !v.is_empty()) {
             self.attachments_dir = Some(PathBuf::from(v));
+        }
+        if let Some(v) = var("XIAOAN_UPLOAD_DECODE_MEMORY_MB") {
+            self.upload_decode_memory_mb = parse("XIAOAN_UPLOAD_DECODE_MEMORY_MB", &v)?;
+        }
+        if let Some(v) = var("XIAOAN_UPLOAD_PIXELS_PER_MINUTE") {
+            self.upload_pixels_per_minute = parse("XIAOAN_UPLOAD_PIXELS_PER_MINUTE", &v)?;
+        }
+        if let Some(v) = var("XIAOAN_UPLOAD_QUOTA_MB") {
+            self.upload_quota_mb = parse("XIAOAN_UPLOAD_QUOTA_MB", &v)?;
         }
         if let Some(v) = var("XIAOAN_FRONTEND_DIR") {
             self.frontend_dir = PathBuf::from(v);

@@ -48,7 +48,9 @@ fn with_registry<T>(f: impl FnOnce(&mut Registry) -> T) -> T {
 
 /// Counts one request. `route` is the matched pattern (`/api/v1/students/{id}`), never the
 /// concrete path, so ids and names stay out of the metrics and the label set stays small.
+/// The method is folded to the known set (`other` for the rest): it is the client's string.
 pub fn record_request(method: &str, route: Option<&str>, status: u16, elapsed: Duration) {
+    let method = crate::methods::label(method);
     let route = route.unwrap_or("unmatched").to_owned();
     let secs = elapsed.as_secs_f64();
     with_registry(|r| {

@@ -169,3 +169,102 @@ async fn another_class_photos_are_denied() {
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(r.body["errors"][0]["code"], "attachment_in_use");
 }
+
+#[tokio::test]
+async fn one_users_parallel_uploads_stop_at_the_pixels_per_minute() {
+    let app = spawn_app_with(AppOptions::default(), |s| {
+        s.upload_pixels_per_minute = 5_000_000;
+    })
+    .await;
+    let officer = app.token("officer1").await;
+    // 1000×1000: a megapixel each, so exactly five fit in the minute, however they overlap.
+    let img = png_bytes(1000, 1000);
+    let uploads = (0..12).map(|_| app.upload(&officer, "p.png", "image/png", img.clone()));
+    let results = futures_util::future::join_all(uploads).await;
+    let created = results
+        .iter()
+        .filter(|r| r.status == StatusCode::CREATED)
+        .count();
+    assert_eq!(created, 5);
+    for r in results.iter().filter(|r| r.status != StatusCode::CREATED) {
+        assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS, "{}", r.text);
+        assert_eq!(r.code(), "upload_rate_limited");
+        let wait: u64 = r.headers["retry-after"].to_str().unwrap().parse().unwrap();
+        assert!((1..=61).contains(&wait), "{wait}");
+    }
+    // The bound is the user's, not everyone's.
+    let t1 = app.token("teacher1").await;
+    let r = app.upload(&t1, "p.png", "image/png", img).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+}
+
+#[tokio::test]
+async fn an_image_larger_than_the_decode_budget_is_refused_before_decoding() {
+    let app = spawn_app_with(AppOptions::default(), |s| {
+        s.upload_decode_memory_mb = 16;
+    })
+    .await;
+    let officer = app.token("officer1").await;
+    let before = stored_files(&app);
+    // 2100×2100 RGBA is 17 MiB: more than all decodes together may take. One colour, so the
+    // file itself is small.
+    let mut big = std::io::Cursor::new(Vec::new());
+    image::DynamicImage::ImageRgb8(image::RgbImage::new(2100, 2100))
+        .write_to(&mut big, image::ImageFormat::Png)
+        .unwrap();
+    let r = app
+        .upload(&officer, "big.png", "image/png", big.into_inner())
+        .await;
+    assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE, "{}", r.text);
+    assert_eq!(r.code(), "image_too_large");
+    assert_eq!(stored_files(&app), before);
+    let r = app
+        .upload(&officer, "ok.png", "image/png", png_bytes(1000, 1000))
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+}
+
+#[tokio::test]
+async fn each_user_has_a_quota_of_stored_bytes() {
+    let app = spawn_app_with(AppOptions::default(), |s| {
+        s.upload_quota_mb = 1;
+    })
+    .await;
+    let officer = app.token("officer1").await;
+    // Noise does not compress: about 270 KB each, so the fourth would pass 1 MiB.
+    let mut seed = 0x2545_f491_u32;
+    let noise = image::RgbImage::from_fn(300, 300, |_, _| {
+        seed = seed.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+        let [_, a, b, c] = seed.to_le_bytes();
+        image::Rgb([a, b, c])
+    });
+    let mut out = std::io::Cursor::new(Vec::new());
+    image::DynamicImage::ImageRgb8(noise)
+        .write_to(&mut out, image::ImageFormat::Png)
+        .unwrap();
+    let img = out.into_inner();
+    assert!(img.len() > 200 * 1024, "{}", img.len());
+    let mut stored = 0usize;
+    let refused = loop {
+        let r = app
+            .upload(&officer, "p.png", "image/png", img.clone())
+            .await;
+        if r.status != StatusCode::CREATED {
+            break r;
+        }
+        stored += img.len();
+        assert!(stored <= 1024 * 1024, "past the quota: {stored}");
+    };
+    assert_eq!(
+        refused.status,
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "{}",
+        refused.text
+    );
+    assert_eq!(refused.code(), "attachment_quota_exceeded");
+    assert!(stored + img.len() > 1024 * 1024);
+    // Someone else still uploads.
+    let t1 = app.token("teacher1").await;
+    let r = app.upload(&t1, "p.png", "image/png", img).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+}

@@ -400,3 +400,33 @@ async fn gate_scans_and_visitors_have_their_own_sheets() {
         assert!(!html.contains(secret), "{secret} leaked into the ledger");
     }
 }
+
+#[tokio::test]
+async fn a_range_of_centuries_is_a_422_naming_the_field() {
+    let app = spawn_app().await;
+    let principal = app.token("principal").await;
+    for path in [
+        "/api/v1/ledger",
+        "/api/v1/ledger/xlsx",
+        "/api/v1/ledger/html",
+        "/api/v1/assessment",
+        "/api/v1/assessment/xlsx",
+    ] {
+        let r = app
+            .get(&format!("{path}?from=1800-01-01&to=2200-12-31"), &principal)
+            .await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{path}: {}",
+            r.text
+        );
+        assert_eq!(r.body["errors"][0]["field"], "to", "{path}");
+        assert_eq!(r.body["errors"][0]["code"], "range_too_long", "{path}");
+    }
+    // Two school years still work.
+    let r = app
+        .get("/api/v1/ledger?from=2024-09-01&to=2026-07-31", &principal)
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+}

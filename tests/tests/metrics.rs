@@ -124,3 +124,77 @@ async fn a_proxied_outsider_is_not_loopback() {
     );
     assert_eq!(scrape(&app, None, None).await.0, StatusCode::OK);
 }
+
+#[tokio::test]
+async fn invented_methods_are_refused_and_share_one_label() {
+    let app = spawn_app().await;
+    let series = |text: &str| {
+        text.lines()
+            .filter(|l| l.starts_with("xiaoan_http_requests_total{"))
+            .count()
+    };
+    // Warm up: one invented method creates the `other` series.
+    let r = app
+        .request(
+            reqwest::Method::from_bytes(b"XMETH0").unwrap(),
+            "/api/v1/students",
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_IMPLEMENTED);
+    assert_eq!(r.code(), "method_not_implemented");
+    let before = series(&scrape(&app, None, None).await.1);
+    for i in 1..200 {
+        let m = reqwest::Method::from_bytes(format!("XMETH{i}").as_bytes()).unwrap();
+        let path = if i % 2 == 0 { "/api/v1/students" } else { "/" };
+        let r = app.request(m, path, None, None).await;
+        assert_eq!(r.status, StatusCode::NOT_IMPLEMENTED, "{i}");
+    }
+    let (_, text) = scrape(&app, None, None).await;
+    assert!(!text.contains("XMETH"), "a client's method became a label");
+    assert!(
+        text.lines()
+            .any(|l| l.contains("method=\"other\"") && l.contains("status=\"501\"")),
+        "{text}"
+    );
+    // Other tests in this binary share the registry, so allow for their own series; 199
+    // invented methods would have added at least 199.
+    assert!(
+        series(&text) < before + 50,
+        "{} → {}",
+        before,
+        series(&text)
+    );
+}
+
+#[tokio::test]
+async fn undeclared_method_on_a_known_path_is_405_with_allow() {
+    let app = spawn_app().await;
+    let office = app.token("office").await;
+    let class = app.class_ids().await.into_values().next().unwrap();
+    let student = app.students_of(&class).await[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let r = app
+        .delete(&format!("/api/v1/students/{student}"), &office)
+        .await;
+    assert_eq!(r.status, StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(r.code(), "method_not_allowed");
+    assert_eq!(r.headers["allow"], "GET, PATCH");
+    let r = app
+        .request(
+            reqwest::Method::PUT,
+            "/api/v1/students",
+            Some(&office),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(r.headers["allow"], "GET, POST");
+    // A path no route has stays 404.
+    let r = app.delete("/api/v1/no-such-route", &office).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert_eq!(r.code(), "route_not_found");
+}

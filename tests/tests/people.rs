@@ -369,3 +369,50 @@ async fn classes_are_managed_by_the_office() {
         2
     );
 }
+
+#[tokio::test]
+async fn a_32767_row_import_stays_within_the_databases_parameter_bound() {
+    let app = spawn_app().await;
+    let office = app.token("office").await;
+    let class1 = "2019级旅游服务与管理1班";
+    let mut csv = String::from("学号,姓名,班级\n");
+    for i in 0..32_767 {
+        csv.push_str(&format!("8{i:08},学生{i},{class1}\n"));
+    }
+    let r = import(&app, &office, &csv).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.body, json!({"created": 32_767, "updated": 0}));
+    assert_eq!(
+        app.sql_count("SELECT COUNT(*) AS n FROM students WHERE student_no LIKE '8%'")
+            .await,
+        32_767
+    );
+    // Again: every number now exists, so the lookup of existing students takes all of them.
+    let r = import(&app, &office, &csv).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.body, json!({"created": 0, "updated": 32_767}));
+    // Nothing changed, so nothing was rewritten or audited as a change.
+    assert!(app.audit("action=student.import_update").await.is_empty());
+}
+
+#[tokio::test]
+async fn an_oversized_student_csv_is_refused_before_parsing() {
+    let app = spawn_app().await;
+    let office = app.token("office").await;
+    let mut tall = String::from("学号,姓名,班级\n");
+    for i in 0..50_000 {
+        tall.push_str(&format!("{i},a,b\n"));
+    }
+    let wide = format!("学号,姓名,班级{}\n1,a,b\n", ",x".repeat(100));
+    for (what, csv) in [("tall", tall), ("wide", wide)] {
+        let r = import(&app, &office, &csv).await;
+        assert_eq!(
+            r.status,
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "{what}: {}",
+            r.text
+        );
+        assert_eq!(r.code(), "import_too_large", "{what}");
+    }
+    assert!(app.audit("action=student.import").await.is_empty());
+}

@@ -397,3 +397,176 @@ async fn demo_school_has_this_and_last_month_with_one_class_below() {
 }
 
 use chrono::Datelike;
+
+/// A workbook written by hand, part by part: what a hostile client can send.
+fn xlsx(sheet: &str, shared_strings: Option<&str>, extra: &[(&str, Vec<u8>)]) -> Vec<u8> {
+    use std::io::Write;
+    let opts = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated)
+        .large_file(true);
+    let mut z = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let mut part = |name: &str, body: &[u8]| {
+        z.start_file(name, opts).unwrap();
+        z.write_all(body).unwrap();
+    };
+    part(
+        "[Content_Types].xml",
+        br#"<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>"#,
+    );
+    part(
+        "_rels/.rels",
+        br#"<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>"#,
+    );
+    part(
+        "xl/workbook.xml",
+        br#"<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="Sheet1" sheetId="1" r:id="rId1"/></sheets></workbook>"#,
+    );
+    part(
+        "xl/_rels/workbook.xml.rels",
+        br#"<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/><Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings" Target="sharedStrings.xml"/></Relationships>"#,
+    );
+    part(
+        "xl/worksheets/sheet1.xml",
+        format!(r#"<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">{sheet}</worksheet>"#).as_bytes(),
+    );
+    if let Some(sst) = shared_strings {
+        part(
+            "xl/sharedStrings.xml",
+            format!(r#"<?xml version="1.0" encoding="UTF-8"?>{sst}"#).as_bytes(),
+        );
+    }
+    for (name, body) in extra {
+        part(name, body);
+    }
+    z.finish().unwrap().into_inner()
+}
+
+const SST_NS: &str = r#"xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main""#;
+
+#[tokio::test]
+async fn hostile_workbooks_are_refused_before_any_range_is_built() {
+    // Built before the server starts: deflating them takes a while in a debug build, and a
+    // keep-alive connection left idle meanwhile may be closed under the next request.
+    let cells = |far: &str| {
+        format!(
+            r#"<dimension ref="A1:{far}"/><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>学号</t></is></c></row><row r="{row}"><c r="{far}"><v>1</v></c></row></sheetData>"#,
+            row = far.trim_start_matches(|c: char| c.is_ascii_alphabetic())
+        )
+    };
+    let hostile: Vec<(&str, Vec<u8>)> = vec![
+        // A1 and XFD1048576: 17 billion cells once the reader fills the rectangle.
+        ("whole sheet", xlsx(&cells("XFD1048576"), None, &[])),
+        ("deep sheet", xlsx(&cells("ZZ200000"), None, &[])),
+        ("wide row", xlsx(&cells("BZ1"), None, &[])),
+        // Only the declared dimension lies: the reader sizes its buffers by it.
+        (
+            "declared dimension",
+            xlsx(r#"<dimension ref="A1:XFD1048576"/><sheetData/>"#, None, &[]),
+        ),
+        // The reader reserves `uniqueCount` strings before reading any.
+        (
+            "string table count",
+            xlsx(
+                r#"<sheetData/>"#,
+                Some(&format!(
+                    r#"<sst {SST_NS} count="4000000000" uniqueCount="4000000000"><si><t>x</t></si></sst>"#
+                )),
+                &[],
+            ),
+        ),
+        // One 1 MiB string copied into 70 cells is 70 MiB from a file of a few kilobytes.
+        (
+            "shared-string copies",
+            xlsx(
+                &format!(
+                    "<sheetData>{}</sheetData>",
+                    (1..=70)
+                        .map(|n| format!(r#"<row r="{n}"><c r="A{n}" t="s"><v>0</v></c></row>"#))
+                        .collect::<String>()
+                ),
+                Some(&format!(
+                    r#"<sst {SST_NS} count="70" uniqueCount="1"><si><t>{}</t></si></sst>"#,
+                    "x".repeat(1024 * 1024)
+                )),
+                &[],
+            ),
+        ),
+        // A part that inflates past its bound.
+        (
+            "inflating part",
+            xlsx(
+                "<sheetData/>",
+                None,
+                &[("xl/media/image1.bin", vec![0u8; 40 * 1024 * 1024])],
+            ),
+        ),
+    ];
+    let app = spawn_app().await;
+    let office = app.token("office").await;
+    let class1 = app.own_class_id("teacher1").await;
+    let s1 = app.students_of(&class1).await;
+
+    // The hand-written workbook is readable when it is honest.
+    let mut rows = String::from(
+        r#"<row r="1"><c r="A1" t="inlineStr"><is><t>学号</t></is></c><c r="B1" t="inlineStr"><is><t>完成情况</t></is></c></row>"#,
+    );
+    for (i, s) in s1.iter().enumerate() {
+        let n = i + 2;
+        rows.push_str(&format!(
+            r#"<row r="{n}"><c r="A{n}" t="inlineStr"><is><t>{}</t></is></c><c r="B{n}" t="s"><v>0</v></c></row>"#,
+            no(s)
+        ));
+    }
+    let honest = xlsx(
+        &format!(
+            r#"<dimension ref="A1:B{}"/><sheetData>{rows}</sheetData>"#,
+            s1.len() + 1
+        ),
+        Some(&format!(
+            r#"<sst {SST_NS} count="1" uniqueCount="1"><si><t>是</t></si></sst>"#
+        )),
+        &[],
+    );
+    let r = import(&app, &office, MONTH, honest).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.body["completed"], s1.len());
+
+    for (what, bytes) in hostile {
+        assert!(bytes.len() < 200 * 1024, "{what}: {} bytes", bytes.len());
+        let r = import(&app, &office, MONTH, bytes).await;
+        assert_eq!(
+            r.status,
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "{what}: {}",
+            r.text
+        );
+        assert_eq!(r.code(), "import_too_large", "{what}");
+    }
+    // A file that is not a workbook at all stays a plain invalid import.
+    let r = import(&app, &office, MONTH, b"PK\x03\x04 broken".to_vec()).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(r.code(), "import_invalid");
+    // The server is still up.
+    assert_eq!(
+        app.get("/api/v1/platform/settings", &office).await.status,
+        StatusCode::OK
+    );
+}
+
+#[tokio::test]
+async fn oversized_csv_imports_are_refused() {
+    let app = spawn_app().await;
+    let office = app.token("office").await;
+    let wide = format!("学号,完成情况{}\n1,是\n", ",x".repeat(100));
+    let tall = format!("学号,完成情况\n{}", "1,是\n".repeat(60_000));
+    for (what, csv) in [("wide", wide), ("tall", tall)] {
+        let r = import(&app, &office, MONTH, csv.into_bytes()).await;
+        assert_eq!(
+            r.status,
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "{what}: {}",
+            r.text
+        );
+        assert_eq!(r.code(), "import_too_large", "{what}");
+    }
+}

@@ -17,7 +17,6 @@ use crate::platform::model::figure;
 use crate::records::model::incident;
 use crate::state::State;
 use crate::users::model as user;
-use actix_web::http::header;
 use actix_web::{HttpResponse, get, put, web};
 use chrono::{Datelike, NaiveDate, TimeZone, Utc};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
@@ -440,16 +439,21 @@ async fn class_facts(db: &impl ConnectionTrait, r: &Range) -> AppResult<Vec<Fact
         .order_by_asc(hazard::Column::ReportedAt)
         .all(db)
         .await?;
-    let from_spot_checks: HashSet<Uuid> = submission::Entity::find()
-        .select_only()
-        .column(submission::Column::Id)
-        .filter(submission::Column::Id.is_in(hazards.iter().filter_map(|h| h.submission_id)))
-        .filter(submission::Column::Kind.eq(crate::inspections::KIND_SPOT))
-        .into_tuple::<Uuid>()
-        .all(db)
-        .await?
-        .into_iter()
-        .collect();
+    // In chunks: a range's hazards can outnumber a database's bound on query parameters.
+    let submission_ids: Vec<Uuid> = hazards.iter().filter_map(|h| h.submission_id).collect();
+    let mut from_spot_checks: HashSet<Uuid> = HashSet::new();
+    for chunk in submission_ids.chunks(500) {
+        from_spot_checks.extend(
+            submission::Entity::find()
+                .select_only()
+                .column(submission::Column::Id)
+                .filter(submission::Column::Id.is_in(chunk.to_vec()))
+                .filter(submission::Column::Kind.eq(crate::inspections::KIND_SPOT))
+                .into_tuple::<Uuid>()
+                .all(db)
+                .await?,
+        );
+    }
     for h in hazards {
         // A spot-check's failed item is already a discrepancy: its automatic hazard is not a
         // second penalty for the same finding.
@@ -759,10 +763,7 @@ pub async fn assessment_xlsx(
     };
     Ok(HttpResponse::Ok()
         .content_type("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-        .insert_header((
-            header::CONTENT_DISPOSITION,
-            format!("attachment; filename=\"{stem}.xlsx\""),
-        ))
+        .insert_header(crate::download::attachment(&format!("{stem}.xlsx")))
         .body(bytes))
 }
 

@@ -30,6 +30,133 @@ const MAX_DECODE_ALLOC: u64 = 256 * 1024 * 1024;
 /// Photos per record field (an item, a report, a rectification).
 pub const MAX_PER_FIELD: usize = 9;
 
+/// Uploads waiting for decode memory at once; more get 429 at once (each holds its body).
+const MAX_WAITING: usize = 16;
+/// How long an upload waits for decode memory before 429.
+const DECODE_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
+const MIB: u64 = 1024 * 1024;
+
+/// The aggregate bounds on photo uploads, per process: the memory all decodes in flight may
+/// take (a semaphore of MiB), and the pixels each user may send per minute. Per-image caps
+/// alone let 48 parallel 9000×9000 uploads take 10 GB.
+pub struct UploadLimits {
+    decode: std::sync::Arc<tokio::sync::Semaphore>,
+    budget_mb: u32,
+    waiting: std::sync::atomic::AtomicUsize,
+    pixels_per_minute: u64,
+    /// user → (start of the current minute, pixels in it). One entry per uploader; stale
+    /// entries are dropped whenever the map is touched.
+    pixels: std::sync::Mutex<std::collections::HashMap<Uuid, (std::time::Instant, u64)>>,
+}
+
+impl UploadLimits {
+    pub fn new(settings: &crate::config::Settings) -> Self {
+        let budget_mb = settings.upload_decode_memory_mb.max(1);
+        Self {
+            decode: std::sync::Arc::new(tokio::sync::Semaphore::new(budget_mb as usize)),
+            budget_mb,
+            waiting: Default::default(),
+            pixels_per_minute: settings.upload_pixels_per_minute,
+            pixels: Default::default(),
+        }
+    }
+
+    /// Counts `pixels` against the user's minute, or refuses the upload (429) without counting.
+    fn reserve_pixels(&self, user: Uuid, pixels: u64) -> AppResult<()> {
+        let now = std::time::Instant::now();
+        let minute = std::time::Duration::from_secs(60);
+        let mut map = self.pixels.lock().unwrap_or_else(|p| p.into_inner());
+        map.retain(|_, (start, _)| now.duration_since(*start) < minute);
+        let (start, used) = map.entry(user).or_insert((now, 0));
+        if used.saturating_add(pixels) > self.pixels_per_minute {
+            let wait = minute.saturating_sub(now.duration_since(*start)).as_secs() + 1;
+            return Err(ApiError {
+                retry_after_secs: Some(wait),
+                ..ApiError::new(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "upload_rate_limited",
+                    "上传的图片过多,请稍后再试",
+                )
+            });
+        }
+        *used += pixels;
+        Ok(())
+    }
+
+    /// Memory for one decode, held until the permit is dropped.
+    async fn decode_permit(&self, bytes: u64) -> AppResult<tokio::sync::OwnedSemaphorePermit> {
+        let mb = bytes.div_ceil(MIB).max(1);
+        if mb > u64::from(self.budget_mb) {
+            return Err(ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "image_too_large",
+                "图片像素过多,请缩小后再上传",
+            ));
+        }
+        let busy = || ApiError {
+            retry_after_secs: Some(2),
+            ..ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "uploads_busy",
+                "服务器正在处理较多图片,请稍后重试",
+            )
+        };
+        let mb = u32::try_from(mb).map_err(|_| busy())?;
+        if let Ok(p) = self.decode.clone().try_acquire_many_owned(mb) {
+            return Ok(p);
+        }
+        use std::sync::atomic::Ordering;
+        if self.waiting.fetch_add(1, Ordering::SeqCst) >= MAX_WAITING {
+            self.waiting.fetch_sub(1, Ordering::SeqCst);
+            return Err(busy());
+        }
+        let got =
+            tokio::time::timeout(DECODE_WAIT, self.decode.clone().acquire_many_owned(mb)).await;
+        self.waiting.fetch_sub(1, Ordering::SeqCst);
+        match got {
+            Ok(Ok(p)) => Ok(p),
+            _ => Err(busy()),
+        }
+    }
+}
+
+/// What decoding an image of this size may allocate: the widest pixel format (RGBA, 4 bytes)
+/// plus the thumbnail, bounded by the decoder's own cap.
+fn decode_bytes(width: u32, height: u32) -> u64 {
+    (u64::from(width) * u64::from(height) * 4).min(MAX_DECODE_ALLOC) + MIB
+}
+
+/// The size in the image's header, read without decoding it.
+fn dimensions(bytes: &[u8], format: image::ImageFormat) -> AppResult<(u32, u32)> {
+    let invalid = || ApiError::unprocessable("invalid_image", "图片文件已损坏或无法识别");
+    let mut reader = image::ImageReader::new(std::io::Cursor::new(bytes));
+    reader.set_format(format);
+    let (w, h) = reader.into_dimensions().map_err(|_| invalid())?;
+    if w == 0 || h == 0 || w > MAX_SIDE || h > MAX_SIDE {
+        return Err(invalid());
+    }
+    Ok((w, h))
+}
+
+/// Bytes of photos the user has stored.
+async fn stored_bytes(db: &impl ConnectionTrait, user: Uuid) -> AppResult<i64> {
+    use sea_orm::QuerySelect;
+    use sea_orm::sea_query::ExprTrait;
+    let sum: Option<Option<i64>> = model::Entity::find()
+        .select_only()
+        .column_as(
+            sea_orm::sea_query::Expr::col(model::Column::SizeBytes)
+                .sum()
+                .cast_as("BIGINT"),
+            "total",
+        )
+        .filter(model::Column::UploadedBy.eq(user))
+        .into_tuple()
+        .one(db)
+        .await?;
+    Ok(sum.flatten().unwrap_or(0))
+}
+
 pub const LINK_SUBMISSION: &str = "submission";
 pub const LINK_HAZARD: &str = "hazard";
 pub const LINK_FIRE_CHECK: &str = "fire_check";
@@ -170,9 +297,10 @@ fn store_files(
     responses(
         (status = 201, body = AttachmentResponse),
         (status = 400, description = "`invalid_multipart`", body = crate::error::Problem),
-        (status = 413, description = "`attachment_too_large`", body = crate::error::Problem),
+        (status = 413, description = "`attachment_too_large`, `image_too_large` (more pixels than the decode budget), `attachment_quota_exceeded`", body = crate::error::Problem),
         (status = 415, description = "`unsupported_image_type`", body = crate::error::Problem),
         (status = 422, description = "`invalid_image` (not decodable), `validation_failed` (no `file` part)", body = crate::error::Problem),
+        (status = 429, description = "`upload_rate_limited` (pixels per user per minute), `uploads_busy` (decode memory), with `Retry-After`", body = crate::error::Problem),
     ),
     security(("bearer" = ["principal", "security_office", "class_teacher", "guard", "safety_officer"]))
 )]
@@ -221,6 +349,20 @@ pub async fn upload_attachment(
         }]));
     };
     let (format, content_type, ext) = sniff(&bytes).ok_or_else(unsupported)?;
+    // Aggregate bounds, cheapest first, all before any pixel is decoded.
+    let (width, height) = dimensions(&bytes, format)?;
+    let quota = state.settings.upload_quota_mb.saturating_mul(MIB);
+    let stored = u64::try_from(stored_bytes(&state.db.conn, auth.user.id).await?).unwrap_or(0);
+    if stored.saturating_add(bytes.len() as u64) > quota {
+        return Err(ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "attachment_quota_exceeded",
+            "您上传的图片已达存储上限,请联系保卫处",
+        ));
+    }
+    let limits = &state.uploads;
+    limits.reserve_pixels(auth.user.id, u64::from(width) * u64::from(height))?;
+    let permit = limits.decode_permit(decode_bytes(width, height)).await?;
     let id = Uuid::now_v7();
     let file_name = format!("{}.{ext}", id.simple());
     let thumb_name = format!("{}.thumb.jpg", id.simple());
@@ -236,7 +378,10 @@ pub async fn upload_attachment(
     // Decoding and writing are slow: done before the write transaction is opened.
     let (fname, tname, dir2) = (file_name.clone(), thumb_name.clone(), dir.clone());
     let checked = web::block(move || -> Result<Checked, ApiError> {
-        let checked = decode_and_thumbnail(&bytes, format)?;
+        let checked = decode_and_thumbnail(&bytes, format);
+        // The decoded pixels are gone: the memory goes back to the budget.
+        drop(permit);
+        let checked = checked?;
         store_files(&dir2, (&fname, &bytes), (&tname, &checked.thumbnail)).map_err(|e| {
             tracing::error!(error = %e, "cannot store attachment");
             ApiError::internal()

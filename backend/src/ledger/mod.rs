@@ -931,6 +931,9 @@ fn semester_range(s: crate::semesters::Semester, tz: chrono_tz::Tz) -> AppResult
     })
 }
 
+/// The longest `from`–`to` range a report covers (two school years).
+pub const MAX_RANGE_DAYS: i64 = 2 * 366;
+
 pub async fn resolve_range(
     db: &impl ConnectionTrait,
     q: &LedgerQuery,
@@ -989,6 +992,13 @@ pub async fn resolve_range(
         && t < f
     {
         v.add("to", "invalid", "结束日期不能早于开始日期");
+    }
+    // Reports cover a semester or a school year; centuries of months would only make lists
+    // of months and ids larger than a database accepts in one query.
+    if let (Some(f), Some(t)) = (from, to)
+        && (t - f).num_days() > MAX_RANGE_DAYS
+    {
+        v.add("to", "range_too_long", "时间范围不能超过两年");
     }
     v.finish()?;
     match (from, to) {
@@ -1078,10 +1088,7 @@ fn file_stem(r: &Range) -> String {
     let tag = r
         .semester
         .clone()
-        .unwrap_or_else(|| format!("{}_{}", r.start_s(), r.end_s()))
-        .chars()
-        .filter(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
-        .collect::<String>();
+        .unwrap_or_else(|| format!("{}_{}", r.start_s(), r.end_s()));
     format!("xiaoan-ledger-{tag}")
 }
 
@@ -1116,10 +1123,10 @@ pub async fn ledger_xlsx(
             header::CONTENT_TYPE,
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         ))
-        .insert_header((
-            header::CONTENT_DISPOSITION,
-            format!("attachment; filename=\"{}.xlsx\"", file_stem(&r)),
-        ))
+        .insert_header(crate::download::attachment(&format!(
+            "{}.xlsx",
+            file_stem(&r)
+        )))
         .body(bytes))
 }
 

@@ -531,13 +531,29 @@ fn parse_done(s: &str) -> Option<bool> {
 }
 
 /// The file as `(line, cells)` rows, the header first: an XLSX workbook's first sheet, or
-/// UTF-8 CSV (with or without BOM).
-fn read_table(bytes: &[u8]) -> Result<Vec<(u64, Vec<String>)>, Vec<FieldError>> {
+/// UTF-8 CSV (with or without BOM). Bounded by `import_limits` before any table is built;
+/// CPU- and memory-heavy, so callers run it off the async workers.
+fn read_table(bytes: &[u8]) -> AppResult<Vec<(u64, Vec<String>)>> {
+    read_table_rows(bytes).map_err(|e| e.unwrap_or_else(import_invalid))
+}
+
+/// `(line, cells)` rows of an imported file.
+type Table = Vec<(u64, Vec<String>)>;
+/// `Ok(problem)` for a bound exceeded, `Err(rows)` for bad rows.
+type TableError = Result<ApiError, Vec<FieldError>>;
+
+fn read_table_rows(bytes: &[u8]) -> Result<Table, TableError> {
+    use crate::import_limits::{XlsxCheck, check_csv_record, check_xlsx};
     if bytes.starts_with(b"PK\x03\x04") {
         use calamine::{Reader, Xlsx, open_workbook_from_rs};
-        let bad = || vec![row_error(1, "file", "invalid", "无法读取 XLSX 文件")];
+        let bad = || Err(vec![row_error(1, "file", "invalid", "无法读取 XLSX 文件")]);
+        match check_xlsx(bytes) {
+            Ok(()) => {}
+            Err(XlsxCheck::TooLarge) => return Err(Ok(crate::import_limits::too_large())),
+            Err(XlsxCheck::Invalid) => return Err(bad()),
+        }
         let mut wb: Xlsx<_> =
-            open_workbook_from_rs(std::io::Cursor::new(bytes.to_vec())).map_err(|_| bad())?;
+            open_workbook_from_rs(std::io::Cursor::new(bytes)).map_err(|_| bad())?;
         let range = wb
             .worksheet_range_at(0)
             .ok_or_else(bad)?
@@ -556,12 +572,12 @@ fn read_table(bytes: &[u8]) -> Result<Vec<(u64, Vec<String>)>, Vec<FieldError>> 
     }
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     if std::str::from_utf8(bytes).is_err() {
-        return Err(vec![row_error(
+        return Err(Err(vec![row_error(
             1,
             "file",
             "not_utf8",
             "文件不是 UTF-8 编码,请在 Excel 中另存为“CSV UTF-8”或直接导入 XLSX",
-        )]);
+        )]));
     }
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
@@ -570,13 +586,15 @@ fn read_table(bytes: &[u8]) -> Result<Vec<(u64, Vec<String>)>, Vec<FieldError>> 
         .from_reader(bytes);
     let mut out = Vec::new();
     let mut errors = Vec::new();
-    for rec in reader.records() {
+    for (i, rec) in reader.records().enumerate() {
         match rec {
             Ok(r) => {
+                check_csv_record(i as u64 + 1, r.len()).map_err(Ok)?;
                 let line = r.position().map(|p| p.line()).unwrap_or(0);
                 out.push((line, r.iter().map(str::to_owned).collect()));
             }
             Err(e) => {
+                check_csv_record(i as u64 + 1, 0).map_err(Ok)?;
                 let line = e.position().map(|p| p.line()).unwrap_or(0);
                 errors.push(row_error(line, "row", "invalid", "无法解析此行"));
             }
@@ -585,7 +603,7 @@ fn read_table(bytes: &[u8]) -> Result<Vec<(u64, Vec<String>)>, Vec<FieldError>> 
     if errors.is_empty() {
         Ok(out)
     } else {
-        Err(errors)
+        Err(Err(errors))
     }
 }
 
@@ -725,7 +743,9 @@ pub async fn import_figures(
     let mut v = Validator::new();
     check_month(&mut v, &month);
     v.finish()?;
-    let table = read_table(&body).map_err(import_invalid)?;
+    let table = web::block(move || read_table(&body))
+        .await
+        .map_err(|_| ApiError::internal())??;
     let tx = state.db.begin_write().await?;
     let students: HashMap<String, (Uuid, Uuid)> = student::Entity::find()
         .filter(student::Column::IsActive.eq(true))

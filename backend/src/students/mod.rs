@@ -604,14 +604,21 @@ pub async fn import_students(
     state: State,
     body: web::Bytes,
 ) -> AppResult<web::Json<ImportResult>> {
-    let tx = state.db.begin_write().await?;
+    // Classes are never deleted, so the names read before the write still hold after it.
     let classes_by_name: HashMap<String, Uuid> = class::Entity::find()
-        .all(&*tx)
+        .all(&state.db.conn)
         .await?
         .into_iter()
         .map(|c| (c.name, c.id))
         .collect();
-    let rows = parse_csv(&body, &classes_by_name).map_err(csv_invalid)?;
+    // Bounded and parsed off the async workers and outside the write lock: a big file must
+    // not stall the gate's writes while it is read.
+    let rows = web::block(move || {
+        crate::import_limits::check_csv(&body)?;
+        parse_csv(&body, &classes_by_name).map_err(csv_invalid)
+    })
+    .await
+    .map_err(|_| ApiError::internal())??;
     if rows.is_empty() {
         return Err(csv_invalid(vec![row_error(
             1,
@@ -620,18 +627,33 @@ pub async fn import_students(
             "文件中没有学生记录",
         )]));
     }
-    let existing: HashMap<String, student::Model> = student::Entity::find()
-        .filter(student::Column::StudentNo.is_in(rows.iter().map(|r| r.student_no.clone())))
-        .all(&*tx)
-        .await?
-        .into_iter()
-        .map(|s| (s.student_no.clone(), s))
-        .collect();
+    let tx = state.db.begin_write().await?;
+    // In chunks: one `IN (...)` with every student number exceeds a database's bound on
+    // parameters (SQLite's is 32,766).
+    let mut existing: HashMap<String, student::Model> = HashMap::new();
+    for chunk in rows.chunks(IMPORT_CHUNK) {
+        let found = student::Entity::find()
+            .filter(student::Column::StudentNo.is_in(chunk.iter().map(|r| r.student_no.clone())))
+            .all(&*tx)
+            .await?;
+        existing.extend(found.into_iter().map(|s| (s.student_no.clone(), s)));
+    }
     let (mut created, mut updated) = (0u64, 0u64);
     let now = crate::util::now();
+    let mut new_students = Vec::new();
+    let mut audits = Vec::new();
     for row in rows {
         match existing.get(&row.student_no) {
             Some(before) => {
+                updated += 1;
+                let unchanged = before.name == row.name
+                    && before.class_id == row.class_id
+                    && before.guardian_name == row.guardian_name
+                    && before.guardian_phone == row.guardian_phone;
+                if unchanged {
+                    // Nothing to write or audit: re-importing the same roster stays cheap.
+                    continue;
+                }
                 let mut active: student::ActiveModel = before.clone().into();
                 active.name = Set(row.name);
                 active.class_id = Set(row.class_id);
@@ -639,45 +661,48 @@ pub async fn import_students(
                 active.guardian_phone = Set(row.guardian_phone);
                 active.updated_at = Set(now);
                 let after = active.update(&*tx).await?;
-                if after != *before {
-                    audit::record(
-                        &*tx,
-                        auth.user.actor(),
-                        "student.import_update",
-                        "student",
-                        Some(after.id.to_string()),
-                        json!({"before": audit_view(before), "after": audit_view(&after)}),
-                    )
-                    .await?;
-                }
-                updated += 1;
+                audits.push(audit::entry(
+                    auth.user.actor(),
+                    "student.import_update",
+                    "student",
+                    Some(after.id.to_string()),
+                    json!({"before": audit_view(before), "after": audit_view(&after)}),
+                ));
             }
             None => {
-                let s = student::ActiveModel {
-                    id: Set(Uuid::now_v7()),
-                    student_no: Set(row.student_no),
-                    name: Set(row.name),
-                    class_id: Set(row.class_id),
-                    guardian_name: Set(row.guardian_name),
-                    guardian_phone: Set(row.guardian_phone),
-                    is_active: Set(true),
-                    created_at: Set(now),
-                    updated_at: Set(now),
-                }
-                .insert(&*tx)
-                .await?;
-                audit::record(
-                    &*tx,
+                let s = student::Model {
+                    id: Uuid::now_v7(),
+                    student_no: row.student_no,
+                    name: row.name,
+                    class_id: row.class_id,
+                    guardian_name: row.guardian_name,
+                    guardian_phone: row.guardian_phone,
+                    is_active: true,
+                    created_at: now,
+                    updated_at: now,
+                };
+                audits.push(audit::entry(
                     auth.user.actor(),
                     "student.import_create",
                     "student",
                     Some(s.id.to_string()),
                     json!({"after": audit_view(&s)}),
-                )
-                .await?;
+                ));
+                new_students.push(student::ActiveModel::from(s));
                 created += 1;
             }
         }
+    }
+    // Multi-row inserts: a row per statement held the write lock for seconds on a big file.
+    let mut new_students = new_students.into_iter().peekable();
+    while new_students.peek().is_some() {
+        let chunk: Vec<_> = new_students.by_ref().take(INSERT_CHUNK).collect();
+        student::Entity::insert_many(chunk).exec(&*tx).await?;
+    }
+    let mut audits = audits.into_iter().peekable();
+    while audits.peek().is_some() {
+        let chunk: Vec<_> = audits.by_ref().take(INSERT_CHUNK).collect();
+        audit::model::Entity::insert_many(chunk).exec(&*tx).await?;
     }
     audit::record(
         &*tx,
@@ -691,6 +716,12 @@ pub async fn import_students(
     tx.commit().await?;
     Ok(web::Json(ImportResult { created, updated }))
 }
+
+/// Student numbers per `IN (...)` lookup.
+const IMPORT_CHUNK: usize = 500;
+/// Rows per multi-row insert: at most 9 columns × 100 rows = 900 parameters, under every
+/// database's bound.
+const INSERT_CHUNK: usize = 100;
 
 pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(list_students)

@@ -10091,7 +10091,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `attachment_too_large` */
+            /** @description `attachment_too_large`, `image_too_large` (more pixels than the decode budget), `attachment_quota_exceeded` */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -10111,6 +10111,15 @@ export interface operations {
             };
             /** @description `invalid_image` (not decodable), `validation_failed` (no `file` part) */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `upload_rate_limited` (pixels per user per minute), `uploads_busy` (decode memory), with `Retry-After` */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
