@@ -258,7 +258,7 @@ pub async fn issue_pass(
 
     let tx = state.db.begin_write().await?;
     let created = insert_with_code(
-        &*tx,
+        &tx,
         leave_pass::ActiveModel {
             id: Set(id),
             student_id: Set(s.id),
