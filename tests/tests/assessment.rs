@@ -557,17 +557,11 @@ async fn downloads_name_the_file_by_rfc6266_whatever_the_semester_is_called() {
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
     let r = app.post("/api/v1/plans", &office, plan("hostile")).await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
-    // A quote, a parameter and control characters: written under the API, as an older
-    // version or a restored backup may hold them.
-    let ctl = match backend() {
-        Backend::Sqlite => "char(1)",
-        Backend::Postgres => "chr(1)",
-    };
-    app.sql(&format!(
-        "UPDATE plans SET semester = 'q\"; x=1' || {ctl} || 'b' || {ctl} WHERE semester = 'hostile'"
-    ))
-    .await;
-    let hostile = "q\"; x=1\u{1}b\u{1}";
+    // A quote and a parameter: written under the API, as an older version or a restored
+    // backup may hold them.
+    app.sql("UPDATE plans SET semester = 'q\"; x=1b' WHERE semester = 'hostile'")
+        .await;
+    let hostile = "q\"; x=1b";
     for (semester, ascii, utf8) in [
         (
             "2026春季学期",
@@ -593,5 +587,41 @@ async fn downloads_name_the_file_by_rfc6266_whatever_the_semester_is_called() {
             assert_eq!(a, ascii.replacen("assessment-", prefix, 1), "{path}");
             assert_eq!(u, utf8.replacen("assessment-", prefix, 1), "{path}");
         }
+    }
+
+    // Control characters cannot be asked for (the query is refused, naming the field)…
+    let r = app
+        .get("/api/v1/assessment/xlsx?semester=q%01b", &principal)
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+    assert_eq!(r.body["errors"][0]["field"], "semester", "{}", r.text);
+    // …but a stored semester holding them is the default download when it is the current
+    // one, and its name still reaches the header only as safe text.
+    let r = app.get("/api/v1/semesters/current", &office).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let current = r.body["code"].as_str().unwrap().to_owned();
+    let ctl = match backend() {
+        Backend::Sqlite => "char(1)",
+        Backend::Postgres => "chr(1)",
+    };
+    app.sql(&format!(
+        "UPDATE semesters SET code = 'q\"; x=1' || {ctl} || 'b' || {ctl} WHERE code = '{current}'"
+    ))
+    .await;
+    for (path, prefix) in [
+        ("/api/v1/assessment/xlsx", "assessment-"),
+        ("/api/v1/ledger/xlsx", "xiaoan-ledger-"),
+    ] {
+        let resp = app
+            .client
+            .get(app.url(path))
+            .bearer_auth(&principal)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), StatusCode::OK, "{path} (current semester)");
+        let (a, u) = disposition(&resp);
+        assert_eq!(a, format!("{prefix}q_x_1b.xlsx"), "{path}");
+        assert_eq!(u, format!("{prefix}q; x=1b.xlsx"), "{path}");
     }
 }
