@@ -28,11 +28,13 @@ pub fn refused_char(c: char) -> Option<&'static str> {
     }
 }
 
-fn refused_in(s: &str) -> Option<&'static str> {
+/// The code for the first refused character in `s`, if any.
+pub fn refused_in(s: &str) -> Option<&'static str> {
     s.chars().find_map(refused_char)
 }
 
-fn message(code: &str) -> &'static str {
+/// The Chinese message for a code from [`refused_char`].
+pub fn message(code: &str) -> &'static str {
     if code == "bidi_control" {
         "不能包含双向文本控制字符"
     } else {

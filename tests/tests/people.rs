@@ -215,6 +215,37 @@ async fn csv_import_reports_bad_rows_by_line_and_imports_nothing() {
     let r = import(&app, &office, "姓名,班级\n张三,一班\n").await;
     assert_eq!(r.code(), "csv_invalid");
     assert_eq!(r.body["errors"][0]["code"], "missing_column");
+    // Control characters and bidi overrides are refused by line and column, as in JSON text;
+    // on PostgreSQL a NUL would otherwise be a 500.
+    let r = import(
+        &app,
+        &office,
+        "学号,姓名,班级\nC001,张\u{0}三,2019级旅游服务与管理1班\nC002,李\u{202E}四,2019级旅游服务与管理1班\n",
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+    assert_eq!(r.code(), "csv_invalid");
+    let errs: Vec<(u64, String, String)> = r.body["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["line"].as_u64().unwrap(),
+                e["field"].as_str().unwrap().to_owned(),
+                e["code"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert!(
+        errs.contains(&(2, "name".into(), "control_character".into())),
+        "{errs:?}"
+    );
+    assert!(
+        errs.contains(&(3, "name".into(), "bidi_control".into())),
+        "{errs:?}"
+    );
+    assert!(!r.text.contains('张'), "no value echoed: {}", r.text);
     let gbk: &[u8] = &[0xd1, 0xa7, 0xba, 0xc5, b',', b'\n'];
     let req = app
         .client

@@ -506,6 +506,19 @@ fn parse_csv(
         let (student_no, name, class_name) = (get("student_no"), get("name"), get("class"));
         let (guardian_name, guardian_phone) = (get("guardian_name"), get("guardian_phone"));
         let before = errors.len();
+        // The same text hygiene as JSON bodies: a NUL must not reach PostgreSQL, an ESC or a
+        // bidi override must not reach the ledger.
+        for (field, value) in [
+            ("student_no", &student_no),
+            ("name", &name),
+            ("class", &class_name),
+            ("guardian_name", &guardian_name),
+            ("guardian_phone", &guardian_phone),
+        ] {
+            if let Some(code) = crate::hygiene::refused_in(value) {
+                errors.push(row_error(line, field, code, crate::hygiene::message(code)));
+            }
+        }
         if student_no.is_empty() || student_no.chars().count() > 32 {
             errors.push(row_error(
                 line,

@@ -1,6 +1,8 @@
 // Leave passes and the gate log (issue 3), on the typed client: types come from the schema.
 import { api, call } from './client'
-import type { components } from './schema'
+import type { components, paths } from './schema'
+
+type PassListQuery = NonNullable<paths['/api/v1/leave-passes']['get']['parameters']['query']>
 
 type S = components['schemas']
 export type PassKind = 'exit_only' | 'exit_and_return'
@@ -16,7 +18,7 @@ export const getPass = (id: string) => call(api.GET('/api/v1/leave-passes/{id}',
 export const passQrSvg = (id: string) => call(api.GET('/api/v1/leave-passes/{id}/qr.svg', { ...path(id), parseAs: 'text' }))
 export const revokePass = (id: string) => call(api.POST('/api/v1/leave-passes/{id}/revoke', path(id)))
 
-export const listPasses = (query: { class_id?: string; status?: string; date?: string; overdue?: boolean; limit?: number }) =>
+export const listPasses = (query: { class_id?: string; status?: PassListQuery['status']; date?: string; overdue?: boolean; limit?: number }) =>
   call(api.GET('/api/v1/leave-passes', { params: { query } }))
 
 /** The gate log; `source: 'batch'` = scans decided offline on a phone, `conflict` = the same pass let out twice. */

@@ -81,6 +81,7 @@ export const routes: RouteRecordRaw[] = [
     { path: 'duty', name: 'office-rosters', component: () => import('../views/office/RostersView.vue'), meta: { titleKey: 'rosters.title', back: true } },
     { path: 'duty/:id', name: 'office-roster', component: () => import('../views/office/RosterView.vue'), meta: { titleKey: 'rosters.title', back: true } },
     { path: 'compliance', name: 'office-compliance', component: () => import('../views/office/ComplianceView.vue'), meta: { titleKey: 'compliance.title', back: true } },
+    { path: 'semesters', name: 'office-semesters', component: () => import('../views/office/SemestersView.vue'), meta: { titleKey: 'semesters.title', back: true } },
     { path: 'keys', name: 'office-keys', component: () => import('../views/office/ApiKeysView.vue'), meta: { titleKey: 'keys.title', back: true } },
     { path: 'platform', name: 'office-platform', component: Platform, meta: { titleKey: 'platform.title', back: true } },
     { path: 'assessment', name: 'office-assessment', component: Assessment, meta: { titleKey: 'assessment.title', back: true } },
