@@ -124,7 +124,9 @@ async function checkA11y(page, where) {
   })
   if (a11yLast.get(page) === key) return
   a11yLast.set(page, key)
-  if (!(await page.evaluate(() => typeof window.axe !== 'undefined'))) await page.addScriptTag({ content: AXE })
+  // Evaluated through the DevTools protocol, not as an inline <script>: the page's
+  // Content-Security-Policy (script-src 'self') rightly refuses inline scripts.
+  if (!(await page.evaluate(() => typeof window.axe !== 'undefined'))) await page.evaluate(AXE)
   const violations = await page.evaluate(async () => {
     const r = await window.axe.run(document, { resultTypes: ['violations'] })
     return r.violations
@@ -621,7 +623,7 @@ async function main() {
       assert(head === 'PK', 'the ledger is not an XLSX (zip) file')
       await shot(page, 'principal-dashboard')
       await page.goto(`${base}/principal/plans`)
-      await page.locator('.van-cell').first().click()
+      await page.getByTestId('plans-list').locator('.van-cell').first().click()
       await page.getByText('月度工作安排').waitFor()
       await shot(page, 'principal-plan')
       await checkLayout(page, 'plan')
