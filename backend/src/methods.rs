@@ -1,6 +1,7 @@
-//! HTTP methods at the edge: a method outside the standard set is refused with 501 before
-//! routing (and is one `other` label in the metrics), and a standard method a known `/api`
-//! path does not declare answers 405 with `Allow` instead of 404.
+//! HTTP methods at the edge: a method a known `/api` path does not declare answers 405 with
+//! `Allow` instead of 404 (before routing when it is outside the standard set, e.g. TRACE or
+//! an invented one); an unknown method anywhere else is 501. Either way such a method is one
+//! `other` label in the metrics.
 
 use crate::error::ApiError;
 use actix_web::body::{EitherBody, MessageBody};
@@ -80,21 +81,40 @@ pub fn allowed(path: &str) -> Vec<&'static str> {
     out
 }
 
-/// Middleware: 501 for unknown methods before routing; 405 with `Allow` when an `/api` path
-/// exists but not with this method (actix's per-method resources would answer 404).
+/// 405 `method_not_allowed` naming the methods the path has.
+fn not_allowed(allow: &[&str]) -> HttpResponse {
+    let mut resp: HttpResponse = ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        "不支持此请求方法",
+    )
+    .error_response();
+    if let Ok(v) = header::HeaderValue::from_str(&allow.join(", ")) {
+        resp.headers_mut().insert(header::ALLOW, v);
+    }
+    resp
+}
+
+/// Middleware: an unknown method is answered before routing — 405 with `Allow` on a declared
+/// `/api` path, 501 elsewhere; a standard method a declared path lacks is 405 with `Allow`
+/// (actix's per-method resources would answer 404).
 pub async fn guard(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
     if !KNOWN.contains(req.method()) {
-        let err = ApiError::new(
-            StatusCode::NOT_IMPLEMENTED,
-            "method_not_implemented",
-            "不支持此请求方法",
-        );
-        return Ok(req
-            .into_response(err.error_response())
-            .map_into_right_body());
+        let allow = allowed(req.path());
+        let resp = if allow.is_empty() {
+            ApiError::new(
+                StatusCode::NOT_IMPLEMENTED,
+                "method_not_implemented",
+                "不支持此请求方法",
+            )
+            .error_response()
+        } else {
+            not_allowed(&allow)
+        };
+        return Ok(req.into_response(resp).map_into_right_body());
     }
     let res = next.call(req).await?;
     if res.status() != StatusCode::NOT_FOUND || !res.request().path().starts_with("/api/") {
@@ -107,15 +127,7 @@ pub async fn guard(
     if allow.is_empty() || allow.contains(&method) {
         return Ok(res.map_into_left_body());
     }
-    let mut resp: HttpResponse = ApiError::new(
-        StatusCode::METHOD_NOT_ALLOWED,
-        "method_not_allowed",
-        "不支持此请求方法",
-    )
-    .error_response();
-    if let Ok(v) = header::HeaderValue::from_str(&allow.join(", ")) {
-        resp.headers_mut().insert(header::ALLOW, v);
-    }
+    let resp = not_allowed(&allow);
     let (req, _) = res.into_parts();
     Ok(ServiceResponse::new(req, resp).map_into_right_body())
 }

@@ -213,3 +213,37 @@ async fn closed_sets_in_queries_are_checked() {
         (json!(1), json!(200))
     );
 }
+
+/// The spec says `from`/`to` are dates (`format: date`); lists that filter by them refuse
+/// anything else instead of comparing it as text (found by contract fuzzing).
+#[tokio::test]
+async fn date_filters_refuse_what_is_not_a_date() {
+    let app = spawn_app().await;
+    let office = app.token("office").await;
+    for path in [
+        "/api/v1/activities?from=0108-1x-09",
+        "/api/v1/meetings?to=%C3%88",
+        "/api/v1/health-reports?from=2026-13-01",
+        "/api/v1/duty/rosters?from=tomorrow",
+    ] {
+        let r = app.get(path, &office).await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{path}: {}",
+            r.text
+        );
+        let field = r.body["errors"][0]["field"].as_str().unwrap_or_default();
+        assert!(field == "from" || field == "to", "{path}: {}", r.text);
+    }
+    // Real dates still filter.
+    for path in [
+        "/api/v1/activities?from=2020-04-01&to=2020-07-31",
+        "/api/v1/meetings?from=2020-04-01",
+        "/api/v1/health-reports?to=2030-01-01",
+        "/api/v1/duty/rosters?from=2020-01-01&to=2030-12-31",
+    ] {
+        let r = app.get(path, &office).await;
+        assert_eq!(r.status, StatusCode::OK, "{path}: {}", r.text);
+    }
+}

@@ -142,22 +142,42 @@ async fn invented_methods_are_refused_and_share_one_label() {
             None,
         )
         .await;
-    assert_eq!(r.status, StatusCode::NOT_IMPLEMENTED);
-    assert_eq!(r.code(), "method_not_implemented");
+    // On a declared path: 405 naming the path's methods; anywhere else: 501.
+    assert_eq!(r.status, StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(r.code(), "method_not_allowed");
+    assert_eq!(r.headers["allow"], "GET, POST");
     let before = series(&scrape(&app, None, None).await.1);
     for i in 1..200 {
         let m = reqwest::Method::from_bytes(format!("XMETH{i}").as_bytes()).unwrap();
-        let path = if i % 2 == 0 { "/api/v1/students" } else { "/" };
+        let (path, status, code) = if i % 2 == 0 {
+            (
+                "/api/v1/students",
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method_not_allowed",
+            )
+        } else {
+            ("/", StatusCode::NOT_IMPLEMENTED, "method_not_implemented")
+        };
         let r = app.request(m, path, None, None).await;
-        assert_eq!(r.status, StatusCode::NOT_IMPLEMENTED, "{i}");
+        assert_eq!(r.status, status, "{i}");
+        assert_eq!(r.code(), code, "{i}");
     }
+    // TRACE is standard but not served: on an API path it is a 405 like any undeclared method.
+    let r = app
+        .request(reqwest::Method::TRACE, "/api/health", None, None)
+        .await;
+    assert_eq!(r.status, StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(r.headers["allow"], "GET");
     let (_, text) = scrape(&app, None, None).await;
     assert!(!text.contains("XMETH"), "a client's method became a label");
-    assert!(
-        text.lines()
-            .any(|l| l.contains("method=\"other\"") && l.contains("status=\"501\"")),
-        "{text}"
-    );
+    for status in ["405", "501"] {
+        assert!(
+            text.lines()
+                .any(|l| l.contains("method=\"other\"")
+                    && l.contains(&format!("status=\"{status}\""))),
+            "{text}"
+        );
+    }
     // Other tests in this binary share the registry, so allow for their own series; 199
     // invented methods would have added at least 199.
     assert!(

@@ -379,6 +379,13 @@ async fn demo_school_has_this_and_last_month_with_one_class_below() {
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     assert_eq!(r.body["items"].as_array().unwrap().len(), 1);
+    // Without a month: this month (a month of the current semester), the same figures.
+    let r = app
+        .get("/api/v1/platform/figures?below_threshold=true", &office)
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.body["month"], month);
+    assert_eq!(r.body["items"].as_array().unwrap().len(), 1);
     let prev = (today.with_day0(0).unwrap() - chrono::Duration::days(1))
         .format("%Y-%m")
         .to_string();

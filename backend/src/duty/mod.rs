@@ -238,6 +238,7 @@ pub async fn list_rosters(
     query: web::Query<RosterQuery>,
 ) -> AppResult<web::Json<Vec<RosterSummary>>> {
     let q = query.into_inner();
+    crate::plans::check_date_range(q.from.as_deref(), q.to.as_deref())?;
     let mut select = roster::Entity::find();
     if !auth.user.is(Role::SecurityOffice) {
         select = select.filter(roster::Column::Status.eq(PUBLISHED));

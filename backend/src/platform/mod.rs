@@ -145,8 +145,9 @@ pub struct PlatformMonthResponse {
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct PlatformQuery {
-    /// `YYYY-MM`.
-    pub month: String,
+    /// `YYYY-MM`; by default this month in the school's time zone (a month of the current
+    /// semester).
+    pub month: Option<String>,
     /// Only classes below the threshold.
     pub below_threshold: Option<bool>,
 }
@@ -212,8 +213,11 @@ pub async fn list_figures(
     query: web::Query<PlatformQuery>,
 ) -> AppResult<web::Json<PlatformMonthResponse>> {
     let q = query.into_inner();
+    let month = q
+        .month
+        .unwrap_or_else(|| crate::plans::today(state.tz).format("%Y-%m").to_string());
     let mut v = Validator::new();
-    check_month(&mut v, &q.month);
+    check_month(&mut v, &month);
     v.finish()?;
     let db = &state.db.conn;
     let u = &auth.user;
@@ -222,7 +226,7 @@ pub async fn list_figures(
         _ => Some(crate::users::own_class_ids(db, u.id, u.role).await?),
     };
     let threshold = threshold(db).await?;
-    let mut select = figure::Entity::find().filter(figure::Column::Month.eq(q.month.as_str()));
+    let mut select = figure::Entity::find().filter(figure::Column::Month.eq(month.as_str()));
     if let Some(own) = &scope {
         select = select.filter(figure::Column::ClassId.is_in(own.clone()));
     }
@@ -257,7 +261,7 @@ pub async fn list_figures(
         Vec::new()
     };
     Ok(web::Json(PlatformMonthResponse {
-        month: q.month,
+        month,
         threshold,
         items,
         unrecorded,

@@ -205,6 +205,7 @@ pub async fn list_activities(
     state: State,
     q: web::Query<DateRangeQuery>,
 ) -> AppResult<web::Json<Vec<ActivityResponse>>> {
+    crate::plans::check_date_range(q.from.as_deref(), q.to.as_deref())?;
     let mut s = activity::Entity::find();
     if let Some(f) = &q.from {
         s = s.filter(activity::Column::Date.gte(f.as_str()));
@@ -451,6 +452,7 @@ pub async fn list_meetings(
     state: State,
     q: web::Query<DateRangeQuery>,
 ) -> AppResult<web::Json<Vec<MeetingResponse>>> {
+    crate::plans::check_date_range(q.from.as_deref(), q.to.as_deref())?;
     let mut s = meeting::Entity::find();
     if let Some(f) = &q.from {
         s = s.filter(meeting::Column::Date.gte(f.as_str()));
@@ -1169,6 +1171,7 @@ pub async fn list_health_reports(
     state: State,
     q: web::Query<HealthQuery>,
 ) -> AppResult<web::Json<Vec<HealthReportResponse>>> {
+    crate::plans::check_date_range(q.from.as_deref(), q.to.as_deref())?;
     let mut s = health::Entity::find();
     if auth.user.is(Role::Guard) {
         s = s.filter(health::Column::GuardId.eq(auth.user.id));

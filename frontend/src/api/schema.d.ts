@@ -16608,9 +16608,12 @@ export interface operations {
     };
     list_figures: {
         parameters: {
-            query: {
-                /** @description `YYYY-MM`. */
-                month: string;
+            query?: {
+                /**
+                 * @description `YYYY-MM`; by default this month in the school's time zone (a month of the current
+                 *     semester).
+                 */
+                month?: string;
                 /** @description Only classes below the threshold. */
                 below_threshold?: boolean;
             };
