@@ -116,6 +116,7 @@ for who in $IDENTITIES; do
   log_from=$(($(stat -c %s "$WORK/server.log") + 1))
   # Operations that end the session under test are left out: signing out, changing the
   # password (the fuzzer may send the right current one from the spec's example).
+  set +e
   "$VENV/bin/schemathesis" --config-file "$WORK/schemathesis-$who.toml" run openapi/openapi.json \
     --url "$BASE" \
     "${header[@]}" \
@@ -129,7 +130,18 @@ for who in $IDENTITIES; do
     --request-timeout 20 \
     --no-color \
     --report junit --report-dir "$WORK/report-$who" \
-    ${ST_EXTRA:-} || { status=1; failed="$failed $who"; }
+    ${ST_EXTRA:-} 2>&1 | tee "$WORK/run-$who.log"
+  st_status=${PIPESTATUS[0]}
+  set -e
+  # Every operation of this identity had its examples and coverage run as an earlier identity
+  # and these phases hold nothing else (the key on PostgreSQL, where fuzzing is off): nothing
+  # ran, so nothing failed.
+  if [ "$st_status" -ne 0 ] && grep -q 'Every selected operation was skipped' "$WORK/run-$who.log" \
+     && ! grep -q '^=* FAILURES =*$' "$WORK/run-$who.log"; then
+    echo "== $who: nothing left to run in these phases"
+    st_status=0
+  fi
+  [ "$st_status" -eq 0 ] || { status=1; failed="$failed $who"; }
   echo "== $who: $((SECONDS - start)) s"
   errors=$(tail -c "+$log_from" "$WORK/server.log" | grep '"level":"ERROR".*"target":"xiaoan' || true)
   if [ -n "$errors" ]; then

@@ -783,7 +783,7 @@ async function main() {
       guard1: ['scan', 'patrol', 'visitors', 'health', 'report', 'incident', 'me', 'shifts', 'tasks', 'plan-tasks'].map((p) => `/guard/${p}`),
       teacher1: ['passes', 'passes/new', 'check', 'report', 'platform', 'me', 'shifts', 'tasks', 'plan-tasks'].map((p) => `/teacher/${p}`),
       officer1: ['report', 'mine', 'platform', 'me'].map((p) => `/officer/${p}`),
-      office: ['desk', 'hazards', 'people', 'people/import', 'passes', 'visitors', 'plans', 'patrol', 'incidents', 'duty', 'compliance', 'keys', 'platform', 'assessment', 'audit', 'fire', 'fire/labels', 'fire/items/new', 'me'].map((p) => `/office/${p}`),
+      office: ['desk', 'hazards', 'people', 'people/import', 'passes', 'visitors', 'plans', 'patrol', 'incidents', 'duty', 'compliance', 'keys', 'semesters', 'platform', 'assessment', 'audit', 'fire', 'fire/labels', 'fire/items/new', 'me'].map((p) => `/office/${p}`),
       principal: ['desk', 'passes', 'plans', 'patrol', 'incidents', 'compliance', 'platform', 'assessment', 'hazards', 'fire', 'me'].map((p) => `/principal/${p}`),
     }
     for (const [user, paths] of Object.entries(tour)) {

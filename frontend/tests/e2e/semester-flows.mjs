@@ -65,6 +65,36 @@ export async function semesterFlows({ test, page, base, login, shot, checkLayout
     await page.unroute('**/api/v1/visitors**')
   })
 
+  await test('the office defines the next semester on its screen (学期设置)', async () => {
+    const office = await apiLogin(base, 'office')
+    const cur = await api(office, 'GET', '/api/v1/semesters/current')
+    assert(cur.status === 200, `current: ${cur.status}`)
+    const day = (iso, n) => new Date(Date.parse(`${iso}T00:00:00Z`) + n * 86400000).toISOString().slice(0, 10)
+    const starts = day(cur.body.ends_on, 1)
+    const ends = day(cur.body.ends_on, 150)
+    await login(page, base, 'office')
+    await page.goto(`${base}/office/semesters`)
+    await page.getByTestId(`semester-${cur.body.code}`).getByText('本学期').waitFor()
+    await page.getByTestId('semester-name').locator('input').fill('下学期（e2e）')
+    await page.getByTestId('semester-code').locator('input').fill('e2e-next')
+    await page.getByTestId('semester-starts').locator('input').fill(starts)
+    await page.getByTestId('semester-ends').locator('input').fill(ends)
+    await page.getByTestId('semester-save').click()
+    await page.getByTestId('semester-e2e-next').waitFor()
+    await shot(page, 'office-semesters')
+    const list = await api(office, 'GET', '/api/v1/semesters')
+    const made = list.body.find((x) => x.code === 'e2e-next')
+    assert(made && made.starts_on === starts && made.ends_on === ends && made.name === '下学期（e2e）', `saved: ${JSON.stringify(made)}`)
+    // An overlapping one is refused with the reason in Chinese, and nothing is lost from the form.
+    await page.getByTestId('semester-code').locator('input').fill('e2e-overlap')
+    await page.getByTestId('semester-starts').locator('input').fill(cur.body.starts_on)
+    await page.getByTestId('semester-ends').locator('input').fill(cur.body.ends_on)
+    await page.getByTestId('semester-name').locator('input').fill('重叠的学期')
+    await page.getByTestId('semester-save').click()
+    await page.getByText('与已有学期的日期重叠').first().waitFor()
+    assert((await page.getByTestId('semester-name').locator('input').inputValue()) === '重叠的学期', 'the form was cleared')
+  })
+
   await test('the ledger and the assessment open on the current semester and offer the seed one', async () => {
     const office = await apiLogin(base, 'office')
     const cur = (await api(office, 'GET', '/api/v1/semesters/current')).body
