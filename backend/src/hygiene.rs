@@ -118,6 +118,26 @@ fn refusal(field: String, code: &'static str) -> ApiError {
     }])
 }
 
+/// Whether raw JSON bytes could decode to a refused character: an escape (`\u0000`, `\r`,
+/// `\b` …), a raw control byte other than JSON whitespace, DEL, a C1 control (U+0080–U+009F)
+/// or a bidi override written as UTF-8. When false, [`find_in_json`] would find nothing.
+fn may_hold_refused(bytes: &[u8]) -> bool {
+    bytes.iter().enumerate().any(|(i, &b)| match b {
+        b'\\' | 0x7F => true,
+        b'\n' | b'\t' | b'\r' => false,
+        0x00..=0x1F => true,
+        // C1 controls: U+0080–U+009F are C2 80–C2 9F in UTF-8.
+        0xC2 => bytes.get(i + 1).is_some_and(|n| (0x80..=0x9F).contains(n)),
+        // U+202A–U+202E are E2 80 AA–AE; U+2066–U+2069 are E2 81 A6–A9.
+        0xE2 => match (bytes.get(i + 1), bytes.get(i + 2)) {
+            (Some(0x80), Some(n)) => (0xAA..=0xAE).contains(n),
+            (Some(0x81), Some(n)) => (0xA6..=0xA9).contains(n),
+            _ => false,
+        },
+        _ => false,
+    })
+}
+
 /// JSON bodies, and bodies that say nothing of their type (a raw-bytes JSON endpoint such as
 /// the gate's batch must not slip past by leaving the header out).
 fn may_be_json(req: &ServiceRequest) -> bool {
@@ -152,8 +172,10 @@ pub async fn reject_unsafe_text<B: MessageBody>(
             buf.extend_from_slice(&chunk);
         }
         let bytes: Bytes = buf.freeze();
-        // Not JSON: the route's extractor gives its own answer.
-        if let Ok(value) = serde_json::from_slice::<Value>(&bytes)
+        // Not JSON: the route's extractor gives its own answer. Most bodies (every gate scan)
+        // cannot hold a refused character at all: they skip building a `Value`.
+        if may_hold_refused(&bytes)
+            && let Ok(value) = serde_json::from_slice::<Value>(&bytes)
             && let Some((field, code)) = find_in_json(&value)
         {
             return Ok(req
@@ -171,6 +193,36 @@ pub async fn reject_unsafe_text<B: MessageBody>(
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn the_fast_path_skips_only_bodies_that_hold_nothing_refused() {
+        let refused = [
+            json!({"name": "a\u{0}b"}),
+            json!({"gate": "x\u{1b}[31m"}),
+            json!({"note": "abc\u{202E}fed"}),
+            json!({"note": "a\u{2066}b"}),
+            json!({"note": "a\u{85}b"}),
+            json!({"note": "a\u{7f}b"}),
+            json!({"k\u{7}": 1}),
+        ];
+        for v in &refused {
+            assert!(find_in_json(v).is_some(), "{v}");
+            // Compact and escaped-ASCII forms alike are caught before any `Value` is built.
+            let compact = serde_json::to_vec(v).unwrap();
+            assert!(may_hold_refused(&compact), "{v}");
+        }
+        // Raw UTF-8 (serde writes non-ASCII unescaped; a client may too).
+        assert!(may_hold_refused("{\"n\":\"a\u{202E}b\"}".as_bytes()));
+        assert!(may_hold_refused("{\"n\":\"a\u{85}b\"}".as_bytes()));
+        let clean = json!({"token": "XA1.abc-_.def", "direction": "exit", "gate": "东门",
+                           "note": "第一行\n\t第二行", "client_event_id": "0193a1b2-c3d4"});
+        assert!(find_in_json(&clean).is_none());
+        let pretty = serde_json::to_vec_pretty(&json!({"gate": "东门", "n": [1, 2]})).unwrap();
+        assert!(!may_hold_refused(&pretty));
+        assert!(!may_hold_refused(
+            b"{\"gate\":\"\xe4\xb8\x9c\xe9\x97\xa8\"}"
+        ));
+    }
 
     #[test]
     fn refuses_control_and_bidi_but_not_newline_or_tab() {
