@@ -1,11 +1,13 @@
 // Fails when src/api/schema.d.ts differs from a fresh generation from ../openapi/openapi.json,
-// or when code in src/ calls the API or types its answers around the generated schema.
+// or when code in src/ calls the API or types its answers around the generated schema, or when
+// an operation of the spec is called by no screen and not listed in api-coverage.json.
 import { execFileSync } from 'node:child_process'
 import { readFileSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, dirname } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { findUntyped } from './untyped-api.mjs'
+import { checkRoot, report } from './api-coverage.mjs'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const dir = mkdtempSync(join(tmpdir(), 'xiaoan-api-'))
@@ -27,6 +29,12 @@ try {
     process.exit(1)
   }
   console.log('every API call in src/ goes through the typed client')
+  const coverage = checkRoot(root)
+  if (!coverage.ok) {
+    console.error(report(coverage))
+    process.exit(1)
+  }
+  console.log(report(coverage))
 } finally {
   rmSync(dir, { recursive: true, force: true })
 }

@@ -23,6 +23,7 @@ async function doRefresh(baseFetch: typeof fetch): Promise<boolean> {
   if (!s) return false
   let res: Response
   try {
+    // api-coverage: POST /api/v1/auth/refresh (raw: the refreshing fetch must not refresh itself)
     res = await baseFetch(new Request(`${BASE}/api/v1/auth/refresh`, {
       method: 'POST',
       headers: { 'Content-Type': 'application/json' },
