@@ -15,3 +15,56 @@ export function localDay(d = new Date()): string {
   const p = (n: number) => String(n).padStart(2, '0')
   return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}`
 }
+
+/** Monday of ISO week `week` of ISO year `year`, as a UTC date. */
+function isoWeekMonday(year: number, week: number): Date {
+  // 4 January is always in week 1.
+  const jan4 = new Date(Date.UTC(year, 0, 4))
+  const monday1 = new Date(jan4.getTime() - ((jan4.getUTCDay() + 6) % 7) * 86400_000)
+  return new Date(monday1.getTime() + (week - 1) * 7 * 86400_000)
+}
+
+function monthDay(d: Date, locale: string): string {
+  return locale.startsWith('zh')
+    ? `${d.getUTCMonth() + 1}月${d.getUTCDate()}日`
+    : d.toLocaleDateString('en-US', { month: 'short', day: 'numeric', timeZone: 'UTC' })
+}
+
+/**
+ * A check period as people say it, never the code: `2026-W49` → `第49周 11月30日–12月6日`
+ * (Monday to Sunday), `2026-12` → `2026年12月`, `2026-12-01` → `12月1日`. Anything else is
+ * returned unchanged (an unknown shape is better shown than hidden).
+ */
+export function fmtPeriod(period: string | null | undefined, locale = 'zh-CN'): string {
+  if (!period) return ''
+  const zh = locale.startsWith('zh')
+  const w = /^(\d{4})-W(\d{2})$/.exec(period)
+  if (w) {
+    const week = Number(w[2])
+    const mon = isoWeekMonday(Number(w[1]), week)
+    const sun = new Date(mon.getTime() + 6 * 86400_000)
+    return zh
+      ? `第${week}周 ${monthDay(mon, locale)}–${monthDay(sun, locale)}`
+      : `Week ${week}, ${monthDay(mon, locale)}–${monthDay(sun, locale)}`
+  }
+  const m = /^(\d{4})-(\d{2})$/.exec(period)
+  if (m) {
+    return zh
+      ? `${m[1]}年${Number(m[2])}月`
+      : new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, 1)).toLocaleDateString('en-US', { month: 'long', year: 'numeric', timeZone: 'UTC' })
+  }
+  const d = /^(\d{4})-(\d{2})-(\d{2})$/.exec(period)
+  if (d) return monthDay(new Date(Date.UTC(Number(d[1]), Number(d[2]) - 1, Number(d[3]))), locale)
+  return period
+}
+
+/** A calendar date `YYYY-MM-DD` as people write it: `12月1日` (this year) or `2027年1月4日`. */
+export function fmtDay(day: string | null | undefined, locale = 'zh-CN', now = new Date()): string {
+  if (!day) return ''
+  const d = /^(\d{4})-(\d{2})-(\d{2})$/.exec(day)
+  if (!d) return day
+  const date = new Date(Date.UTC(Number(d[1]), Number(d[2]) - 1, Number(d[3])))
+  const sameYear = Number(d[1]) === now.getFullYear()
+  if (locale.startsWith('zh')) return `${sameYear ? '' : `${d[1]}年`}${monthDay(date, locale)}`
+  return date.toLocaleDateString('en-US', { month: 'short', day: 'numeric', ...(sameYear ? {} : { year: 'numeric' }), timeZone: 'UTC' })
+}
