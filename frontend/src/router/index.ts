@@ -1,5 +1,5 @@
 // Routes per role. `meta.roles` is UX only (which home and tabs a user sees): the server decides.
-import { createRouter, createWebHistory, type RouteRecordRaw } from 'vue-router'
+import { createRouter, createWebHistory, type RouteLocationNormalized, type RouteLocationRaw, type RouteRecordRaw } from 'vue-router'
 import { getSession } from '../api/tokens'
 import type { Role } from '../stores/auth'
 import { homeFor, tabsFor } from './tabs'
@@ -131,11 +131,14 @@ export const router = createRouter({
   routes,
 })
 
-router.beforeEach((to) => {
+/** Who may open what: sign-in first (back to the page after), then only the own role's area. */
+export function accessGuard(to: RouteLocationNormalized): RouteLocationRaw | true {
   const s = getSession()
   if (to.meta.public) return to.name === 'login' && s ? homeFor(s.user.role) : true
   if (!s) return { name: 'login', query: to.fullPath !== '/' ? { next: to.fullPath } : {} }
   const roles = to.matched.find((r) => r.meta.roles)?.meta.roles as Role[] | undefined
   if (to.name === 'root' || (roles && !roles.includes(s.user.role))) return homeFor(s.user.role)
   return true
-})
+}
+
+router.beforeEach(accessGuard)
