@@ -55,6 +55,7 @@ pub fn api_v1(cfg: &mut ServiceConfig) {
     crate::platform::routes(cfg);
     crate::assessment::routes(cfg);
     crate::semesters::routes(cfg);
+    crate::todo::routes(cfg);
     cfg.service(school::get_school);
 }
 

@@ -40,6 +40,7 @@ pub mod semesters;
 pub mod spa;
 pub mod state;
 pub mod students;
+pub mod todo;
 pub mod users;
 pub mod util;
 pub mod visitors;

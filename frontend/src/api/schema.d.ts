@@ -2498,6 +2498,27 @@ export interface paths {
         patch: operations["update_semester"];
         trace?: never;
     };
+    "/api/v1/me/todo": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * What waits for me: for each category of my role, how many and the first few, computed now
+         *     from the records. Every signed-in role may call it and sees only its own work; integration
+         *     keys may not (a key is nobody).
+         */
+        get: operations["my_todo"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/school": {
         parameters: {
             query?: never;
@@ -4960,6 +4981,54 @@ export interface components {
             items: components["schemas"]["TemplateItem"][];
             /** Format: date-time */
             created_at: string;
+        };
+        /**
+         * @description What kind of work waits. Stable codes: the SPA names them and links them to a screen.
+         * @enum {string}
+         */
+        TodoCategory: "hazard_to_rectify" | "hazard_to_verify" | "hazard_unassigned" | "plan_item_due" | "plan_to_approve" | "swap_to_answer" | "swap_to_approve" | "health_report_to_file" | "health_report_abnormal" | "traffic_check_to_submit" | "expected_visitor_today" | "announcement_unread";
+        TodoGroup: {
+            category: components["schemas"]["TodoCategory"];
+            /**
+             * Format: int64
+             * @description How many there are (all of them, not only the items listed).
+             */
+            count: number;
+            /** @description The first few (at most 5), most urgent first. */
+            items: components["schemas"]["TodoItem"][];
+        };
+        TodoItem: {
+            /**
+             * Format: uuid
+             * @description The record to open; null when the work is to create one (today's health report, a
+             *     class's weekly check).
+             */
+            id?: string | null;
+            /**
+             * @description What to show: the record's own title, location, class or person's name; empty when the
+             *     category says it all. Never a student's personal data.
+             */
+            title: string;
+            /** @description The local date it is due (or is for), `YYYY-MM-DD`. */
+            due_date?: string | null;
+            /**
+             * Format: date-time
+             * @description The instant it is due, when there is one.
+             */
+            due_at?: string | null;
+            /** @description Past its due date. */
+            overdue: boolean;
+            /** @description The SPA route that opens it, e.g. `/teacher/hazards/…`. */
+            route: string;
+        };
+        TodoResponse: {
+            /**
+             * Format: int64
+             * @description The sum of the groups' counts (the badge).
+             */
+            total: number;
+            /** @description Every category of my role, in a fixed order, also when its count is 0. */
+            groups: components["schemas"]["TodoGroup"][];
         };
         TrafficCheckFigures: {
             /** @description This week's period, e.g. `2026-W48`. */
@@ -17654,6 +17723,51 @@ export interface operations {
                 };
             };
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    my_todo: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TodoResponse"];
+                };
+            };
+            /** @description Malformed request: `invalid_path`, `invalid_query`, `invalid_body` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `forbidden`: the role or key scope may not call this, or `not_own_class` */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
