@@ -28,6 +28,7 @@ const features = {
   platform: has('/api/v1/platform/figures'),
   assessment: has('/api/v1/assessment'),
   fire: has('/api/v1/fire/board') && has('/api/v1/fire/items/{id}/checks'),
+  todo: has('/api/v1/me/todo'),
 }
 
 /** Every file in public/, as paths relative to it. */
@@ -78,5 +79,7 @@ export default defineConfig({
   test: {
     environment: 'happy-dom',
     include: ['tests/unit/**/*.test.ts'],
+    // Components mounted in unit tests import Vant's CSS: let vite handle it.
+    server: { deps: { inline: ['vant'] } },
   },
 })

@@ -16,6 +16,7 @@ export interface Features {
   platform: boolean
   assessment: boolean
   fire: boolean
+  todo: boolean
 }
 declare const __FEATURES__: Features
 export const features: Features = __FEATURES__

@@ -7,6 +7,8 @@ export interface Tab {
   icon: string
   labelKey: string
   needs?: keyof Features
+  /** Carries the to-do badge: the page with the to-do card. */
+  todo?: boolean
 }
 
 const TABS: Record<Role, Tab[]> = {
@@ -16,27 +18,27 @@ const TABS: Record<Role, Tab[]> = {
     { to: '/guard/visitors', icon: 'friends-o', labelKey: 'nav.visitors', needs: 'visitors' },
     { to: '/guard/report', icon: 'warning-o', labelKey: 'nav.report', needs: 'hazards' },
     { to: '/guard/incident', icon: 'fire-o', labelKey: 'nav.incident', needs: 'incidents' },
-    { to: '/guard/me', icon: 'user-o', labelKey: 'nav.me' },
+    { to: '/guard/me', icon: 'user-o', labelKey: 'nav.me', todo: true },
   ],
   class_teacher: [
     { to: '/teacher/passes', icon: 'notes-o', labelKey: 'nav.passes', needs: 'gate' },
     { to: '/teacher/check', icon: 'passed', labelKey: 'nav.check', needs: 'inspections' },
     { to: '/teacher/report', icon: 'warning-o', labelKey: 'nav.report', needs: 'hazards' },
-    { to: '/teacher/me', icon: 'user-o', labelKey: 'nav.me' },
+    { to: '/teacher/me', icon: 'user-o', labelKey: 'nav.me', todo: true },
   ],
   safety_officer: [
     { to: '/officer/report', icon: 'warning-o', labelKey: 'nav.report', needs: 'hazards' },
     { to: '/officer/mine', icon: 'records-o', labelKey: 'nav.myReports', needs: 'hazards' },
-    { to: '/officer/me', icon: 'user-o', labelKey: 'nav.me' },
+    { to: '/officer/me', icon: 'user-o', labelKey: 'nav.me', todo: true },
   ],
   security_office: [
-    { to: '/office/desk', icon: 'home-o', labelKey: 'nav.desk' },
+    { to: '/office/desk', icon: 'home-o', labelKey: 'nav.desk', todo: true },
     { to: '/office/hazards', icon: 'warning-o', labelKey: 'nav.hazards', needs: 'hazards' },
     { to: '/office/people', icon: 'friends-o', labelKey: 'nav.people' },
     { to: '/office/me', icon: 'user-o', labelKey: 'nav.me' },
   ],
   principal: [
-    { to: '/principal/desk', icon: 'home-o', labelKey: 'nav.desk' },
+    { to: '/principal/desk', icon: 'home-o', labelKey: 'nav.desk', todo: true },
     { to: '/principal/plans', icon: 'notes-o', labelKey: 'plans.title', needs: 'plans' },
     { to: '/principal/hazards', icon: 'warning-o', labelKey: 'nav.hazards', needs: 'hazards' },
     { to: '/principal/me', icon: 'user-o', labelKey: 'nav.me' },

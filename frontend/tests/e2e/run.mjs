@@ -16,6 +16,7 @@ import { gateFlows } from './gate-flows.mjs'
 import { spaFlows } from './spa-flows.mjs'
 import { semesterFlows } from './semester-flows.mjs'
 import { authFlows } from './auth-flows.mjs'
+import { todoFlows } from './todo-flows.mjs'
 
 const here = dirname(fileURLToPath(import.meta.url))
 const root = resolve(here, '../..')
@@ -805,6 +806,7 @@ async function main() {
     }
     await spaFlows({ page, ctx, base, test, login, shot, checkLayout, assert, apiLogin })
     await semesterFlows({ test, page, base, login, shot, checkLayout, assert, apiLogin })
+    await todoFlows({ test, page, base, login, shot, checkLayout, assert, apiLogin })
 
     await test('no uncaught errors in the page', async () => {
       assert(!consoleErrors.length, consoleErrors.join('\n'))

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import { homeFor, tabsFor } from '../../src/router/tabs'
 
-const all = { gate: true, inspections: true, hazards: true, visitors: true, dashboard: true, ledger: true, health: true, duty: true, plans: true, incidents: true, rosters: true, planTasks: true, patrol: true, platform: true, assessment: true, fire: true }
-const none = { gate: false, inspections: false, hazards: false, visitors: false, dashboard: false, ledger: false, health: false, duty: false, plans: false, incidents: false, rosters: false, planTasks: false, patrol: false, platform: false, assessment: false, fire: false }
+const all = { gate: true, inspections: true, hazards: true, visitors: true, dashboard: true, ledger: true, health: true, duty: true, plans: true, incidents: true, rosters: true, planTasks: true, patrol: true, platform: true, assessment: true, fire: true, todo: true }
+const none = { gate: false, inspections: false, hazards: false, visitors: false, dashboard: false, ledger: false, health: false, duty: false, plans: false, incidents: false, rosters: false, planTasks: false, patrol: false, platform: false, assessment: false, fire: false, todo: false }
 
 describe('role tabs', () => {
   it('lands each role on its own home when every API exists', () => {
