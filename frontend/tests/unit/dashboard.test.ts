@@ -77,5 +77,8 @@ describe('audit log in words', () => {
     expect(auditRecordLabel({ before: { title: '旧' }, after: { title: '新' } })).toBe('新')
     expect(auditRecordLabel({ description: 'x'.repeat(50) })).toBe(`${'x'.repeat(40)}…`)
     expect(auditRecordLabel(null)).toBe('')
+    // Periods and dates in words, never the code.
+    expect(auditRecordLabel({ period: '2026-W49' })).toBe('第49周 11月30日–12月6日')
+    expect(auditRecordLabel({ after: { date: '2020-05-01' } })).toBe('2020年5月1日')
   })
 })

@@ -1,4 +1,5 @@
 // How an audit entry is put into words (pure, unit-tested).
+import { fmtDay, fmtPeriod } from '../../composables/format'
 
 /** The i18n key of an action code: `hazard.report` → `auditLog.action.hazard.report`. */
 export function auditActionKey(action: string): string {
@@ -9,8 +10,11 @@ export function auditActionKey(action: string): string {
 // in its `after` / `before` (updates record both).
 const NAME_FIELDS = ['title', 'name', 'display_name', 'username', 'location', 'place', 'description', 'period', 'semester', 'date']
 
-/** A short human label of the record an entry touched, taken from what it recorded; '' if none. */
-export function auditRecordLabel(changes: unknown): string {
+/**
+ * A short human label of the record an entry touched, taken from what it recorded; '' if none.
+ * A period or a date reads as people write it (`2026-W49` → 第49周 …), never as the code.
+ */
+export function auditRecordLabel(changes: unknown, locale = 'zh-CN'): string {
   const scopes: unknown[] = [changes]
   if (changes && typeof changes === 'object') {
     const c = changes as Record<string, unknown>
@@ -21,7 +25,10 @@ export function auditRecordLabel(changes: unknown): string {
     const o = s as Record<string, unknown>
     for (const f of NAME_FIELDS) {
       const v = o[f]
-      if (typeof v === 'string' && v.trim()) return v.length > 40 ? `${v.slice(0, 40)}…` : v
+      if (typeof v !== 'string' || !v.trim()) continue
+      if (f === 'period') return fmtPeriod(v, locale)
+      if (f === 'date') return fmtDay(v, locale)
+      return v.length > 40 ? `${v.slice(0, 40)}…` : v
     }
   }
   return ''
