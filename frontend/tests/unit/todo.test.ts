@@ -131,6 +131,6 @@ describe('to-do card', { timeout: 30_000 }, () => {
       throw new TypeError('Failed to fetch')
     })
     expect(offline.w.find('[data-testid="todo-none"]').exists()).toBe(false)
-    expect(offline.w.find('[data-testid="load-offline"]').exists()).toBe(true)
+    expect(offline.w.find('[data-testid="todo-offline"]').exists()).toBe(true)
   })
 })
