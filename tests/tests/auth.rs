@@ -208,11 +208,23 @@ async fn concurrent_refreshes_of_one_token_cannot_both_win() {
     let login = app.login_full("guard1", PASSWORD).await;
     let token = login.body["refresh_token"].as_str().unwrap().to_owned();
     let (a, b) = tokio::join!(refresh(&app, &token), refresh(&app, &token));
-    let wins = [&a, &b]
-        .iter()
-        .filter(|r| r.status == StatusCode::OK)
-        .count();
-    assert!(wins <= 1, "both refreshes succeeded");
+    // Exactly one wins (both failing would be as wrong as both winning); the other is a reuse.
+    let (winner, loser) = match (a.status, b.status) {
+        (StatusCode::OK, s) if s != StatusCode::OK => (&a, &b),
+        (s, StatusCode::OK) if s != StatusCode::OK => (&b, &a),
+        _ => panic!(
+            "want exactly one winner: {} {} | {} {}",
+            a.status, a.text, b.status, b.text
+        ),
+    };
+    assert_eq!(winner.body["user"]["username"], "guard1");
+    assert_ne!(winner.body["refresh_token"], token.as_str());
+    assert_eq!(
+        (loser.status, loser.code()),
+        (StatusCode::UNAUTHORIZED, "refresh_token_reused"),
+        "{}",
+        loser.text
+    );
 }
 
 #[tokio::test]
