@@ -1160,3 +1160,73 @@ async fn every_gate_refusal_names_its_code_is_logged_and_changes_nothing() {
         );
     }
 }
+
+/// The window is `valid_from ≤ t < valid_until` (README, "The credential"), to the second:
+/// judged offline at `scanned_at`, the first second is in and the last instant is out.
+#[tokio::test]
+async fn the_validity_window_includes_its_start_and_excludes_its_end() {
+    let app = spawn_app().await;
+    let g = app.token("guard1").await;
+    let whole = |d: Duration| {
+        let t = Utc::now() + d;
+        chrono::DateTime::from_timestamp(t.timestamp(), 0)
+            .unwrap()
+            .to_rfc3339()
+    };
+    let at = |p: &Value, field: &str, shift: i64| {
+        (chrono::DateTime::parse_from_rfc3339(p[field].as_str().unwrap()).unwrap()
+            + Duration::seconds(shift))
+        .to_rfc3339()
+    };
+    let ending = [
+        pass_for(&app, 1, json!({"kind": "exit_only", "return_by": null, "valid_until": whole(Duration::seconds(3))})).await,
+        pass_for(&app, 2, json!({"kind": "exit_only", "return_by": null, "valid_until": whole(Duration::seconds(3))})).await,
+    ];
+    let starting = [
+        pass_for(&app, 3, json!({"kind": "exit_only", "return_by": null, "valid_from": whole(Duration::seconds(3)), "valid_until": whole(Duration::hours(1))})).await,
+        pass_for(&app, 4, json!({"kind": "exit_only", "return_by": null, "valid_from": whole(Duration::seconds(3)), "valid_until": whole(Duration::hours(1))})).await,
+    ];
+    // Both windows' boundaries are in the past once synced.
+    tokio::time::sleep(std::time::Duration::from_millis(4500)).await;
+    let cases = [
+        (&ending[0], at(&ending[0], "valid_until", -1), "allow", "ok"),
+        (
+            &ending[1],
+            at(&ending[1], "valid_until", 0),
+            "deny",
+            "pass_expired",
+        ),
+        (
+            &starting[0],
+            at(&starting[0], "valid_from", 0),
+            "allow",
+            "ok",
+        ),
+        (
+            &starting[1],
+            at(&starting[1], "valid_from", -1),
+            "deny",
+            "pass_not_yet_valid",
+        ),
+    ];
+    for (p, scanned_at, result, code) in cases {
+        let r = app
+            .post(
+                "/api/v1/gate/scans/batch",
+                &g,
+                json!({"scans": [{"token": p["token"], "direction": "exit", "gate": "南门",
+                                  "client_event_id": event(), "scanned_at": scanned_at}]}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        assert_eq!(
+            (
+                r.body["results"][0]["result"].as_str(),
+                r.body["results"][0]["code"].as_str()
+            ),
+            (Some(result), Some(code)),
+            "scanned at {scanned_at}: {}",
+            r.text
+        );
+    }
+}
