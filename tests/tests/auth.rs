@@ -208,11 +208,23 @@ async fn concurrent_refreshes_of_one_token_cannot_both_win() {
     let login = app.login_full("guard1", PASSWORD).await;
     let token = login.body["refresh_token"].as_str().unwrap().to_owned();
     let (a, b) = tokio::join!(refresh(&app, &token), refresh(&app, &token));
-    let wins = [&a, &b]
-        .iter()
-        .filter(|r| r.status == StatusCode::OK)
-        .count();
-    assert!(wins <= 1, "both refreshes succeeded");
+    // Exactly one wins (both failing would be as wrong as both winning); the other is a reuse.
+    let (winner, loser) = match (a.status, b.status) {
+        (StatusCode::OK, s) if s != StatusCode::OK => (&a, &b),
+        (s, StatusCode::OK) if s != StatusCode::OK => (&b, &a),
+        _ => panic!(
+            "want exactly one winner: {} {} | {} {}",
+            a.status, a.text, b.status, b.text
+        ),
+    };
+    assert_eq!(winner.body["user"]["username"], "guard1");
+    assert_ne!(winner.body["refresh_token"], token.as_str());
+    assert_eq!(
+        (loser.status, loser.code()),
+        (StatusCode::UNAUTHORIZED, "refresh_token_reused"),
+        "{}",
+        loser.text
+    );
 }
 
 #[tokio::test]
@@ -263,17 +275,39 @@ async fn disabling_changing_role_or_resetting_password_ends_sessions() {
             .patch(&format!("/api/v1/users/{id}"), &office, change.clone())
             .await;
         assert_eq!(r.status, StatusCode::OK, "{change}: {}", r.text);
+        // The change is what the answer and a read-back say.
+        let back = app.get(&format!("/api/v1/users/{id}"), &office).await;
+        for (k, v) in change.as_object().unwrap() {
+            if k != "password" {
+                assert_eq!(&r.body[k], v, "{change}: {}", r.text);
+                assert_eq!(&back.body[k], v, "{change}: {}", back.text);
+            }
+        }
         assert_eq!(
-            me_status(&app, &token).await.0,
-            StatusCode::UNAUTHORIZED,
+            me_status(&app, &token).await,
+            (StatusCode::UNAUTHORIZED, "session_ended".into()),
             "{change}"
         );
+        let r = refresh(&app, &refresh_token).await;
         assert_eq!(
-            refresh(&app, &refresh_token).await.status,
-            StatusCode::UNAUTHORIZED,
+            (r.status, r.code()),
+            (StatusCode::UNAUTHORIZED, "refresh_token_invalid"),
             "{change}"
         );
     }
+    // The new role is what a new sign-in carries, and what the server enforces.
+    let login = app.login_full("guard1", PASSWORD).await;
+    assert_eq!(
+        login.body["user"]["role"], "class_teacher",
+        "{}",
+        login.text
+    );
+    let t = login.body["access_token"].as_str().unwrap().to_owned();
+    let r = app.get("/api/v1/visitors", &t).await;
+    assert_eq!(
+        (r.status, r.code()),
+        (StatusCode::FORBIDDEN, "forbidden_role")
+    );
     // The disabled account cannot sign in; the reset password works; the old one does not.
     assert_eq!(
         app.login_full("teacher2", PASSWORD).await.status,
@@ -426,6 +460,13 @@ async fn office_cannot_bypass_the_principal() {
         assert_eq!(r.code(), "principal_account_protected");
     }
     // The principal signs in as before: nothing changed.
+    let back = app
+        .get(&format!("/api/v1/users/{principal_id}"), &office)
+        .await;
+    assert_eq!(back.body["role"], "principal", "{}", back.text);
+    assert_eq!(back.body["is_active"], true);
+    let back = app.get(&format!("/api/v1/users/{guard_id}"), &office).await;
+    assert_eq!(back.body["role"], "guard", "{}", back.text);
     assert_eq!(
         app.login_full("principal", PASSWORD).await.status,
         StatusCode::OK

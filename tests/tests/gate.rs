@@ -803,7 +803,12 @@ async fn offline_batches_sync_idempotently_and_flag_double_exits() {
     let r = app
         .post("/api/v1/gate/scans/batch", &g, json!({"scans": []}))
         .await;
-    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        (r.status, r.code()),
+        (StatusCode::UNPROCESSABLE_ENTITY, "validation_failed"),
+        "{}",
+        r.text
+    );
 }
 
 #[tokio::test]
@@ -942,7 +947,12 @@ async fn scans_are_validated() {
             json!({"token": "x", "direction": "exit", "gate": "", "client_event_id": ""}),
         )
         .await;
-    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        (r.status, r.code()),
+        (StatusCode::UNPROCESSABLE_ENTITY, "validation_failed"),
+        "{}",
+        r.text
+    );
     let r = app
         .post(
             "/api/v1/gate/scans",
@@ -1000,4 +1010,226 @@ async fn the_offline_cache_age_is_configurable() {
     let r = app.get("/api/v1/gate/keys", &g).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     assert_eq!(r.body["offline_max_age_hours"], 6);
+}
+
+/// The pass as the office reads it back.
+async fn pass_back(app: &TestApp, id: &str) -> Value {
+    let office = app.token("office").await;
+    let r = app
+        .get(&format!("/api/v1/leave-passes/{id}"), &office)
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    r.body
+}
+
+/// The gate log of one pass, oldest first, as (result, code).
+async fn log_of(app: &TestApp, pass_id: &str) -> Vec<(String, String)> {
+    let office = app.token("office").await;
+    let r = app
+        .get(&format!("/api/v1/gate/scans?pass_id={pass_id}"), &office)
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let mut rows: Vec<(String, String)> = r.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| {
+            (
+                x["result"].as_str().unwrap().to_owned(),
+                x["code"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    rows.reverse();
+    rows
+}
+
+fn assert_deny(r: &Resp, code: &str) {
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(
+        (r.body["result"].as_str(), r.body["code"].as_str()),
+        (Some("deny"), Some(code)),
+        "{}",
+        r.text
+    );
+}
+
+/// Every refusal at the gate names its code, is logged with it, and leaves the pass as it was.
+#[tokio::test]
+async fn every_gate_refusal_names_its_code_is_logged_and_changes_nothing() {
+    let app = spawn_app().await;
+    let p = pass_for(&app, 1, json!({})).await;
+    let id = p["id"].as_str().unwrap();
+    let token = p["token"].as_str().unwrap();
+
+    // Back before leaving: refused, the pass still issued.
+    assert_deny(
+        &guard_scan(&app, token, "return").await,
+        "return_before_exit",
+    );
+    let back = pass_back(&app, id).await;
+    assert_eq!(back["status"], "issued");
+    assert!(back["exited_at"].is_null(), "{back}");
+    // Out once.
+    let r = guard_scan(&app, token, "exit").await;
+    assert_eq!(r.body["result"], "allow", "{}", r.text);
+    let exited_at = pass_back(&app, id).await["exited_at"].clone();
+    assert!(exited_at.is_string());
+    // Out twice: refused, the first exit stands.
+    assert_deny(&guard_scan(&app, token, "exit").await, "pass_already_used");
+    let back = pass_back(&app, id).await;
+    assert_eq!(back["status"], "out");
+    assert_eq!(back["exited_at"], exited_at);
+    assert_eq!(
+        log_of(&app, id).await,
+        [
+            ("deny".to_owned(), "return_before_exit".to_owned()),
+            ("allow".to_owned(), "ok".to_owned()),
+            ("deny".to_owned(), "pass_already_used".to_owned()),
+        ]
+    );
+
+    // Revoked: refused, still revoked, never out.
+    let rv = pass_for(&app, 2, json!({})).await;
+    let rv_id = rv["id"].as_str().unwrap();
+    let t1 = app.token("teacher1").await;
+    let r = app
+        .post(
+            &format!("/api/v1/leave-passes/{rv_id}/revoke"),
+            &t1,
+            json!({}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_deny(
+        &guard_scan(&app, rv["token"].as_str().unwrap(), "exit").await,
+        "pass_revoked",
+    );
+    let back = pass_back(&app, rv_id).await;
+    assert_eq!(back["status"], "revoked");
+    assert!(back["exited_at"].is_null(), "{back}");
+
+    // Not valid yet: refused, still issued.
+    let later = pass_for(
+        &app,
+        3,
+        json!({"valid_from": ts(Duration::days(1)), "valid_until": ts(Duration::days(1) + Duration::hours(4)),
+               "return_by": ts(Duration::days(1) + Duration::hours(3))}),
+    )
+    .await;
+    let later_id = later["id"].as_str().unwrap();
+    assert_deny(
+        &guard_scan(&app, later["token"].as_str().unwrap(), "exit").await,
+        "pass_not_yet_valid",
+    );
+    assert_eq!(pass_back(&app, later_id).await["status"], "issued");
+
+    // The student left the school: refused, the pass untouched.
+    let gone = pass_for(&app, 4, json!({})).await;
+    let gone_id = gone["id"].as_str().unwrap();
+    let office = app.token("office").await;
+    let r = app
+        .patch(
+            &format!("/api/v1/students/{}", gone["student_id"].as_str().unwrap()),
+            &office,
+            json!({"is_active": false}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_deny(
+        &guard_scan(&app, gone["token"].as_str().unwrap(), "exit").await,
+        "student_disabled",
+    );
+    assert_eq!(pass_back(&app, gone_id).await["status"], "issued");
+
+    // Tampered and malformed credentials: refused before anything else, nothing learnt.
+    let mut forged = token.to_owned();
+    forged.truncate(token.len() - 4);
+    forged.push_str("AAAA");
+    assert_deny(&guard_scan(&app, &forged, "exit").await, "bad_signature");
+    assert_deny(
+        &guard_scan(&app, "XA1.garbage", "exit").await,
+        "malformed_token",
+    );
+    for (pass, code) in [
+        (rv_id, "pass_revoked"),
+        (later_id, "pass_not_yet_valid"),
+        (gone_id, "student_disabled"),
+    ] {
+        assert_eq!(
+            log_of(&app, pass).await,
+            [("deny".to_owned(), code.to_owned())],
+            "{code}"
+        );
+    }
+}
+
+/// The window is `valid_from ≤ t < valid_until` (README, "The credential"), to the second:
+/// judged offline at `scanned_at`, the first second is in and the last instant is out.
+#[tokio::test]
+async fn the_validity_window_includes_its_start_and_excludes_its_end() {
+    let app = spawn_app().await;
+    let g = app.token("guard1").await;
+    let whole = |d: Duration| {
+        let t = Utc::now() + d;
+        chrono::DateTime::from_timestamp(t.timestamp(), 0)
+            .unwrap()
+            .to_rfc3339()
+    };
+    let at = |p: &Value, field: &str, shift: i64| {
+        (chrono::DateTime::parse_from_rfc3339(p[field].as_str().unwrap()).unwrap()
+            + Duration::seconds(shift))
+        .to_rfc3339()
+    };
+    let ending = [
+        pass_for(&app, 1, json!({"kind": "exit_only", "return_by": null, "valid_until": whole(Duration::seconds(3))})).await,
+        pass_for(&app, 2, json!({"kind": "exit_only", "return_by": null, "valid_until": whole(Duration::seconds(3))})).await,
+    ];
+    let starting = [
+        pass_for(&app, 3, json!({"kind": "exit_only", "return_by": null, "valid_from": whole(Duration::seconds(3)), "valid_until": whole(Duration::hours(1))})).await,
+        pass_for(&app, 4, json!({"kind": "exit_only", "return_by": null, "valid_from": whole(Duration::seconds(3)), "valid_until": whole(Duration::hours(1))})).await,
+    ];
+    // Both windows' boundaries are in the past once synced.
+    tokio::time::sleep(std::time::Duration::from_millis(4500)).await;
+    let cases = [
+        (&ending[0], at(&ending[0], "valid_until", -1), "allow", "ok"),
+        (
+            &ending[1],
+            at(&ending[1], "valid_until", 0),
+            "deny",
+            "pass_expired",
+        ),
+        (
+            &starting[0],
+            at(&starting[0], "valid_from", 0),
+            "allow",
+            "ok",
+        ),
+        (
+            &starting[1],
+            at(&starting[1], "valid_from", -1),
+            "deny",
+            "pass_not_yet_valid",
+        ),
+    ];
+    for (p, scanned_at, result, code) in cases {
+        let r = app
+            .post(
+                "/api/v1/gate/scans/batch",
+                &g,
+                json!({"scans": [{"token": p["token"], "direction": "exit", "gate": "南门",
+                                  "client_event_id": event(), "scanned_at": scanned_at}]}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        assert_eq!(
+            (
+                r.body["results"][0]["result"].as_str(),
+                r.body["results"][0]["code"].as_str()
+            ),
+            (Some(result), Some(code)),
+            "scanned at {scanned_at}: {}",
+            r.text
+        );
+    }
 }

@@ -21,6 +21,31 @@ async fn report(app: &TestApp, user: &str, body: Value) -> Value {
     r.body
 }
 
+/// A `422 validation_failed` naming this field.
+fn assert_invalid(r: &Resp, field: &str) {
+    assert_eq!(
+        (r.status, r.code()),
+        (StatusCode::UNPROCESSABLE_ENTITY, "validation_failed"),
+        "{}",
+        r.text
+    );
+    assert!(
+        r.body["errors"]
+            .as_array()
+            .is_some_and(|e| e.iter().any(|x| x["field"] == field)),
+        "{field} not named: {}",
+        r.text
+    );
+}
+
+/// The hazard as the office reads it back.
+async fn read_back(app: &TestApp, id: &str) -> Value {
+    let office = app.token("office").await;
+    let r = app.get(&format!("/api/v1/hazards/{id}"), &office).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    r.body
+}
+
 async fn user_id(app: &TestApp, user: &str) -> String {
     app.me(user).await["id"].as_str().unwrap().to_owned()
 }
@@ -69,7 +94,10 @@ async fn workflow_with_its_forbidden_moves_and_history() {
             json!({"owner_id": teacher2, "deadline": days_from_today(3)}),
         )
         .await;
-    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        (r.status, r.code()),
+        (StatusCode::FORBIDDEN, "forbidden_role")
+    );
     let r = app
         .post(
             &path("assign"),
@@ -77,7 +105,7 @@ async fn workflow_with_its_forbidden_moves_and_history() {
             json!({"owner_id": teacher2, "deadline": "2020-01-01"}),
         )
         .await;
-    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_invalid(&r, "deadline");
     let officer = user_id(&app, "officer1").await;
     let r = app
         .post(
@@ -86,7 +114,11 @@ async fn workflow_with_its_forbidden_moves_and_history() {
             json!({"owner_id": officer, "deadline": days_from_today(3)}),
         )
         .await;
-    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_invalid(&r, "owner_id");
+    // None of the refused assignments stuck.
+    let back = read_back(&app, &id).await;
+    assert_eq!(back["status"], "reported");
+    assert!(back["owner_id"].is_null(), "{back}");
     let r = app
         .post(
             &path("assign"),
@@ -97,18 +129,29 @@ async fn workflow_with_its_forbidden_moves_and_history() {
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     assert_eq!(r.body["status"], "assigned");
     assert_eq!(r.body["owner_id"], teacher2.as_str());
+    let back = read_back(&app, &id).await;
+    assert_eq!(back["status"], "assigned");
+    assert_eq!(back["owner_id"], teacher2.as_str());
 
     // Only the owner rectifies.
     let t1 = app.token("teacher1").await;
     let r = app
         .post(&path("rectify"), &t1, json!({"rectification": "已修"}))
         .await;
-    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        (r.status, r.code()),
+        (StatusCode::FORBIDDEN, "hazard_forbidden"),
+        "{}",
+        r.text
+    );
     let r = app
         .post(&path("rectify"), &office, json!({"rectification": "已修"}))
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     assert_eq!(r.code(), "not_hazard_owner");
+    let back = read_back(&app, &id).await;
+    assert_eq!(back["status"], "assigned");
+    assert!(back["rectified_by"].is_null(), "{back}");
     let fix_photo = app.upload_photo("teacher2").await;
     let r = app
         .post(
@@ -120,17 +163,31 @@ async fn workflow_with_its_forbidden_moves_and_history() {
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     assert_eq!(r.body["status"], "rectified");
     assert_eq!(r.body["rectification_photo_ids"][0], fix_photo.as_str());
+    let back = read_back(&app, &id).await;
+    assert_eq!(back["status"], "rectified");
+    assert_eq!(back["rectified_by"], teacher2.as_str());
+    assert_eq!(back["rectification"], "已联系后勤加固扶手");
     // Rectifying twice is a wrong step.
     let r = app
         .post(&path("rectify"), &t2, json!({"rectification": "again"}))
         .await;
-    assert_eq!(r.status, StatusCode::CONFLICT);
+    assert_eq!(
+        (r.status, r.code()),
+        (StatusCode::CONFLICT, "hazard_invalid_transition"),
+        "{}",
+        r.text
+    );
+    assert_eq!(
+        read_back(&app, &id).await["rectification"],
+        "已联系后勤加固扶手"
+    );
 
     // Sending back needs a reason; then it is assigned again.
     let r = app
         .post(&path("verify"), &office, json!({"approved": false}))
         .await;
-    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_invalid(&r, "note");
+    assert_eq!(read_back(&app, &id).await["status"], "rectified");
     let r = app
         .post(
             &path("verify"),
@@ -147,7 +204,8 @@ async fn workflow_with_its_forbidden_moves_and_history() {
             json!({"rectification": "更换扶手螺栓"}),
         )
         .await;
-    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.body["status"], "rectified");
     let r = app
         .post(
             &path("verify"),
@@ -157,6 +215,7 @@ async fn workflow_with_its_forbidden_moves_and_history() {
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     assert_eq!(r.body["status"], "closed");
+    assert_eq!(read_back(&app, &id).await["status"], "closed");
     let actions: Vec<&str> = r.body["history"]
         .as_array()
         .unwrap()
@@ -238,6 +297,10 @@ async fn reporter_and_rectifier_cannot_verify() {
         .await;
     assert_eq!(r.status, StatusCode::CONFLICT);
     assert_eq!(r.code(), "cannot_verify_own_rectification");
+    // Refused means unchanged: still waiting for someone else to verify.
+    let back = read_back(&app, id).await;
+    assert_eq!(back["status"], "rectified");
+    assert!(back["closed_at"].is_null(), "{back}");
     let r = app
         .post(
             &format!("/api/v1/hazards/{id}/verify"),
@@ -245,7 +308,8 @@ async fn reporter_and_rectifier_cannot_verify() {
             json!({"approved": true}),
         )
         .await;
-    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(read_back(&app, id).await["status"], "closed");
 
     // The office reported it: it cannot verify it either.
     let h = report(
@@ -256,12 +320,14 @@ async fn reporter_and_rectifier_cannot_verify() {
     .await;
     let id = h["id"].as_str().unwrap();
     let t2 = app.token("teacher2").await;
-    app.post(
-        &format!("/api/v1/hazards/{id}/assign"),
-        &office,
-        json!({"owner_id": teacher2, "deadline": days_from_today(1)}),
-    )
-    .await;
+    let r = app
+        .post(
+            &format!("/api/v1/hazards/{id}/assign"),
+            &office,
+            json!({"owner_id": teacher2, "deadline": days_from_today(1)}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     let r = app
         .post(
             &format!("/api/v1/hazards/{id}/rectify"),
@@ -396,7 +462,10 @@ async fn hazards_are_seen_by_those_concerned() {
     let r = app
         .get(&format!("/api/v1/hazards/{}", uuid::Uuid::now_v7()), &t1)
         .await;
-    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        (r.status, r.code()),
+        (StatusCode::NOT_FOUND, "hazard_not_found")
+    );
     // Bad input.
     let r = app
         .post(
@@ -405,7 +474,8 @@ async fn hazards_are_seen_by_those_concerned() {
             json!({"category": "aliens", "location": "", "description": "x"}),
         )
         .await;
-    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_invalid(&r, "category");
+    assert_invalid(&r, "location");
 }
 
 /// The dashboard's 未销号隐患 card opens `GET /hazards?open=true`: the list and the figure are

@@ -285,7 +285,17 @@ async fn office_manages_users_but_not_the_last_office_account() {
             json!({"role": "guard"}),
         )
         .await;
-    assert_eq!(r.code(), "last_security_office");
+    assert_eq!(
+        (r.status, r.code()),
+        (StatusCode::CONFLICT, "last_security_office")
+    );
+    // Refused means unchanged.
+    let back = app
+        .get(&format!("/api/v1/users/{office_id}"), &office)
+        .await;
+    assert_eq!(back.status, StatusCode::OK, "{}", back.text);
+    assert_eq!(back.body["role"], "security_office");
+    assert_eq!(back.body["is_active"], true);
 
     // With a second office account, the first may step down.
     let r = app
@@ -303,9 +313,29 @@ async fn office_manages_users_but_not_the_last_office_account() {
             json!({"role": "guard"}),
         )
         .await;
-    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.body["role"], "guard");
 
     let office2 = app.fresh_token_with("office2", "long-enough-pw").await;
+    // Read back: the account is a guard now, its old session is over, and signing in again
+    // gives a guard, refused what only the office may do.
+    let back = app
+        .get(&format!("/api/v1/users/{office_id}"), &office2)
+        .await;
+    assert_eq!(back.body["role"], "guard", "{}", back.text);
+    let r = app.get("/api/v1/me", &office).await;
+    assert_eq!(
+        (r.status, r.code()),
+        (StatusCode::UNAUTHORIZED, "session_ended")
+    );
+    let login = app.login_full("office", PASSWORD).await;
+    assert_eq!(login.body["user"]["role"], "guard", "{}", login.text);
+    let as_guard = login.body["access_token"].as_str().unwrap().to_owned();
+    let r = app.get("/api/v1/users", &as_guard).await;
+    assert_eq!(
+        (r.status, r.code()),
+        (StatusCode::FORBIDDEN, "forbidden_role")
+    );
     let dup = app
         .post(
             "/api/v1/users",
