@@ -40,6 +40,9 @@ const FireCheck = () => import('../views/fire/FireCheckView.vue')
 const FireBoard = () => import('../views/fire/FireBoardView.vue')
 const FireLabels = () => import('../views/fire/FireLabelsView.vue')
 const FigureList = () => import('../views/office/FigureListView.vue')
+// A list and its record are one page: on a laptop the record opens beside the list.
+const Plans = () => import('../views/principal/PlansView.vue')
+const Rosters = () => import('../views/office/RostersView.vue')
 const fireCheck = (prefix: string): RouteRecordRaw => ({ path: 'fire/check/:id', name: `${prefix}-fire-check`, component: FireCheck, meta: { titleKey: 'fire.checkPage', back: true } })
 const AREA: Partial<Record<Role, string>> = { guard: 'guard', security_office: 'office', principal: 'principal' }
 
@@ -74,12 +77,12 @@ export const routes: RouteRecordRaw[] = [
     { path: 'people/import', name: 'office-import', component: () => import('../views/office/ImportView.vue'), meta: { titleKey: 'students.importTitle', back: true } },
     { path: 'passes', name: 'office-passes', component: () => import('../views/office/PassesView.vue'), meta: { titleKey: 'officePasses.title', back: true } },
     { path: 'visitors', name: 'office-visitors', component: () => import('../views/office/VisitorsDeskView.vue'), meta: { titleKey: 'nav.visitors', back: true } },
-    { path: 'plans', name: 'office-plans', component: () => import('../views/principal/PlansView.vue'), meta: { titleKey: 'plans.title', back: true } },
-    { path: 'plans/:id', name: 'office-plan', component: () => import('../views/principal/PlanView.vue'), meta: { titleKey: 'plans.title', back: true } },
+    { path: 'plans', name: 'office-plans', component: Plans, meta: { titleKey: 'plans.title', back: true } },
+    { path: 'plans/:id', name: 'office-plan', component: Plans, meta: { titleKey: 'plans.title', back: true } },
     { path: 'patrol', name: 'office-patrol', component: PatrolAdmin, meta: { titleKey: 'patrol.title', back: true } },
     { path: 'incidents', name: 'office-incidents', component: Incidents, meta: { titleKey: 'incidents.title', back: true } },
-    { path: 'duty', name: 'office-rosters', component: () => import('../views/office/RostersView.vue'), meta: { titleKey: 'rosters.title', back: true } },
-    { path: 'duty/:id', name: 'office-roster', component: () => import('../views/office/RosterView.vue'), meta: { titleKey: 'rosters.title', back: true } },
+    { path: 'duty', name: 'office-rosters', component: Rosters, meta: { titleKey: 'rosters.title', back: true } },
+    { path: 'duty/:id', name: 'office-roster', component: Rosters, meta: { titleKey: 'rosters.title', back: true } },
     { path: 'compliance', name: 'office-compliance', component: () => import('../views/office/ComplianceView.vue'), meta: { titleKey: 'compliance.title', back: true } },
     { path: 'semesters', name: 'office-semesters', component: () => import('../views/office/SemestersView.vue'), meta: { titleKey: 'semesters.title', back: true } },
     { path: 'keys', name: 'office-keys', component: () => import('../views/office/ApiKeysView.vue'), meta: { titleKey: 'keys.title', back: true } },
@@ -97,8 +100,8 @@ export const routes: RouteRecordRaw[] = [
   area('principal', 'principal', [
     { path: 'desk', name: 'principal-desk', component: () => import('../views/office/DeskView.vue'), meta: { titleKey: 'nav.desk' } },
     { path: 'passes', name: 'principal-passes', component: () => import('../views/office/PassesView.vue'), meta: { titleKey: 'officePasses.title', back: true } },
-    { path: 'plans', name: 'principal-plans', component: () => import('../views/principal/PlansView.vue'), meta: { titleKey: 'plans.title' } },
-    { path: 'plans/:id', name: 'principal-plan', component: () => import('../views/principal/PlanView.vue'), meta: { titleKey: 'plans.title', back: true } },
+    { path: 'plans', name: 'principal-plans', component: Plans, meta: { titleKey: 'plans.title' } },
+    { path: 'plans/:id', name: 'principal-plan', component: Plans, meta: { titleKey: 'plans.title', back: true } },
     { path: 'patrol', name: 'principal-patrol', component: PatrolAdmin, meta: { titleKey: 'patrol.title', back: true } },
     { path: 'incidents', name: 'principal-incidents', component: Incidents, meta: { titleKey: 'incidents.title', back: true } },
     { path: 'compliance', name: 'principal-compliance', component: () => import('../views/office/ComplianceView.vue'), meta: { titleKey: 'compliance.title', back: true } },

@@ -51,3 +51,47 @@ export function tabsFor(role: Role, have: Features = features): Tab[] {
 export function homeFor(role: Role, have: Features = features): string {
   return tabsFor(role, have)[0].to
 }
+
+// The office's and the principal's side menu on a laptop (≥ 1024 px): every desk page, each
+// with its own icon. Phones keep the tab bar above.
+const DESK: Partial<Record<Role, Tab[]>> = {
+  security_office: [
+    { to: '/office/desk', icon: 'home-o', labelKey: 'nav.desk' },
+    { to: '/office/hazards', icon: 'warning-o', labelKey: 'nav.hazards', needs: 'hazards' },
+    { to: '/office/duty', icon: 'calendar-o', labelKey: 'rosters.title', needs: 'rosters' },
+    { to: '/office/plans', icon: 'notes-o', labelKey: 'plans.title', needs: 'plans' },
+    { to: '/office/people', icon: 'friends-o', labelKey: 'nav.people' },
+    { to: '/office/visitors', icon: 'contact', labelKey: 'nav.visitors', needs: 'visitors' },
+    { to: '/office/passes', icon: 'coupon-o', labelKey: 'officePasses.title', needs: 'gate' },
+    { to: '/office/compliance', icon: 'passed', labelKey: 'compliance.title', needs: 'inspections' },
+    { to: '/office/patrol', icon: 'guide-o', labelKey: 'patrol.title', needs: 'patrol' },
+    { to: '/office/incidents', icon: 'flag-o', labelKey: 'incidents.title', needs: 'incidents' },
+    { to: '/office/fire', icon: 'fire-o', labelKey: 'fire.board', needs: 'fire' },
+    { to: '/office/health-reports', icon: 'like-o', labelKey: 'healthReports.title', needs: 'health' },
+    { to: '/office/platform', icon: 'chart-trending-o', labelKey: 'platform.title', needs: 'platform' },
+    { to: '/office/assessment', icon: 'medal-o', labelKey: 'assessment.title', needs: 'assessment' },
+    { to: '/office/semesters', icon: 'clock-o', labelKey: 'semesters.title' },
+    { to: '/office/keys', icon: 'lock', labelKey: 'keys.title' },
+    { to: '/office/audit', icon: 'eye-o', labelKey: 'audit.title' },
+    { to: '/office/me', icon: 'user-o', labelKey: 'nav.me' },
+  ],
+  principal: [
+    { to: '/principal/desk', icon: 'home-o', labelKey: 'nav.desk' },
+    { to: '/principal/plans', icon: 'notes-o', labelKey: 'plans.title', needs: 'plans' },
+    { to: '/principal/hazards', icon: 'warning-o', labelKey: 'nav.hazards', needs: 'hazards' },
+    { to: '/principal/passes', icon: 'coupon-o', labelKey: 'officePasses.title', needs: 'gate' },
+    { to: '/principal/compliance', icon: 'passed', labelKey: 'compliance.title', needs: 'inspections' },
+    { to: '/principal/patrol', icon: 'guide-o', labelKey: 'patrol.title', needs: 'patrol' },
+    { to: '/principal/incidents', icon: 'flag-o', labelKey: 'incidents.title', needs: 'incidents' },
+    { to: '/principal/fire', icon: 'fire-o', labelKey: 'fire.board', needs: 'fire' },
+    { to: '/principal/platform', icon: 'chart-trending-o', labelKey: 'platform.title', needs: 'platform' },
+    { to: '/principal/assessment', icon: 'medal-o', labelKey: 'assessment.title', needs: 'assessment' },
+    { to: '/principal/shifts', icon: 'clock-o', labelKey: 'shifts.title', needs: 'duty' },
+    { to: '/principal/me', icon: 'user-o', labelKey: 'nav.me' },
+  ],
+}
+
+/** The side menu of a role on a wide screen; empty for roles that keep the tab bar. */
+export function deskMenuFor(role: Role, have: Features = features): Tab[] {
+  return (DESK[role] ?? []).filter((t) => !t.needs || have[t.needs])
+}
