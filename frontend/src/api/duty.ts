@@ -1,6 +1,7 @@
 // Duty rosters (值班表), shifts, swaps (换班) and the personal calendar feed.
 import { api, call } from './client'
 import type { components } from './schema'
+import { localDay } from '../composables/format'
 
 type S = components['schemas']
 export type Roster = S['RosterResponse']
@@ -24,7 +25,12 @@ export const removeShift = (v: string) => call(api.DELETE('/api/v1/duty/shifts/{
 export const rosterConflicts = (v: string) => call(api.GET('/api/v1/duty/rosters/{id}/conflicts', id(v)))
 export const publishRoster = (v: string) => call(api.POST('/api/v1/duty/rosters/{id}/publish', id(v)))
 export const onDutyNow = () => call(api.GET('/api/v1/duty/now'))
-export const myShifts = () => call(api.GET('/api/v1/duty/my-shifts', {}))
+/** My upcoming shifts: holiday rosters are often published months ahead, so look two years on. */
+export const myShifts = () => {
+  const from = localDay()
+  const to = localDay(new Date(Date.now() + 730 * 86400000))
+  return call(api.GET('/api/v1/duty/my-shifts', { params: { query: { from, to } } }))
+}
 export const listSwaps = (query: { roster_id?: string; status?: string } = {}) => call(api.GET('/api/v1/duty/swaps', { params: { query } }))
 export const askSwap = (shift: string, body: S['RequestSwapRequest']) => call(api.POST('/api/v1/duty/shifts/{id}/swaps', { ...id(shift), body }))
 

@@ -16,6 +16,7 @@ import { gateFlows } from './gate-flows.mjs'
 import { spaFlows } from './spa-flows.mjs'
 import { semesterFlows } from './semester-flows.mjs'
 import { authFlows } from './auth-flows.mjs'
+import { deskFlows } from './desk-flows.mjs'
 
 const here = dirname(fileURLToPath(import.meta.url))
 const root = resolve(here, '../..')
@@ -783,8 +784,8 @@ async function main() {
       guard1: ['scan', 'patrol', 'visitors', 'health', 'report', 'incident', 'me', 'shifts', 'tasks', 'plan-tasks'].map((p) => `/guard/${p}`),
       teacher1: ['passes', 'passes/new', 'check', 'report', 'platform', 'me', 'shifts', 'tasks', 'plan-tasks'].map((p) => `/teacher/${p}`),
       officer1: ['report', 'mine', 'platform', 'me'].map((p) => `/officer/${p}`),
-      office: ['desk', 'hazards', 'people', 'people/import', 'passes', 'visitors', 'plans', 'patrol', 'incidents', 'duty', 'compliance', 'keys', 'semesters', 'platform', 'assessment', 'audit', 'fire', 'fire/labels', 'fire/items/new', 'me'].map((p) => `/office/${p}`),
-      principal: ['desk', 'passes', 'plans', 'patrol', 'incidents', 'compliance', 'platform', 'assessment', 'hazards', 'fire', 'me'].map((p) => `/principal/${p}`),
+      office: ['desk', 'hazards', 'people', 'people/import', 'passes', 'visitors', 'plans', 'patrol', 'incidents', 'duty', 'compliance', 'keys', 'semesters', 'platform', 'assessment', 'audit', 'fire', 'fire/labels', 'fire/items/new', 'health-reports', 'shifts', 'plan-tasks', 'me'].map((p) => `/office/${p}`),
+      principal: ['desk', 'passes', 'plans', 'patrol', 'incidents', 'compliance', 'platform', 'assessment', 'hazards', 'fire', 'shifts', 'plan-tasks', 'me'].map((p) => `/principal/${p}`),
     }
     for (const [user, paths] of Object.entries(tour)) {
       await test(`accessibility: every page of ${user} (axe-core)`, async () => {
@@ -805,6 +806,7 @@ async function main() {
     }
     await spaFlows({ page, ctx, base, test, login, shot, checkLayout, assert, apiLogin })
     await semesterFlows({ test, page, base, login, shot, checkLayout, assert, apiLogin })
+    await deskFlows({ test, page, base, login, shot, checkLayout, assert, apiLogin })
 
     await test('no uncaught errors in the page', async () => {
       assert(!consoleErrors.length, consoleErrors.join('\n'))
