@@ -26,10 +26,14 @@ export function fmtDay(day?: string | null, withWeekday = true): string {
   const year = y === new Date().getFullYear() ? '' : `${y}年`
   return `${year}${mo}月${d}日${withWeekday ? ` 周${WEEKDAY[wd]}` : ''}`
 }
-/** A date range: `4月4日–4月6日`. */
+/** A date range: `4月4日–6日` style, the year said once (only when it is not this year). */
 export function fmtDays(from?: string | null, to?: string | null): string {
   if (!from) return ''
-  return from === to || !to ? fmtDay(from, false) : `${fmtDay(from, false)}–${fmtDay(to, false)}`
+  if (from === to || !to) return fmtDay(from, false)
+  const [fy, fm] = from.split('-')
+  const [ty, tm, td] = to.split('-')
+  if (fy !== ty) return `${fy}年${fmtDay(from, false).replace(/^\d+年/, '')}–${ty}年${fmtDay(to, false).replace(/^\d+年/, '')}`
+  return `${fmtDay(from, false)}–${fm === tm ? '' : `${Number(tm)}月`}${Number(td)}日`
 }
 /** `2027-04` → `2027年4月`. */
 export function fmtMonth(month?: string | null): string {
@@ -42,4 +46,12 @@ export function daysBetween(from: string, to: string): string[] {
   const end = Date.parse(`${to}T00:00:00Z`)
   for (let t = Date.parse(`${from}T00:00:00Z`); t <= end && out.length < 400; t += 86400000) out.push(new Date(t).toISOString().slice(0, 10))
   return out
+}
+/** An instant as people write it, in the phone's time: `12月2日 09:30` (with the year when not this year). */
+export function fmtWhen(iso?: string | null): string {
+  if (!iso) return ''
+  const d = new Date(iso)
+  if (Number.isNaN(d.getTime())) return iso
+  const p = (n: number) => String(n).padStart(2, '0')
+  return `${fmtDay(localDay(d), false)} ${p(d.getHours())}:${p(d.getMinutes())}`
 }

@@ -179,7 +179,7 @@ export async function deskFlows({ test, page, base, login, shot, checkLayout, as
       assert(p.semester === cur.code && p.items.length === 2 && p.items.every((i) => i.owner_id && i.due_date), `saved: ${JSON.stringify(p.items)}`)
     })
 
-    await test(`desk ${label}: the principal approves the plan from the sticky bar`, async () => {
+    await test(`desk ${label}: the principal returns the plan, sees what changed in the resubmission and approves it from the sticky bar`, async () => {
       assert(planId, 'no plan from the previous flow')
       await page.setViewportSize(vp)
       await login(page, base, 'principal')
@@ -200,6 +200,24 @@ export async function deskFlows({ test, page, base, login, shot, checkLayout, as
       }
       await shot(page, `principal-plan-sticky-bar-${vp.width}`)
       await checkLayout(page, `principal plan ${label}`)
+      // Returned once, changed and resubmitted: the principal sees what changed.
+      await bar.getByTestId('plan-return').click()
+      await page.getByTestId('plan-return-comment').locator('textarea').fill('请补充寒假前的安全教育')
+      await page.getByTestId('plan-return-send').click()
+      await page.getByTestId('plan-status').filter({ hasText: '已退回' }).waitFor()
+      await login(page, base, 'office')
+      await page.goto(`${base}/office/plans/${planId}`)
+      await page.getByText('请补充寒假前的安全教育').waitFor()
+      await page.getByTestId('item-title').locator('input').fill('寒假前安全教育')
+      await page.getByTestId('item-save').click()
+      await page.getByText('月度工作安排（3 项）').waitFor()
+      await page.getByTestId('plan-submit').click()
+      await page.getByTestId('plan-status').filter({ hasText: '待审批' }).waitFor()
+      await login(page, base, 'principal')
+      await page.goto(`${base}/principal/plans/${planId}`)
+      await page.getByTestId('plan-changes').getByText('新增 1 项').waitFor()
+      await page.getByTestId('plan-changes').getByText('寒假前安全教育').waitFor()
+      await shot(page, `principal-plan-changes-${vp.width}`)
       await bar.getByTestId('plan-approve').click()
       await page.getByTestId('plan-status').filter({ hasText: '已批准' }).waitFor()
       assert(!(await bar.count()), 'the bar stays after approval')
