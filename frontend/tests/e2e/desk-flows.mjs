@@ -54,6 +54,19 @@ export async function deskFlows({ test, page, base, login, shot, checkLayout, as
       assert((await page.getByTestId('roster-report-to').locator('input').inputValue()) === '校办', 'report_to default')
       assert((await page.getByTestId('roster-notify').locator('input').inputValue()) === '教师群', 'notify default')
       await checkLayout(page, `new roster form ${label}`)
+      if (!wide) {
+        // The network drops as the office saves: the error says so, and nothing typed is lost,
+        // not even across a reload.
+        const rosters = '**/api/v1/duty/rosters'
+        await page.route(rosters, (route) => (route.request().method() === 'POST' ? route.abort('internetdisconnected') : route.continue()))
+        await page.getByTestId('roster-create').click()
+        await page.getByTestId('roster-form').locator('.xa-error-box').waitFor()
+        await page.unroute(rosters)
+        await page.reload()
+        await page.getByTestId('roster-new').click()
+        assert((await page.getByTestId('roster-title').locator('input').inputValue()) === '清明节值班表', 'the title was lost')
+        assert((await page.getByTestId('roster-end').locator('input').inputValue()) === d('04-06'), 'the end date was lost')
+      }
       await page.getByTestId('roster-create').click()
       await page.waitForURL((u) => /\/office\/duty\/[0-9a-f-]{36}$/.test(u.pathname))
       rosterId = page.url().split('/').pop()
