@@ -239,6 +239,31 @@ export async function deskFlows({ test, page, base, login, shot, checkLayout, as
     })
   }
 
+  await test("desk: the office copies last term's plan into this semester and links the 清明节 roster as evidence", async () => {
+    await page.setViewportSize(PHONE)
+    const cur = (await api(office, 'GET', '/api/v1/semesters/current')).body
+    await login(page, base, 'office')
+    await page.goto(`${base}/office/plans`)
+    await page.getByTestId('plan-new').click()
+    await page.waitForFunction(() => document.querySelector('[data-testid="plan-title"] input')?.value)
+    await page.getByTestId('plan-how').getByText('复制上学期计划').click()
+    await page.getByText('复制自').waitFor()
+    await page.getByTestId('plan-title').locator('input').fill(`${cur.name}安全工作计划（复制）`)
+    await page.getByTestId('plan-create').click()
+    await page.waitForURL((u) => /\/office\/plans\/[0-9a-f-]{36}$/.test(u.pathname))
+    const id = page.url().split('/').pop()
+    const p = (await api(office, 'GET', `/api/v1/plans/${id}`)).body
+    assert(p.status === 'draft' && p.semester === cur.code && p.items.length > 0, `copied: ${p.status} ${p.semester} ${p.items.length}`)
+    assert(p.items.every((i) => i.month >= cur.starts_on.slice(0, 7) && i.month <= cur.ends_on.slice(0, 7)), 'months not moved into the semester')
+    await page.locator('[data-testid="plan-months"] .van-collapse-item__title').first().click()
+    await visible(page.getByTestId('item-evidence')).first().click()
+    await visible(page.locator('.van-popup .van-cell').filter({ hasText: '清明节值班表' })).first().click()
+    await page.getByText('值班表：清明节值班表').first().waitFor()
+    await shot(page, 'office-plan-copied-evidence')
+    const after = (await api(office, 'GET', `/api/v1/plans/${id}`)).body
+    assert(after.items.some((i) => i.evidence.some((e) => e.entity_type === 'duty_roster')), 'no evidence saved')
+  })
+
   await test('accessibility of the desk at 1366×768: side menu and every desk page (axe-core)', async () => {
     await page.setViewportSize(LAPTOP)
     const failures = []
