@@ -107,6 +107,8 @@ export const routes: RouteRecordRaw[] = [
     { path: 'compliance', name: 'principal-compliance', component: () => import('../views/office/ComplianceView.vue'), meta: { titleKey: 'compliance.title', back: true } },
     { path: 'platform', name: 'principal-platform', component: Platform, meta: { titleKey: 'platform.title', back: true } },
     { path: 'assessment', name: 'principal-assessment', component: Assessment, meta: { titleKey: 'assessment.title', back: true } },
+    { path: 'duty', name: 'principal-rosters', component: Rosters, meta: { titleKey: 'rosters.title', back: true } },
+    { path: 'duty/:id', name: 'principal-roster', component: Rosters, meta: { titleKey: 'rosters.title', back: true } },
     { path: 'hazards', name: 'principal-hazards', component: () => import('../views/office/HazardsView.vue'), meta: { titleKey: 'nav.hazards' } },
     { path: 'fire', name: 'principal-fire', component: FireBoard, meta: { titleKey: 'fire.board', back: true } },
     { path: 'fire/labels', name: 'principal-fire-labels', component: FireLabels, meta: { titleKey: 'fire.labels', back: true } },

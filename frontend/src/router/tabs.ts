@@ -79,6 +79,7 @@ const DESK: Partial<Record<Role, Tab[]>> = {
     { to: '/principal/desk', icon: 'home-o', labelKey: 'nav.desk' },
     { to: '/principal/plans', icon: 'notes-o', labelKey: 'plans.title', needs: 'plans' },
     { to: '/principal/hazards', icon: 'warning-o', labelKey: 'nav.hazards', needs: 'hazards' },
+    { to: '/principal/duty', icon: 'calendar-o', labelKey: 'rosters.title', needs: 'rosters' },
     { to: '/principal/passes', icon: 'coupon-o', labelKey: 'officePasses.title', needs: 'gate' },
     { to: '/principal/compliance', icon: 'passed', labelKey: 'compliance.title', needs: 'inspections' },
     { to: '/principal/patrol', icon: 'guide-o', labelKey: 'patrol.title', needs: 'patrol' },

@@ -269,7 +269,7 @@ export async function deskFlows({ test, page, base, login, shot, checkLayout, as
     const failures = []
     for (const [u, paths] of [
       ['office', ['desk', 'duty', 'plans', 'hazards', 'people', 'shifts']],
-      ['principal', ['desk', 'plans', 'hazards', 'shifts']],
+      ['principal', ['desk', 'plans', 'duty', 'hazards', 'shifts']],
     ]) {
       await login(page, base, u)
       const area = u === 'office' ? 'office' : 'principal'

@@ -785,7 +785,7 @@ async function main() {
       teacher1: ['passes', 'passes/new', 'check', 'report', 'platform', 'me', 'shifts', 'tasks', 'plan-tasks'].map((p) => `/teacher/${p}`),
       officer1: ['report', 'mine', 'platform', 'me'].map((p) => `/officer/${p}`),
       office: ['desk', 'hazards', 'people', 'people/import', 'passes', 'visitors', 'plans', 'patrol', 'incidents', 'duty', 'compliance', 'keys', 'semesters', 'platform', 'assessment', 'audit', 'fire', 'fire/labels', 'fire/items/new', 'health-reports', 'shifts', 'plan-tasks', 'me'].map((p) => `/office/${p}`),
-      principal: ['desk', 'passes', 'plans', 'patrol', 'incidents', 'compliance', 'platform', 'assessment', 'hazards', 'fire', 'shifts', 'plan-tasks', 'me'].map((p) => `/principal/${p}`),
+      principal: ['desk', 'passes', 'plans', 'patrol', 'incidents', 'compliance', 'platform', 'assessment', 'hazards', 'duty', 'fire', 'shifts', 'plan-tasks', 'me'].map((p) => `/principal/${p}`),
     }
     for (const [user, paths] of Object.entries(tour)) {
       await test(`accessibility: every page of ${user} (axe-core)`, async () => {
