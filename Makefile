@@ -4,7 +4,7 @@ CARGO ?= cargo
 PG_URL ?= postgres://postgres@127.0.0.1:5432/test
 export XIAOAN_TEST_PG_URL ?= $(PG_URL)
 
-.PHONY: run test build lint fmt openapi test-sqlite test-postgres frontend-deps frontend-build \
+.PHONY: run test test-steps build lint fmt openapi test-sqlite test-postgres frontend-deps frontend-build \
         frontend-check e2e-deps e2e bench bench-lists clean-test-dbs test-deps check-deploy fuzz-api
 
 ## Build everything, then serve on http://127.0.0.1:8080 with the demo school (SQLite in ./data).
@@ -12,8 +12,13 @@ run: frontend-build
 	$(CARGO) build --release -p xiaoan
 	./target/release/xiaoan serve --demo
 
-## Every check and test: format, lints, OpenAPI drift, API tests on SQLite and PostgreSQL, SPA.
-test: lint check-deploy test-sqlite test-postgres fuzz-api frontend-check e2e
+## Every check and test: format, lints, architecture, OpenAPI drift, API tests on SQLite and
+## PostgreSQL, SPA. PostgreSQL: $XIAOAN_TEST_PG_URL, else the server on 127.0.0.1:5432, else a
+## throwaway cluster started for the run (scripts/with-pg.sh).
+test:
+	bash scripts/with-pg.sh $(MAKE) --no-print-directory test-steps
+
+test-steps: lint check-deploy test-sqlite test-postgres fuzz-api frontend-check e2e
 
 lint:
 	python3 scripts/check-licenses.py
@@ -32,7 +37,7 @@ test-sqlite: test-deps
 	XIAOAN_TEST_DB=sqlite $(CARGO) test --workspace --all-targets
 
 test-postgres: clean-test-dbs test-deps
-	pg_isready -h 127.0.0.1 -p 5432 -q || { echo "PostgreSQL is not running at 127.0.0.1:5432 (.ci/run starts it)"; exit 1; }
+	pg_isready -d "$(XIAOAN_TEST_PG_URL)" -q || { echo "PostgreSQL does not answer at $(XIAOAN_TEST_PG_URL) (make test starts one)"; exit 1; }
 	XIAOAN_TEST_DB=postgres $(CARGO) test -p xiaoan-api-tests --all-targets
 
 # Databases left behind by interrupted runs.

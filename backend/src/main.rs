@@ -4,9 +4,9 @@
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
-use xiaoan::app::BoxError;
 use xiaoan::auth::roles::Role;
-use xiaoan::config::{LogFormat, Settings};
+use xiaoan::infra::config::{LogFormat, Settings};
+use xiaoan::infra::error::BoxError;
 
 #[derive(Parser)]
 #[command(
@@ -168,7 +168,7 @@ async fn run(cli: Cli) -> Result<(), BoxError> {
         Command::Migrate { db } => {
             let s = settings(cli.config.as_ref(), &db)?;
             init_tracing(s.log_format);
-            let conn = xiaoan::db::Db::connect(&s).await?;
+            let conn = xiaoan::infra::db::Db::connect(&s).await?;
             conn.migrate().await?;
             eprintln!("migrations applied");
         }
@@ -184,16 +184,22 @@ async fn run(cli: Cli) -> Result<(), BoxError> {
             let mut password = String::new();
             std::io::stdin().read_line(&mut password)?;
             let password = password.trim_end_matches(['\r', '\n']).to_owned();
-            let conn = xiaoan::db::Db::connect(&s).await?;
+            let conn = xiaoan::infra::db::Db::connect(&s).await?;
             conn.migrate().await?;
-            let id =
-                xiaoan::users::cli_create(&conn, &username, &display_name, role, password).await?;
+            let id = xiaoan::features::users::cli_create(
+                &conn,
+                &username,
+                &display_name,
+                role,
+                password,
+            )
+            .await?;
             eprintln!("created user {username} ({id})");
         }
         Command::SeedDemo { db } => {
             let s = settings(cli.config.as_ref(), &db)?;
             init_tracing(s.log_format);
-            let conn = xiaoan::db::Db::connect(&s).await?;
+            let conn = xiaoan::infra::db::Db::connect(&s).await?;
             conn.migrate().await?;
             if xiaoan::demo::seed_if_empty(&conn).await? {
                 eprintln!("{}", xiaoan::demo::accounts_banner());
@@ -204,21 +210,23 @@ async fn run(cli: Cli) -> Result<(), BoxError> {
         Command::Backup { db, output } => {
             let s = settings(cli.config.as_ref(), &db)?;
             init_tracing(s.log_format);
-            xiaoan::backup::backup(&s, &output).await?;
+            xiaoan::infra::backup::backup(&s, &output).await?;
             eprintln!("backup written to {}", output.display());
         }
         Command::Restore { db, input, force } => {
             let s = settings(cli.config.as_ref(), &db)?;
             init_tracing(s.log_format);
-            xiaoan::backup::restore(&s, &input, force).await?;
+            xiaoan::infra::backup::restore(&s, &input, force).await?;
             eprintln!("restored {}", input.display());
         }
         Command::Cleanup { db } => {
             let s = settings(cli.config.as_ref(), &db)?;
             init_tracing(s.log_format);
-            let conn = xiaoan::db::Db::connect(&s).await?;
+            let conn = xiaoan::infra::db::Db::connect(&s).await?;
             conn.migrate().await?;
-            let r = xiaoan::cleanup::run(&conn, &s.attachments_dir(), xiaoan::util::now()).await?;
+            let r =
+                xiaoan::jobs::cleanup::run(&conn, &s.attachments_dir(), xiaoan::infra::util::now())
+                    .await?;
             eprintln!(
                 "removed {} ended sessions ({} refresh tokens) and {} unattached uploads",
                 r.sessions, r.refresh_tokens, r.uploads
@@ -227,9 +235,9 @@ async fn run(cli: Cli) -> Result<(), BoxError> {
         Command::RotatePassKey { db } => {
             let s = settings(cli.config.as_ref(), &db)?;
             init_tracing(s.log_format);
-            let conn = xiaoan::db::Db::connect(&s).await?;
+            let conn = xiaoan::infra::db::Db::connect(&s).await?;
             conn.migrate().await?;
-            let kid = xiaoan::passes::keys::rotate(&conn).await?;
+            let kid = xiaoan::features::passes::keys::rotate(&conn).await?;
             eprintln!(
                 "new pass signing key {kid}; older keys stay published until their passes expire"
             );
@@ -237,9 +245,9 @@ async fn run(cli: Cli) -> Result<(), BoxError> {
         Command::RotateMasterKey { db } => {
             let s = settings(cli.config.as_ref(), &db)?;
             init_tracing(s.log_format);
-            let conn = xiaoan::db::Db::connect(&s).await?;
+            let conn = xiaoan::infra::db::Db::connect(&s).await?;
             conn.migrate().await?;
-            match xiaoan::passes::keys::rotate_master_key(&s, &conn).await? {
+            match xiaoan::features::passes::keys::rotate_master_key(&s, &conn).await? {
                 Some(new_key) => {
                     eprintln!(
                         "secrets re-encrypted; set XIAOAN_MASTER_KEY to the key below on every server, then start them"
@@ -248,7 +256,7 @@ async fn run(cli: Cli) -> Result<(), BoxError> {
                 }
                 None => eprintln!(
                     "secrets re-encrypted; {} holds the new key (copy it to every replica before starting them)",
-                    xiaoan::keys::master_key_path(&s).display()
+                    xiaoan::infra::keys::master_key_path(&s).display()
                 ),
             }
         }

@@ -85,13 +85,16 @@ async fn server_key(app: &TestApp) -> ([u8; 8], SigningKey) {
     let sealed: String = row.try_get("", "private_key").unwrap();
     let _ = conn.close().await;
     // The seed is stored sealed under the server's master key (`<data_dir>/master.key`).
-    let master = xiaoan::keys::MasterKey::load(&xiaoan::Settings {
+    let master = xiaoan::infra::keys::MasterKey::load(&xiaoan::Settings {
         data_dir: app.data_dir.clone(),
         ..xiaoan::Settings::default()
     })
     .unwrap();
     let seed = master
-        .open(&xiaoan::passes::keys::seed_context(&kid_text), &sealed)
+        .open(
+            &xiaoan::features::passes::keys::seed_context(&kid_text),
+            &sealed,
+        )
         .unwrap();
     let kid: [u8; 8] = URL_SAFE_NO_PAD
         .decode(kid_text)
@@ -959,8 +962,8 @@ async fn rotating_the_key_keeps_old_passes_valid() {
         database_url: Some(app.database_url.clone()),
         ..xiaoan::Settings::default()
     };
-    let db = xiaoan::db::Db::connect(&settings).await.unwrap();
-    let kid = xiaoan::passes::keys::rotate(&db).await.unwrap();
+    let db = xiaoan::infra::db::Db::connect(&settings).await.unwrap();
+    let kid = xiaoan::features::passes::keys::rotate(&db).await.unwrap();
     let new = pass_for(&app, 2, json!({})).await;
     let new_payload = payload_of(new["token"].as_str().unwrap());
     assert_eq!(URL_SAFE_NO_PAD.encode(&new_payload[1..9]), kid);

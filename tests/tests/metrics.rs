@@ -47,8 +47,8 @@ async fn loopback_reads_prometheus_text_with_route_patterns() {
     assert_eq!(r.status, StatusCode::OK);
     let r = app.get("/api/v1/no-such-route/123", &office).await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
-    xiaoan::metrics::record_scan("allow");
-    xiaoan::metrics::record_scan("deny");
+    xiaoan::infra::metrics::record_scan("allow");
+    xiaoan::infra::metrics::record_scan("deny");
 
     let (status, text) = scrape(&app, None, None).await;
     assert_eq!(status, StatusCode::OK);

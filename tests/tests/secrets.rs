@@ -70,8 +70,8 @@ async fn rows(app: &TestApp, sql: &str) -> Vec<(String, String)> {
     out
 }
 
-fn master_of(data_dir: &std::path::Path) -> xiaoan::keys::MasterKey {
-    xiaoan::keys::MasterKey::load(&xiaoan::Settings {
+fn master_of(data_dir: &std::path::Path) -> xiaoan::infra::keys::MasterKey {
+    xiaoan::infra::keys::MasterKey::load(&xiaoan::Settings {
         data_dir: data_dir.to_path_buf(),
         ..xiaoan::Settings::default()
     })
@@ -102,7 +102,7 @@ async fn signing_seeds_and_the_id_hash_key_are_stored_sealed_and_passes_still_ve
     for (kid, stored) in &keys {
         assert!(stored.starts_with("kek1:"), "seed stored in clear: {kid}");
         let seed = master
-            .open(&xiaoan::passes::keys::seed_context(kid), stored)
+            .open(&xiaoan::features::passes::keys::seed_context(kid), stored)
             .unwrap();
         let seed: [u8; 32] = seed.try_into().unwrap();
         // Nothing of the seed is readable in the column, in any encoding the old code used.
@@ -120,7 +120,10 @@ async fn signing_seeds_and_the_id_hash_key_are_stored_sealed_and_passes_still_ve
         // Sealed to its row: the same value under another kid does not open.
         assert!(
             master
-                .open(&xiaoan::passes::keys::seed_context("AAAAAAAAAAA"), stored)
+                .open(
+                    &xiaoan::features::passes::keys::seed_context("AAAAAAAAAAA"),
+                    stored
+                )
                 .is_err()
         );
     }
@@ -207,7 +210,7 @@ async fn secrets_stored_in_clear_by_an_older_version_are_sealed_on_start() {
     .await
     {
         let seed = master
-            .open(&xiaoan::passes::keys::seed_context(&kid), &stored)
+            .open(&xiaoan::features::passes::keys::seed_context(&kid), &stored)
             .unwrap();
         app.sql(&format!(
             "UPDATE pass_signing_keys SET private_key = '{}' WHERE kid = '{kid}'",
@@ -217,7 +220,10 @@ async fn secrets_stored_in_clear_by_an_older_version_are_sealed_on_start() {
     }
     for (name, stored) in rows(&app, "SELECT name AS a, secret AS b FROM gate_secrets").await {
         let plain = master
-            .open(&xiaoan::passes::keys::secret_context(&name), &stored)
+            .open(
+                &xiaoan::features::passes::keys::secret_context(&name),
+                &stored,
+            )
             .unwrap();
         app.sql(&format!(
             "UPDATE gate_secrets SET secret = '{}' WHERE name = '{name}'",
@@ -241,7 +247,7 @@ async fn secrets_stored_in_clear_by_an_older_version_are_sealed_on_start() {
     {
         assert!(stored.starts_with("kek1:"), "{kid} left in clear");
         let seed = master
-            .open(&xiaoan::passes::keys::seed_context(&kid), &stored)
+            .open(&xiaoan::features::passes::keys::seed_context(&kid), &stored)
             .unwrap();
         let old = plain.iter().find(|(k, _)| *k == kid).unwrap();
         assert_eq!(URL_SAFE_NO_PAD.encode(seed), old.1, "the same seed, sealed");
@@ -277,8 +283,8 @@ async fn rotating_the_master_key_reseals_every_secret_and_retires_the_old_key() 
 
     let mut settings = xiaoan::Settings::default();
     same_store(&app)(&mut settings);
-    let db = xiaoan::db::Db::connect(&settings).await.unwrap();
-    let printed = xiaoan::passes::keys::rotate_master_key(&settings, &db)
+    let db = xiaoan::infra::db::Db::connect(&settings).await.unwrap();
+    let printed = xiaoan::features::passes::keys::rotate_master_key(&settings, &db)
         .await
         .unwrap();
     assert!(
@@ -362,9 +368,11 @@ async fn the_data_directory_database_keys_photos_and_backups_are_private() {
         ..xiaoan::Settings::default()
     };
     let out = inner.join("backup.db");
-    xiaoan::backup::backup(&settings, &out).await.unwrap();
+    xiaoan::infra::backup::backup(&settings, &out)
+        .await
+        .unwrap();
     assert_eq!(mode(&out), 0o600, "backup");
-    let copies = xiaoan::backup::attachments_of(&out);
+    let copies = xiaoan::infra::backup::attachments_of(&out);
     assert_eq!(mode(&copies), 0o700, "backup's attachments");
     for f in std::fs::read_dir(&copies).unwrap() {
         assert_eq!(mode(&f.unwrap().path()), 0o600);

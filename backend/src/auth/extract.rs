@@ -4,11 +4,12 @@
 
 use super::roles::{KeyScope, Role, RoleSet};
 use super::session_model::session;
-use crate::api_keys::model as api_key;
-use crate::audit::Actor;
-use crate::error::{ApiError, AppResult};
-use crate::state::{AppState, State};
-use crate::users::model as user;
+use crate::features::audit::Actor;
+use crate::infra::error::ErrorCode;
+use crate::infra::error::{ApiError, AppResult};
+use crate::infra::state::{AppState, State};
+use crate::schema::api_keys as api_key;
+use crate::schema::users as user;
 use actix_web::body::MessageBody;
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::middleware::Next;
@@ -93,20 +94,20 @@ fn api_key_header(req: &HttpRequest) -> Option<String> {
 }
 
 fn unauthenticated() -> ApiError {
-    ApiError::unauthenticated("unauthenticated", "请先登录")
+    ApiError::unauthenticated(ErrorCode::Unauthenticated, "请先登录")
 }
 
 fn forbidden_role() -> ApiError {
-    ApiError::forbidden("forbidden_role", "您的角色无权执行此操作")
+    ApiError::forbidden(ErrorCode::ForbiddenRole, "您的角色无权执行此操作")
 }
 
 /// Checks an access token and that its session is still alive and its user still active.
 pub async fn authenticate_bearer(state: &AppState, token: &str) -> AppResult<CurrentUser> {
     let claims = state.jwt.verify(token)?;
-    let invalid = || ApiError::unauthenticated("invalid_token", "登录凭证无效,请重新登录");
+    let invalid = || ApiError::unauthenticated(ErrorCode::InvalidToken, "登录凭证无效,请重新登录");
     let user_id = Uuid::parse_str(&claims.sub).map_err(|_| invalid())?;
     let session_id = Uuid::parse_str(&claims.sid).map_err(|_| invalid())?;
-    let now = crate::util::now();
+    let now = crate::infra::util::now();
     if let Some(u) = state.sessions.get(session_id, user_id, now) {
         return Ok(u);
     }
@@ -119,12 +120,15 @@ pub async fn authenticate_bearer(state: &AppState, token: &str) -> AppResult<Cur
     let usr = usr.ok_or_else(invalid)?;
     if sess.user_id != user_id || sess.revoked_at.is_some() || sess.expires_at <= now {
         return Err(ApiError::unauthenticated(
-            "session_ended",
+            ErrorCode::SessionEnded,
             "登录已失效,请重新登录",
         ));
     }
     if !usr.is_active {
-        return Err(ApiError::unauthenticated("account_disabled", "账号已停用"));
+        return Err(ApiError::unauthenticated(
+            ErrorCode::AccountDisabled,
+            "账号已停用",
+        ));
     }
     let role = Role::parse(&usr.role).ok_or_else(ApiError::internal)?;
     let user = CurrentUser {
@@ -140,14 +144,16 @@ pub async fn authenticate_bearer(state: &AppState, token: &str) -> AppResult<Cur
 
 /// Checks an integration key; returns it with its scopes.
 pub async fn authenticate_key(state: &AppState, key: &str) -> AppResult<(KeyCaller, Vec<String>)> {
-    let hash = crate::util::sha256_hex(key);
+    let hash = crate::infra::util::sha256_hex(key);
     let row = api_key::Entity::find()
         .filter(api_key::Column::KeyHash.eq(hash))
         .filter(api_key::Column::RevokedAt.is_null())
         .one(&state.db.conn)
         .await?
-        .ok_or_else(|| ApiError::unauthenticated("invalid_api_key", "API 密钥无效或已吊销"))?;
-    let now = crate::util::now();
+        .ok_or_else(|| {
+            ApiError::unauthenticated(ErrorCode::InvalidApiKey, "API 密钥无效或已吊销")
+        })?;
+    let now = crate::infra::util::now();
     // Record use at most once a minute, so a busy turnstile does not write on every request.
     if row
         .last_used_at
@@ -228,7 +234,7 @@ impl<R: RoleSet> FromRequest for Auth<R> {
             }),
             Ok(Authenticated::User(_)) => Err(forbidden_role()),
             Ok(Authenticated::Key(..)) => Err(ApiError::forbidden(
-                "api_key_not_allowed",
+                ErrorCode::ApiKeyNotAllowed,
                 "此操作不接受 API 密钥,需要用户登录",
             )),
             Err(e) => Err(e),
@@ -250,7 +256,7 @@ impl<R: RoleSet, S: KeyScope> FromRequest for AuthOrKey<R, S> {
                 Ok(Caller::Key(key))
             }
             Ok(Authenticated::Key(..)) => Err(ApiError::forbidden(
-                "insufficient_scope",
+                ErrorCode::InsufficientScope,
                 "API 密钥没有此操作所需的权限范围",
             )),
             Err(e) => Err(e),

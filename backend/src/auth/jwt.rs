@@ -1,7 +1,8 @@
 //! Access tokens: HS256 only, with `exp nbf iat iss aud sub` required and checked. Refresh
 //! tokens are opaque random strings (see `session`), so the two cannot be swapped.
 
-use crate::error::{ApiError, AppResult};
+use crate::infra::error::ErrorCode;
+use crate::infra::error::{ApiError, AppResult};
 use chrono::Utc;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation, decode, encode};
 use serde::{Deserialize, Serialize};
@@ -77,9 +78,12 @@ impl JwtKeys {
                 use jsonwebtoken::errors::ErrorKind;
                 match e.kind() {
                     ErrorKind::ExpiredSignature => {
-                        ApiError::unauthenticated("token_expired", "登录已过期,请重新登录")
+                        ApiError::unauthenticated(ErrorCode::TokenExpired, "登录已过期,请重新登录")
                     }
-                    _ => ApiError::unauthenticated("invalid_token", "登录凭证无效,请重新登录"),
+                    _ => ApiError::unauthenticated(
+                        ErrorCode::InvalidToken,
+                        "登录凭证无效,请重新登录",
+                    ),
                 }
             })
     }

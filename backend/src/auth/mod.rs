@@ -6,13 +6,14 @@ pub mod password;
 pub mod roles;
 pub mod session;
 pub mod session_cache;
-pub mod session_model;
+pub use crate::schema::sessions as session_model;
 pub mod throttle;
 
-use crate::audit::{self, Actor};
-use crate::error::{ApiError, AppResult, Validator};
-use crate::state::State;
-use crate::users::{self, UserResponse, model as user};
+use crate::features::audit::{self, Actor};
+use crate::features::users::{self, UserResponse, model as user};
+use crate::infra::error::ErrorCode;
+use crate::infra::error::{ApiError, AppResult, Validator};
+use crate::infra::state::State;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, ResponseError, get, post, put, web};
 use extract::Auth;
@@ -99,10 +100,10 @@ pub struct ChangePasswordRequest {
     pub new_password: String,
 }
 
-pub use crate::proxy::client_ip;
+pub use crate::infra::proxy::client_ip;
 
 fn invalid_credentials() -> ApiError {
-    ApiError::unauthenticated("invalid_credentials", "用户名或密码错误")
+    ApiError::unauthenticated(ErrorCode::InvalidCredentials, "用户名或密码错误")
 }
 
 async fn token_pair(
@@ -130,8 +131,8 @@ async fn token_pair(
     request_body = LoginRequest,
     responses(
         (status = 200, body = LoginResponse),
-        (status = 401, description = "`invalid_credentials`", body = crate::error::Problem),
-        (status = 429, description = "`too_many_attempts`", body = crate::error::Problem),
+        (status = 401, description = "`invalid_credentials`", body = crate::infra::error::Problem),
+        (status = 429, description = "`too_many_attempts`", body = crate::infra::error::Problem),
     ),
     security(())
 )]
@@ -211,8 +212,8 @@ pub async fn login(
     request_body = RefreshRequest,
     responses(
         (status = 200, body = LoginResponse),
-        (status = 400, description = "`refresh_token_missing`: neither a body token nor the cookie", body = crate::error::Problem),
-        (status = 401, description = "`refresh_token_invalid`, `refresh_token_reused`", body = crate::error::Problem),
+        (status = 400, description = "`refresh_token_missing`: neither a body token nor the cookie", body = crate::infra::error::Problem),
+        (status = 401, description = "`refresh_token_invalid`, `refresh_token_reused`", body = crate::infra::error::Problem),
     ),
     security(())
 )]
@@ -228,7 +229,7 @@ pub async fn refresh(
         // Nothing to exchange: a malformed request, not a failed sign-in.
         (None, None) => {
             return Err(ApiError::bad_request(
-                "refresh_token_missing",
+                ErrorCode::RefreshTokenMissing,
                 "缺少登录凭证(请求体中的 refresh_token 或 Cookie)",
             ));
         }
@@ -256,7 +257,8 @@ pub async fn refresh(
 }
 
 async fn rotate(state: &State, presented: &str) -> AppResult<LoginResponse> {
-    let invalid = || ApiError::unauthenticated("refresh_token_invalid", "登录已失效,请重新登录");
+    let invalid =
+        || ApiError::unauthenticated(ErrorCode::RefreshTokenInvalid, "登录已失效,请重新登录");
     if presented.is_empty() || presented.len() > 200 {
         return Err(invalid());
     }
@@ -280,7 +282,7 @@ async fn rotate(state: &State, presented: &str) -> AppResult<LoginResponse> {
             state.sessions.invalidate();
             tracing::warn!("refresh token reused; session revoked");
             Err(ApiError::unauthenticated(
-                "refresh_token_reused",
+                ErrorCode::RefreshTokenReused,
                 "登录凭证已被使用过,为安全起见已退出登录",
             ))
         }
@@ -294,7 +296,7 @@ async fn rotate(state: &State, presented: &str) -> AppResult<LoginResponse> {
     tag = "auth",
     responses(
         (status = 204, description = "Signed out"),
-        (status = 401, body = crate::error::Problem),
+        (status = 401, body = crate::infra::error::Problem),
     ),
     security(("bearer" = ["principal", "security_office", "class_teacher", "guard", "safety_officer"]))
 )]
@@ -323,7 +325,7 @@ pub async fn logout(auth: Auth<AnyUser>, state: State) -> AppResult<HttpResponse
     tag = "auth",
     responses(
         (status = 200, body = UserResponse),
-        (status = 401, body = crate::error::Problem),
+        (status = 401, body = crate::infra::error::Problem),
     ),
     security(("bearer" = ["principal", "security_office", "class_teacher", "guard", "safety_officer"]))
 )]
@@ -332,7 +334,7 @@ pub async fn me(auth: Auth<AnyUser>, state: State) -> AppResult<web::Json<UserRe
     let usr = user::Entity::find_by_id(auth.user.id)
         .one(&state.db.conn)
         .await?
-        .ok_or_else(|| ApiError::not_found("user_not_found", "用户不存在"))?;
+        .ok_or_else(|| ApiError::not_found(ErrorCode::UserNotFound, "用户不存在"))?;
     Ok(web::Json(users::to_response(&state.db.conn, usr).await?))
 }
 
@@ -342,9 +344,9 @@ pub async fn me(auth: Auth<AnyUser>, state: State) -> AppResult<web::Json<UserRe
     request_body = ChangePasswordRequest,
     responses(
         (status = 204, description = "Changed; every session ended"),
-        (status = 401, body = crate::error::Problem),
-        (status = 422, description = "`wrong_password`, `validation_failed`", body = crate::error::Problem),
-        (status = 429, body = crate::error::Problem),
+        (status = 401, body = crate::infra::error::Problem),
+        (status = 422, description = "`wrong_password`, `validation_failed`", body = crate::infra::error::Problem),
+        (status = 429, body = crate::infra::error::Problem),
     ),
     security(("bearer" = ["principal", "security_office", "class_teacher", "guard", "safety_officer"]))
 )]
@@ -367,7 +369,7 @@ pub async fn change_password(
     let usr = user::Entity::find_by_id(auth.user.id)
         .one(&state.db.conn)
         .await?
-        .ok_or_else(|| ApiError::not_found("user_not_found", "用户不存在"))?;
+        .ok_or_else(|| ApiError::not_found(ErrorCode::UserNotFound, "用户不存在"))?;
     let ok = password::verify(
         body.current_password,
         Some(usr.password_hash.clone()),
@@ -376,14 +378,17 @@ pub async fn change_password(
     .await?;
     if !ok {
         reservation.failed();
-        return Err(ApiError::unprocessable("wrong_password", "当前密码不正确"));
+        return Err(ApiError::unprocessable(
+            ErrorCode::WrongPassword,
+            "当前密码不正确",
+        ));
     }
     reservation.succeeded(&[&account_key]);
     let new_hash = password::hash(body.new_password).await?;
     let tx = state.db.begin_write().await?;
     let mut active: user::ActiveModel = usr.into();
     active.password_hash = Set(new_hash);
-    active.updated_at = Set(crate::util::now());
+    active.updated_at = Set(crate::infra::util::now());
     active.update(&*tx).await?;
     session::revoke_all_for_user(&*tx, auth.user.id).await?;
     audit::record(

@@ -1,6 +1,6 @@
 //! argon2id password hashing with OWASP's parameters, always off the async workers.
 
-use crate::error::{ApiError, AppResult};
+use crate::infra::error::{ApiError, AppResult};
 use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
@@ -45,7 +45,7 @@ pub async fn verify(password: String, phc: Option<String>, dummy: &str) -> AppRe
     Ok(ok && known)
 }
 
-pub fn validate_new_password(v: &mut crate::error::Validator, field: &str, password: &str) {
+pub fn validate_new_password(v: &mut crate::infra::error::Validator, field: &str, password: &str) {
     let n = password.chars().count();
     if n < 8 {
         v.add(field, "too_short", "密码至少 8 位");

@@ -3096,6 +3096,12 @@ export interface components {
             /** Format: uuid */
             submission_id?: string | null;
         };
+        /**
+         * @description Every problem code the API returns: stable snake_case values an integrator can switch on.
+         *     Each has a Chinese message (`message()`), the default text the SPA shows for it.
+         * @enum {string}
+         */
+        ErrorCode: "hazard_invalid_transition" | "hazard_closed" | "hazard_not_rectified" | "hazard_not_assigned" | "account_disabled" | "activity_not_found" | "already_checked_in" | "already_checked_out" | "already_exists" | "already_submitted" | "announcement_not_found" | "api_key_not_allowed" | "api_key_not_found" | "attachment_file_missing" | "attachment_forbidden" | "attachment_not_found" | "attachment_quota_exceeded" | "attachment_too_large" | "attribution_not_pending" | "bad_request" | "cannot_verify_own_rectification" | "cannot_verify_own_report" | "checkpoint_already_scanned" | "checkpoint_not_on_route" | "checkpoint_not_scanned" | "class_not_found" | "client_event_conflict" | "csv_invalid" | "evidence_not_found" | "expected_visitor_not_found" | "feed_not_found" | "fire_building_not_found" | "fire_item_not_found" | "fire_item_retired" | "forbidden_role" | "hazard_already_reported" | "hazard_forbidden" | "hazard_not_found" | "health_report_exists" | "health_report_not_found" | "image_too_large" | "import_invalid" | "import_too_large" | "incident_not_found" | "insufficient_scope" | "internal_error" | "invalid_api_key" | "invalid_body" | "invalid_credentials" | "invalid_cursor" | "invalid_date" | "invalid_image" | "invalid_limit" | "invalid_multipart" | "invalid_path" | "invalid_query" | "invalid_submitter_role" | "invalid_time" | "invalid_token" | "last_principal" | "last_security_office" | "meeting_not_found" | "method_not_allowed" | "method_not_implemented" | "no_current_semester" | "not_a_class_template" | "not_hazard_owner" | "not_item_owner" | "not_on_duty" | "not_own_class" | "not_own_patrol" | "not_submitter" | "not_your_shift" | "pass_not_found" | "pass_not_revocable" | "pass_window_in_past" | "patrol_checkpoint_not_found" | "patrol_finished" | "patrol_not_found" | "patrol_route_empty" | "patrol_route_inactive" | "patrol_route_not_found" | "payload_too_large" | "plan_item_not_found" | "plan_locked" | "plan_not_found" | "plan_not_submitted" | "platform_figure_not_found" | "principal_account_protected" | "principal_role_reserved" | "reference_conflict" | "refresh_token_invalid" | "refresh_token_missing" | "refresh_token_reused" | "roster_conflicts" | "roster_not_found" | "roster_not_published" | "roster_published" | "route_not_found" | "semester_in_use" | "semester_not_found" | "semester_overlap" | "service_unavailable" | "session_ended" | "shift_not_found" | "shift_started" | "student_disabled" | "student_not_found" | "submission_not_found" | "submission_superseded" | "swap_conflict" | "swap_not_allowed" | "swap_not_found" | "swap_pending" | "swap_wrong_state" | "template_inactive" | "template_not_found" | "template_outdated" | "token_expired" | "too_many_attempts" | "unauthenticated" | "unknown_checkpoint" | "unsupported_image_type" | "unsupported_media_type" | "upload_rate_limited" | "uploads_busy" | "user_not_found" | "validation_failed" | "visitor_banned" | "visitor_not_admitted" | "visitor_not_found" | "visitor_not_pending" | "visitor_suspicious" | "watchlist_entry_not_found" | "wrong_password" | "wrong_submitter_role";
         EvidenceResponse: {
             /** Format: uuid */
             id: string;
@@ -4391,8 +4397,8 @@ export interface components {
             status: number;
             /** @description A human-readable explanation (简体中文). Never contains personal data. */
             detail: string;
-            /** @description Stable machine-readable code, e.g. `validation_failed`, `pass_already_used`. */
-            code: string;
+            /** @description Stable machine-readable code, e.g. `validation_failed`, `swap_conflict`. */
+            code: components["schemas"]["ErrorCode"];
             /** @description Per-field (or, for CSV imports, per-line) validation errors. */
             errors?: components["schemas"]["FieldError"][];
             /**

@@ -19,9 +19,9 @@ use serde_json::json;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
-use xiaoan::config::SqliteSync;
-use xiaoan::passes::model::leave_pass;
-use xiaoan::passes::token;
+use xiaoan::features::passes::token;
+use xiaoan::infra::config::SqliteSync;
+use xiaoan::schema::passes::leave_pass;
 
 struct Args {
     db: String,
@@ -328,11 +328,11 @@ async fn main() {
 
 /// Writes `n` passes for the demo students straight into the database, signed with the
 /// server's active key exactly as `POST /leave-passes` would.
-async fn make_pool(db: &xiaoan::db::Db, n: usize) -> Vec<String> {
-    use xiaoan::students::model::student;
+async fn make_pool(db: &xiaoan::infra::db::Db, n: usize) -> Vec<String> {
+    use xiaoan::schema::students::student;
     let conn = &db.conn;
     let students = student::Entity::find().all(conn).await.expect("students");
-    let issuer: uuid::Uuid = xiaoan::users::model::Entity::find()
+    let issuer: uuid::Uuid = xiaoan::schema::users::Entity::find()
         .all(conn)
         .await
         .expect("users")
@@ -340,10 +340,10 @@ async fn make_pool(db: &xiaoan::db::Db, n: usize) -> Vec<String> {
         .find(|u| u.username == "office")
         .expect("office user")
         .id;
-    let (kid, key) = xiaoan::passes::keys::active_signing_key(conn, &db.master_key)
+    let (kid, key) = xiaoan::features::passes::keys::active_signing_key(conn, &db.master_key)
         .await
         .expect("signing key");
-    let now = xiaoan::util::now();
+    let now = xiaoan::infra::util::now();
     let from = chrono::DateTime::from_timestamp(now.timestamp() - 60, 0).expect("time");
     let until = chrono::DateTime::from_timestamp(now.timestamp() + 3600, 0).expect("time");
     let mut tokens = Vec::with_capacity(n);

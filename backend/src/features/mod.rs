@@ -1,0 +1,20 @@
+//! The features: each folder holds its routes, handlers, rules and queries.
+
+pub mod api_keys;
+pub mod attachments;
+pub mod audit;
+pub mod classes;
+pub mod duty;
+pub mod fire;
+pub mod gate;
+pub mod hazards;
+pub mod inspections;
+pub mod passes;
+pub mod patrol;
+pub mod plans;
+pub mod records;
+pub mod school;
+pub mod semesters;
+pub mod students;
+pub mod users;
+pub mod visitors;

@@ -1,0 +1,966 @@
+//! Demo records from the seed plan (2019~2020学年第二学期保卫处工作计划): the plan with every
+//! April–July item and every note (备注), the 清明, 劳动节, 端午 and 暑假 rosters, and the
+//! meetings, activities, health reports and announcements that carried the plan out.
+
+use crate::auth::roles::Role;
+use crate::features::duty::{PUBLISHED, insert_roster, insert_shift};
+use crate::features::plans::{STATUS_APPROVED, link_evidence, parse_date};
+use crate::infra::error::BoxError;
+use crate::schema::duty::roster;
+use crate::schema::plans::{item, plan};
+use crate::schema::records::{activity, announcement, health, meeting};
+use crate::schema::users as user;
+use chrono::{NaiveTime, TimeZone};
+use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, Set};
+use std::collections::HashMap;
+use uuid::Uuid;
+
+pub const TITLE: &str = "2019~2020学年第二学期保卫处工作计划";
+pub const SEMESTER: &str = "2019-2020-2";
+
+pub const PREAMBLE: &str = "学校安全工作是学校工作的重中之重工作,作为承载这项工作的主要载体之一的处室——保卫处,更需要制定适合当下形势和学校实际的处室安全工作计划,以助本处室将安全工作开展的更有效、更实在、更有指引性。";
+
+pub const GUIDING_IDEOLOGY: &str = "以习近平新时代中国特色社会主义、十九大精神为指导,以保障师生员工、服务教学为宗旨,紧紧围绕“安全第一、教育教学协调发展”,精细构建校园安全管理网络,全面落实学校综合治理,认真研判校园安全文明建设,坚持教育与管理、治理与建设相结合,切实保障学校师生工作秩序、学习秩序和生活秩序,确保师生生命财产安全,全力构建“安全和谐”的校园环境。";
+
+pub const GOALS: &str = "建立健全平安校园的长效管理机制,有效防止重大刑事治安案件的发生,力争“零犯罪”、“零事故”。通过丰富多彩、形式多样的安全宣传,提升师生员工的安全意识;通过演练活动提升师生员工的防危避险能力;通过安全隐患排查及整改,力争将安全隐患消灭在 萌芽状态。
+重点:1、推动全员参与学校安全管理,逐步形成纵向(校长室-处室-教职工)与横向(学校与其它联动单外、处室与处室、教职工与教职工、学生与学生之间互相协调、督查)全方位安全管理网。
+2、推动安全工作切实纳入到教职工的考核中,推动学生的安全考核。";
+
+pub const MEASURES: &str = "(一)继续加强完善组织领导机构,进一步落实各部门的安全职责。在《学校安全工作台账之组织领导》基础上根据实际情况完善安全领导小组。
+(二)建立健全各级各类安全管理制度,进一步提高制度执行的有效性。一方面在《学校安全工作台账之组织领导》基础上进一步完善学校安全管理制度,另一方面根据新情况及时制定相应的安全管理制度。
+(三)主要工作
+1、加强门卫安全管理。要采取切实有效的措施严格落实门卫工作制度,把好校园入口关。一是加强门卫工作人员思想道德教育和业务能力的培训,配备必要的安防器材、设施设备,切实做好学校财产的保护工作。二是严格门卫来人来访登记制度,非本校学生或工作人员必须有完备的登记手续和正当的理由方可进入校园,对不能说明情况的人员应责令其离开学校,对形迹可疑的人员应通报公安部门及时处置。三是上班期间对学生实行封闭式管理,学生确需出校,必须出示相关请假手续。
+2、加强交通安全管理。教师的私家车、电动车等车辆出入校园,应尽可能避开学生上下学或人多情况复杂时段,限道、慢速行驶,防止意外交通事故发生,严禁学生在校园内骑车,否则不准骑,各班主任要进行检查,值周教师要进行抽查,将校内交通安全的危险系数降低到最小。针对我校安全工作的实际情况,各班必须狠抓交通安全教育,提高学生交通安全防护能力。
+3、加强校园防盗安全管理。按照“立足内部,内外联动,全面设防,确保安全”的要求,有计划地加快治安网络建设,进一步将人防、物防、技防相结合起来,动静结合,各项防范措施相互配套衔接的校园治安防控网络,切实做到校园“不发案、不出事”。为了进一步加强对安全重点部位的管理,在已有物防、技防设施条件下,严格落实安保巡查,做到及时发现、及时处置。治保安和保卫处要熟知报警装置和报警方法,做好相应记录。学校领导在重大节假日期间要保持通信工具畅通,保证紧急情况下领导到位,组织到位,措施到位。
+4、加强校园消防安全管理。加强校园内消防设施建设,加强维护管理,确保消防安全。学校应组织师生定期开展消防演练,保证紧急情况下能第一时间有序组织师生撤离火灾现场,尽可能遏制和消除火情。
+5、大力加强与安全职能部门的配合协作,认真整治校园周边环境。要积极配合公安部门,把侦破盗窃、敲诈、抢劫、侵害师生权益的违法犯罪活动作为工作重点,严厉打击针对师生的伤害、抢劫、盗窃等违法犯罪活动,坚决铲除校园及周边存在的安全隐患;要积极配合消防部门,将学校的消防隐患消灭于萌芽状态,提升学校的消防能力,确保师生、员工的生命安全以及学校的财产安全;要积极配合卫检委的,提高学校的卫生水平,确保师生、员工的身体健康。
+6、组织好学生安全员队伍,将安全管理工作向学生层面推动。
+7、做好信息推送,及时更新处室网络页面。
+8、做好安全工作台账,总结经验教训,为下一年度的工作作好铺垫。
+四、具体工作及安排(附表)
+苏州市太湖旅游中等专业学校
+2020年3月26日";
+
+/// (month, title, category, due date, 报送, 通报, 备注). The 备注 column's notes are items of
+/// their own where they name work of their own (the temperature reports, the 扫黑除恶 summary,
+/// the summer roster), and the note of the holiday-roster items otherwise.
+type Row = (
+    &'static str,
+    &'static str,
+    &'static str,
+    Option<&'static str>,
+    Option<&'static str>,
+    Option<&'static str>,
+    Option<&'static str>,
+);
+
+pub const ITEMS: &[Row] = &[
+    (
+        "2020-04",
+        "开学工作:部门计划、安全自查、车辆疏导",
+        "other",
+        Some("2020-04-30"),
+        None,
+        None,
+        None,
+    ),
+    (
+        "2020-04",
+        "保安例会,学生安全员例会",
+        "meeting",
+        Some("2020-04-30"),
+        None,
+        None,
+        None,
+    ),
+    (
+        "2020-04",
+        "清明节假日值班安排及上报, 山林防火宣传(清明)",
+        "duty",
+        Some("2020-04-03"),
+        Some("校办"),
+        Some("教师群"),
+        Some("清明节值班表:4月4日—4月6日 报送:校办 通报:教师群"),
+    ),
+    (
+        "2020-04",
+        "疫情防控开学演练活动, 《疫情下的学校安全专题教育》(安全平台)",
+        "drill",
+        Some("2020-04-30"),
+        None,
+        None,
+        None,
+    ),
+    (
+        "2020-04",
+        "《第25个全国中小学生安全教育日》",
+        "education",
+        Some("2020-04-30"),
+        None,
+        None,
+        None,
+    ),
+    (
+        "2020-04",
+        "国家安全教育专题活动",
+        "education",
+        Some("2020-04-30"),
+        None,
+        None,
+        None,
+    ),
+    (
+        "2020-04",
+        "安全平台使用督查",
+        "platform",
+        Some("2020-04-30"),
+        None,
+        None,
+        None,
+    ),
+    (
+        "2020-04",
+        "做好安全自查及相关上报",
+        "inspection",
+        Some("2020-04-30"),
+        None,
+        None,
+        None,
+    ),
+    (
+        "2020-04",
+        "消防平台户籍化管理平台",
+        "platform",
+        Some("2020-04-30"),
+        None,
+        None,
+        None,
+    ),
+    (
+        "2020-04",
+        "疫情防控期间,保安体温检测",
+        "report",
+        None,
+        Some("校医"),
+        None,
+        Some("疫情防控期间,保安体温检测 报送:校医"),
+    ),
+    (
+        "2020-05",
+        "保安例会",
+        "meeting",
+        Some("2020-05-31"),
+        None,
+        None,
+        None,
+    ),
+    (
+        "2020-05",
+        "学生安全员例会",
+        "meeting",
+        Some("2020-05-31"),
+        None,
+        None,
+        None,
+    ),
+    (
+        "2020-05",
+        "劳动节假日值班安排及上报",
+        "duty",
+        Some("2020-04-30"),
+        Some("校办"),
+        Some("教师群"),
+        Some("劳动节值班表:5月1日—5月5日 报送:校办 通报:教师群"),
+    ),
+    (
+        "2020-05",
+        "防震减灾教育专题活动",
+        "education",
+        Some("2020-05-31"),
+        None,
+        None,
+        None,
+    ),
+    (
+        "2020-05",
+        "安全平台使用督查",
+        "platform",
+        Some("2020-05-31"),
+        None,
+        None,
+        None,
+    ),
+    (
+        "2020-05",
+        "做好安全自查及相关上报",
+        "inspection",
+        Some("2020-05-31"),
+        None,
+        None,
+        None,
+    ),
+    (
+        "2020-05",
+        "消防平台户籍化管理平台",
+        "platform",
+        Some("2020-05-31"),
+        None,
+        None,
+        None,
+    ),
+    (
+        "2020-05",
+        "疫情防控期间,保安体温检测日报",
+        "report",
+        None,
+        Some("校医"),
+        None,
+        Some("疫情防控期间,保安体温检测日报 报送:校医"),
+    ),
+    (
+        "2020-06",
+        "保安例会",
+        "meeting",
+        Some("2020-06-30"),
+        None,
+        None,
+        None,
+    ),
+    (
+        "2020-06",
+        "学生安全员例会",
+        "meeting",
+        Some("2020-06-30"),
+        None,
+        None,
+        None,
+    ),
+    (
+        "2020-06",
+        "端午节假日值班安排及上报",
+        "duty",
+        Some("2020-06-24"),
+        Some("校办"),
+        Some("教师群"),
+        Some("端午节值班表:6月25日—6月27日 报送:校办 通报:教师群"),
+    ),
+    (
+        "2020-06",
+        "毒品预防教育专题活动",
+        "education",
+        Some("2020-06-30"),
+        None,
+        None,
+        None,
+    ),
+    (
+        "2020-06",
+        "安全平台使用督查",
+        "platform",
+        Some("2020-06-30"),
+        None,
+        None,
+        None,
+    ),
+    (
+        "2020-06",
+        "做好安全自查及相关上报",
+        "inspection",
+        Some("2020-06-30"),
+        None,
+        None,
+        None,
+    ),
+    (
+        "2020-06",
+        "消防平台户籍化管理平台",
+        "platform",
+        Some("2020-06-30"),
+        None,
+        None,
+        None,
+    ),
+    (
+        "2020-06",
+        "扫黑除恶专项斗争总结",
+        "report",
+        Some("2020-06-24"),
+        Some("教育局保卫科"),
+        None,
+        Some("扫黑除恶专项斗争总结:6月25日前 报送:教育局保卫科"),
+    ),
+    (
+        "2020-06",
+        "疫情防控期间,保安体温检测日报",
+        "report",
+        None,
+        Some("校医"),
+        None,
+        Some("疫情防控期间,保安体温检测日报 报送:校医"),
+    ),
+    (
+        "2020-07",
+        "保安例会",
+        "meeting",
+        Some("2020-07-31"),
+        None,
+        None,
+        None,
+    ),
+    (
+        "2020-07",
+        "学生安全员例会",
+        "meeting",
+        Some("2020-07-31"),
+        None,
+        None,
+        None,
+    ),
+    (
+        "2020-07",
+        "期末家长车辆疏导",
+        "other",
+        Some("2020-07-10"),
+        None,
+        None,
+        None,
+    ),
+    (
+        "2020-07",
+        "暑期防溺水安全专题活动",
+        "education",
+        Some("2020-07-10"),
+        None,
+        None,
+        None,
+    ),
+    (
+        "2020-07",
+        "安全平台使用督查",
+        "platform",
+        Some("2020-07-31"),
+        None,
+        None,
+        None,
+    ),
+    (
+        "2020-07",
+        "做好安全自查及相关上报",
+        "inspection",
+        Some("2020-07-31"),
+        None,
+        None,
+        None,
+    ),
+    (
+        "2020-07",
+        "消防平台户籍化管理平台",
+        "platform",
+        Some("2020-07-31"),
+        None,
+        None,
+        None,
+    ),
+    (
+        "2020-07",
+        "暑假值班表",
+        "duty",
+        Some("2020-07-10"),
+        Some("校办"),
+        Some("教师群"),
+        Some("暑假值班表 报送:校办 通报:教师群"),
+    ),
+    (
+        "2020-07",
+        "疫情防控期间,保安体温检测日报",
+        "report",
+        None,
+        Some("校医"),
+        None,
+        Some("疫情防控期间,保安体温检测日报 报送:校医"),
+    ),
+];
+
+/// (title, start, end, the item it fulfils). The summer dates are not in the seed: they are the
+/// school's usual summer holiday.
+const ROSTERS: &[(&str, &str, &str, &str)] = &[
+    (
+        "清明节值班表",
+        "2020-04-04",
+        "2020-04-06",
+        "清明节假日值班安排及上报, 山林防火宣传(清明)",
+    ),
+    (
+        "劳动节值班表",
+        "2020-05-01",
+        "2020-05-05",
+        "劳动节假日值班安排及上报",
+    ),
+    (
+        "端午节值班表",
+        "2020-06-25",
+        "2020-06-27",
+        "端午节假日值班安排及上报",
+    ),
+    ("暑假值班表", "2020-07-11", "2020-08-31", "暑假值班表"),
+];
+
+/// (date, kind, topic, participants, summary, the item it fulfils).
+const ACTIVITIES: &[(&str, &str, &str, i32, &str, &str)] = &[
+    (
+        "2020-04-15",
+        "education",
+        "国家安全教育专题活动",
+        1200,
+        "4·15全民国家安全教育日,各班利用班会课学习《国家安全法》,观看国家安全教育专题片。",
+        "国家安全教育专题活动",
+    ),
+    (
+        "2020-04-16",
+        "drill",
+        "疫情防控开学演练活动",
+        160,
+        "模拟学生返校:测温通道、异常体温复测、临时隔离点转运、教室消毒通风全流程演练。",
+        "疫情防控开学演练活动, 《疫情下的学校安全专题教育》(安全平台)",
+    ),
+    (
+        "2020-04-20",
+        "education",
+        "《疫情下的学校安全专题教育》(安全平台)",
+        1180,
+        "各班通过安全教育平台完成专题学习,班主任督促完成率。",
+        "疫情防控开学演练活动, 《疫情下的学校安全专题教育》(安全平台)",
+    ),
+    (
+        "2020-04-24",
+        "education",
+        "《第25个全国中小学生安全教育日》主题教育",
+        1150,
+        "围绕“强化安全意识,提升安全素养”开展主题班会和安全知识竞答。",
+        "《第25个全国中小学生安全教育日》",
+    ),
+    (
+        "2020-05-12",
+        "education",
+        "防震减灾教育专题活动",
+        1200,
+        "5·12防灾减灾日,开展防震知识讲座,并进行紧急疏散演示。",
+        "防震减灾教育专题活动",
+    ),
+    (
+        "2020-06-19",
+        "education",
+        "毒品预防教育专题活动",
+        1190,
+        "邀请派出所民警讲授毒品预防知识,参观禁毒展板。",
+        "毒品预防教育专题活动",
+    ),
+    (
+        "2020-07-08",
+        "education",
+        "暑期防溺水安全专题活动",
+        1210,
+        "放假前开展防溺水“六不”教育,发放《致家长的一封信》并回收回执。",
+        "暑期防溺水安全专题活动",
+    ),
+];
+
+/// (date, kind, title, minutes, month of the item).
+const MEETINGS: &[(&str, &str, &str, &str)] = &[
+    (
+        "2020-04-13",
+        "guard_meeting",
+        "4月保安例会",
+        "开学返校期间门卫测温、来访登记、车辆疏导分工。",
+    ),
+    (
+        "2020-04-14",
+        "safety_officer_meeting",
+        "4月学生安全员例会",
+        "布置各班安全员协助晨检测温、上报班级安全隐患。",
+    ),
+    (
+        "2020-05-11",
+        "guard_meeting",
+        "5月保安例会",
+        "总结劳动节值班情况,强调夜间巡查记录。",
+    ),
+    (
+        "2020-05-12",
+        "safety_officer_meeting",
+        "5月学生安全员例会",
+        "防震减灾疏散演示中安全员的引导职责。",
+    ),
+    (
+        "2020-06-08",
+        "guard_meeting",
+        "6月保安例会",
+        "端午节值班安排,汛期校园巡查重点部位。",
+    ),
+    (
+        "2020-06-09",
+        "safety_officer_meeting",
+        "6月学生安全员例会",
+        "毒品预防教育宣传,期末安全检查协助。",
+    ),
+    (
+        "2020-07-06",
+        "guard_meeting",
+        "7月保安例会",
+        "期末家长车辆疏导方案,暑假值班交接。",
+    ),
+    (
+        "2020-07-07",
+        "safety_officer_meeting",
+        "7月学生安全员例会",
+        "暑期防溺水宣传,学期安全员工作总结。",
+    ),
+];
+
+pub async fn seed_demo(db: &impl ConnectionTrait) -> Result<(), BoxError> {
+    let tz = chrono_tz::Asia::Shanghai;
+    let users = user::Entity::find().all(db).await?;
+    let by_name: HashMap<String, user::Model> = users
+        .iter()
+        .map(|u| (u.username.clone(), u.clone()))
+        .collect();
+    let (Some(principal), Some(office), Some(guard1)) = (
+        by_name.get("principal"),
+        by_name.get("office"),
+        by_name.get("guard1"),
+    ) else {
+        return Err("demo users missing".into());
+    };
+    let now = crate::infra::util::now();
+    // A second guard, so the guards can rotate day and night.
+    let guard2 = user::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        username: Set("guard2".into()),
+        display_name: Set("钱永康".into()),
+        role: Set(Role::Guard.as_str().into()),
+        phone: Set(Some("13906130022".into())),
+        password_hash: Set(guard1.password_hash.clone()),
+        is_active: Set(true),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(db)
+    .await?;
+    let teachers: Vec<Uuid> = (1..=5)
+        .filter_map(|i| by_name.get(&format!("teacher{i}")).map(|u| u.id))
+        .collect();
+
+    let at = |date: &str, hm: (u32, u32)| {
+        parse_date(date)
+            .and_then(|d| d.and_hms_opt(hm.0, hm.1, 0))
+            .and_then(|dt| tz.from_local_datetime(&dt).earliest())
+            .map(|d| d.with_timezone(&chrono::Utc))
+            .unwrap_or(now)
+    };
+
+    let p = plan::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        title: Set(TITLE.into()),
+        semester: Set(SEMESTER.into()),
+        // Linked when the demo defines the semester (semesters::seed_demo).
+        semester_id: Set(None),
+        starts_on: Set("2020-02-17".into()),
+        ends_on: Set("2020-08-31".into()),
+        guiding_ideology: Set(format!("{PREAMBLE}\n\n{GUIDING_IDEOLOGY}")),
+        goals_and_priorities: Set(GOALS.into()),
+        measures: Set(MEASURES.into()),
+        status: Set(STATUS_APPROVED.into()),
+        return_comment: Set(None),
+        submitted_at: Set(Some(at("2020-03-26", (10, 0)))),
+        decided_at: Set(Some(at("2020-03-27", (9, 0)))),
+        decided_by: Set(Some(principal.id)),
+        created_by: Set(office.id),
+        created_at: Set(at("2020-03-26", (9, 0))),
+        updated_at: Set(at("2020-03-27", (9, 0))),
+    }
+    .insert(db)
+    .await?;
+
+    let mut items: HashMap<(String, String), Uuid> = HashMap::new();
+    let mut seq: HashMap<&str, i32> = HashMap::new();
+    for (month, title, category, due, report_to, notify, note) in ITEMS {
+        let n = seq.entry(month).or_insert(0);
+        *n += 1;
+        let it = item::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            plan_id: Set(p.id),
+            month: Set((*month).into()),
+            seq: Set(*n),
+            title: Set((*title).into()),
+            category: Set((*category).into()),
+            owner_id: Set(Some(office.id)),
+            due_date: Set(due.map(Into::into)),
+            report_to: Set(report_to.map(Into::into)),
+            notify: Set(notify.map(Into::into)),
+            note: Set(note.map(Into::into)),
+            status: Set("done".into()),
+            created_at: Set(at("2020-03-26", (9, 0))),
+            updated_at: Set(at("2020-03-26", (9, 0))),
+        }
+        .insert(db)
+        .await?;
+        items.insert(((*month).into(), (*title).into()), it.id);
+    }
+    let item_for = |title: &str| {
+        items
+            .iter()
+            .find(|((_, t), _)| t == title)
+            .map(|(_, id)| *id)
+    };
+    let item_in =
+        |month: &str, title: &str| items.get(&(month.to_owned(), title.to_owned())).copied();
+
+    // Rosters: one leader on call a day (the principal and the office in turn), a duty teacher
+    // by day, and the two guards alternating day and night.
+    let t = |s: &str| NaiveTime::parse_from_str(s, "%H:%M").unwrap_or_default();
+    for (title, start, end, item_title) in ROSTERS {
+        let r = insert_roster(
+            db,
+            title,
+            start,
+            end,
+            Some("校办".into()),
+            Some("教师群".into()),
+            None,
+            Some(office.id),
+        )
+        .await?;
+        let (Some(mut day), Some(last)) = (parse_date(start), parse_date(end)) else {
+            continue;
+        };
+        let mut d = 0usize;
+        while day <= last {
+            insert_shift(
+                db,
+                tz,
+                r.id,
+                day,
+                t("08:00"),
+                t("08:00"),
+                "leader_on_call",
+                [principal.id, office.id][d % 2],
+                None,
+            )
+            .await
+            .map_err(|e| e.to_string())?;
+            if !teachers.is_empty() {
+                insert_shift(
+                    db,
+                    tz,
+                    r.id,
+                    day,
+                    t("08:00"),
+                    t("17:00"),
+                    "duty_teacher",
+                    teachers[d % teachers.len()],
+                    None,
+                )
+                .await
+                .map_err(|e| e.to_string())?;
+            }
+            insert_shift(
+                db,
+                tz,
+                r.id,
+                day,
+                t("08:00"),
+                t("20:00"),
+                "guard",
+                [guard1.id, guard2.id][d % 2],
+                None,
+            )
+            .await
+            .map_err(|e| e.to_string())?;
+            insert_shift(
+                db,
+                tz,
+                r.id,
+                day,
+                t("20:00"),
+                t("08:00"),
+                "guard",
+                [guard2.id, guard1.id][d % 2],
+                None,
+            )
+            .await
+            .map_err(|e| e.to_string())?;
+            let Some(next) = day.succ_opt() else { break };
+            day = next;
+            d += 1;
+        }
+        let day_before = parse_date(start)
+            .and_then(|d| d.pred_opt())
+            .map(crate::features::plans::fmt_date)
+            .unwrap_or_default();
+        let mut a: roster::ActiveModel = r.clone().into();
+        a.status = Set(PUBLISHED.into());
+        a.published_at = Set(Some(at(&day_before, (9, 0))));
+        a.reported_at = Set(Some(at(&day_before, (10, 0))));
+        a.created_at = Set(at(&day_before, (8, 0)));
+        a.updated_at = Set(at(&day_before, (10, 0)));
+        a.update(db).await?;
+        let it = item_for(item_title);
+        if let Some(it) = it {
+            link_evidence(
+                db,
+                it,
+                "duty_roster",
+                r.id,
+                Some("值班表".into()),
+                Some(office.id),
+            )
+            .await
+            .map_err(|e| e.to_string())?;
+        }
+        // 通报:教师群 — the roster announced to staff.
+        let leaders = format!(
+            "值班领导:{} {}、{} {}",
+            principal.display_name,
+            principal.phone.clone().unwrap_or_default(),
+            office.display_name,
+            office.phone.clone().unwrap_or_default()
+        );
+        let ann = announcement::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            title: Set(format!("{title}({start}—{end})")),
+            body: Set(format!("{title}已报送校办。值班期间请保持通讯畅通,紧急情况领导到位、组织到位、措施到位。\n{leaders}")),
+            target_roles: Set("class_teacher guard principal security_office".into()),
+            plan_item_id: Set(it),
+            created_by: Set(Some(office.id)),
+            created_at: Set(at(&day_before, (10, 30))),
+        }
+        .insert(db)
+        .await?;
+        if let Some(it) = it {
+            link_evidence(
+                db,
+                it,
+                "announcement",
+                ann.id,
+                Some("通报:教师群".into()),
+                Some(office.id),
+            )
+            .await
+            .map_err(|e| e.to_string())?;
+        }
+    }
+
+    for (date, kind, topic, count, summary, item_title) in ACTIVITIES {
+        let it = item_for(item_title);
+        let a = activity::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            kind: Set((*kind).into()),
+            topic: Set((*topic).into()),
+            date: Set((*date).into()),
+            organiser: Set("保卫处".into()),
+            class_ids: Set("[]".into()),
+            participant_count: Set(*count),
+            summary: Set((*summary).into()),
+            photos: Set("[]".into()),
+            plan_item_id: Set(it),
+            created_by: Set(Some(office.id)),
+            created_at: Set(at(date, (17, 0))),
+            updated_at: Set(at(date, (17, 0))),
+        }
+        .insert(db)
+        .await?;
+        if let Some(it) = it {
+            link_evidence(db, it, "activity", a.id, None, Some(office.id))
+                .await
+                .map_err(|e| e.to_string())?;
+        }
+    }
+
+    for (date, kind, title, minutes) in MEETINGS {
+        let month = &date[..7];
+        let attendees = if *kind == "guard_meeting" {
+            vec![
+                office.display_name.clone(),
+                guard1.display_name.clone(),
+                guard2.display_name.clone(),
+            ]
+        } else {
+            vec![office.display_name.clone(), "各班学生安全员".to_owned()]
+        };
+        let it = if month == "2020-04" {
+            item_in(month, "保安例会,学生安全员例会")
+        } else if *kind == "guard_meeting" {
+            item_in(month, "保安例会")
+        } else {
+            item_in(month, "学生安全员例会")
+        };
+        let m = meeting::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            kind: Set((*kind).into()),
+            title: Set((*title).into()),
+            date: Set((*date).into()),
+            attendees: Set(serde_json::to_string(&attendees)?),
+            minutes: Set((*minutes).into()),
+            decisions: Set("按会议分工落实,保卫处督查。".into()),
+            plan_item_id: Set(it),
+            created_by: Set(Some(office.id)),
+            created_at: Set(at(date, (16, 0))),
+            updated_at: Set(at(date, (16, 0))),
+        }
+        .insert(db)
+        .await?;
+        if let Some(it) = it {
+            link_evidence(db, it, "meeting", m.id, None, Some(office.id))
+                .await
+                .map_err(|e| e.to_string())?;
+        }
+    }
+
+    // 疫情防控期间,保安体温检测日报 (报送:校医): the first week of April; one reading over
+    // 37.3 ℃ was flagged and passed to the school doctor.
+    for day in 1..=7u32 {
+        let date = format!("2020-04-{day:02}");
+        for (g, base) in [(guard1, 36.4), (&guard2, 36.6)] {
+            let temp: f64 = if day == 3 && g.id == guard2.id {
+                37.4
+            } else {
+                base + f64::from(day % 3) * 0.1
+            };
+            let abnormal = crate::features::records::is_abnormal(temp, true);
+            health::ActiveModel {
+                id: Set(Uuid::now_v7()),
+                guard_id: Set(g.id),
+                date: Set(date.clone()),
+                temperature: Set((temp * 10.0).round() / 10.0),
+                fit_for_duty: Set(true),
+                symptoms: Set(abnormal.then(|| "复测 36.9 ℃,无其他症状".to_owned())),
+                abnormal: Set(abnormal),
+                acknowledged_at: Set(abnormal.then(|| at(&date, (8, 30)))),
+                acknowledged_by: Set(abnormal.then_some(office.id)),
+                acknowledge_note: Set(None),
+                created_at: Set(at(&date, (7, 40))),
+            }
+            .insert(db)
+            .await?;
+        }
+    }
+    Ok(())
+}
+
+/// The current semester's plan (approved), with this month's and next month's work, so that a
+/// new user's plan, ledger and to-do lists are about now, not only about 2020.
+pub async fn seed_current(
+    db: &impl ConnectionTrait,
+    s: &crate::features::semesters::Semester,
+    today: chrono::NaiveDate,
+) -> Result<(), BoxError> {
+    use chrono::{Datelike, Months};
+    let users = user::Entity::find().all(db).await?;
+    let by_name = |n: &str| users.iter().find(|u| u.username == n).map(|u| u.id);
+    let (Some(principal), Some(office), Some(guard1)) =
+        (by_name("principal"), by_name("office"), by_name("guard1"))
+    else {
+        return Err("demo users missing".into());
+    };
+    let now = crate::infra::util::now();
+    let p = plan::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        title: Set(format!("{}保卫处工作计划", s.name)),
+        semester: Set(s.code.clone()),
+        semester_id: Set(Some(s.id)),
+        starts_on: Set(s.starts_on.clone()),
+        ends_on: Set(s.ends_on.clone()),
+        guiding_ideology: Set(GUIDING_IDEOLOGY.into()),
+        goals_and_priorities: Set(GOALS.into()),
+        measures: Set(MEASURES.into()),
+        status: Set(STATUS_APPROVED.into()),
+        return_comment: Set(None),
+        submitted_at: Set(Some(now - chrono::Duration::days(7))),
+        decided_at: Set(Some(now - chrono::Duration::days(6))),
+        decided_by: Set(Some(principal)),
+        created_by: Set(office),
+        created_at: Set(now - chrono::Duration::days(7)),
+        updated_at: Set(now - chrono::Duration::days(6)),
+    }
+    .insert(db)
+    .await?;
+    let month_start = today.with_day(1).unwrap_or(today);
+    let next = month_start
+        .checked_add_months(Months::new(1))
+        .unwrap_or(month_start);
+    let last_of = |m: chrono::NaiveDate| {
+        m.checked_add_months(Months::new(1))
+            .and_then(|n| n.pred_opt())
+            .unwrap_or(m)
+    };
+    let ym = |d: chrono::NaiveDate| d.format("%Y-%m").to_string();
+    let ymd = |d: chrono::NaiveDate| d.format("%Y-%m-%d").to_string();
+    // (month, title, category, owner, due, status)
+    let rows = [
+        (
+            month_start,
+            "本月安全自查与隐患整改",
+            "inspection",
+            office,
+            last_of(month_start),
+            "doing",
+        ),
+        (
+            month_start,
+            "保安例会:门卫来访登记与重点人员处置",
+            "meeting",
+            office,
+            today,
+            "done",
+        ),
+        (
+            month_start,
+            "消防设施月检",
+            "inspection",
+            guard1,
+            last_of(month_start),
+            "todo",
+        ),
+        (
+            month_start,
+            "学生安全员例会",
+            "meeting",
+            office,
+            last_of(month_start),
+            "todo",
+        ),
+        (
+            next,
+            "寒假(假期)前安全教育与值班安排",
+            "education",
+            office,
+            last_of(next),
+            "todo",
+        ),
+        (next, "应急疏散演练", "drill", office, last_of(next), "todo"),
+    ];
+    let mut seq: HashMap<String, i32> = HashMap::new();
+    for (month, title, category, owner, due, status) in rows {
+        let n = seq.entry(ym(month)).or_insert(0);
+        *n += 1;
+        item::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            plan_id: Set(p.id),
+            month: Set(ym(month)),
+            seq: Set(*n),
+            title: Set(title.into()),
+            category: Set(category.into()),
+            owner_id: Set(Some(owner)),
+            due_date: Set(Some(ymd(due))),
+            report_to: Set(None),
+            notify: Set(None),
+            note: Set(None),
+            status: Set(status.into()),
+            created_at: Set(now),
+            updated_at: Set(now),
+        }
+        .insert(db)
+        .await?;
+    }
+    Ok(())
+}

@@ -1,0 +1,16 @@
+//! Infrastructure: configuration, database, errors, secrets, clock and dates, pagination,
+//! metrics and request plumbing. Imports no feature.
+
+pub mod backup;
+pub mod config;
+pub mod db;
+pub mod download;
+pub mod error;
+pub mod hygiene;
+pub mod import_limits;
+pub mod keys;
+pub mod metrics;
+pub mod pagination;
+pub mod proxy;
+pub mod state;
+pub mod util;

@@ -1,0 +1,3 @@
+//! Background tasks: started, named and stopped in one place.
+
+pub mod cleanup;

@@ -1,0 +1,22 @@
+//! Every sea-orm entity, one file per feature (stored values unchanged).
+
+pub mod api_keys;
+pub mod attachments;
+pub mod audit;
+pub mod classes;
+pub mod duty;
+pub mod fire;
+pub mod gate;
+pub mod hazards;
+pub mod inspections;
+pub mod passes;
+pub mod patrol;
+pub mod plans;
+pub mod platform;
+pub mod records;
+pub mod school;
+pub mod semesters;
+pub mod sessions;
+pub mod students;
+pub mod users;
+pub mod visitors;
