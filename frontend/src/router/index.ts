@@ -21,6 +21,12 @@ function area(prefix: string, role: Role | Role[], children: RouteRecordRaw[]): 
       { path: 'shifts', name: `${prefix}-shifts`, component: () => import('../views/staff/MyShiftsView.vue'), meta: { titleKey: 'shifts.title', back: true, needs: 'GET /api/v1/duty/my-shifts' } },
       { path: 'tasks', name: `${prefix}-tasks`, component: () => import('../views/common/MyTasksView.vue'), meta: { titleKey: 'me.tasks', back: true, needs: 'GET /api/v1/hazards' } },
       { path: 'plan-tasks', name: `${prefix}-plan-tasks`, component: () => import('../views/common/MyPlanTasksView.vue'), meta: { titleKey: 'planTasks.title', back: true, needs: 'GET /api/v1/plan-items/mine' } },
+      { path: 'announcements', name: `${prefix}-announcements`, component: Announcements, meta: { titleKey: 'announce.title', back: true, needs: 'GET /api/v1/announcements' } },
+      { path: 'announcements/:id', name: `${prefix}-announcement`, component: Announcements, meta: { titleKey: 'announce.title', back: true, needs: 'GET /api/v1/announcements' } },
+      { path: 'activities', name: `${prefix}-activities`, component: Activities, meta: { titleKey: 'records.activities', back: true, needs: 'GET /api/v1/activities' } },
+      { path: 'activities/:id', name: `${prefix}-activity`, component: Activities, meta: { titleKey: 'records.activities', back: true, needs: 'GET /api/v1/activities' } },
+      { path: 'meetings', name: `${prefix}-meetings`, component: Meetings, meta: { titleKey: 'records.meetings', back: true, needs: 'GET /api/v1/meetings' } },
+      { path: 'meetings/:id', name: `${prefix}-meeting`, component: Meetings, meta: { titleKey: 'records.meetings', back: true, needs: 'GET /api/v1/meetings' } },
       { path: 'me', name: `${prefix}-me`, component: Me, meta: { titleKey: 'nav.me' } },
     ] as RouteRecordRaw[]).filter((r) => {
       const op = r.meta?.needs
@@ -29,6 +35,12 @@ function area(prefix: string, role: Role | Role[], children: RouteRecordRaw[]): 
   }
 }
 
+// Records every role reads (and the office writes): a list and its record on one page.
+const Announcements = () => import('../views/records/AnnouncementsView.vue')
+const Activities = () => import('../views/records/ActivitiesView.vue')
+const Meetings = () => import('../views/records/MeetingsView.vue')
+const HazardStats = () => import('../views/records/HazardStatsView.vue')
+const Ledger = () => import('../views/records/LedgerView.vue')
 const HazardReport = () => import('../views/common/HazardReportView.vue')
 const MyHazards = () => import('../views/common/MyHazardsView.vue')
 const Incidents = () => import('../views/office/IncidentsView.vue')
@@ -95,6 +107,8 @@ export const routes: RouteRecordRaw[] = [
     { path: 'fire/items/:id/edit', name: 'office-fire-edit', component: () => import('../views/fire/FireItemFormView.vue'), meta: { titleKey: 'fire.editItem', back: true } },
     fireCheck('office'),
     { path: 'figures/:kind', name: 'office-figure', component: FigureList, meta: { titleKey: 'figures.title', back: true } },
+    { path: 'hazard-stats', name: 'office-hazard-stats', component: HazardStats, meta: { titleKey: 'hazardStats.title', back: true } },
+    { path: 'ledger', name: 'office-ledger', component: Ledger, meta: { titleKey: 'ledger.title', back: true } },
     { path: 'health-reports', name: 'office-health-reports', component: () => import('../views/office/HealthReportsView.vue'), meta: { titleKey: 'healthReports.title', back: true } },
   ]),
   area('principal', 'principal', [
@@ -113,6 +127,8 @@ export const routes: RouteRecordRaw[] = [
     { path: 'fire', name: 'principal-fire', component: FireBoard, meta: { titleKey: 'fire.board', back: true } },
     { path: 'fire/labels', name: 'principal-fire-labels', component: FireLabels, meta: { titleKey: 'fire.labels', back: true } },
     fireCheck('principal'),
+    { path: 'hazard-stats', name: 'principal-hazard-stats', component: HazardStats, meta: { titleKey: 'hazardStats.title', back: true } },
+    { path: 'ledger', name: 'principal-ledger', component: Ledger, meta: { titleKey: 'ledger.title', back: true } },
     { path: 'figures/:kind', name: 'principal-figure', component: FigureList, meta: { titleKey: 'figures.title', back: true } },
   ]),
   // What an item's QR label encodes: the check page in the scanning user's own area (signing
