@@ -40,6 +40,7 @@ const Announcements = () => import('../views/records/AnnouncementsView.vue')
 const Activities = () => import('../views/records/ActivitiesView.vue')
 const Meetings = () => import('../views/records/MeetingsView.vue')
 const HazardStats = () => import('../views/records/HazardStatsView.vue')
+const SpotCheck = () => import('../views/records/SpotCheckView.vue')
 const Ledger = () => import('../views/records/LedgerView.vue')
 const HazardReport = () => import('../views/common/HazardReportView.vue')
 const MyHazards = () => import('../views/common/MyHazardsView.vue')
@@ -75,6 +76,7 @@ export const routes: RouteRecordRaw[] = [
     { path: 'passes/:id', name: 'teacher-pass', component: () => import('../views/teacher/PassQrView.vue'), meta: { titleKey: 'pass.qrTitle', back: true } },
     { path: 'check', name: 'teacher-check', component: () => import('../views/teacher/TrafficCheckView.vue'), meta: { titleKey: 'nav.check' } },
     { path: 'report', name: 'teacher-report', component: HazardReport, meta: { titleKey: 'nav.report' } },
+    { path: 'spot-check', name: 'teacher-spot-check', component: SpotCheck, meta: { titleKey: 'spot.title', back: true } },
     { path: 'platform', name: 'teacher-platform', component: Platform, meta: { titleKey: 'platform.myClass', back: true } },
   ]),
   area('officer', 'safety_officer', [
@@ -107,6 +109,8 @@ export const routes: RouteRecordRaw[] = [
     { path: 'fire/items/:id/edit', name: 'office-fire-edit', component: () => import('../views/fire/FireItemFormView.vue'), meta: { titleKey: 'fire.editItem', back: true } },
     fireCheck('office'),
     { path: 'figures/:kind', name: 'office-figure', component: FigureList, meta: { titleKey: 'figures.title', back: true } },
+    { path: 'spot-check', name: 'office-spot-check', component: SpotCheck, meta: { titleKey: 'spot.title', back: true } },
+    { path: 'templates', name: 'office-templates', component: () => import('../views/records/TemplatesView.vue'), meta: { titleKey: 'templates.title', back: true } },
     { path: 'hazard-stats', name: 'office-hazard-stats', component: HazardStats, meta: { titleKey: 'hazardStats.title', back: true } },
     { path: 'ledger', name: 'office-ledger', component: Ledger, meta: { titleKey: 'ledger.title', back: true } },
     { path: 'health-reports', name: 'office-health-reports', component: () => import('../views/office/HealthReportsView.vue'), meta: { titleKey: 'healthReports.title', back: true } },

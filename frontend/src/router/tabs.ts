@@ -69,6 +69,8 @@ const DESK: Partial<Record<Role, Tab[]>> = {
     { to: '/office/ledger', icon: 'description', labelKey: 'ledger.title', needs: 'ledger' },
     { to: '/office/passes', icon: 'coupon-o', labelKey: 'officePasses.title', needs: 'gate' },
     { to: '/office/compliance', icon: 'passed', labelKey: 'compliance.title', needs: 'inspections' },
+    { to: '/office/spot-check', icon: 'search', labelKey: 'spot.title', needs: 'inspections' },
+    { to: '/office/templates', icon: 'orders-o', labelKey: 'templates.title', needs: 'inspections' },
     { to: '/office/patrol', icon: 'guide-o', labelKey: 'patrol.title', needs: 'patrol' },
     { to: '/office/incidents', icon: 'flag-o', labelKey: 'incidents.title', needs: 'incidents' },
     { to: '/office/fire', icon: 'fire-o', labelKey: 'fire.board', needs: 'fire' },

@@ -783,9 +783,9 @@ async function main() {
     // ---- accessibility: every page of every role, as it first opens (axe-core in shot()) ----
     const tour = {
       guard1: ['scan', 'patrol', 'visitors', 'health', 'report', 'incident', 'me', 'shifts', 'tasks', 'plan-tasks', 'announcements', 'activities', 'meetings'].map((p) => `/guard/${p}`),
-      teacher1: ['passes', 'passes/new', 'check', 'report', 'platform', 'me', 'shifts', 'tasks', 'plan-tasks', 'announcements', 'activities', 'meetings'].map((p) => `/teacher/${p}`),
+      teacher1: ['passes', 'passes/new', 'check', 'report', 'platform', 'me', 'shifts', 'tasks', 'plan-tasks', 'announcements', 'activities', 'meetings', 'spot-check'].map((p) => `/teacher/${p}`),
       officer1: ['report', 'mine', 'platform', 'me', 'announcements'].map((p) => `/officer/${p}`),
-      office: ['desk', 'hazards', 'people', 'people/import', 'passes', 'visitors', 'plans', 'patrol', 'incidents', 'duty', 'compliance', 'keys', 'semesters', 'platform', 'assessment', 'audit', 'fire', 'fire/labels', 'fire/items/new', 'health-reports', 'shifts', 'plan-tasks', 'announcements', 'activities', 'meetings', 'hazard-stats', 'ledger', 'me'].map((p) => `/office/${p}`),
+      office: ['desk', 'hazards', 'people', 'people/import', 'passes', 'visitors', 'plans', 'patrol', 'incidents', 'duty', 'compliance', 'keys', 'semesters', 'platform', 'assessment', 'audit', 'fire', 'fire/labels', 'fire/items/new', 'health-reports', 'shifts', 'plan-tasks', 'announcements', 'activities', 'meetings', 'hazard-stats', 'ledger', 'spot-check', 'templates', 'me'].map((p) => `/office/${p}`),
       principal: ['desk', 'passes', 'plans', 'patrol', 'incidents', 'compliance', 'platform', 'assessment', 'hazards', 'duty', 'fire', 'shifts', 'plan-tasks', 'announcements', 'activities', 'meetings', 'hazard-stats', 'ledger', 'me'].map((p) => `/principal/${p}`),
     }
     for (const [user, paths] of Object.entries(tour)) {
