@@ -14,6 +14,9 @@ export const ACCESS = {
   'GET /api/v1/hazards/{id}': ALL,
   'GET /api/v1/health-reports': ['guard', 'security_office'],
   'POST /api/v1/health-reports': ['guard'],
+  'GET /api/v1/announcements': ALL,
+  'GET /api/v1/activities': STAFF,
+  'GET /api/v1/meetings': STAFF,
   'GET /api/v1/platform/figures': ['principal', 'security_office', 'class_teacher', 'safety_officer'],
 } as const satisfies Record<string, readonly Role[]>
 

@@ -21,6 +21,12 @@ function area(prefix: string, role: Role | Role[], children: RouteRecordRaw[]): 
       { path: 'shifts', name: `${prefix}-shifts`, component: () => import('../views/staff/MyShiftsView.vue'), meta: { titleKey: 'shifts.title', back: true, needs: 'GET /api/v1/duty/my-shifts' } },
       { path: 'tasks', name: `${prefix}-tasks`, component: () => import('../views/common/MyTasksView.vue'), meta: { titleKey: 'me.tasks', back: true, needs: 'GET /api/v1/hazards' } },
       { path: 'plan-tasks', name: `${prefix}-plan-tasks`, component: () => import('../views/common/MyPlanTasksView.vue'), meta: { titleKey: 'planTasks.title', back: true, needs: 'GET /api/v1/plan-items/mine' } },
+      { path: 'announcements', name: `${prefix}-announcements`, component: Announcements, meta: { titleKey: 'announce.title', back: true, needs: 'GET /api/v1/announcements' } },
+      { path: 'announcements/:id', name: `${prefix}-announcement`, component: Announcements, meta: { titleKey: 'announce.title', back: true, needs: 'GET /api/v1/announcements' } },
+      { path: 'activities', name: `${prefix}-activities`, component: Activities, meta: { titleKey: 'records.activities', back: true, needs: 'GET /api/v1/activities' } },
+      { path: 'activities/:id', name: `${prefix}-activity`, component: Activities, meta: { titleKey: 'records.activities', back: true, needs: 'GET /api/v1/activities' } },
+      { path: 'meetings', name: `${prefix}-meetings`, component: Meetings, meta: { titleKey: 'records.meetings', back: true, needs: 'GET /api/v1/meetings' } },
+      { path: 'meetings/:id', name: `${prefix}-meeting`, component: Meetings, meta: { titleKey: 'records.meetings', back: true, needs: 'GET /api/v1/meetings' } },
       { path: 'me', name: `${prefix}-me`, component: Me, meta: { titleKey: 'nav.me' } },
     ] as RouteRecordRaw[]).filter((r) => {
       const op = r.meta?.needs
@@ -29,6 +35,13 @@ function area(prefix: string, role: Role | Role[], children: RouteRecordRaw[]): 
   }
 }
 
+// Records every role reads (and the office writes): a list and its record on one page.
+const Announcements = () => import('../views/records/AnnouncementsView.vue')
+const Activities = () => import('../views/records/ActivitiesView.vue')
+const Meetings = () => import('../views/records/MeetingsView.vue')
+const HazardStats = () => import('../views/records/HazardStatsView.vue')
+const SpotCheck = () => import('../views/records/SpotCheckView.vue')
+const Ledger = () => import('../views/records/LedgerView.vue')
 const HazardReport = () => import('../views/common/HazardReportView.vue')
 const MyHazards = () => import('../views/common/MyHazardsView.vue')
 const Incidents = () => import('../views/office/IncidentsView.vue')
@@ -40,6 +53,9 @@ const FireCheck = () => import('../views/fire/FireCheckView.vue')
 const FireBoard = () => import('../views/fire/FireBoardView.vue')
 const FireLabels = () => import('../views/fire/FireLabelsView.vue')
 const FigureList = () => import('../views/office/FigureListView.vue')
+// A list and its record are one page: on a laptop the record opens beside the list.
+const Plans = () => import('../views/principal/PlansView.vue')
+const Rosters = () => import('../views/office/RostersView.vue')
 const fireCheck = (prefix: string): RouteRecordRaw => ({ path: 'fire/check/:id', name: `${prefix}-fire-check`, component: FireCheck, meta: { titleKey: 'fire.checkPage', back: true } })
 const AREA: Partial<Record<Role, string>> = { guard: 'guard', security_office: 'office', principal: 'principal' }
 
@@ -60,6 +76,7 @@ export const routes: RouteRecordRaw[] = [
     { path: 'passes/:id', name: 'teacher-pass', component: () => import('../views/teacher/PassQrView.vue'), meta: { titleKey: 'pass.qrTitle', back: true } },
     { path: 'check', name: 'teacher-check', component: () => import('../views/teacher/TrafficCheckView.vue'), meta: { titleKey: 'nav.check' } },
     { path: 'report', name: 'teacher-report', component: HazardReport, meta: { titleKey: 'nav.report' } },
+    { path: 'spot-check', name: 'teacher-spot-check', component: SpotCheck, meta: { titleKey: 'spot.title', back: true } },
     { path: 'platform', name: 'teacher-platform', component: Platform, meta: { titleKey: 'platform.myClass', back: true } },
   ]),
   area('officer', 'safety_officer', [
@@ -74,12 +91,12 @@ export const routes: RouteRecordRaw[] = [
     { path: 'people/import', name: 'office-import', component: () => import('../views/office/ImportView.vue'), meta: { titleKey: 'students.importTitle', back: true } },
     { path: 'passes', name: 'office-passes', component: () => import('../views/office/PassesView.vue'), meta: { titleKey: 'officePasses.title', back: true } },
     { path: 'visitors', name: 'office-visitors', component: () => import('../views/office/VisitorsDeskView.vue'), meta: { titleKey: 'nav.visitors', back: true } },
-    { path: 'plans', name: 'office-plans', component: () => import('../views/principal/PlansView.vue'), meta: { titleKey: 'plans.title', back: true } },
-    { path: 'plans/:id', name: 'office-plan', component: () => import('../views/principal/PlanView.vue'), meta: { titleKey: 'plans.title', back: true } },
+    { path: 'plans', name: 'office-plans', component: Plans, meta: { titleKey: 'plans.title', back: true } },
+    { path: 'plans/:id', name: 'office-plan', component: Plans, meta: { titleKey: 'plans.title', back: true } },
     { path: 'patrol', name: 'office-patrol', component: PatrolAdmin, meta: { titleKey: 'patrol.title', back: true } },
     { path: 'incidents', name: 'office-incidents', component: Incidents, meta: { titleKey: 'incidents.title', back: true } },
-    { path: 'duty', name: 'office-rosters', component: () => import('../views/office/RostersView.vue'), meta: { titleKey: 'rosters.title', back: true } },
-    { path: 'duty/:id', name: 'office-roster', component: () => import('../views/office/RosterView.vue'), meta: { titleKey: 'rosters.title', back: true } },
+    { path: 'duty', name: 'office-rosters', component: Rosters, meta: { titleKey: 'rosters.title', back: true } },
+    { path: 'duty/:id', name: 'office-roster', component: Rosters, meta: { titleKey: 'rosters.title', back: true } },
     { path: 'compliance', name: 'office-compliance', component: () => import('../views/office/ComplianceView.vue'), meta: { titleKey: 'compliance.title', back: true } },
     { path: 'semesters', name: 'office-semesters', component: () => import('../views/office/SemestersView.vue'), meta: { titleKey: 'semesters.title', back: true } },
     { path: 'keys', name: 'office-keys', component: () => import('../views/office/ApiKeysView.vue'), meta: { titleKey: 'keys.title', back: true } },
@@ -92,22 +109,30 @@ export const routes: RouteRecordRaw[] = [
     { path: 'fire/items/:id/edit', name: 'office-fire-edit', component: () => import('../views/fire/FireItemFormView.vue'), meta: { titleKey: 'fire.editItem', back: true } },
     fireCheck('office'),
     { path: 'figures/:kind', name: 'office-figure', component: FigureList, meta: { titleKey: 'figures.title', back: true } },
+    { path: 'spot-check', name: 'office-spot-check', component: SpotCheck, meta: { titleKey: 'spot.title', back: true } },
+    { path: 'templates', name: 'office-templates', component: () => import('../views/records/TemplatesView.vue'), meta: { titleKey: 'templates.title', back: true } },
+    { path: 'hazard-stats', name: 'office-hazard-stats', component: HazardStats, meta: { titleKey: 'hazardStats.title', back: true } },
+    { path: 'ledger', name: 'office-ledger', component: Ledger, meta: { titleKey: 'ledger.title', back: true } },
     { path: 'health-reports', name: 'office-health-reports', component: () => import('../views/office/HealthReportsView.vue'), meta: { titleKey: 'healthReports.title', back: true } },
   ]),
   area('principal', 'principal', [
     { path: 'desk', name: 'principal-desk', component: () => import('../views/office/DeskView.vue'), meta: { titleKey: 'nav.desk' } },
     { path: 'passes', name: 'principal-passes', component: () => import('../views/office/PassesView.vue'), meta: { titleKey: 'officePasses.title', back: true } },
-    { path: 'plans', name: 'principal-plans', component: () => import('../views/principal/PlansView.vue'), meta: { titleKey: 'plans.title' } },
-    { path: 'plans/:id', name: 'principal-plan', component: () => import('../views/principal/PlanView.vue'), meta: { titleKey: 'plans.title', back: true } },
+    { path: 'plans', name: 'principal-plans', component: Plans, meta: { titleKey: 'plans.title' } },
+    { path: 'plans/:id', name: 'principal-plan', component: Plans, meta: { titleKey: 'plans.title', back: true } },
     { path: 'patrol', name: 'principal-patrol', component: PatrolAdmin, meta: { titleKey: 'patrol.title', back: true } },
     { path: 'incidents', name: 'principal-incidents', component: Incidents, meta: { titleKey: 'incidents.title', back: true } },
     { path: 'compliance', name: 'principal-compliance', component: () => import('../views/office/ComplianceView.vue'), meta: { titleKey: 'compliance.title', back: true } },
     { path: 'platform', name: 'principal-platform', component: Platform, meta: { titleKey: 'platform.title', back: true } },
     { path: 'assessment', name: 'principal-assessment', component: Assessment, meta: { titleKey: 'assessment.title', back: true } },
+    { path: 'duty', name: 'principal-rosters', component: Rosters, meta: { titleKey: 'rosters.title', back: true } },
+    { path: 'duty/:id', name: 'principal-roster', component: Rosters, meta: { titleKey: 'rosters.title', back: true } },
     { path: 'hazards', name: 'principal-hazards', component: () => import('../views/office/HazardsView.vue'), meta: { titleKey: 'nav.hazards' } },
     { path: 'fire', name: 'principal-fire', component: FireBoard, meta: { titleKey: 'fire.board', back: true } },
     { path: 'fire/labels', name: 'principal-fire-labels', component: FireLabels, meta: { titleKey: 'fire.labels', back: true } },
     fireCheck('principal'),
+    { path: 'hazard-stats', name: 'principal-hazard-stats', component: HazardStats, meta: { titleKey: 'hazardStats.title', back: true } },
+    { path: 'ledger', name: 'principal-ledger', component: Ledger, meta: { titleKey: 'ledger.title', back: true } },
     { path: 'figures/:kind', name: 'principal-figure', component: FigureList, meta: { titleKey: 'figures.title', back: true } },
   ]),
   // What an item's QR label encodes: the check page in the scanning user's own area (signing

@@ -17,6 +17,8 @@ import { spaFlows } from './spa-flows.mjs'
 import { semesterFlows } from './semester-flows.mjs'
 import { authFlows } from './auth-flows.mjs'
 import { todoFlows } from './todo-flows.mjs'
+import { deskFlows } from './desk-flows.mjs'
+import { recordsFlows } from './records-flows.mjs'
 
 const here = dirname(fileURLToPath(import.meta.url))
 const root = resolve(here, '../..')
@@ -781,11 +783,11 @@ async function main() {
 
     // ---- accessibility: every page of every role, as it first opens (axe-core in shot()) ----
     const tour = {
-      guard1: ['scan', 'patrol', 'visitors', 'health', 'report', 'incident', 'me', 'shifts', 'tasks', 'plan-tasks'].map((p) => `/guard/${p}`),
-      teacher1: ['passes', 'passes/new', 'check', 'report', 'platform', 'me', 'shifts', 'tasks', 'plan-tasks'].map((p) => `/teacher/${p}`),
-      officer1: ['report', 'mine', 'platform', 'me'].map((p) => `/officer/${p}`),
-      office: ['desk', 'hazards', 'people', 'people/import', 'passes', 'visitors', 'plans', 'patrol', 'incidents', 'duty', 'compliance', 'keys', 'semesters', 'platform', 'assessment', 'audit', 'fire', 'fire/labels', 'fire/items/new', 'me'].map((p) => `/office/${p}`),
-      principal: ['desk', 'passes', 'plans', 'patrol', 'incidents', 'compliance', 'platform', 'assessment', 'hazards', 'fire', 'me'].map((p) => `/principal/${p}`),
+      guard1: ['scan', 'patrol', 'visitors', 'health', 'report', 'incident', 'me', 'shifts', 'tasks', 'plan-tasks', 'announcements', 'activities', 'meetings'].map((p) => `/guard/${p}`),
+      teacher1: ['passes', 'passes/new', 'check', 'report', 'platform', 'me', 'shifts', 'tasks', 'plan-tasks', 'announcements', 'activities', 'meetings', 'spot-check'].map((p) => `/teacher/${p}`),
+      officer1: ['report', 'mine', 'platform', 'me', 'announcements'].map((p) => `/officer/${p}`),
+      office: ['desk', 'hazards', 'people', 'people/import', 'passes', 'visitors', 'plans', 'patrol', 'incidents', 'duty', 'compliance', 'keys', 'semesters', 'platform', 'assessment', 'audit', 'fire', 'fire/labels', 'fire/items/new', 'health-reports', 'shifts', 'plan-tasks', 'announcements', 'activities', 'meetings', 'hazard-stats', 'ledger', 'spot-check', 'templates', 'me'].map((p) => `/office/${p}`),
+      principal: ['desk', 'passes', 'plans', 'patrol', 'incidents', 'compliance', 'platform', 'assessment', 'hazards', 'duty', 'fire', 'shifts', 'plan-tasks', 'announcements', 'activities', 'meetings', 'hazard-stats', 'ledger', 'me'].map((p) => `/principal/${p}`),
     }
     for (const [user, paths] of Object.entries(tour)) {
       await test(`accessibility: every page of ${user} (axe-core)`, async () => {
@@ -807,6 +809,8 @@ async function main() {
     await spaFlows({ page, ctx, base, test, login, shot, checkLayout, assert, apiLogin })
     await semesterFlows({ test, page, base, login, shot, checkLayout, assert, apiLogin })
     await todoFlows({ test, page, base, login, shot, checkLayout, assert, apiLogin })
+    await deskFlows({ test, page, base, login, shot, checkLayout, assert, apiLogin })
+    await recordsFlows({ test, page, base, login, shot, checkLayout, assert, apiLogin })
 
     await test('no uncaught errors in the page', async () => {
       assert(!consoleErrors.length, consoleErrors.join('\n'))

@@ -1,0 +1,69 @@
+// The desk's side menu, Chinese dates, the plan change summary and form drafts.
+import { describe, expect, it } from 'vitest'
+import { effectScope, nextTick } from 'vue'
+import { deskMenuFor } from '../../src/router/tabs'
+import { routes } from '../../src/router'
+import { daysBetween, fmtDate, fmtDays, fmtMonth } from '../../src/composables/format'
+import { useDraft } from '../../src/composables/draft'
+import { diffPlan, snapshot } from '../../src/views/principal/planDiff'
+import type { Plan } from '../../src/api/plans'
+
+const all = { gate: true, inspections: true, hazards: true, visitors: true, dashboard: true, ledger: true, health: true, duty: true, plans: true, incidents: true, rosters: true, planTasks: true, patrol: true, platform: true, assessment: true, fire: true }
+
+describe('desk menu', () => {
+  it('gives the office and the principal one distinct icon per item, and nobody else a menu', () => {
+    for (const role of ['security_office', 'principal'] as const) {
+      const m = deskMenuFor(role, all)
+      expect(m.length).toBeGreaterThan(8)
+      expect(new Set(m.map((x) => x.icon)).size).toBe(m.length)
+    }
+    expect(deskMenuFor('guard', all)).toEqual([])
+    expect(deskMenuFor('class_teacher', all)).toEqual([])
+  })
+  it('only links pages that exist in the area', () => {
+    const paths = new Set(routes.flatMap((r) => (r.children ?? []).map((c) => `${r.path}/${c.path}`)))
+    for (const role of ['security_office', 'principal'] as const) for (const m of deskMenuFor(role, all)) expect(paths, m.to).toContain(m.to)
+  })
+})
+
+describe('dates as people write them', () => {
+  it('says month, day and weekday, with the year only when it is not this year', () => {
+    const y = new Date().getFullYear()
+    expect(fmtDate(`${y}-04-04`)).toMatch(/^4月4日 周[日一二三四五六]$/)
+    expect(fmtDate('2027-04-04')).toBe(y === 2027 ? '4月4日 周日' : '2027年4月4日 周日')
+    expect(fmtDays(`${y}-04-04`, `${y}-04-06`)).toBe('4月4日–6日')
+    expect(fmtDays('2026-09-01', '2027-02-14')).toBe('2026年9月1日–2027年2月14日')
+    expect(fmtDays(`${y}-03-30`, `${y}-04-02`)).toBe('3月30日–4月2日')
+    expect(fmtMonth('2027-03')).toBe('2027年3月')
+    expect(daysBetween('2027-02-27', '2027-03-01')).toEqual(['2027-02-27', '2027-02-28', '2027-03-01'])
+  })
+})
+
+describe('plan changes since the last submission', () => {
+  const item = (id: string, title: string, extra: Partial<Plan['items'][number]> = {}) => ({ id, plan_id: 'p', month: '2027-03', seq: 1, title, category: 'other', status: 'todo', overdue: false, evidence: [], ...extra })
+  const plan = (items: Plan['items'], measures = 'm'): Plan => ({
+    id: 'p', title: 'T', semester: 's', starts_on: '2027-02-20', ends_on: '2027-07-10', status: 'submitted', created_at: '', updated_at: '',
+    guiding_ideology: 'g', goals_and_priorities: 'o', measures, items,
+  })
+  it('lists added, removed and changed items and changed sections', () => {
+    const before = snapshot(plan([item('a', '开学安全检查'), item('b', '消防演练')]))
+    const after = plan([item('a', '开学安全检查', { due_date: '2027-03-10' }), item('c', '防溺水教育')], 'm2')
+    expect(diffPlan(before, after)).toEqual({ added: ['防溺水教育'], removed: ['消防演练'], changed: ['开学安全检查'], sections: ['measures'] })
+  })
+})
+
+describe('form drafts', () => {
+  it('keeps what was typed until saved', async () => {
+    const scope = effectScope()
+    const d = scope.run(() => useDraft('t1', () => ({ title: '' })))!
+    d.value.value.title = '清明节值班表'
+    await nextTick()
+    const again = effectScope().run(() => useDraft('t1', () => ({ title: '' })))!
+    expect(again.restored).toBe(true)
+    expect(again.value.value.title).toBe('清明节值班表')
+    again.clear()
+    await nextTick()
+    expect(sessionStorage.getItem('xa.draft.t1')).toBeNull()
+    scope.stop()
+  })
+})
