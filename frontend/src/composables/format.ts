@@ -67,6 +67,8 @@ export function fmtDay(day: string | null | undefined, locale = 'zh-CN', now = n
   const sameYear = Number(d[1]) === now.getFullYear()
   if (locale.startsWith('zh')) return `${sameYear ? '' : `${d[1]}年`}${monthDay(date, locale)}`
   return date.toLocaleDateString('en-US', { month: 'short', day: 'numeric', ...(sameYear ? {} : { year: 'numeric' }), timeZone: 'UTC' })
+}
+
 const WEEKDAY = ['日', '一', '二', '三', '四', '五', '六']
 /** `2027-04-04` as people write it: `4月4日 周日` (with the year when it is not this year). */
 export function fmtDate(day?: string | null, withWeekday = true): string {
