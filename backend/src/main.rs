@@ -201,7 +201,7 @@ async fn run(cli: Cli) -> Result<(), BoxError> {
             init_tracing(s.log_format);
             let conn = xiaoan::infra::db::Db::connect(&s).await?;
             conn.migrate().await?;
-            if xiaoan::demo::seed_if_empty(&conn).await? {
+            if xiaoan::demo::seed_if_empty(&conn, s.time_zone()?).await? {
                 eprintln!("{}", xiaoan::demo::accounts_banner());
             } else {
                 return Err("the database already has data; demo data is only loaded into an empty database".into());

@@ -98,7 +98,7 @@ pub async fn prepare_state(settings: Settings) -> Result<State, BoxError> {
     let scan_writer = crate::features::gate::ScanWriter::start(&db);
     crate::jobs::cleanup::spawn_periodic(db.clone(), settings.attachments_dir());
     if settings.demo {
-        crate::demo::seed_if_empty(&db).await?;
+        crate::demo::seed_if_empty(&db, tz).await?;
     }
     let sessions = crate::auth::session_cache::SessionCache::new(
         db.backend() == sea_orm::DatabaseBackend::Sqlite,

@@ -107,7 +107,7 @@ pub async fn authenticate_bearer(state: &AppState, token: &str) -> AppResult<Cur
     let invalid = || ApiError::unauthenticated(ErrorCode::InvalidToken, "登录凭证无效,请重新登录");
     let user_id = Uuid::parse_str(&claims.sub).map_err(|_| invalid())?;
     let session_id = Uuid::parse_str(&claims.sid).map_err(|_| invalid())?;
-    let now = crate::infra::util::now();
+    let now = crate::infra::clock::now();
     if let Some(u) = state.sessions.get(session_id, user_id, now) {
         return Ok(u);
     }
@@ -153,7 +153,7 @@ pub async fn authenticate_key(state: &AppState, key: &str) -> AppResult<(KeyCall
         .ok_or_else(|| {
             ApiError::unauthenticated(ErrorCode::InvalidApiKey, "API 密钥无效或已吊销")
         })?;
-    let now = crate::infra::util::now();
+    let now = crate::infra::clock::now();
     // Record use at most once a minute, so a busy turnstile does not write on every request.
     if row
         .last_used_at

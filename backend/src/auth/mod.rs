@@ -1,19 +1,22 @@
 //! Sign-in: login, refresh, logout, the current user and password change.
 
+pub mod account;
 pub mod extract;
 pub mod jwt;
 pub mod password;
 pub mod roles;
+pub mod scope;
 pub mod session;
 pub mod session_cache;
 pub use crate::schema::sessions as session_model;
 pub mod throttle;
 
 use crate::features::audit::{self, Actor};
-use crate::features::users::{self, UserResponse, model as user};
 use crate::infra::error::ErrorCode;
 use crate::infra::error::{ApiError, AppResult, Validator};
 use crate::infra::state::State;
+use crate::schema::users as user;
+use account::UserResponse;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, ResponseError, get, post, put, web};
 use extract::Auth;
@@ -117,7 +120,7 @@ async fn token_pair(
         token_type: "Bearer".into(),
         expires_in: state.jwt.ttl_secs,
         refresh_token: Some(tokens.refresh_token),
-        user: users::to_response(&state.db.conn, usr).await?,
+        user: account::to_response(&state.db.conn, usr).await?,
     })
 }
 
@@ -157,7 +160,7 @@ pub async fn login(
             (&pair_key, throttle::ACCOUNT_LIMIT),
             (&ip_key, throttle::ADDRESS_LIMIT),
         ])
-        .map_err(ApiError::locked)?;
+        .map_err(ApiError::from)?;
     let found = if username.is_empty() || username.len() > 64 {
         None
     } else {
@@ -335,7 +338,7 @@ pub async fn me(auth: Auth<AnyUser>, state: State) -> AppResult<web::Json<UserRe
         .one(&state.db.conn)
         .await?
         .ok_or_else(|| ApiError::not_found(ErrorCode::UserNotFound, "用户不存在"))?;
-    Ok(web::Json(users::to_response(&state.db.conn, usr).await?))
+    Ok(web::Json(account::to_response(&state.db.conn, usr).await?))
 }
 
 /// Change my password. Ends all my sessions, this one included: sign in again.
@@ -365,7 +368,7 @@ pub async fn change_password(
     let reservation = state
         .throttle
         .reserve(&[(&account_key, throttle::ACCOUNT_LIMIT)])
-        .map_err(ApiError::locked)?;
+        .map_err(ApiError::from)?;
     let usr = user::Entity::find_by_id(auth.user.id)
         .one(&state.db.conn)
         .await?
@@ -388,7 +391,7 @@ pub async fn change_password(
     let tx = state.db.begin_write().await?;
     let mut active: user::ActiveModel = usr.into();
     active.password_hash = Set(new_hash);
-    active.updated_at = Set(crate::infra::util::now());
+    active.updated_at = Set(crate::infra::clock::now());
     active.update(&*tx).await?;
     session::revoke_all_for_user(&*tx, auth.user.id).await?;
     audit::record(

@@ -53,6 +53,12 @@ pub struct Locked {
     pub until: DateTime<Utc>,
 }
 
+impl From<Locked> for crate::infra::error::ApiError {
+    fn from(l: Locked) -> Self {
+        Self::locked(l.until, l.retry_after_secs)
+    }
+}
+
 impl Locked {
     fn after(wait: Duration) -> Self {
         use chrono::SubsecRound;

@@ -1,6 +1,8 @@
 //! The demo school: 苏州市太湖旅游中等专业学校 from the seed plan, its classes and students
 //! (generated Chinese names), and one account per role. Loaded only into an empty database.
 
+mod platform;
+
 use crate::auth::roles::Role;
 use crate::features::audit::{self, Actor};
 use crate::infra::db::Db;
@@ -79,7 +81,7 @@ pub const ACCOUNTS: &[(&str, &str, Role, &str, &str)] = &[
 ];
 
 /// (class name, grade, class teacher's username).
-const CLASSES: &[(&str, &str, &str)] = &[
+pub const CLASSES: &[(&str, &str, &str)] = &[
     ("2019级旅游服务与管理1班", "2019级", "teacher1"),
     ("2019级旅游服务与管理2班", "2019级", "teacher2"),
     ("2019级酒店服务与管理班", "2019级", "teacher3"),
@@ -123,8 +125,9 @@ pub fn demo_password() -> String {
         .unwrap_or_else(|| DEFAULT_PASSWORD.to_owned())
 }
 
-/// Loads the demo school when the database holds no users; returns whether it did.
-pub async fn seed_if_empty(db: &Db) -> Result<bool, BoxError> {
+/// Loads the demo school when the database holds no users; returns whether it did. Dates
+/// (today's semester and plan) are the school's, in its configured time zone `tz`.
+pub async fn seed_if_empty(db: &Db, tz: chrono_tz::Tz) -> Result<bool, BoxError> {
     if user::Entity::find().count(&db.conn).await? > 0 {
         tracing::info!("database already has data; demo data not loaded");
         return Ok(false);
@@ -142,12 +145,11 @@ pub async fn seed_if_empty(db: &Db) -> Result<bool, BoxError> {
     crate::features::inspections::seed_demo(&*tx).await?;
     crate::features::plans::demo::seed_demo(&*tx).await?;
     crate::features::patrol::seed_demo(&*tx).await?;
-    crate::reports::platform::seed_demo(&*tx).await?;
+    platform::seed_demo(&*tx, tz).await?;
     crate::features::fire::seed_demo(&*tx).await?;
     // The seed's 2019–2020 semester and the one containing today, with a plan for it.
-    let tz = chrono_tz::Asia::Shanghai;
     let current = crate::features::semesters::seed_demo(&*tx, tz).await?;
-    crate::features::plans::demo::seed_current(&*tx, &current, crate::features::plans::today(tz))
+    crate::features::plans::demo::seed_current(&*tx, &current, crate::infra::clock::today(tz))
         .await?;
     tx.commit().await?;
     tracing::info!("demo data loaded");
@@ -155,7 +157,7 @@ pub async fn seed_if_empty(db: &Db) -> Result<bool, BoxError> {
 }
 
 async fn seed(db: &impl ConnectionTrait, hash: &str) -> Result<(), BoxError> {
-    let now = crate::infra::util::now();
+    let now = crate::infra::clock::now();
     school::ActiveModel {
         id: Set(1),
         name: Set(SCHOOL_NAME.into()),
@@ -263,6 +265,46 @@ async fn seed(db: &impl ConnectionTrait, hash: &str) -> Result<(), BoxError> {
     )
     .await?;
     Ok(())
+}
+
+/// The demo people and classes as stored, by username and by class name: what every demo
+/// file refers to, instead of looking people up on its own.
+pub struct Cast {
+    pub users: std::collections::HashMap<String, user::Model>,
+    pub classes: std::collections::HashMap<String, class::Model>,
+}
+
+impl Cast {
+    pub async fn load(db: &impl ConnectionTrait) -> Result<Self, BoxError> {
+        Ok(Self {
+            users: user::Entity::find()
+                .all(db)
+                .await?
+                .into_iter()
+                .map(|u| (u.username.clone(), u))
+                .collect(),
+            classes: class::Entity::find()
+                .all(db)
+                .await?
+                .into_iter()
+                .map(|c| (c.name.clone(), c))
+                .collect(),
+        })
+    }
+
+    /// A demo account by username; an error names the missing one (a demo seed bug).
+    pub fn user(&self, username: &str) -> Result<&user::Model, BoxError> {
+        self.users
+            .get(username)
+            .ok_or_else(|| format!("demo account {username} missing").into())
+    }
+
+    /// A demo class by name.
+    pub fn class(&self, name: &str) -> Result<&class::Model, BoxError> {
+        self.classes
+            .get(name)
+            .ok_or_else(|| format!("demo class {name} missing").into())
+    }
 }
 
 /// What `make run` prints: the accounts and the password.

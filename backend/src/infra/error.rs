@@ -102,11 +102,11 @@ impl ApiError {
             )
         }
     }
-    /// Sign-in refused until `locked.until` (said in the body, and as `Retry-After`).
-    pub fn locked(locked: crate::auth::throttle::Locked) -> Self {
+    /// Sign-in refused until `until` (said in the body, and as `Retry-After`).
+    pub fn locked(until: chrono::DateTime<chrono::Utc>, retry_after_secs: u64) -> Self {
         Self {
-            locked_until: Some(locked.until),
-            ..Self::too_many_requests(locked.retry_after_secs)
+            locked_until: Some(until),
+            ..Self::too_many_requests(retry_after_secs)
         }
     }
     pub fn internal() -> Self {

@@ -2,6 +2,7 @@
 //! metrics and request plumbing. Imports no feature.
 
 pub mod backup;
+pub mod clock;
 pub mod config;
 pub mod db;
 pub mod download;

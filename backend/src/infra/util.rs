@@ -1,15 +1,11 @@
-//! Small shared helpers: time, random secrets, hashing, QR codes.
+//! Small shared helpers: random secrets, hashing, QR codes.
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
 
-/// Now, at microsecond precision: what PostgreSQL stores, so SQLite and PostgreSQL agree.
-pub fn now() -> DateTime<Utc> {
-    let now = Utc::now();
-    DateTime::from_timestamp_micros(now.timestamp_micros()).unwrap_or(now)
-}
+/// Kept for the modules not yet switched to [`crate::infra::clock::now`].
+pub use super::clock::now;
 
 /// `bytes` bytes from the OS's CSPRNG, URL-safe base64 without padding.
 pub fn random_token(bytes: usize) -> Result<String, getrandom::Error> {

@@ -4,3 +4,4 @@ pub mod assessment;
 pub mod dashboard;
 pub mod ledger;
 pub mod platform;
+pub mod sheet;

@@ -1,4 +1,31 @@
+use sea_orm::entity::prelude::*;
+
+/// Where a month's figure came from.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    sea_orm::EnumIter,
+    sea_orm::DeriveActiveEnum,
+    serde::Serialize,
+    serde::Deserialize,
+    utoipa::ToSchema,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+#[serde(rename_all = "snake_case")]
+pub enum FigureSource {
+    /// Typed-in totals: who is missing is unknown.
+    #[sea_orm(string_value = "manual")]
+    Manual,
+    /// Per-student rows from the platform's export.
+    #[sea_orm(string_value = "import")]
+    Import,
+}
+
 pub mod figure {
+    use super::FigureSource;
     use sea_orm::entity::prelude::*;
 
     #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -11,8 +38,7 @@ pub mod figure {
         pub class_id: Uuid,
         pub completed: i32,
         pub class_size: i32,
-        /// `manual` (typed-in totals) or `import` (per-student rows from the platform's export).
-        pub source: String,
+        pub source: FigureSource,
         pub updated_by: Option<Uuid>,
         pub updated_at: DateTimeUtc,
     }

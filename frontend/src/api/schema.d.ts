@@ -3186,6 +3186,11 @@ export interface components {
              */
             line?: number | null;
         };
+        /**
+         * @description Where a month's figure came from.
+         * @enum {string}
+         */
+        FigureSource: "manual" | "import";
         FireBoardResponse: {
             /** @description The school's local date the statuses are computed for. */
             today: string;
@@ -4360,7 +4365,7 @@ export interface components {
             rate: number;
             below_threshold: boolean;
             /** @description `manual` (typed-in totals: who is missing is unknown) or `import` (per student). */
-            source: string;
+            source: components["schemas"]["FigureSource"];
             /**
              * Format: int32
              * @description How many listed students did not complete; `null` for typed-in totals.

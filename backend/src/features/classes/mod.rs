@@ -1,330 +1,41 @@
 //! Classes (班级) and who heads them: the unit of "own class" ownership.
+//!
+//! Other modules use: [`find`], [`names`] (the classes on a page), [`student_count`] and
+//! [`require_own_class`].
 
 pub use crate::schema::classes as model;
 
-use crate::auth::extract::{Auth, AuthOrKey};
-use crate::auth::roles::{AnyUser, Office, PeopleRead, Role};
-use crate::features::audit;
-use crate::infra::error::ErrorCode;
-use crate::infra::error::{ApiError, AppResult, FieldError, Validator};
-use crate::infra::state::State;
-use crate::schema::students::student;
-use crate::schema::users as user;
-use actix_web::{HttpResponse, get, patch, post, web};
-use chrono::{DateTime, Utc};
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, Set,
-};
-use serde::{Deserialize, Serialize};
-use serde_json::json;
-use std::collections::HashMap;
-use utoipa::ToSchema;
+mod http;
+mod store;
+
+pub use store::{find, names, student_count};
+
+use crate::auth::extract::CurrentUser;
+use crate::auth::scope::Scope;
+use crate::infra::error::{ApiError, AppResult, ErrorCode};
+use sea_orm::ConnectionTrait;
 use uuid::Uuid;
 
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ClassResponse {
-    pub id: Uuid,
-    /// e.g. `2019级旅游服务与管理1班`.
-    pub name: String,
-    /// e.g. `2019级`.
-    pub grade: String,
-    pub class_teacher_id: Option<Uuid>,
-    pub class_teacher_name: Option<String>,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-}
-
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct CreateClassRequest {
-    pub name: String,
-    pub grade: String,
-    /// A user with role `class_teacher`.
-    pub class_teacher_id: Option<Uuid>,
-}
-
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct UpdateClassRequest {
-    pub name: Option<String>,
-    pub grade: Option<String>,
-    /// A user with role `class_teacher`; the nil UUID removes the class teacher.
-    pub class_teacher_id: Option<Uuid>,
-}
-
-async fn teacher_names(db: &impl ConnectionTrait) -> AppResult<HashMap<Uuid, String>> {
-    Ok(user::Entity::find()
-        .filter(user::Column::Role.eq(Role::ClassTeacher.as_str()))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|u| (u.id, u.display_name))
-        .collect())
-}
-
-fn to_response(c: model::Model, names: &HashMap<Uuid, String>) -> ClassResponse {
-    ClassResponse {
-        class_teacher_name: c.class_teacher_id.and_then(|t| names.get(&t).cloned()),
-        id: c.id,
-        name: c.name,
-        grade: c.grade,
-        class_teacher_id: c.class_teacher_id,
-        created_at: c.created_at,
-        updated_at: c.updated_at,
-    }
-}
-
-async fn require_teacher(db: &impl ConnectionTrait, id: Uuid) -> AppResult<()> {
-    let ok = user::Entity::find_by_id(id)
-        .one(db)
-        .await?
-        .is_some_and(|u| u.role == Role::ClassTeacher.as_str() && u.is_active);
-    if ok {
-        Ok(())
-    } else {
-        Err(ApiError::validation(vec![FieldError {
-            field: "class_teacher_id".into(),
-            code: "not_a_class_teacher".into(),
-            message: "所选用户不是在用的班主任账号".into(),
-            line: None,
-        }]))
-    }
-}
-
-pub async fn find(db: &impl ConnectionTrait, id: Uuid) -> AppResult<model::Model> {
-    model::Entity::find_by_id(id)
-        .one(db)
-        .await?
-        .ok_or_else(|| ApiError::not_found(ErrorCode::ClassNotFound, "班级不存在"))
-}
-
-/// Names of the given classes (missing ids are left out), for responses that show a class.
-pub async fn names(
-    db: &impl ConnectionTrait,
-    ids: impl IntoIterator<Item = Uuid>,
-) -> AppResult<HashMap<Uuid, String>> {
-    let mut ids: Vec<Uuid> = ids.into_iter().collect();
-    ids.sort_unstable();
-    ids.dedup();
-    if ids.is_empty() {
-        return Ok(HashMap::new());
-    }
-    Ok(model::Entity::find()
-        .filter(model::Column::Id.is_in(ids))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|c| (c.id, c.name))
-        .collect())
-}
-
-/// All classes, by name. Class names are not personal data; every signed-in user may read them.
-#[utoipa::path(
-    tag = "classes",
-    responses(
-        (status = 200, body = Vec<ClassResponse>),
-        (status = 401, body = crate::infra::error::Problem),
-    ),
-    security(
-        ("bearer" = ["principal", "security_office", "class_teacher", "guard", "safety_officer"]),
-        ("api_key" = ["people:read"])
-    )
-)]
-#[get("/classes")]
-pub async fn list_classes(
-    _auth: AuthOrKey<AnyUser, PeopleRead>,
-    state: State,
-) -> AppResult<web::Json<Vec<ClassResponse>>> {
-    let names = teacher_names(&state.db.conn).await?;
-    let rows = model::Entity::find()
-        .order_by_asc(model::Column::Name)
-        .all(&state.db.conn)
-        .await?;
-    Ok(web::Json(
-        rows.into_iter().map(|c| to_response(c, &names)).collect(),
-    ))
-}
-
-/// One class.
-#[utoipa::path(
-    tag = "classes",
-    params(("id" = Uuid, Path)),
-    responses(
-        (status = 200, body = ClassResponse),
-        (status = 404, body = crate::infra::error::Problem),
-    ),
-    security(
-        ("bearer" = ["principal", "security_office", "class_teacher", "guard", "safety_officer"]),
-        ("api_key" = ["people:read"])
-    )
-)]
-#[get("/classes/{id}")]
-pub async fn get_class(
-    _auth: AuthOrKey<AnyUser, PeopleRead>,
-    state: State,
-    id: web::Path<Uuid>,
-) -> AppResult<web::Json<ClassResponse>> {
-    let c = find(&state.db.conn, id.into_inner()).await?;
-    let names = teacher_names(&state.db.conn).await?;
-    Ok(web::Json(to_response(c, &names)))
-}
-
-/// Create a class.
-#[utoipa::path(
-    tag = "classes",
-    request_body = CreateClassRequest,
-    responses(
-        (status = 201, body = ClassResponse),
-        (status = 409, description = "`already_exists`: name taken", body = crate::infra::error::Problem),
-        (status = 422, body = crate::infra::error::Problem),
-    ),
-    security(("bearer" = ["security_office"]))
-)]
-#[post("/classes")]
-pub async fn create_class(
-    auth: Auth<Office>,
-    state: State,
-    body: web::Json<CreateClassRequest>,
-) -> AppResult<HttpResponse> {
-    let body = body.into_inner();
-    let mut v = Validator::new();
-    v.text("name", &body.name, 1, 100);
-    v.text("grade", &body.grade, 1, 50);
-    v.finish()?;
-    let tx = state.db.begin_write().await?;
-    if let Some(t) = body.class_teacher_id {
-        require_teacher(&*tx, t).await?;
-    }
-    let now = crate::infra::util::now();
-    let created = model::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        name: Set(body.name.trim().to_owned()),
-        grade: Set(body.grade.trim().to_owned()),
-        class_teacher_id: Set(body.class_teacher_id),
-        created_at: Set(now),
-        updated_at: Set(now),
-    }
-    .insert(&*tx)
-    .await?;
-    audit::record(
-        &*tx,
-        auth.user.actor(),
-        "class.create",
-        "class",
-        Some(created.id.to_string()),
-        json!({"after": {"name": created.name, "grade": created.grade, "class_teacher_id": created.class_teacher_id}}),
-    )
-    .await?;
-    let names = teacher_names(&*tx).await?;
-    tx.commit().await?;
-    Ok(HttpResponse::Created().json(to_response(created, &names)))
-}
-
-/// Change a class (name, grade, class teacher).
-#[utoipa::path(
-    tag = "classes",
-    params(("id" = Uuid, Path)),
-    request_body = UpdateClassRequest,
-    responses(
-        (status = 200, body = ClassResponse),
-        (status = 404, body = crate::infra::error::Problem),
-        (status = 409, body = crate::infra::error::Problem),
-        (status = 422, body = crate::infra::error::Problem),
-    ),
-    security(("bearer" = ["security_office"]))
-)]
-#[patch("/classes/{id}")]
-pub async fn update_class(
-    auth: Auth<Office>,
-    state: State,
-    id: web::Path<Uuid>,
-    body: web::Json<UpdateClassRequest>,
-) -> AppResult<web::Json<ClassResponse>> {
-    let body = body.into_inner();
-    let mut v = Validator::new();
-    if let Some(n) = &body.name {
-        v.text("name", n, 1, 100);
-    }
-    if let Some(g) = &body.grade {
-        v.text("grade", g, 1, 50);
-    }
-    v.finish()?;
-    let tx = state.db.begin_write().await?;
-    let before = find(&*tx, id.into_inner()).await?;
-    let mut active: model::ActiveModel = before.clone().into();
-    if let Some(n) = body.name {
-        active.name = Set(n.trim().to_owned());
-    }
-    if let Some(g) = body.grade {
-        active.grade = Set(g.trim().to_owned());
-    }
-    if let Some(t) = body.class_teacher_id {
-        if t.is_nil() {
-            active.class_teacher_id = Set(None);
-        } else {
-            require_teacher(&*tx, t).await?;
-            active.class_teacher_id = Set(Some(t));
-        }
-    }
-    active.updated_at = Set(crate::infra::util::now());
-    let after = active.update(&*tx).await?;
-    audit::record(
-        &*tx,
-        auth.user.actor(),
-        "class.update",
-        "class",
-        Some(after.id.to_string()),
-        json!({
-            "before": {"name": before.name, "grade": before.grade, "class_teacher_id": before.class_teacher_id},
-            "after": {"name": after.name, "grade": after.grade, "class_teacher_id": after.class_teacher_id},
-        }),
-    )
-    .await?;
-    let names = teacher_names(&*tx).await?;
-    tx.commit().await?;
-    Ok(web::Json(to_response(after, &names)))
-}
-
-/// Number of students in a class (used by compliance figures elsewhere).
-pub async fn student_count(db: &impl ConnectionTrait, class_id: Uuid) -> AppResult<u64> {
-    Ok(student::Entity::find()
-        .filter(student::Column::ClassId.eq(class_id))
-        .filter(student::Column::IsActive.eq(true))
-        .count(db)
-        .await?)
-}
-
 pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
-    cfg.service(list_classes)
-        .service(create_class)
-        .service(get_class)
-        .service(update_class);
+    cfg.service(http::list_classes)
+        .service(http::create_class)
+        .service(http::get_class)
+        .service(http::update_class);
 }
 
 /// Ownership: a class teacher (or safety officer) acts only for own classes; the office and
 /// the principal for any. Other roles never own a class.
 pub async fn require_own_class(
     db: &impl ConnectionTrait,
-    user: &crate::auth::extract::CurrentUser,
+    user: &CurrentUser,
     class_id: Uuid,
 ) -> AppResult<()> {
-    match user.role {
-        Role::SecurityOffice | Role::Principal => Ok(()),
-        Role::ClassTeacher | Role::SafetyOfficer => {
-            let own = crate::features::users::own_class_ids(db, user.id, user.role).await?;
-            if own.contains(&class_id) {
-                Ok(())
-            } else {
-                Err(ApiError::forbidden(
-                    ErrorCode::NotOwnClass,
-                    "只能处理本班的记录",
-                ))
-            }
-        }
-        Role::Guard => Err(ApiError::forbidden(
+    if Scope::act(db, user).await?.allows(class_id) {
+        Ok(())
+    } else {
+        Err(ApiError::forbidden(
             ErrorCode::NotOwnClass,
             "只能处理本班的记录",
-        )),
+        ))
     }
 }
