@@ -1,6 +1,8 @@
 //! The demo school: 苏州市太湖旅游中等专业学校 from the seed plan, its classes and students
 //! (generated Chinese names), and one account per role. Loaded only into an empty database.
 
+mod gate;
+
 use crate::auth::roles::Role;
 use crate::features::audit::{self, Actor};
 use crate::infra::db::Db;
@@ -138,7 +140,7 @@ pub async fn seed_if_empty(db: &Db) -> Result<bool, BoxError> {
     let tx = db.begin_write().await?;
     seed(&*tx, &hash).await?;
     // Each feature's demo records, one call per feature, after the people they refer to.
-    crate::features::gate::seed_demo(&*tx, &db.master_key).await?;
+    gate::seed(&*tx, &db.master_key).await?;
     crate::features::inspections::seed_demo(&*tx).await?;
     crate::features::plans::demo::seed_demo(&*tx).await?;
     crate::features::patrol::seed_demo(&*tx).await?;

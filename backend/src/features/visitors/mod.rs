@@ -80,7 +80,7 @@ fn valid_id(n: &str) -> bool {
 /// The secret of the ID-number hash: made once, shared by replicas through the database,
 /// stored sealed under the master key (a leaked backup alone cannot test ID numbers).
 async fn id_key(db: &impl ConnectionTrait, master: &MasterKey) -> AppResult<Vec<u8>> {
-    let ctx = crate::features::passes::keys::secret_context(ID_KEY_NAME);
+    let ctx = crate::features::passes::secret_context(ID_KEY_NAME);
     let open = |row: secret::Model| match master.open(&ctx, &row.secret) {
         Ok(key) => Ok(key),
         // Stored by a version before encryption at rest (sealed at the next start).

@@ -690,13 +690,13 @@ async fn gate_sheet(db: &impl ConnectionTrait, r: &Range) -> AppResult<Sheet> {
             vec![
                 local(s.scanned_at, r.tz),
                 s.gate,
-                if s.direction == "exit" {
+                if s.direction == crate::features::gate::Direction::Exit {
                     "出校"
                 } else {
                     "返校"
                 }
                 .to_owned(),
-                if s.result == "allow" {
+                if s.result == crate::features::gate::Verdict::Allow {
                     "放行"
                 } else {
                     "拒绝"
