@@ -211,7 +211,7 @@ pub async fn seed(
             .await?;
         }
     }
-    crate::features::visitors::seed_demo(db, master, guard, teacher1).await?;
+    super::visitors::seed(db, master, guard, teacher1).await?;
     audit::record(
         db,
         Actor::system(),

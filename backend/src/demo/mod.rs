@@ -2,6 +2,7 @@
 //! (generated Chinese names), and one account per role. Loaded only into an empty database.
 
 mod gate;
+mod visitors;
 
 use crate::auth::roles::Role;
 use crate::features::audit::{self, Actor};
