@@ -730,11 +730,12 @@ async fn gate_sheet(db: &impl ConnectionTrait, r: &Range) -> AppResult<Sheet> {
     })
 }
 
-fn visit_status_zh(s: &str) -> &'static str {
+fn visit_status_zh(s: crate::features::visitors::VisitStatus) -> &'static str {
+    use crate::features::visitors::VisitStatus;
     match s {
-        crate::features::visitors::STATUS_REFUSED => "拒绝入校",
-        crate::features::visitors::STATUS_PENDING => "待保卫处决定",
-        _ => "准许入校",
+        VisitStatus::Refused => "拒绝入校",
+        VisitStatus::Pending => "待保卫处决定",
+        VisitStatus::Admitted => "准许入校",
     }
 }
 
@@ -762,7 +763,7 @@ async fn visitors_sheet(db: &impl ConnectionTrait, r: &Range) -> AppResult<Sheet
                 v.vehicle_plate.unwrap_or_default(),
                 crate::features::visitors::mask(v.id_number_last4.as_deref()).unwrap_or_default(),
                 yes(v.watchlist_entry_id.is_some()),
-                visit_status_zh(&v.status).into(),
+                visit_status_zh(v.status).into(),
                 v.decision_reason.unwrap_or_default(),
             ]
         })
