@@ -79,10 +79,12 @@ pub struct Application {
     server: Server,
     port: u16,
     pub state: State,
+    jobs: crate::jobs::Jobs,
 }
 
-/// Connects, migrates, loads keys and (with `demo`) the demo school.
-pub async fn prepare_state(settings: Settings) -> Result<State, BoxError> {
+/// Connects, migrates, loads keys, starts the background tasks and (with `demo`) loads the demo
+/// school.
+pub async fn prepare_state(settings: Settings) -> Result<(State, crate::jobs::Jobs), BoxError> {
     settings.validate()?;
     let tz = settings.time_zone()?;
     let db = Db::connect(&settings).await?;
@@ -94,9 +96,8 @@ pub async fn prepare_state(settings: Settings) -> Result<State, BoxError> {
         crate::auth::password::hash_blocking(&random).map_err(|e| e.to_string())
     })
     .await??;
-    crate::features::passes::keys::ensure_signing_key(&db).await?;
-    let scan_writer = crate::features::gate::ScanWriter::start(&db);
-    crate::jobs::cleanup::spawn_periodic(db.clone(), settings.attachments_dir());
+    crate::features::passes::ensure_signing_key(&db).await?;
+    let started = crate::jobs::Jobs::start(&db, &settings);
     if settings.demo {
         crate::demo::seed_if_empty(&db, tz).await?;
     }
@@ -104,7 +105,7 @@ pub async fn prepare_state(settings: Settings) -> Result<State, BoxError> {
         db.backend() == sea_orm::DatabaseBackend::Sqlite,
     );
     let uploads = crate::features::attachments::UploadLimits::new(&settings);
-    Ok(web::Data::new(AppState {
+    let state = web::Data::new(AppState {
         uploads,
         db,
         settings,
@@ -114,19 +115,24 @@ pub async fn prepare_state(settings: Settings) -> Result<State, BoxError> {
         dummy_hash,
         pass_keys: Default::default(),
         sessions,
-        scan_writer,
-    }))
+        scan_writer: started.scan_writer,
+    });
+    Ok((state, started.jobs))
 }
 
 impl Application {
     pub async fn build(settings: Settings) -> Result<Self, BoxError> {
         let listener = TcpListener::bind(&settings.bind)
             .map_err(|e| format!("cannot listen on {}: {e}", settings.bind))?;
-        let state = prepare_state(settings).await?;
-        Self::with_listener(state, listener)
+        let (state, jobs) = prepare_state(settings).await?;
+        Self::with_listener(state, jobs, listener)
     }
 
-    pub fn with_listener(state: State, listener: TcpListener) -> Result<Self, BoxError> {
+    pub fn with_listener(
+        state: State,
+        jobs: crate::jobs::Jobs,
+        listener: TcpListener,
+    ) -> Result<Self, BoxError> {
         let port = listener.local_addr()?.port();
         let data = state.clone();
         let server = HttpServer::new(move || {
@@ -193,6 +199,7 @@ impl Application {
             server,
             port,
             state,
+            jobs,
         })
     }
 
@@ -200,8 +207,12 @@ impl Application {
         self.port
     }
 
+    /// Serves until a stop signal; the server finishes its requests first, then the background
+    /// tasks stop (the scan writer writes what it holds).
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let served = self.server.await;
+        self.jobs.stop().await;
+        served
     }
 }
 

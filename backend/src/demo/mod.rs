@@ -2,6 +2,8 @@
 //! (generated Chinese names), and one account per role. Loaded only into an empty database.
 
 mod platform;
+mod gate;
+mod visitors;
 
 use crate::auth::roles::Role;
 use crate::features::audit::{self, Actor};
@@ -141,7 +143,7 @@ pub async fn seed_if_empty(db: &Db, tz: chrono_tz::Tz) -> Result<bool, BoxError>
     let tx = db.begin_write().await?;
     seed(&*tx, &hash).await?;
     // Each feature's demo records, one call per feature, after the people they refer to.
-    crate::features::gate::seed_demo(&*tx, &db.master_key).await?;
+    gate::seed(&*tx, &db.master_key).await?;
     crate::features::inspections::seed_demo(&*tx).await?;
     crate::features::plans::demo::seed_demo(&*tx).await?;
     crate::features::patrol::seed_demo(&*tx).await?;

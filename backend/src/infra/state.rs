@@ -15,7 +15,7 @@ pub struct AppState {
     /// A real argon2id hash of a random password, verified when a user is unknown.
     pub dummy_hash: String,
     /// Leave-pass verification keys by kid (immutable per kid, so safe to cache per process).
-    pub pass_keys: crate::features::passes::keys::KeyCache,
+    pub pass_keys: crate::features::passes::KeyCache,
     /// Recent access-token session checks (SQLite only; see `auth::session_cache`).
     pub sessions: crate::auth::session_cache::SessionCache,
     /// SQLite only: the group-commit writer of gate scans (see `gate::ScanWriter`).

@@ -96,23 +96,29 @@ pub async fn run(db: &Db, attachments_dir: &Path, now: DateTime<Utc>) -> Result<
     Ok(removed)
 }
 
-/// Runs [`run`] every 6 hours (first after 10 minutes) on the current runtime.
-pub fn spawn_periodic(db: Db, attachments_dir: PathBuf) {
-    tokio::spawn(async move {
-        let every = std::time::Duration::from_secs(6 * 3600);
-        let first = tokio::time::Instant::now() + std::time::Duration::from_secs(600);
-        let mut tick = tokio::time::interval_at(first, every);
-        loop {
-            tick.tick().await;
-            match run(&db, &attachments_dir, crate::infra::util::now()).await {
-                Ok(r) => tracing::info!(
-                    sessions = r.sessions,
-                    refresh_tokens = r.refresh_tokens,
-                    uploads = r.uploads,
-                    "cleanup done"
-                ),
-                Err(e) => tracing::warn!(error = %e, "cleanup failed; retried at the next run"),
-            }
+/// Runs [`run`] every 6 hours (first after 10 minutes) until `stop` flips (see `jobs`).
+pub async fn periodic(
+    db: Db,
+    attachments_dir: PathBuf,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) {
+    let every = std::time::Duration::from_secs(6 * 3600);
+    let first = tokio::time::Instant::now() + std::time::Duration::from_secs(600);
+    let mut tick = tokio::time::interval_at(first, every);
+    loop {
+        tokio::select! {
+            _ = tick.tick() => {}
+            // Stop between runs (a sender gone counts as a stop too).
+            _ = stop.wait_for(|s| *s) => return,
         }
-    });
+        match run(&db, &attachments_dir, crate::infra::util::now()).await {
+            Ok(r) => tracing::info!(
+                sessions = r.sessions,
+                refresh_tokens = r.refresh_tokens,
+                uploads = r.uploads,
+                "cleanup done"
+            ),
+            Err(e) => tracing::warn!(error = %e, "cleanup failed; retried at the next run"),
+        }
+    }
 }

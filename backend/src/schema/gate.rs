@@ -1,4 +1,61 @@
+//! Gate scans and the closed sets they record.
+
+use sea_orm::entity::prelude::*;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// Which way a student passes the gate.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, EnumIter, DeriveActiveEnum, Serialize, Deserialize, ToSchema,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+#[serde(rename_all = "snake_case")]
+pub enum Direction {
+    #[sea_orm(string_value = "exit")]
+    Exit,
+    #[sea_orm(string_value = "return")]
+    Return,
+}
+
+/// The gate's answer to a scan.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, EnumIter, DeriveActiveEnum, Serialize, Deserialize, ToSchema,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    #[sea_orm(string_value = "allow")]
+    Allow,
+    #[sea_orm(string_value = "deny")]
+    Deny,
+}
+
+impl Verdict {
+    /// The stored (and metrics) name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Allow => "allow",
+            Verdict::Deny => "deny",
+        }
+    }
+}
+
+/// How a scan reached the server: `online`, or `batch` for scans decided offline on the
+/// phone and synced later.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, EnumIter, DeriveActiveEnum, Serialize, Deserialize, ToSchema,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+#[serde(rename_all = "snake_case")]
+pub enum ScanSource {
+    #[sea_orm(string_value = "online")]
+    Online,
+    #[sea_orm(string_value = "batch")]
+    Batch,
+}
+
 pub mod scan {
+    use super::{Direction, ScanSource, Verdict};
     use sea_orm::entity::prelude::*;
 
     #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -11,16 +68,13 @@ pub mod scan {
         pub pass_id: Option<Uuid>,
         pub student_id: Option<Uuid>,
         pub class_id: Option<Uuid>,
-        /// `exit` or `return`.
-        pub direction: String,
+        pub direction: Direction,
         pub gate: String,
-        /// `allow` or `deny`.
-        pub result: String,
+        pub result: Verdict,
         pub code: String,
         /// Two offline gates both let the pass out: the later scan is flagged.
         pub conflict: bool,
-        /// `online` or `batch`.
-        pub source: String,
+        pub source: ScanSource,
         pub scanned_at: DateTimeUtc,
         pub received_at: DateTimeUtc,
         pub actor_user_id: Option<Uuid>,

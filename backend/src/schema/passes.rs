@@ -1,4 +1,69 @@
+//! Leave passes, the keys that sign them, and their closed sets.
+
+use sea_orm::entity::prelude::*;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// What a pass allows: leaving only, or leaving and coming back.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, EnumIter, DeriveActiveEnum, Serialize, Deserialize, ToSchema,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+#[serde(rename_all = "snake_case")]
+pub enum PassKind {
+    #[sea_orm(string_value = "exit_only")]
+    ExitOnly,
+    #[sea_orm(string_value = "exit_and_return")]
+    ExitAndReturn,
+}
+
+impl PassKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PassKind::ExitOnly => "exit_only",
+            PassKind::ExitAndReturn => "exit_and_return",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "exit_only" => Some(PassKind::ExitOnly),
+            "exit_and_return" => Some(PassKind::ExitAndReturn),
+            _ => None,
+        }
+    }
+}
+
+/// Where a pass stands, as stored (`expired` is computed, never stored).
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, EnumIter, DeriveActiveEnum, Serialize, Deserialize, ToSchema,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+#[serde(rename_all = "snake_case")]
+pub enum PassStatus {
+    #[sea_orm(string_value = "issued")]
+    Issued,
+    #[sea_orm(string_value = "out")]
+    Out,
+    #[sea_orm(string_value = "returned")]
+    Returned,
+    #[sea_orm(string_value = "revoked")]
+    Revoked,
+}
+
+impl PassStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PassStatus::Issued => "issued",
+            PassStatus::Out => "out",
+            PassStatus::Returned => "returned",
+            PassStatus::Revoked => "revoked",
+        }
+    }
+}
+
 pub mod leave_pass {
+    use super::{PassKind, PassStatus};
     use sea_orm::entity::prelude::*;
 
     #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -8,14 +73,13 @@ pub mod leave_pass {
         pub id: Uuid,
         pub student_id: Uuid,
         pub class_id: Uuid,
-        /// `exit_only` or `exit_and_return`.
-        pub kind: String,
+        pub kind: PassKind,
         pub reason: String,
         pub valid_from: DateTimeUtc,
         pub valid_until: DateTimeUtc,
         pub return_by: Option<DateTimeUtc>,
-        /// `issued`, `out`, `returned` or `revoked` (`expired` is computed).
-        pub status: String,
+        /// `expired` is computed from an `issued` pass's window.
+        pub status: PassStatus,
         pub kid: String,
         pub token: String,
         pub issued_by: Uuid,

@@ -1,4 +1,63 @@
+//! Visitors, expected visitors and the watchlist, with their closed sets.
+
+use sea_orm::entity::prelude::*;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// A visit's outcome at the gate. Only an admitted visitor is on campus.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, EnumIter, DeriveActiveEnum, Serialize, Deserialize, ToSchema,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+#[serde(rename_all = "snake_case")]
+pub enum VisitStatus {
+    #[sea_orm(string_value = "admitted")]
+    Admitted,
+    /// A banned person (禁止入校), or a suspicious one the guard refused: recorded, never on
+    /// campus.
+    #[sea_orm(string_value = "refused")]
+    Refused,
+    /// A suspicious person (形迹可疑) waiting at the gate for the security office's decision.
+    #[sea_orm(string_value = "pending")]
+    Pending,
+}
+
+impl VisitStatus {
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "admitted" => Some(Self::Admitted),
+            "refused" => Some(Self::Refused),
+            "pending" => Some(Self::Pending),
+            _ => None,
+        }
+    }
+}
+
+/// Why a person is on the watchlist: `suspicious` (形迹可疑) or `banned` (禁止入校).
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, EnumIter, DeriveActiveEnum, Serialize, Deserialize, ToSchema,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+#[serde(rename_all = "snake_case")]
+pub enum WatchCategory {
+    #[sea_orm(string_value = "suspicious")]
+    Suspicious,
+    #[sea_orm(string_value = "banned")]
+    Banned,
+}
+
+impl WatchCategory {
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "suspicious" => Some(Self::Suspicious),
+            "banned" => Some(Self::Banned),
+            _ => None,
+        }
+    }
+}
+
 pub mod visitor {
+    use super::VisitStatus;
     use sea_orm::entity::prelude::*;
 
     #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -22,9 +81,7 @@ pub mod visitor {
         pub checked_in_by: Uuid,
         pub checked_out_at: Option<DateTimeUtc>,
         pub checked_out_by: Option<Uuid>,
-        /// `admitted`, `refused` (a banned person, or refused by the guard) or `pending`
-        /// (形迹可疑, the guard asked the security office). Only `admitted` is on campus.
-        pub status: String,
+        pub status: VisitStatus,
         /// Who decided a `pending` visit (the security office), when and why.
         pub decided_by: Option<Uuid>,
         pub decided_at: Option<DateTimeUtc>,
@@ -68,6 +125,7 @@ pub mod expected {
 }
 
 pub mod watchlist {
+    use super::WatchCategory;
     use sea_orm::entity::prelude::*;
 
     #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -79,8 +137,7 @@ pub mod watchlist {
         pub id_number_hash: Option<String>,
         pub id_number_last4: Option<String>,
         pub phone: Option<String>,
-        /// `suspicious` (形迹可疑) or `banned` (禁止入校).
-        pub category: String,
+        pub category: WatchCategory,
         pub note: String,
         pub is_active: bool,
         pub created_by: Option<Uuid>,

@@ -3095,7 +3095,10 @@ export interface components {
             gate: components["schemas"]["GateFigures"];
             visitors: components["schemas"]["VisitorFigures"];
         };
-        /** @enum {string} */
+        /**
+         * @description Which way a student passes the gate.
+         * @enum {string}
+         */
         Direction: "exit" | "return";
         DueCheck: {
             /** Format: uuid */
@@ -3828,7 +3831,7 @@ export interface components {
             /** Format: uuid */
             class_id: string;
             class_name: string;
-            kind: string;
+            kind: components["schemas"]["PassKind"];
             /** Format: date-time */
             exited_at?: string | null;
             /** Format: date-time */
@@ -3947,8 +3950,7 @@ export interface components {
                 /** Format: uuid */
                 class_id: string;
                 class_name: string;
-                /** @description `exit_only` or `exit_and_return`. */
-                kind: string;
+                kind: components["schemas"]["PassKind"];
                 /** @description Kept on the server; never in the QR code. */
                 reason: string;
                 /** Format: date-time */
@@ -4040,8 +4042,7 @@ export interface components {
                 result: components["schemas"]["Verdict"];
                 code: string;
                 conflict: boolean;
-                /** @description `online` or `batch`. */
-                source: string;
+                source: components["schemas"]["ScanSource"];
                 /** Format: date-time */
                 scanned_at: string;
                 /** Format: date-time */
@@ -4186,11 +4187,8 @@ export interface components {
                  * @description The watchlist entry this visitor matched at check-in, if any.
                  */
                 watchlist_entry_id?: string | null;
-                /**
-                 * @description `admitted`, `refused` (禁止入校, or refused by the guard) or `pending` (waiting for the
-                 *     security office's decision). Only an admitted visitor is on campus.
-                 */
-                status: string;
+                /** @description Only an admitted visitor is on campus. */
+                status: components["schemas"]["VisitStatus"];
                 /**
                  * Format: uuid
                  * @description The security office's decision on a pending visit: who, when, why.
@@ -4210,6 +4208,11 @@ export interface components {
             }[];
             next_cursor?: string | null;
         };
+        /**
+         * @description What a pass allows: leaving only, or leaving and coming back.
+         * @enum {string}
+         */
+        PassKind: "exit_only" | "exit_and_return";
         /** @description A leave pass as its issuer, the office and the principal see it. */
         PassResponse: {
             /** Format: uuid */
@@ -4221,8 +4224,7 @@ export interface components {
             /** Format: uuid */
             class_id: string;
             class_name: string;
-            /** @description `exit_only` or `exit_and_return`. */
-            kind: string;
+            kind: components["schemas"]["PassKind"];
             /** @description Kept on the server; never in the QR code. */
             reason: string;
             /** Format: date-time */
@@ -4645,8 +4647,7 @@ export interface components {
             result: components["schemas"]["Verdict"];
             code: string;
             conflict: boolean;
-            /** @description `online` or `batch`. */
-            source: string;
+            source: components["schemas"]["ScanSource"];
             /** Format: date-time */
             scanned_at: string;
             /** Format: date-time */
@@ -4659,8 +4660,7 @@ export interface components {
         ScanPass: {
             /** Format: uuid */
             id: string;
-            /** @description `exit_only` or `exit_and_return`. */
-            kind: string;
+            kind: components["schemas"]["PassKind"];
             /** Format: date-time */
             valid_until: string;
             /** Format: date-time */
@@ -4723,6 +4723,12 @@ export interface components {
             /** Format: date-time */
             scanned_at: string;
         };
+        /**
+         * @description How a scan reached the server: `online`, or `batch` for scans decided offline on the
+         *     phone and synced later.
+         * @enum {string}
+         */
+        ScanSource: "online" | "batch";
         /** @description The fewest fields a guard needs to recognise the student. */
         ScanStudent: {
             name: string;
@@ -5194,7 +5200,10 @@ export interface components {
             /** Format: date-time */
             updated_at: string;
         };
-        /** @enum {string} */
+        /**
+         * @description The gate's answer to a scan.
+         * @enum {string}
+         */
         Verdict: "allow" | "deny";
         VerifyHazardRequest: {
             /** @description `true` closes the hazard; `false` sends it back to the owner (`assigned`). */
@@ -5204,6 +5213,11 @@ export interface components {
             /** @description When sending back: a new deadline (local date), else the old one stays. */
             deadline?: string | null;
         };
+        /**
+         * @description A visit's outcome at the gate. Only an admitted visitor is on campus.
+         * @enum {string}
+         */
+        VisitStatus: "admitted" | "refused" | "pending";
         VisitorDecisionRequest: {
             /** @description `true`: let the person in (on campus from now); `false`: refuse. */
             admit: boolean;
@@ -5236,11 +5250,8 @@ export interface components {
              * @description The watchlist entry this visitor matched at check-in, if any.
              */
             watchlist_entry_id?: string | null;
-            /**
-             * @description `admitted`, `refused` (禁止入校, or refused by the guard) or `pending` (waiting for the
-             *     security office's decision). Only an admitted visitor is on campus.
-             */
-            status: string;
+            /** @description Only an admitted visitor is on campus. */
+            status: components["schemas"]["VisitStatus"];
             /**
              * Format: uuid
              * @description The security office's decision on a pending visit: who, when, why.
@@ -5258,6 +5269,11 @@ export interface components {
             checked_out_at?: string | null;
             on_campus: boolean;
         };
+        /**
+         * @description Why a person is on the watchlist: `suspicious` (形迹可疑) or `banned` (禁止入校).
+         * @enum {string}
+         */
+        WatchCategory: "suspicious" | "banned";
         WatchlistRequest: {
             name: string;
             id_number?: string | null;
@@ -5272,8 +5288,7 @@ export interface components {
             name: string;
             id_number_masked?: string | null;
             phone?: string | null;
-            /** @description `suspicious` (形迹可疑) or `banned` (禁止入校). */
-            category: string;
+            category: components["schemas"]["WatchCategory"];
             note: string;
             is_active: boolean;
             /** Format: date-time */
@@ -5289,8 +5304,7 @@ export interface components {
         WatchlistWarning: {
             /** Format: uuid */
             entry_id: string;
-            /** @description `suspicious` (形迹可疑) or `banned` (禁止入校). */
-            category: string;
+            category: components["schemas"]["WatchCategory"];
             name: string;
             note: string;
             /** @description What matched: `id_number` or `phone`. */

@@ -4,6 +4,16 @@ pub mod keys;
 pub use crate::schema::passes as model;
 pub mod token;
 
+pub use crate::schema::passes::{PassKind, PassStatus, leave_pass};
+pub use keys::{
+    KeyCache, active_signing_key, ensure_signing_key, ensure_signing_key_on,
+    published as published_keys, secret_context,
+};
+pub use token::{
+    Claims, PREFIX as TOKEN_PREFIX, WindowError, check_window, kid_of, kid_to_string,
+    sign as sign_token, verify as verify_token,
+};
+
 use crate::auth::extract::{Auth, CurrentUser};
 use crate::auth::roles::{PassReaders, Role, TeacherOrOffice};
 use crate::features::audit;
@@ -15,7 +25,6 @@ use crate::infra::pagination::{Page, Paging};
 use crate::infra::state::State;
 use actix_web::{HttpResponse, get, post, web};
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
-use model::leave_pass;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
     QuerySelect, Set,
@@ -23,7 +32,6 @@ use sea_orm::{
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use std::collections::HashMap;
-use token::PassKind;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
@@ -42,8 +50,7 @@ pub struct PassResponse {
     pub student_name: String,
     pub class_id: Uuid,
     pub class_name: String,
-    /// `exit_only` or `exit_and_return`.
-    pub kind: String,
+    pub kind: PassKind,
     /// Kept on the server; never in the QR code.
     pub reason: String,
     pub valid_from: DateTime<Utc>,
@@ -101,16 +108,16 @@ pub fn normalize_short_code(typed: &str) -> Option<String> {
 }
 
 /// The status a person should see: an unused pass whose window is over is `expired`.
-pub fn effective_status(p: &leave_pass::Model, now: DateTime<Utc>) -> &str {
-    if p.status == "issued" && p.valid_until <= now {
+pub fn effective_status(p: &leave_pass::Model, now: DateTime<Utc>) -> &'static str {
+    if p.status == PassStatus::Issued && p.valid_until <= now {
         "expired"
     } else {
-        &p.status
+        p.status.as_str()
     }
 }
 
 pub fn is_overdue(p: &leave_pass::Model, now: DateTime<Utc>) -> bool {
-    p.status == "out" && p.return_by.is_some_and(|r| r < now)
+    p.status == PassStatus::Out && p.return_by.is_some_and(|r| r < now)
 }
 
 fn to_response(
@@ -264,12 +271,12 @@ pub async fn issue_pass(
             id: Set(id),
             student_id: Set(s.id),
             class_id: Set(cls.id),
-            kind: Set(kind.as_str().to_owned()),
+            kind: Set(kind),
             reason: Set(body.reason.trim().to_owned()),
             valid_from: Set(valid_from),
             valid_until: Set(valid_until),
             return_by: Set(return_by),
-            status: Set("issued".into()),
+            status: Set(PassStatus::Issued),
             kid: Set(token::kid_to_string(&kid)),
             token: Set(tok),
             issued_by: Set(auth.user.id),
@@ -422,7 +429,7 @@ pub async fn revoke_pass(
     let res = leave_pass::Entity::update_many()
         .col_expr(
             leave_pass::Column::Status,
-            sea_orm::sea_query::Expr::value("revoked"),
+            sea_orm::sea_query::Expr::value(PassStatus::Revoked),
         )
         .col_expr(
             leave_pass::Column::RevokedAt,
@@ -437,7 +444,7 @@ pub async fn revoke_pass(
             sea_orm::sea_query::Expr::value(now),
         )
         .filter(leave_pass::Column::Id.eq(id))
-        .filter(leave_pass::Column::Status.eq("issued"))
+        .filter(leave_pass::Column::Status.eq(PassStatus::Issued))
         .exec(&*tx)
         .await?;
     if res.rows_affected != 1 {
@@ -532,16 +539,20 @@ pub async fn list_passes(
         None => {}
         Some("issued") => {
             select = select
-                .filter(leave_pass::Column::Status.eq("issued"))
+                .filter(leave_pass::Column::Status.eq(PassStatus::Issued))
                 .filter(leave_pass::Column::ValidUntil.gt(now))
         }
         Some("expired") => {
             select = select
-                .filter(leave_pass::Column::Status.eq("issued"))
+                .filter(leave_pass::Column::Status.eq(PassStatus::Issued))
                 .filter(leave_pass::Column::ValidUntil.lte(now))
         }
-        Some(s @ ("out" | "returned" | "revoked")) => {
-            select = select.filter(leave_pass::Column::Status.eq(s))
+        Some("out") => select = select.filter(leave_pass::Column::Status.eq(PassStatus::Out)),
+        Some("returned") => {
+            select = select.filter(leave_pass::Column::Status.eq(PassStatus::Returned))
+        }
+        Some("revoked") => {
+            select = select.filter(leave_pass::Column::Status.eq(PassStatus::Revoked))
         }
         Some(_) => {
             return Err(ApiError::bad_request(
@@ -552,7 +563,7 @@ pub async fn list_passes(
     }
     if q.overdue == Some(true) {
         select = select
-            .filter(leave_pass::Column::Status.eq("out"))
+            .filter(leave_pass::Column::Status.eq(PassStatus::Out))
             .filter(leave_pass::Column::ReturnBy.lt(now));
     }
     // A day's passes are listed latest start first: (valid_from, id) is an index range of

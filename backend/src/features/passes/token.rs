@@ -54,27 +54,7 @@ const PAYLOAD_MAX: usize = FIXED_LEN + 2 + NAME_MAX + CLASS_MAX;
 /// The longest token this format can produce.
 pub const TOKEN_MAX_LEN: usize = 4 + PAYLOAD_MAX.div_ceil(3) * 4 + 1 + 86;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum PassKind {
-    ExitOnly,
-    ExitAndReturn,
-}
-
-impl PassKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            PassKind::ExitOnly => "exit_only",
-            PassKind::ExitAndReturn => "exit_and_return",
-        }
-    }
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "exit_only" => Some(PassKind::ExitOnly),
-            "exit_and_return" => Some(PassKind::ExitAndReturn),
-            _ => None,
-        }
-    }
-}
+pub use crate::schema::passes::PassKind;
 
 /// What a pass token says.
 #[derive(Clone, Debug, PartialEq, Eq)]

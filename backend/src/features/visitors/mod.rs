@@ -3,6 +3,7 @@
 //! keyed hash (HMAC-SHA256 with a server secret) for matching, the last 4 characters for display.
 
 pub use crate::schema::visitors as model;
+pub use crate::schema::visitors::{VisitStatus, WatchCategory};
 
 use crate::auth::extract::Auth;
 use crate::auth::roles::{GateLogReaders, GuardOrOffice, Office, OfficeOrPrincipal, Staff};
@@ -28,13 +29,6 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 const ID_KEY_NAME: &str = "id_number_hmac";
-
-/// A visit's outcome at the gate. Only an admitted visitor is on campus.
-pub const STATUS_ADMITTED: &str = "admitted";
-/// A banned person (禁止入校), or a suspicious one the guard refused: recorded, never on campus.
-pub const STATUS_REFUSED: &str = "refused";
-/// A suspicious person (形迹可疑) waiting at the gate for the security office's decision.
-pub const STATUS_PENDING: &str = "pending";
 
 /// What the guard chose for a suspicious person: refuse, or ask the security office.
 const DECISION_REFUSE: &str = "refuse";
@@ -80,7 +74,7 @@ fn valid_id(n: &str) -> bool {
 /// The secret of the ID-number hash: made once, shared by replicas through the database,
 /// stored sealed under the master key (a leaked backup alone cannot test ID numbers).
 async fn id_key(db: &impl ConnectionTrait, master: &MasterKey) -> AppResult<Vec<u8>> {
-    let ctx = crate::features::passes::keys::secret_context(ID_KEY_NAME);
+    let ctx = crate::features::passes::secret_context(ID_KEY_NAME);
     let open = |row: secret::Model| match master.open(&ctx, &row.secret) {
         Ok(key) => Ok(key),
         // Stored by a version before encryption at rest (sealed at the next start).
@@ -120,12 +114,13 @@ async fn id_key(db: &impl ConnectionTrait, master: &MasterKey) -> AppResult<Vec<
 }
 
 /// (keyed hash, last 4) of an ID number.
-struct IdNumber {
-    hash: String,
-    last4: String,
+pub struct IdNumber {
+    pub hash: String,
+    pub last4: String,
 }
 
-async fn protect_id(
+/// The keyed hash and last 4 of an ID number as typed (none when empty).
+pub async fn protect_id(
     db: &impl ConnectionTrait,
     master: &MasterKey,
     raw: Option<&str>,
@@ -162,8 +157,7 @@ fn blank_to_none(v: Option<String>) -> Option<String> {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct WatchlistWarning {
     pub entry_id: Uuid,
-    /// `suspicious` (形迹可疑) or `banned` (禁止入校).
-    pub category: String,
+    pub category: WatchCategory,
     pub name: String,
     pub note: String,
     /// What matched: `id_number` or `phone`.
@@ -185,9 +179,8 @@ pub struct VisitorResponse {
     pub expected_visitor_id: Option<Uuid>,
     /// The watchlist entry this visitor matched at check-in, if any.
     pub watchlist_entry_id: Option<Uuid>,
-    /// `admitted`, `refused` (禁止入校, or refused by the guard) or `pending` (waiting for the
-    /// security office's decision). Only an admitted visitor is on campus.
-    pub status: String,
+    /// Only an admitted visitor is on campus.
+    pub status: VisitStatus,
     /// The security office's decision on a pending visit: who, when, why.
     pub decided_by: Option<Uuid>,
     pub decided_at: Option<DateTime<Utc>>,
@@ -201,7 +194,7 @@ pub struct VisitorResponse {
 fn visitor_response(v: visitor::Model) -> VisitorResponse {
     VisitorResponse {
         id_number_masked: mask(v.id_number_last4.as_deref()),
-        on_campus: v.checked_out_at.is_none() && v.status == STATUS_ADMITTED,
+        on_campus: v.checked_out_at.is_none() && v.status == VisitStatus::Admitted,
         id: v.id,
         name: v.name,
         phone: v.phone,
@@ -316,12 +309,12 @@ async fn check_in_visitor(
     nv: NewVisitor,
 ) -> AppResult<CheckInResponse> {
     let warning = watchlist_match(&state.db.conn, nv.id.as_ref(), nv.phone.as_deref()).await?;
-    let status = match warning.as_ref().map(|w| w.category.as_str()) {
-        None => STATUS_ADMITTED,
-        Some("banned") => STATUS_REFUSED,
-        Some(_) => match nv.watchlist_decision.as_deref() {
-            Some(DECISION_REFUSE) => STATUS_REFUSED,
-            Some(DECISION_ASK_OFFICE) => STATUS_PENDING,
+    let status = match warning.as_ref().map(|w| w.category) {
+        None => VisitStatus::Admitted,
+        Some(WatchCategory::Banned) => VisitStatus::Refused,
+        Some(WatchCategory::Suspicious) => match nv.watchlist_decision.as_deref() {
+            Some(DECISION_REFUSE) => VisitStatus::Refused,
+            Some(DECISION_ASK_OFFICE) => VisitStatus::Pending,
             _ => {
                 return Err(ApiError::conflict(
                     ErrorCode::VisitorSuspicious,
@@ -353,7 +346,7 @@ async fn check_in_visitor(
         checked_in_by: Set(user.id),
         checked_out_at: Set(None),
         checked_out_by: Set(None),
-        status: Set(status.into()),
+        status: Set(status),
         decided_by: Set(None),
         decided_at: Set(None),
         decision_reason: Set(None),
@@ -403,7 +396,10 @@ async fn check_in_visitor(
     }
     tx.commit().await?;
     // Recorded (and so flagged for the office) first, then refused: there is no override.
-    if warning.as_ref().is_some_and(|w| w.category == "banned") {
+    if warning
+        .as_ref()
+        .is_some_and(|w| w.category == WatchCategory::Banned)
+    {
         return Err(ApiError::conflict(
             ErrorCode::VisitorBanned,
             "禁止入校:请其离开;如有异常请报警。已通知保卫处",
@@ -538,7 +534,7 @@ pub async fn check_out(
     id: web::Path<Uuid>,
 ) -> AppResult<web::Json<VisitorResponse>> {
     let id = id.into_inner();
-    if find_visitor(&state.db.conn, id).await?.status != STATUS_ADMITTED {
+    if find_visitor(&state.db.conn, id).await?.status != VisitStatus::Admitted {
         return Err(ApiError::conflict(
             ErrorCode::VisitorNotAdmitted,
             "该访客未获准入校,无需登记离校",
@@ -550,7 +546,7 @@ pub async fn check_out(
         .col_expr(visitor::Column::CheckedOutAt, Expr::value(now))
         .col_expr(visitor::Column::CheckedOutBy, Expr::value(auth.user.id))
         .filter(visitor::Column::Id.eq(id))
-        .filter(visitor::Column::Status.eq(STATUS_ADMITTED))
+        .filter(visitor::Column::Status.eq(VisitStatus::Admitted))
         .filter(visitor::Column::CheckedOutAt.is_null())
         .exec(&*tx)
         .await?;
@@ -595,7 +591,7 @@ pub async fn check_out_all(
     let res = visitor::Entity::update_many()
         .col_expr(visitor::Column::CheckedOutAt, Expr::value(now))
         .col_expr(visitor::Column::CheckedOutBy, Expr::value(auth.user.id))
-        .filter(visitor::Column::Status.eq(STATUS_ADMITTED))
+        .filter(visitor::Column::Status.eq(VisitStatus::Admitted))
         .filter(visitor::Column::CheckedOutAt.is_null())
         .exec(&*tx)
         .await?;
@@ -655,24 +651,24 @@ pub async fn list_visitors(
         Some(true) => {
             select = select
                 .filter(visitor::Column::CheckedOutAt.is_null())
-                .filter(visitor::Column::Status.eq(STATUS_ADMITTED))
+                .filter(visitor::Column::Status.eq(VisitStatus::Admitted))
         }
         Some(false) => {
             select = select.filter(
                 Condition::any()
                     .add(visitor::Column::CheckedOutAt.is_not_null())
-                    .add(visitor::Column::Status.ne(STATUS_ADMITTED)),
+                    .add(visitor::Column::Status.ne(VisitStatus::Admitted)),
             )
         }
         None => {}
     }
     if let Some(st) = q.status.as_deref() {
-        if !matches!(st, STATUS_ADMITTED | STATUS_REFUSED | STATUS_PENDING) {
+        let Some(st) = VisitStatus::parse(st) else {
             return Err(ApiError::bad_request(
                 ErrorCode::InvalidQuery,
                 "status 须为 admitted、refused 或 pending",
             ));
-        }
+        };
         select = select.filter(visitor::Column::Status.eq(st));
     }
     match q.flagged {
@@ -954,8 +950,7 @@ pub struct WatchlistResponse {
     pub name: String,
     pub id_number_masked: Option<String>,
     pub phone: Option<String>,
-    /// `suspicious` (形迹可疑) or `banned` (禁止入校).
-    pub category: String,
+    pub category: WatchCategory,
     pub note: String,
     pub is_active: bool,
     pub created_at: DateTime<Utc>,
@@ -996,7 +991,7 @@ pub struct WatchlistUpdateRequest {
 }
 
 fn check_category(v: &mut Validator, c: &str) {
-    if !matches!(c, "suspicious" | "banned") {
+    if WatchCategory::parse(c).is_none() {
         v.add("category", "invalid", "须为 suspicious 或 banned");
     }
 }
@@ -1043,7 +1038,7 @@ pub async fn create_watchlist_entry(
         id_number_hash: Set(hash),
         id_number_last4: Set(last4),
         phone: Set(phone),
-        category: Set(b.category),
+        category: Set(WatchCategory::parse(&b.category).ok_or_else(ApiError::internal)?),
         note: Set(b.note.trim().to_owned()),
         is_active: Set(true),
         created_by: Set(Some(auth.user.id)),
@@ -1120,7 +1115,8 @@ pub async fn update_watchlist_entry(
         .ok_or_else(|| ApiError::not_found(ErrorCode::WatchlistEntryNotFound, "名单记录不存在"))?;
     let mut active: watchlist::ActiveModel = before.clone().into();
     if let Some(c) = b.category {
-        active.category = Set(c);
+        // Checked above.
+        active.category = Set(WatchCategory::parse(&c).ok_or_else(ApiError::internal)?);
     }
     if let Some(n) = b.note {
         active.note = Set(n.trim().to_owned());
@@ -1184,9 +1180,9 @@ pub async fn decide_visitor(
     find_visitor(&state.db.conn, id).await?;
     let now = crate::infra::util::now();
     let status = if b.admit {
-        STATUS_ADMITTED
+        VisitStatus::Admitted
     } else {
-        STATUS_REFUSED
+        VisitStatus::Refused
     };
     let reason = b.reason.trim().to_owned();
     let tx = state.db.begin_write().await?;
@@ -1197,7 +1193,7 @@ pub async fn decide_visitor(
         .col_expr(visitor::Column::DecidedAt, Expr::value(now))
         .col_expr(visitor::Column::DecisionReason, Expr::value(reason.clone()))
         .filter(visitor::Column::Id.eq(id))
-        .filter(visitor::Column::Status.eq(STATUS_PENDING))
+        .filter(visitor::Column::Status.eq(VisitStatus::Pending))
         .exec(&*tx)
         .await?;
     if res.rows_affected != 1 {
@@ -1216,7 +1212,7 @@ pub async fn decide_visitor(
         },
         "visitor",
         Some(id.to_string()),
-        json!({"before": {"status": STATUS_PENDING}, "after": {"status": status, "reason": reason}}),
+        json!({"before": {"status": VisitStatus::Pending}, "after": {"status": status, "reason": reason}}),
     )
     .await?;
     let v = find_visitor(&*tx, id).await?;
@@ -1237,82 +1233,6 @@ pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(list_watchlist)
         .service(create_watchlist_entry)
         .service(update_watchlist_entry);
-}
-
-/// Demo records: a fire-safety inspector on campus, a parent expected today, and a person the
-/// office flagged (形迹可疑, matched by phone).
-pub async fn seed_demo(
-    db: &impl ConnectionTrait,
-    master: &MasterKey,
-    guard: Uuid,
-    teacher: Uuid,
-) -> Result<(), crate::infra::error::BoxError> {
-    let now = crate::infra::util::now();
-    let id = protect_id(db, master, Some("320506198203154417"))
-        .await
-        .map_err(|e| e.to_string())?;
-    visitor::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        name: Set("孙建国".into()),
-        phone: Set(Some("13962100417".into())),
-        id_number_hash: Set(id.as_ref().map(|i| i.hash.clone())),
-        id_number_last4: Set(id.map(|i| i.last4)),
-        organisation: Set(Some("苏州市吴中区消防救援大队".into())),
-        reason: Set("春季消防设施检查".into()),
-        host: Set(Some("张卫东(保卫处)".into())),
-        vehicle_plate: Set(Some("苏E·5K219".into())),
-        gate: Set(Some("南门".into())),
-        expected_visitor_id: Set(None),
-        watchlist_entry_id: Set(None),
-        checked_in_at: Set(now - chrono::Duration::minutes(45)),
-        checked_in_by: Set(guard),
-        checked_out_at: Set(None),
-        checked_out_by: Set(None),
-        status: Set(STATUS_ADMITTED.into()),
-        decided_by: Set(None),
-        decided_at: Set(None),
-        decision_reason: Set(None),
-    }
-    .insert(db)
-    .await?;
-    // "Today" in the school's default time zone (Asia/Shanghai, UTC+8, no summer time).
-    let today = (now + chrono::Duration::hours(8))
-        .format("%Y-%m-%d")
-        .to_string();
-    expected::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        name: Set("周丽华".into()),
-        phone: Set(Some("13913572468".into())),
-        id_number_hash: Set(None),
-        id_number_last4: Set(None),
-        organisation: Set(None),
-        reason: Set("学生家长,来校商谈复学事宜".into()),
-        host: Set("李雪梅(班主任)".into()),
-        vehicle_plate: Set(None),
-        expected_date: Set(today),
-        created_by: Set(teacher),
-        created_at: Set(now),
-        visitor_id: Set(None),
-        cancelled_at: Set(None),
-    }
-    .insert(db)
-    .await?;
-    watchlist::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        name: Set("无名男子(约40岁,灰色外套)".into()),
-        id_number_hash: Set(None),
-        id_number_last4: Set(None),
-        phone: Set(Some("13700001234".into())),
-        category: Set("suspicious".into()),
-        note: Set("3月多次在校门口徘徊并向学生搭讪,已通报辖区派出所".into()),
-        is_active: Set(true),
-        created_by: Set(None),
-        created_at: Set(now),
-        updated_at: Set(now),
-    }
-    .insert(db)
-    .await?;
-    Ok(())
 }
 
 #[cfg(test)]

@@ -113,7 +113,7 @@ pub async fn visitor_figures(db: &impl ConnectionTrait) -> AppResult<VisitorFigu
         on_campus: visitor::Entity::find()
             .filter(visitor::Column::CheckedOutAt.is_null())
             // Refused and pending visitors never entered.
-            .filter(visitor::Column::Status.eq(crate::features::visitors::STATUS_ADMITTED))
+            .filter(visitor::Column::Status.eq(crate::features::visitors::VisitStatus::Admitted))
             .count(db)
             .await?,
     })

@@ -93,10 +93,11 @@ pub fn hazard_status_zh(s: &str) -> &'static str {
     }
 }
 
-pub fn visit_status_zh(s: &str) -> &'static str {
+pub fn visit_status_zh(s: crate::features::visitors::VisitStatus) -> &'static str {
+    use crate::features::visitors::VisitStatus;
     match s {
-        crate::features::visitors::STATUS_REFUSED => "拒绝入校",
-        crate::features::visitors::STATUS_PENDING => "待保卫处决定",
-        _ => "准许入校",
+        VisitStatus::Refused => "拒绝入校",
+        VisitStatus::Pending => "待保卫处决定",
+        VisitStatus::Admitted => "准许入校",
     }
 }

@@ -176,13 +176,13 @@ pub(super) async fn gate_sheet(db: &impl ConnectionTrait, r: &Range) -> AppResul
             vec![
                 local(s.scanned_at, r.tz),
                 s.gate,
-                if s.direction == "exit" {
+                if s.direction == crate::features::gate::Direction::Exit {
                     "出校"
                 } else {
                     "返校"
                 }
                 .to_owned(),
-                if s.result == "allow" {
+                if s.result == crate::features::gate::Verdict::Allow {
                     "放行"
                 } else {
                     "拒绝"
@@ -240,7 +240,7 @@ pub(super) async fn visitors_sheet(db: &impl ConnectionTrait, r: &Range) -> AppR
                 v.vehicle_plate.unwrap_or_default(),
                 crate::features::visitors::mask(v.id_number_last4.as_deref()).unwrap_or_default(),
                 yes(v.watchlist_entry_id.is_some()),
-                visit_status_zh(&v.status).into(),
+                visit_status_zh(v.status).into(),
                 v.decision_reason.unwrap_or_default(),
             ]
         })
