@@ -1,6 +1,9 @@
 //! The demo school: 苏州市太湖旅游中等专业学校 from the seed plan, its classes and students
 //! (generated Chinese names), and one account per role. Loaded only into an empty database.
 
+mod plans;
+mod semesters;
+
 use crate::auth::roles::Role;
 use crate::features::audit::{self, Actor};
 use crate::infra::db::Db;
@@ -140,15 +143,14 @@ pub async fn seed_if_empty(db: &Db) -> Result<bool, BoxError> {
     // Each feature's demo records, one call per feature, after the people they refer to.
     crate::features::gate::seed_demo(&*tx, &db.master_key).await?;
     crate::features::inspections::seed_demo(&*tx).await?;
-    crate::features::plans::demo::seed_demo(&*tx).await?;
+    plans::seed_demo(&*tx).await?;
     crate::features::patrol::seed_demo(&*tx).await?;
     crate::reports::platform::seed_demo(&*tx).await?;
     crate::features::fire::seed_demo(&*tx).await?;
     // The seed's 2019–2020 semester and the one containing today, with a plan for it.
     let tz = chrono_tz::Asia::Shanghai;
-    let current = crate::features::semesters::seed_demo(&*tx, tz).await?;
-    crate::features::plans::demo::seed_current(&*tx, &current, crate::features::plans::today(tz))
-        .await?;
+    let current = semesters::seed_demo(&*tx, tz).await?;
+    plans::seed_current(&*tx, &current, crate::infra::dates::today(tz)).await?;
     tx.commit().await?;
     tracing::info!("demo data loaded");
     Ok(true)
@@ -281,7 +283,7 @@ pub fn accounts_banner() -> String {
             role.as_str()
         ));
     }
-    // Made with the duty rosters (plans::demo), so that two guards can rotate day and night.
+    // Made with the duty rosters (demo::plans), so that two guards can rotate day and night.
     out.push_str("    guard2     guard            门卫(与 guard1 轮换日夜班)\n");
     out
 }

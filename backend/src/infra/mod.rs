@@ -3,6 +3,7 @@
 
 pub mod backup;
 pub mod config;
+pub mod dates;
 pub mod db;
 pub mod download;
 pub mod error;

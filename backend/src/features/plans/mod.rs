@@ -1,7 +1,6 @@
 //! The semester plan (工作计划): sections, monthly items (月工作安排) with owners, due dates,
 //! 报送/通报 targets and evidence, and its approval by the principal.
 
-pub mod demo;
 pub use crate::schema::plans as model;
 
 use crate::auth::extract::{Auth, CurrentUser};
@@ -53,42 +52,8 @@ pub const EVIDENCE_TYPES: &[&str] = &[
     "hazard",
 ];
 
-// ---------- shared date helpers (also used by duty, records, ledger) ----------
-
-pub fn parse_date(s: &str) -> Option<NaiveDate> {
-    NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").ok()
-}
-
-/// Optional `from`/`to` query dates (`YYYY-MM-DD`): a malformed one is a 422 naming it, so a
-/// list filter never compares text that is not a date.
-pub fn check_date_range(from: Option<&str>, to: Option<&str>) -> AppResult<()> {
-    let mut v = Validator::new();
-    if let Some(f) = from {
-        check_date(&mut v, "from", f);
-    }
-    if let Some(t) = to {
-        check_date(&mut v, "to", t);
-    }
-    v.finish()
-}
-
-/// Checks a `YYYY-MM-DD` field; returns the date when valid.
-pub fn check_date(v: &mut Validator, field: &str, s: &str) -> Option<NaiveDate> {
-    let d = parse_date(s);
-    if d.is_none() {
-        v.add(field, "invalid", "日期格式应为 YYYY-MM-DD");
-    }
-    d
-}
-
-pub fn fmt_date(d: NaiveDate) -> String {
-    d.format("%Y-%m-%d").to_string()
-}
-
-/// Today in the school's time zone.
-pub fn today(tz: chrono_tz::Tz) -> NaiveDate {
-    Utc::now().with_timezone(&tz).date_naive()
-}
+// The date helpers live in infra; re-exported for the features that still import them here.
+pub use crate::infra::dates::{check_date, check_date_range, fmt_date, parse_date, today};
 
 fn trimmed(v: Option<String>) -> Option<String> {
     v.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty())

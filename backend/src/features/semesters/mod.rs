@@ -6,7 +6,7 @@ pub use crate::schema::semesters as model;
 use crate::auth::extract::Auth;
 use crate::auth::roles::{AnyUser, Office};
 use crate::features::audit;
-use crate::features::plans::{check_date, fmt_date, today};
+use crate::infra::dates::{check_date, fmt_date, today};
 use crate::infra::error::ErrorCode;
 use crate::infra::error::{ApiError, AppResult, Validator};
 use crate::infra::state::State;
@@ -218,7 +218,7 @@ async fn check_no_overlap(
 }
 
 /// Plans written for this semester's code before it was defined become its plans.
-async fn link_plans(db: &impl ConnectionTrait, s: &Semester) -> AppResult<()> {
+pub async fn link_plans(db: &impl ConnectionTrait, s: &Semester) -> AppResult<()> {
     plan::Entity::update_many()
         .col_expr(plan::Column::SemesterId, Expr::value(s.id))
         .filter(plan::Column::Semester.eq(s.code.as_str()))
@@ -427,48 +427,6 @@ pub fn school_semester_of(day: NaiveDate) -> (String, String, NaiveDate, NaiveDa
         if term == 1 { "一" } else { "二" }
     );
     (code, name, from, to)
-}
-
-/// Demo semesters: the seed plan's 2019–2020 second semester and the one containing today.
-pub async fn seed_demo(
-    db: &impl ConnectionTrait,
-    tz: chrono_tz::Tz,
-) -> Result<Semester, crate::infra::error::BoxError> {
-    let now = crate::infra::util::now();
-    let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d");
-    let (code, name, from, to) = school_semester_of(today(tz));
-    let mut current = None;
-    for (code, name, from, to) in [
-        (
-            "2019-2020-2".to_owned(),
-            "2019-2020学年第二学期".to_owned(),
-            d("2020-02-17")?,
-            d("2020-08-31")?,
-        ),
-        (code, name, from, to),
-    ] {
-        if by_code(db, &code)
-            .await
-            .map_err(|e| e.to_string())?
-            .is_some()
-        {
-            continue;
-        }
-        let s = model::ActiveModel {
-            id: Set(Uuid::now_v7()),
-            code: Set(code),
-            name: Set(name),
-            starts_on: Set(fmt_date(from)),
-            ends_on: Set(fmt_date(to)),
-            created_at: Set(now),
-            updated_at: Set(now),
-        }
-        .insert(db)
-        .await?;
-        link_plans(db, &s).await.map_err(|e| e.to_string())?;
-        current = Some(s);
-    }
-    current.ok_or_else(|| "demo semesters already present".into())
 }
 
 #[cfg(test)]

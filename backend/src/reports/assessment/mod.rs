@@ -296,7 +296,7 @@ async fn staff_facts(db: &impl ConnectionTrait, r: &Range) -> AppResult<Vec<Fact
         .collect();
 
     let rosters: Vec<Uuid> = roster::Entity::find()
-        .filter(roster::Column::Status.eq(crate::features::duty::PUBLISHED))
+        .filter(roster::Column::Status.eq(crate::schema::duty::RosterStatus::Published))
         .all(db)
         .await?
         .into_iter()

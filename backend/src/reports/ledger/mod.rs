@@ -243,7 +243,7 @@ fn post_zh(p: &str) -> &'static str {
 
 async fn duty_sheet(db: &impl ConnectionTrait, r: &Range) -> AppResult<Sheet> {
     let rosters: HashMap<Uuid, roster::Model> = roster::Entity::find()
-        .filter(roster::Column::Status.eq(crate::features::duty::PUBLISHED))
+        .filter(roster::Column::Status.eq(crate::schema::duty::RosterStatus::Published))
         .all(db)
         .await?
         .into_iter()
@@ -272,7 +272,7 @@ async fn duty_sheet(db: &impl ConnectionTrait, r: &Range) -> AppResult<Sheet> {
                 ro.map(|r| r.title.clone()).unwrap_or_default(),
                 s.date,
                 format!("{}–{}", s.start_time, s.end_time),
-                post_zh(&s.post).to_owned(),
+                post_zh(&sea_orm::ActiveEnum::to_value(&s.post)).to_owned(),
                 u.map(|u| u.display_name.clone()).unwrap_or_default(),
                 u.and_then(|u| u.phone.clone()).unwrap_or_default(),
                 ro.and_then(|r| r.report_to.clone()).unwrap_or_default(),

@@ -3,10 +3,10 @@
 //! meetings, activities, health reports and announcements that carried the plan out.
 
 use crate::auth::roles::Role;
-use crate::features::duty::{PUBLISHED, insert_roster, insert_shift};
+use crate::features::duty::{NewRoster, NewShift, insert_roster, insert_shift};
 use crate::features::plans::{STATUS_APPROVED, link_evidence, parse_date};
 use crate::infra::error::BoxError;
-use crate::schema::duty::roster;
+use crate::schema::duty::{Post, RosterStatus, roster};
 use crate::schema::plans::{item, plan};
 use crate::schema::records::{activity, announcement, health, meeting};
 use crate::schema::users as user;
@@ -621,13 +621,15 @@ pub async fn seed_demo(db: &impl ConnectionTrait) -> Result<(), BoxError> {
     for (title, start, end, item_title) in ROSTERS {
         let r = insert_roster(
             db,
-            title,
-            start,
-            end,
-            Some("校办".into()),
-            Some("教师群".into()),
-            None,
-            Some(office.id),
+            NewRoster {
+                title,
+                start,
+                end,
+                report_to: Some("校办".into()),
+                notify: Some("教师群".into()),
+                note: None,
+                by: Some(office.id),
+            },
         )
         .await?;
         let (Some(mut day), Some(last)) = (parse_date(start), parse_date(end)) else {
@@ -635,60 +637,44 @@ pub async fn seed_demo(db: &impl ConnectionTrait) -> Result<(), BoxError> {
         };
         let mut d = 0usize;
         while day <= last {
-            insert_shift(
-                db,
-                tz,
-                r.id,
-                day,
-                t("08:00"),
-                t("08:00"),
-                "leader_on_call",
+            let shift = |start: &str, end: &str, post: Post, user_id: Uuid| NewShift {
+                roster_id: r.id,
+                date: day,
+                start: t(start),
+                end: t(end),
+                post,
+                user_id,
+                note: None,
+            };
+            let mut day_shifts = vec![shift(
+                "08:00",
+                "08:00",
+                Post::LeaderOnCall,
                 [principal.id, office.id][d % 2],
-                None,
-            )
-            .await
-            .map_err(|e| e.to_string())?;
+            )];
             if !teachers.is_empty() {
-                insert_shift(
-                    db,
-                    tz,
-                    r.id,
-                    day,
-                    t("08:00"),
-                    t("17:00"),
-                    "duty_teacher",
+                day_shifts.push(shift(
+                    "08:00",
+                    "17:00",
+                    Post::DutyTeacher,
                     teachers[d % teachers.len()],
-                    None,
-                )
-                .await
-                .map_err(|e| e.to_string())?;
+                ));
             }
-            insert_shift(
-                db,
-                tz,
-                r.id,
-                day,
-                t("08:00"),
-                t("20:00"),
-                "guard",
+            day_shifts.push(shift(
+                "08:00",
+                "20:00",
+                Post::Guard,
                 [guard1.id, guard2.id][d % 2],
-                None,
-            )
-            .await
-            .map_err(|e| e.to_string())?;
-            insert_shift(
-                db,
-                tz,
-                r.id,
-                day,
-                t("20:00"),
-                t("08:00"),
-                "guard",
+            ));
+            day_shifts.push(shift(
+                "20:00",
+                "08:00",
+                Post::Guard,
                 [guard2.id, guard1.id][d % 2],
-                None,
-            )
-            .await
-            .map_err(|e| e.to_string())?;
+            ));
+            for s in day_shifts {
+                insert_shift(db, tz, s).await.map_err(|e| e.to_string())?;
+            }
             let Some(next) = day.succ_opt() else { break };
             day = next;
             d += 1;
@@ -698,7 +684,7 @@ pub async fn seed_demo(db: &impl ConnectionTrait) -> Result<(), BoxError> {
             .map(crate::features::plans::fmt_date)
             .unwrap_or_default();
         let mut a: roster::ActiveModel = r.clone().into();
-        a.status = Set(PUBLISHED.into());
+        a.status = Set(RosterStatus::Published);
         a.published_at = Set(Some(at(&day_before, (9, 0))));
         a.reported_at = Set(Some(at(&day_before, (10, 0))));
         a.created_at = Set(at(&day_before, (8, 0)));
