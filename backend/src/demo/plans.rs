@@ -4,16 +4,21 @@
 
 use crate::auth::roles::Role;
 use crate::features::duty::{NewRoster, NewShift, insert_roster, insert_shift};
-use crate::features::plans::{STATUS_APPROVED, link_evidence, parse_date};
+use crate::features::plans::{link_evidence, parse_date};
 use crate::infra::error::BoxError;
 use crate::schema::duty::{Post, RosterStatus, roster};
-use crate::schema::plans::{item, plan};
+use crate::schema::plans::{ItemCategory, ItemStatus, PlanStatus, item, plan};
 use crate::schema::records::{activity, announcement, health, meeting};
 use crate::schema::users as user;
 use chrono::{NaiveTime, TimeZone};
 use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, Set};
 use std::collections::HashMap;
 use uuid::Uuid;
+
+/// A closed-set value from the tables below (a typo there fails the seeding, loudly).
+fn closed<E: sea_orm::ActiveEnum<Value = String>>(s: &str) -> Result<E, BoxError> {
+    E::try_from_value(&s.to_owned()).map_err(|e| e.to_string().into())
+}
 
 pub const TITLE: &str = "2019~2020学年第二学期保卫处工作计划";
 pub const SEMESTER: &str = "2019-2020-2";
@@ -569,7 +574,7 @@ pub async fn seed_demo(db: &impl ConnectionTrait) -> Result<(), BoxError> {
         guiding_ideology: Set(format!("{PREAMBLE}\n\n{GUIDING_IDEOLOGY}")),
         goals_and_priorities: Set(GOALS.into()),
         measures: Set(MEASURES.into()),
-        status: Set(STATUS_APPROVED.into()),
+        status: Set(PlanStatus::Approved),
         return_comment: Set(None),
         submitted_at: Set(Some(at("2020-03-26", (10, 0)))),
         decided_at: Set(Some(at("2020-03-27", (9, 0)))),
@@ -592,13 +597,13 @@ pub async fn seed_demo(db: &impl ConnectionTrait) -> Result<(), BoxError> {
             month: Set((*month).into()),
             seq: Set(*n),
             title: Set((*title).into()),
-            category: Set((*category).into()),
+            category: Set(closed(category)?),
             owner_id: Set(Some(office.id)),
             due_date: Set(due.map(Into::into)),
             report_to: Set(report_to.map(Into::into)),
             notify: Set(notify.map(Into::into)),
             note: Set(note.map(Into::into)),
-            status: Set("done".into()),
+            status: Set(ItemStatus::Done),
             created_at: Set(at("2020-03-26", (9, 0))),
             updated_at: Set(at("2020-03-26", (9, 0))),
         }
@@ -859,7 +864,7 @@ pub async fn seed_current(
         guiding_ideology: Set(GUIDING_IDEOLOGY.into()),
         goals_and_priorities: Set(GOALS.into()),
         measures: Set(MEASURES.into()),
-        status: Set(STATUS_APPROVED.into()),
+        status: Set(PlanStatus::Approved),
         return_comment: Set(None),
         submitted_at: Set(Some(now - chrono::Duration::days(7))),
         decided_at: Set(Some(now - chrono::Duration::days(6))),
@@ -935,13 +940,13 @@ pub async fn seed_current(
             month: Set(ym(month)),
             seq: Set(*n),
             title: Set(title.into()),
-            category: Set(category.into()),
+            category: Set(closed::<ItemCategory>(category)?),
             owner_id: Set(Some(owner)),
             due_date: Set(Some(ymd(due))),
             report_to: Set(None),
             notify: Set(None),
             note: Set(None),
-            status: Set(status.into()),
+            status: Set(closed::<ItemStatus>(status)?),
             created_at: Set(now),
             updated_at: Set(now),
         }

@@ -360,7 +360,7 @@ async fn staff_facts(db: &impl ConnectionTrait, r: &Range) -> AppResult<Vec<Fact
     }
 
     let approved: Vec<Uuid> = plan::Entity::find()
-        .filter(plan::Column::Status.eq(crate::features::plans::STATUS_APPROVED))
+        .filter(plan::Column::Status.eq(crate::schema::plans::PlanStatus::Approved))
         .all(db)
         .await?
         .into_iter()

@@ -193,11 +193,11 @@ async fn plan_sheet(db: &impl ConnectionTrait, r: &Range) -> AppResult<Sheet> {
                 .len();
             rows.push(vec![
                 p.title.clone(),
-                status_zh(&p.status).to_owned(),
+                status_zh(&sea_orm::ActiveEnum::to_value(&p.status)).to_owned(),
                 i.month,
                 i.seq.to_string(),
                 i.title,
-                category_zh(&i.category).to_owned(),
+                category_zh(&sea_orm::ActiveEnum::to_value(&i.category)).to_owned(),
                 i.owner_id
                     .and_then(|o| users.get(&o))
                     .map(|u| u.display_name.clone())
@@ -206,7 +206,7 @@ async fn plan_sheet(db: &impl ConnectionTrait, r: &Range) -> AppResult<Sheet> {
                 i.report_to.unwrap_or_default(),
                 i.notify.unwrap_or_default(),
                 i.note.unwrap_or_default(),
-                status_zh(&i.status).to_owned(),
+                status_zh(&sea_orm::ActiveEnum::to_value(&i.status)).to_owned(),
                 ev.to_string(),
             ]);
         }
@@ -959,7 +959,7 @@ pub async fn resolve_range(
         // Prefer the approved plan's dates.
         let p = plans
             .iter()
-            .find(|p| p.status == crate::features::plans::STATUS_APPROVED)
+            .find(|p| p.status == crate::schema::plans::PlanStatus::Approved)
             .or(plans.first())
             .ok_or_else(|| {
                 ApiError::not_found(ErrorCode::SemesterNotFound, "该学期没有工作计划")
