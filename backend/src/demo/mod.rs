@@ -2,6 +2,7 @@
 //! (generated Chinese names), and one account per role. Loaded only into an empty database.
 
 mod plans;
+mod seed_plan;
 mod semesters;
 
 use crate::auth::roles::Role;

@@ -2596,11 +2596,7 @@ export interface components {
             updated_at: string;
         };
         AddEvidenceRequest: {
-            /**
-             * @description `duty_roster`, `activity`, `meeting`, `incident`, `announcement`, `health_report`,
-             *     `inspection` or `hazard`.
-             */
-            entity_type: string;
+            entity_type: components["schemas"]["EvidenceType"];
             /** Format: uuid */
             entity_id: string;
             note?: string | null;
@@ -2882,13 +2878,18 @@ export interface components {
              *     disabled), `no_leader` (a day without a leader on call) or `outside_range` (a shift
              *     left outside the roster's dates after they changed).
              */
-            kind: string;
+            kind: components["schemas"]["ConflictKind"];
             date: string;
             shift_ids: string[];
             /** Format: uuid */
             user_id?: string | null;
             message: string;
         };
+        /**
+         * @description What stops a roster from being published (computed, not stored).
+         * @enum {string}
+         */
+        ConflictKind: "overlap" | "user_disabled" | "no_leader" | "outside_range";
         CopyPlanRequest: {
             semester: string;
             starts_on: string;
@@ -2962,7 +2963,7 @@ export interface components {
              */
             seq?: number | null;
             title: string;
-            category: string;
+            category: components["schemas"]["ItemCategory"];
             /** Format: uuid */
             owner_id?: string | null;
             due_date?: string | null;
@@ -2997,8 +2998,7 @@ export interface components {
             start_time: string;
             /** @description `HH:MM`; at or before `start_time` means the next day. */
             end_time: string;
-            /** @description `leader_on_call`, `duty_teacher` or `guard`. */
-            post: string;
+            post: components["schemas"]["Post"];
             /** Format: uuid */
             user_id: string;
             note?: string | null;
@@ -3105,17 +3105,18 @@ export interface components {
         EvidenceResponse: {
             /** Format: uuid */
             id: string;
-            /**
-             * @description `duty_roster`, `activity`, `meeting`, `incident`, `announcement`, `health_report`,
-             *     `inspection` or `hazard`.
-             */
-            entity_type: string;
+            entity_type: components["schemas"]["EvidenceType"];
             /** Format: uuid */
             entity_id: string;
             note?: string | null;
             /** Format: date-time */
             created_at: string;
         };
+        /**
+         * @description Records an item's evidence may point at (`inspection` is a check submission).
+         * @enum {string}
+         */
+        EvidenceType: "duty_roster" | "activity" | "meeting" | "incident" | "announcement" | "health_report" | "inspection" | "hazard";
         ExpectedCheckInRequest: {
             gate?: string | null;
             /** @description As for `POST /visitors`: `refuse` or `ask_office` for a suspicious person. */
@@ -3614,6 +3615,11 @@ export interface components {
              */
             return_by?: string | null;
         };
+        /**
+         * @description What kind of work a plan item is.
+         * @enum {string}
+         */
+        ItemCategory: "meeting" | "duty" | "education" | "inspection" | "report" | "drill" | "platform" | "other";
         ItemInput: {
             /** @description Keep an existing item's key when editing; omit for a new item. */
             key?: string | null;
@@ -3636,8 +3642,7 @@ export interface components {
             /** Format: int32 */
             seq: number;
             title: string;
-            /** @description `meeting`, `duty`, `education`, `inspection`, `report`, `drill`, `platform`, `other`. */
-            category: string;
+            category: components["schemas"]["ItemCategory"];
             /** Format: uuid */
             owner_id?: string | null;
             owner_name?: string | null;
@@ -3648,14 +3653,18 @@ export interface components {
             notify?: string | null;
             /** @description 备注, as written in the plan. */
             note?: string | null;
-            /** @description `todo`, `doing` or `done`. */
-            status: string;
+            status: components["schemas"]["ItemStatus"];
             /** @description Due date passed and not done. */
             overdue: boolean;
             evidence: components["schemas"]["EvidenceResponse"][];
         };
         /** @enum {string} */
         ItemResult: "pass" | "fail" | "na";
+        /**
+         * @description An item's progress.
+         * @enum {string}
+         */
+        ItemStatus: "todo" | "doing" | "done";
         LedgerSheetSummary: {
             key: string;
             name: string;
@@ -3976,8 +3985,7 @@ export interface components {
                 semester_id?: string | null;
                 starts_on: string;
                 ends_on: string;
-                /** @description `draft`, `submitted`, `approved` or `returned`. */
-                status: string;
+                status: components["schemas"]["PlanStatus"];
                 return_comment?: string | null;
                 /** Format: date-time */
                 submitted_at?: string | null;
@@ -4266,8 +4274,7 @@ export interface components {
             points: components["schemas"]["RunPointResponse"][];
         };
         PatternSlot: {
-            /** @description `leader_on_call`, `duty_teacher` or `guard`. */
-            post: string;
+            post: components["schemas"]["Post"];
             /** @description `HH:MM`. */
             start_time: string;
             /** @description `HH:MM`; at or before `start_time` means the next day. */
@@ -4294,6 +4301,11 @@ export interface components {
             /** @description 月工作安排, by month then sequence. */
             items: components["schemas"]["ItemResponse"][];
         };
+        /**
+         * @description `draft` → `submitted` → `approved`, or back to the office as `returned`.
+         * @enum {string}
+         */
+        PlanStatus: "draft" | "submitted" | "approved" | "returned";
         PlanSummary: {
             /** Format: uuid */
             id: string;
@@ -4307,8 +4319,7 @@ export interface components {
             semester_id?: string | null;
             starts_on: string;
             ends_on: string;
-            /** @description `draft`, `submitted`, `approved` or `returned`. */
-            status: string;
+            status: components["schemas"]["PlanStatus"];
             return_comment?: string | null;
             /** Format: date-time */
             submitted_at?: string | null;
@@ -4388,6 +4399,11 @@ export interface components {
              */
             threshold: number;
         };
+        /**
+         * @description A shift's post: 值班领导, 值班教师 or 保安.
+         * @enum {string}
+         */
+        Post: "leader_on_call" | "duty_teacher" | "guard";
         /** @description An RFC 9457 problem document. */
         Problem: {
             /** @description A URI naming the problem type: `urn:xiaoan:problem:<code>`. */
@@ -4480,6 +4496,11 @@ export interface components {
         RosterResponse: components["schemas"]["RosterSummary"] & {
             shifts: components["schemas"]["ShiftResponse"][];
         };
+        /**
+         * @description A roster is edited as a `draft`; once `published` its shifts change only through swaps.
+         * @enum {string}
+         */
+        RosterStatus: "draft" | "published";
         RosterSummary: {
             /** Format: uuid */
             id: string;
@@ -4487,8 +4508,7 @@ export interface components {
             title: string;
             start_date: string;
             end_date: string;
-            /** @description `draft` or `published`. */
-            status: string;
+            status: components["schemas"]["RosterStatus"];
             /** @description 报送 (e.g. `校办`). */
             report_to?: string | null;
             /**
@@ -4772,8 +4792,8 @@ export interface components {
             starts_at: string;
             /** Format: date-time */
             ends_at: string;
-            /** @description `leader_on_call` (值班领导), `duty_teacher` (值班教师) or `guard` (保安). */
-            post: string;
+            /** @description 值班领导, 值班教师 or 保安. */
+            post: components["schemas"]["Post"];
             /** Format: uuid */
             user_id: string;
             user_name: string;
@@ -4908,7 +4928,7 @@ export interface components {
             date: string;
             start_time: string;
             end_time: string;
-            post: string;
+            post: components["schemas"]["Post"];
             /** Format: uuid */
             requester_id: string;
             requester_name: string;
@@ -4920,7 +4940,7 @@ export interface components {
              * @description `requested` → `accepted` → `approved`; or `declined` (by the other person),
              *     `rejected` (by the office), `cancelled` (by the requester).
              */
-            status: string;
+            status: components["schemas"]["SwapStatus"];
             /** Format: date-time */
             created_at: string;
             /** Format: date-time */
@@ -4931,6 +4951,12 @@ export interface components {
             decided_by?: string | null;
             decision_comment?: string | null;
         };
+        /**
+         * @description `requested` → `accepted` → `approved`; or `declined` (by the other person), `rejected` (by
+         *     the office), `cancelled` (by the requester).
+         * @enum {string}
+         */
+        SwapStatus: "requested" | "accepted" | "declined" | "rejected" | "cancelled" | "approved";
         TemplateItem: {
             /** @description Stable across versions (answers and spot-check comparisons use it). */
             key: string;
@@ -5017,17 +5043,13 @@ export interface components {
             class_id?: string | null;
         };
         UpdateItemRequest: {
-            /**
-             * @description Progress (`todo`, `doing`, `done`): the office or the item's owner, also on an
-             *     approved plan — carrying it out is not changing it.
-             */
-            status?: string | null;
+            status?: null | components["schemas"]["ItemStatus"];
             /** @description The fields below change the plan itself: the office only, draft or returned plans only. */
             month?: string | null;
             /** Format: int32 */
             seq?: number | null;
             title?: string | null;
-            category?: string | null;
+            category?: null | components["schemas"]["ItemCategory"];
             /**
              * Format: uuid
              * @description The nil UUID removes the owner.
@@ -10251,7 +10273,7 @@ export interface operations {
         parameters: {
             query?: {
                 semester?: string;
-                status?: string;
+                status?: components["schemas"]["PlanStatus"];
                 limit?: number;
                 cursor?: string;
             };
@@ -11316,7 +11338,7 @@ export interface operations {
     list_rosters: {
         parameters: {
             query?: {
-                status?: string;
+                status?: components["schemas"]["RosterStatus"];
                 /** @description Rosters that end on or after this date. */
                 from?: string;
                 /** @description Rosters that start on or before this date. */
@@ -12289,7 +12311,7 @@ export interface operations {
             query?: {
                 roster_id?: string;
                 shift_id?: string;
-                status?: string;
+                status?: components["schemas"]["SwapStatus"];
             };
             header?: never;
             path?: never;
