@@ -4,6 +4,9 @@
 mod platform;
 mod gate;
 mod visitors;
+mod plans;
+mod seed_plan;
+mod semesters;
 
 use crate::auth::roles::Role;
 use crate::features::audit::{self, Actor};
@@ -145,7 +148,7 @@ pub async fn seed_if_empty(db: &Db, tz: chrono_tz::Tz) -> Result<bool, BoxError>
     // Each feature's demo records, one call per feature, after the people they refer to.
     gate::seed(&*tx, &db.master_key).await?;
     crate::features::inspections::seed_demo(&*tx).await?;
-    crate::features::plans::demo::seed_demo(&*tx).await?;
+    plans::seed_demo(&*tx).await?;
     crate::features::patrol::seed_demo(&*tx).await?;
     platform::seed_demo(&*tx, tz).await?;
     crate::features::fire::seed_demo(&*tx).await?;
@@ -153,6 +156,9 @@ pub async fn seed_if_empty(db: &Db, tz: chrono_tz::Tz) -> Result<bool, BoxError>
     let current = crate::features::semesters::seed_demo(&*tx, tz).await?;
     crate::features::plans::demo::seed_current(&*tx, &current, crate::infra::clock::today(tz))
         .await?;
+    let tz = chrono_tz::Asia::Shanghai;
+    let current = semesters::seed_demo(&*tx, tz).await?;
+    plans::seed_current(&*tx, &current, crate::infra::dates::today(tz)).await?;
     tx.commit().await?;
     tracing::info!("demo data loaded");
     Ok(true)
@@ -325,7 +331,7 @@ pub fn accounts_banner() -> String {
             role.as_str()
         ));
     }
-    // Made with the duty rosters (plans::demo), so that two guards can rotate day and night.
+    // Made with the duty rosters (demo::plans), so that two guards can rotate day and night.
     out.push_str("    guard2     guard            门卫(与 guard1 轮换日夜班)\n");
     out
 }

@@ -4,6 +4,7 @@
 pub mod backup;
 pub mod clock;
 pub mod config;
+pub mod dates;
 pub mod db;
 pub mod download;
 pub mod error;

@@ -1,3 +1,92 @@
+//! Semester plans, their monthly items and the evidence linked to them, with their closed sets
+//! as enums (stored values and wire names are the same strings).
+
+use sea_orm::entity::prelude::*;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// `draft` → `submitted` → `approved`, or back to the office as `returned`.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, EnumIter, DeriveActiveEnum, Serialize, Deserialize, ToSchema,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+#[serde(rename_all = "snake_case")]
+pub enum PlanStatus {
+    #[sea_orm(string_value = "draft")]
+    Draft,
+    #[sea_orm(string_value = "submitted")]
+    Submitted,
+    #[sea_orm(string_value = "approved")]
+    Approved,
+    #[sea_orm(string_value = "returned")]
+    Returned,
+}
+
+/// What kind of work a plan item is.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, EnumIter, DeriveActiveEnum, Serialize, Deserialize, ToSchema,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+#[serde(rename_all = "snake_case")]
+pub enum ItemCategory {
+    #[sea_orm(string_value = "meeting")]
+    Meeting,
+    #[sea_orm(string_value = "duty")]
+    Duty,
+    #[sea_orm(string_value = "education")]
+    Education,
+    #[sea_orm(string_value = "inspection")]
+    Inspection,
+    #[sea_orm(string_value = "report")]
+    Report,
+    #[sea_orm(string_value = "drill")]
+    Drill,
+    #[sea_orm(string_value = "platform")]
+    Platform,
+    #[sea_orm(string_value = "other")]
+    Other,
+}
+
+/// An item's progress.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, EnumIter, DeriveActiveEnum, Serialize, Deserialize, ToSchema,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+#[serde(rename_all = "snake_case")]
+pub enum ItemStatus {
+    #[sea_orm(string_value = "todo")]
+    Todo,
+    #[sea_orm(string_value = "doing")]
+    Doing,
+    #[sea_orm(string_value = "done")]
+    Done,
+}
+
+/// Records an item's evidence may point at (`inspection` is a check submission).
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, EnumIter, DeriveActiveEnum, Serialize, Deserialize, ToSchema,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+#[serde(rename_all = "snake_case")]
+pub enum EvidenceType {
+    #[sea_orm(string_value = "duty_roster")]
+    DutyRoster,
+    #[sea_orm(string_value = "activity")]
+    Activity,
+    #[sea_orm(string_value = "meeting")]
+    Meeting,
+    #[sea_orm(string_value = "incident")]
+    Incident,
+    #[sea_orm(string_value = "announcement")]
+    Announcement,
+    #[sea_orm(string_value = "health_report")]
+    HealthReport,
+    #[sea_orm(string_value = "inspection")]
+    Inspection,
+    #[sea_orm(string_value = "hazard")]
+    Hazard,
+}
+
 pub mod plan {
     use sea_orm::entity::prelude::*;
 
@@ -18,7 +107,7 @@ pub mod plan {
         pub goals_and_priorities: String,
         #[sea_orm(column_type = "Text")]
         pub measures: String,
-        pub status: String,
+        pub status: super::PlanStatus,
         #[sea_orm(column_type = "Text", nullable)]
         pub return_comment: Option<String>,
         pub submitted_at: Option<DateTimeUtc>,
@@ -48,14 +137,14 @@ pub mod item {
         pub month: String,
         pub seq: i32,
         pub title: String,
-        pub category: String,
+        pub category: super::ItemCategory,
         pub owner_id: Option<Uuid>,
         pub due_date: Option<String>,
         pub report_to: Option<String>,
         pub notify: Option<String>,
         #[sea_orm(column_type = "Text", nullable)]
         pub note: Option<String>,
-        pub status: String,
+        pub status: super::ItemStatus,
         pub created_at: DateTimeUtc,
         pub updated_at: DateTimeUtc,
     }
@@ -75,7 +164,7 @@ pub mod evidence {
         #[sea_orm(primary_key, auto_increment = false)]
         pub id: Uuid,
         pub item_id: Uuid,
-        pub entity_type: String,
+        pub entity_type: super::EvidenceType,
         pub entity_id: Uuid,
         pub note: Option<String>,
         pub created_by: Option<Uuid>,

@@ -2617,11 +2617,7 @@ export interface components {
             updated_at: string;
         };
         AddEvidenceRequest: {
-            /**
-             * @description `duty_roster`, `activity`, `meeting`, `incident`, `announcement`, `health_report`,
-             *     `inspection` or `hazard`.
-             */
-            entity_type: string;
+            entity_type: components["schemas"]["EvidenceType"];
             /** Format: uuid */
             entity_id: string;
             note?: string | null;
@@ -2903,13 +2899,18 @@ export interface components {
              *     disabled), `no_leader` (a day without a leader on call) or `outside_range` (a shift
              *     left outside the roster's dates after they changed).
              */
-            kind: string;
+            kind: components["schemas"]["ConflictKind"];
             date: string;
             shift_ids: string[];
             /** Format: uuid */
             user_id?: string | null;
             message: string;
         };
+        /**
+         * @description What stops a roster from being published (computed, not stored).
+         * @enum {string}
+         */
+        ConflictKind: "overlap" | "user_disabled" | "no_leader" | "outside_range";
         CopyPlanRequest: {
             semester: string;
             starts_on: string;
@@ -2983,7 +2984,7 @@ export interface components {
              */
             seq?: number | null;
             title: string;
-            category: string;
+            category: components["schemas"]["ItemCategory"];
             /** Format: uuid */
             owner_id?: string | null;
             due_date?: string | null;
@@ -3018,8 +3019,7 @@ export interface components {
             start_time: string;
             /** @description `HH:MM`; at or before `start_time` means the next day. */
             end_time: string;
-            /** @description `leader_on_call`, `duty_teacher` or `guard`. */
-            post: string;
+            post: components["schemas"]["Post"];
             /** Format: uuid */
             user_id: string;
             note?: string | null;
@@ -3129,17 +3129,18 @@ export interface components {
         EvidenceResponse: {
             /** Format: uuid */
             id: string;
-            /**
-             * @description `duty_roster`, `activity`, `meeting`, `incident`, `announcement`, `health_report`,
-             *     `inspection` or `hazard`.
-             */
-            entity_type: string;
+            entity_type: components["schemas"]["EvidenceType"];
             /** Format: uuid */
             entity_id: string;
             note?: string | null;
             /** Format: date-time */
             created_at: string;
         };
+        /**
+         * @description Records an item's evidence may point at (`inspection` is a check submission).
+         * @enum {string}
+         */
+        EvidenceType: "duty_roster" | "activity" | "meeting" | "incident" | "announcement" | "health_report" | "inspection" | "hazard";
         ExpectedCheckInRequest: {
             gate?: string | null;
             /** @description As for `POST /visitors`: `refuse` or `ask_office` for a suspicious person. */
@@ -3643,6 +3644,11 @@ export interface components {
              */
             return_by?: string | null;
         };
+        /**
+         * @description What kind of work a plan item is.
+         * @enum {string}
+         */
+        ItemCategory: "meeting" | "duty" | "education" | "inspection" | "report" | "drill" | "platform" | "other";
         ItemInput: {
             /** @description Keep an existing item's key when editing; omit for a new item. */
             key?: string | null;
@@ -3665,8 +3671,7 @@ export interface components {
             /** Format: int32 */
             seq: number;
             title: string;
-            /** @description `meeting`, `duty`, `education`, `inspection`, `report`, `drill`, `platform`, `other`. */
-            category: string;
+            category: components["schemas"]["ItemCategory"];
             /** Format: uuid */
             owner_id?: string | null;
             owner_name?: string | null;
@@ -3677,14 +3682,18 @@ export interface components {
             notify?: string | null;
             /** @description 备注, as written in the plan. */
             note?: string | null;
-            /** @description `todo`, `doing` or `done`. */
-            status: string;
+            status: components["schemas"]["ItemStatus"];
             /** @description Due date passed and not done. */
             overdue: boolean;
             evidence: components["schemas"]["EvidenceResponse"][];
         };
         /** @enum {string} */
         ItemResult: "pass" | "fail" | "na";
+        /**
+         * @description An item's progress.
+         * @enum {string}
+         */
+        ItemStatus: "todo" | "doing" | "done";
         LedgerSheetSummary: {
             key: string;
             name: string;
@@ -4004,8 +4013,7 @@ export interface components {
                 semester_id?: string | null;
                 starts_on: string;
                 ends_on: string;
-                /** @description `draft`, `submitted`, `approved` or `returned`. */
-                status: string;
+                status: components["schemas"]["PlanStatus"];
                 return_comment?: string | null;
                 /** Format: date-time */
                 submitted_at?: string | null;
@@ -4294,8 +4302,7 @@ export interface components {
             points: components["schemas"]["RunPointResponse"][];
         };
         PatternSlot: {
-            /** @description `leader_on_call`, `duty_teacher` or `guard`. */
-            post: string;
+            post: components["schemas"]["Post"];
             /** @description `HH:MM`. */
             start_time: string;
             /** @description `HH:MM`; at or before `start_time` means the next day. */
@@ -4322,6 +4329,11 @@ export interface components {
             /** @description 月工作安排, by month then sequence. */
             items: components["schemas"]["ItemResponse"][];
         };
+        /**
+         * @description `draft` → `submitted` → `approved`, or back to the office as `returned`.
+         * @enum {string}
+         */
+        PlanStatus: "draft" | "submitted" | "approved" | "returned";
         PlanSummary: {
             /** Format: uuid */
             id: string;
@@ -4335,8 +4347,7 @@ export interface components {
             semester_id?: string | null;
             starts_on: string;
             ends_on: string;
-            /** @description `draft`, `submitted`, `approved` or `returned`. */
-            status: string;
+            status: components["schemas"]["PlanStatus"];
             return_comment?: string | null;
             /** Format: date-time */
             submitted_at?: string | null;
@@ -4416,6 +4427,11 @@ export interface components {
              */
             threshold: number;
         };
+        /**
+         * @description A shift's post: 值班领导, 值班教师 or 保安.
+         * @enum {string}
+         */
+        Post: "leader_on_call" | "duty_teacher" | "guard";
         /** @description An RFC 9457 problem document. */
         Problem: {
             /** @description A URI naming the problem type: `urn:xiaoan:problem:<code>`. */
@@ -4508,6 +4524,11 @@ export interface components {
         RosterResponse: components["schemas"]["RosterSummary"] & {
             shifts: components["schemas"]["ShiftResponse"][];
         };
+        /**
+         * @description A roster is edited as a `draft`; once `published` its shifts change only through swaps.
+         * @enum {string}
+         */
+        RosterStatus: "draft" | "published";
         RosterSummary: {
             /** Format: uuid */
             id: string;
@@ -4515,8 +4536,7 @@ export interface components {
             title: string;
             start_date: string;
             end_date: string;
-            /** @description `draft` or `published`. */
-            status: string;
+            status: components["schemas"]["RosterStatus"];
             /** @description 报送 (e.g. `校办`). */
             report_to?: string | null;
             /**
@@ -4804,8 +4824,8 @@ export interface components {
             starts_at: string;
             /** Format: date-time */
             ends_at: string;
-            /** @description `leader_on_call` (值班领导), `duty_teacher` (值班教师) or `guard` (保安). */
-            post: string;
+            /** @description 值班领导, 值班教师 or 保安. */
+            post: components["schemas"]["Post"];
             /** Format: uuid */
             user_id: string;
             user_name: string;
@@ -4940,7 +4960,7 @@ export interface components {
             date: string;
             start_time: string;
             end_time: string;
-            post: string;
+            post: components["schemas"]["Post"];
             /** Format: uuid */
             requester_id: string;
             requester_name: string;
@@ -4952,7 +4972,7 @@ export interface components {
              * @description `requested` → `accepted` → `approved`; or `declined` (by the other person),
              *     `rejected` (by the office), `cancelled` (by the requester).
              */
-            status: string;
+            status: components["schemas"]["SwapStatus"];
             /** Format: date-time */
             created_at: string;
             /** Format: date-time */
@@ -4963,6 +4983,12 @@ export interface components {
             decided_by?: string | null;
             decision_comment?: string | null;
         };
+        /**
+         * @description `requested` → `accepted` → `approved`; or `declined` (by the other person), `rejected` (by
+         *     the office), `cancelled` (by the requester).
+         * @enum {string}
+         */
+        SwapStatus: "requested" | "accepted" | "declined" | "rejected" | "cancelled" | "approved";
         TemplateItem: {
             /** @description Stable across versions (answers and spot-check comparisons use it). */
             key: string;
@@ -5097,17 +5123,13 @@ export interface components {
             class_id?: string | null;
         };
         UpdateItemRequest: {
-            /**
-             * @description Progress (`todo`, `doing`, `done`): the office or the item's owner, also on an
-             *     approved plan — carrying it out is not changing it.
-             */
-            status?: string | null;
+            status?: null | components["schemas"]["ItemStatus"];
             /** @description The fields below change the plan itself: the office only, draft or returned plans only. */
             month?: string | null;
             /** Format: int32 */
             seq?: number | null;
             title?: string | null;
-            category?: string | null;
+            category?: null | components["schemas"]["ItemCategory"];
             /**
              * Format: uuid
              * @description The nil UUID removes the owner.
@@ -10339,7 +10361,7 @@ export interface operations {
         parameters: {
             query?: {
                 semester?: string;
-                status?: string;
+                status?: components["schemas"]["PlanStatus"];
                 limit?: number;
                 cursor?: string;
             };
@@ -11404,7 +11426,7 @@ export interface operations {
     list_rosters: {
         parameters: {
             query?: {
-                status?: string;
+                status?: components["schemas"]["RosterStatus"];
                 /** @description Rosters that end on or after this date. */
                 from?: string;
                 /** @description Rosters that start on or before this date. */
@@ -12377,7 +12399,7 @@ export interface operations {
             query?: {
                 roster_id?: string;
                 shift_id?: string;
-                status?: string;
+                status?: components["schemas"]["SwapStatus"];
             };
             header?: never;
             path?: never;

@@ -77,7 +77,7 @@ pub async fn staff_facts(db: &impl ConnectionTrait, r: &Range) -> AppResult<Vec<
         .collect();
 
     let rosters: Vec<Uuid> = roster::Entity::find()
-        .filter(roster::Column::Status.eq(crate::features::duty::PUBLISHED))
+        .filter(roster::Column::Status.eq(crate::schema::duty::RosterStatus::Published))
         .all(db)
         .await?
         .into_iter()
@@ -141,7 +141,7 @@ pub async fn staff_facts(db: &impl ConnectionTrait, r: &Range) -> AppResult<Vec<
     }
 
     let approved: Vec<Uuid> = plan::Entity::find()
-        .filter(plan::Column::Status.eq(crate::features::plans::STATUS_APPROVED))
+        .filter(plan::Column::Status.eq(crate::schema::plans::PlanStatus::Approved))
         .all(db)
         .await?
         .into_iter()

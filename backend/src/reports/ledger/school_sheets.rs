@@ -85,11 +85,11 @@ pub(super) async fn plan_sheet(db: &impl ConnectionTrait, r: &Range) -> AppResul
                 .len();
             rows.push(vec![
                 p.title.clone(),
-                status_zh(&p.status).to_owned(),
+                status_zh(&sea_orm::ActiveEnum::to_value(&p.status)).to_owned(),
                 i.month,
                 i.seq.to_string(),
                 i.title,
-                category_zh(&i.category).to_owned(),
+                category_zh(&sea_orm::ActiveEnum::to_value(&i.category)).to_owned(),
                 i.owner_id
                     .and_then(|o| users.get(&o))
                     .map(|u| u.display_name.clone())
@@ -98,7 +98,7 @@ pub(super) async fn plan_sheet(db: &impl ConnectionTrait, r: &Range) -> AppResul
                 i.report_to.unwrap_or_default(),
                 i.notify.unwrap_or_default(),
                 i.note.unwrap_or_default(),
-                status_zh(&i.status).to_owned(),
+                status_zh(&sea_orm::ActiveEnum::to_value(&i.status)).to_owned(),
                 ev.to_string(),
             ]);
         }
@@ -127,7 +127,7 @@ pub(super) async fn plan_sheet(db: &impl ConnectionTrait, r: &Range) -> AppResul
 
 pub(super) async fn duty_sheet(db: &impl ConnectionTrait, r: &Range) -> AppResult<Sheet> {
     let rosters: HashMap<Uuid, roster::Model> = roster::Entity::find()
-        .filter(roster::Column::Status.eq(crate::features::duty::PUBLISHED))
+        .filter(roster::Column::Status.eq(crate::schema::duty::RosterStatus::Published))
         .all(db)
         .await?
         .into_iter()
@@ -156,7 +156,7 @@ pub(super) async fn duty_sheet(db: &impl ConnectionTrait, r: &Range) -> AppResul
                 ro.map(|r| r.title.clone()).unwrap_or_default(),
                 s.date,
                 format!("{}–{}", s.start_time, s.end_time),
-                post_zh(&s.post).to_owned(),
+                post_zh(&sea_orm::ActiveEnum::to_value(&s.post)).to_owned(),
                 u.map(|u| u.display_name.clone()).unwrap_or_default(),
                 u.and_then(|u| u.phone.clone()).unwrap_or_default(),
                 ro.and_then(|r| r.report_to.clone()).unwrap_or_default(),

@@ -151,7 +151,7 @@ pub async fn resolve_range(
         // Prefer the approved plan's dates.
         let p = plans
             .iter()
-            .find(|p| p.status == crate::features::plans::STATUS_APPROVED)
+            .find(|p| p.status == crate::schema::plans::PlanStatus::Approved)
             .or(plans.first())
             .ok_or_else(|| {
                 ApiError::not_found(ErrorCode::SemesterNotFound, "该学期没有工作计划")

@@ -3,11 +3,11 @@
 //! meetings, activities, health reports and announcements that carried the plan out.
 
 use crate::auth::roles::Role;
-use crate::features::duty::{PUBLISHED, insert_roster, insert_shift};
-use crate::features::plans::{STATUS_APPROVED, link_evidence, parse_date};
+use crate::features::duty::{NewRoster, NewShift, insert_roster, insert_shift};
+use crate::features::plans::{link_evidence, parse_date};
 use crate::infra::error::BoxError;
-use crate::schema::duty::roster;
-use crate::schema::plans::{item, plan};
+use crate::schema::duty::{Post, RosterStatus, roster};
+use crate::schema::plans::{ItemCategory, ItemStatus, PlanStatus, item, plan};
 use crate::schema::records::{activity, announcement, health, meeting};
 use crate::schema::users as user;
 use chrono::{NaiveTime, TimeZone};
@@ -15,371 +15,12 @@ use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, Set};
 use std::collections::HashMap;
 use uuid::Uuid;
 
-pub const TITLE: &str = "2019~2020学年第二学期保卫处工作计划";
-pub const SEMESTER: &str = "2019-2020-2";
+/// A closed-set value from the tables below (a typo there fails the seeding, loudly).
+fn closed<E: sea_orm::ActiveEnum<Value = String>>(s: &str) -> Result<E, BoxError> {
+    E::try_from_value(&s.to_owned()).map_err(|e| e.to_string().into())
+}
 
-pub const PREAMBLE: &str = "学校安全工作是学校工作的重中之重工作,作为承载这项工作的主要载体之一的处室——保卫处,更需要制定适合当下形势和学校实际的处室安全工作计划,以助本处室将安全工作开展的更有效、更实在、更有指引性。";
-
-pub const GUIDING_IDEOLOGY: &str = "以习近平新时代中国特色社会主义、十九大精神为指导,以保障师生员工、服务教学为宗旨,紧紧围绕“安全第一、教育教学协调发展”,精细构建校园安全管理网络,全面落实学校综合治理,认真研判校园安全文明建设,坚持教育与管理、治理与建设相结合,切实保障学校师生工作秩序、学习秩序和生活秩序,确保师生生命财产安全,全力构建“安全和谐”的校园环境。";
-
-pub const GOALS: &str = "建立健全平安校园的长效管理机制,有效防止重大刑事治安案件的发生,力争“零犯罪”、“零事故”。通过丰富多彩、形式多样的安全宣传,提升师生员工的安全意识;通过演练活动提升师生员工的防危避险能力;通过安全隐患排查及整改,力争将安全隐患消灭在 萌芽状态。
-重点:1、推动全员参与学校安全管理,逐步形成纵向(校长室-处室-教职工)与横向(学校与其它联动单外、处室与处室、教职工与教职工、学生与学生之间互相协调、督查)全方位安全管理网。
-2、推动安全工作切实纳入到教职工的考核中,推动学生的安全考核。";
-
-pub const MEASURES: &str = "(一)继续加强完善组织领导机构,进一步落实各部门的安全职责。在《学校安全工作台账之组织领导》基础上根据实际情况完善安全领导小组。
-(二)建立健全各级各类安全管理制度,进一步提高制度执行的有效性。一方面在《学校安全工作台账之组织领导》基础上进一步完善学校安全管理制度,另一方面根据新情况及时制定相应的安全管理制度。
-(三)主要工作
-1、加强门卫安全管理。要采取切实有效的措施严格落实门卫工作制度,把好校园入口关。一是加强门卫工作人员思想道德教育和业务能力的培训,配备必要的安防器材、设施设备,切实做好学校财产的保护工作。二是严格门卫来人来访登记制度,非本校学生或工作人员必须有完备的登记手续和正当的理由方可进入校园,对不能说明情况的人员应责令其离开学校,对形迹可疑的人员应通报公安部门及时处置。三是上班期间对学生实行封闭式管理,学生确需出校,必须出示相关请假手续。
-2、加强交通安全管理。教师的私家车、电动车等车辆出入校园,应尽可能避开学生上下学或人多情况复杂时段,限道、慢速行驶,防止意外交通事故发生,严禁学生在校园内骑车,否则不准骑,各班主任要进行检查,值周教师要进行抽查,将校内交通安全的危险系数降低到最小。针对我校安全工作的实际情况,各班必须狠抓交通安全教育,提高学生交通安全防护能力。
-3、加强校园防盗安全管理。按照“立足内部,内外联动,全面设防,确保安全”的要求,有计划地加快治安网络建设,进一步将人防、物防、技防相结合起来,动静结合,各项防范措施相互配套衔接的校园治安防控网络,切实做到校园“不发案、不出事”。为了进一步加强对安全重点部位的管理,在已有物防、技防设施条件下,严格落实安保巡查,做到及时发现、及时处置。治保安和保卫处要熟知报警装置和报警方法,做好相应记录。学校领导在重大节假日期间要保持通信工具畅通,保证紧急情况下领导到位,组织到位,措施到位。
-4、加强校园消防安全管理。加强校园内消防设施建设,加强维护管理,确保消防安全。学校应组织师生定期开展消防演练,保证紧急情况下能第一时间有序组织师生撤离火灾现场,尽可能遏制和消除火情。
-5、大力加强与安全职能部门的配合协作,认真整治校园周边环境。要积极配合公安部门,把侦破盗窃、敲诈、抢劫、侵害师生权益的违法犯罪活动作为工作重点,严厉打击针对师生的伤害、抢劫、盗窃等违法犯罪活动,坚决铲除校园及周边存在的安全隐患;要积极配合消防部门,将学校的消防隐患消灭于萌芽状态,提升学校的消防能力,确保师生、员工的生命安全以及学校的财产安全;要积极配合卫检委的,提高学校的卫生水平,确保师生、员工的身体健康。
-6、组织好学生安全员队伍,将安全管理工作向学生层面推动。
-7、做好信息推送,及时更新处室网络页面。
-8、做好安全工作台账,总结经验教训,为下一年度的工作作好铺垫。
-四、具体工作及安排(附表)
-苏州市太湖旅游中等专业学校
-2020年3月26日";
-
-/// (month, title, category, due date, 报送, 通报, 备注). The 备注 column's notes are items of
-/// their own where they name work of their own (the temperature reports, the 扫黑除恶 summary,
-/// the summer roster), and the note of the holiday-roster items otherwise.
-type Row = (
-    &'static str,
-    &'static str,
-    &'static str,
-    Option<&'static str>,
-    Option<&'static str>,
-    Option<&'static str>,
-    Option<&'static str>,
-);
-
-pub const ITEMS: &[Row] = &[
-    (
-        "2020-04",
-        "开学工作:部门计划、安全自查、车辆疏导",
-        "other",
-        Some("2020-04-30"),
-        None,
-        None,
-        None,
-    ),
-    (
-        "2020-04",
-        "保安例会,学生安全员例会",
-        "meeting",
-        Some("2020-04-30"),
-        None,
-        None,
-        None,
-    ),
-    (
-        "2020-04",
-        "清明节假日值班安排及上报, 山林防火宣传(清明)",
-        "duty",
-        Some("2020-04-03"),
-        Some("校办"),
-        Some("教师群"),
-        Some("清明节值班表:4月4日—4月6日 报送:校办 通报:教师群"),
-    ),
-    (
-        "2020-04",
-        "疫情防控开学演练活动, 《疫情下的学校安全专题教育》(安全平台)",
-        "drill",
-        Some("2020-04-30"),
-        None,
-        None,
-        None,
-    ),
-    (
-        "2020-04",
-        "《第25个全国中小学生安全教育日》",
-        "education",
-        Some("2020-04-30"),
-        None,
-        None,
-        None,
-    ),
-    (
-        "2020-04",
-        "国家安全教育专题活动",
-        "education",
-        Some("2020-04-30"),
-        None,
-        None,
-        None,
-    ),
-    (
-        "2020-04",
-        "安全平台使用督查",
-        "platform",
-        Some("2020-04-30"),
-        None,
-        None,
-        None,
-    ),
-    (
-        "2020-04",
-        "做好安全自查及相关上报",
-        "inspection",
-        Some("2020-04-30"),
-        None,
-        None,
-        None,
-    ),
-    (
-        "2020-04",
-        "消防平台户籍化管理平台",
-        "platform",
-        Some("2020-04-30"),
-        None,
-        None,
-        None,
-    ),
-    (
-        "2020-04",
-        "疫情防控期间,保安体温检测",
-        "report",
-        None,
-        Some("校医"),
-        None,
-        Some("疫情防控期间,保安体温检测 报送:校医"),
-    ),
-    (
-        "2020-05",
-        "保安例会",
-        "meeting",
-        Some("2020-05-31"),
-        None,
-        None,
-        None,
-    ),
-    (
-        "2020-05",
-        "学生安全员例会",
-        "meeting",
-        Some("2020-05-31"),
-        None,
-        None,
-        None,
-    ),
-    (
-        "2020-05",
-        "劳动节假日值班安排及上报",
-        "duty",
-        Some("2020-04-30"),
-        Some("校办"),
-        Some("教师群"),
-        Some("劳动节值班表:5月1日—5月5日 报送:校办 通报:教师群"),
-    ),
-    (
-        "2020-05",
-        "防震减灾教育专题活动",
-        "education",
-        Some("2020-05-31"),
-        None,
-        None,
-        None,
-    ),
-    (
-        "2020-05",
-        "安全平台使用督查",
-        "platform",
-        Some("2020-05-31"),
-        None,
-        None,
-        None,
-    ),
-    (
-        "2020-05",
-        "做好安全自查及相关上报",
-        "inspection",
-        Some("2020-05-31"),
-        None,
-        None,
-        None,
-    ),
-    (
-        "2020-05",
-        "消防平台户籍化管理平台",
-        "platform",
-        Some("2020-05-31"),
-        None,
-        None,
-        None,
-    ),
-    (
-        "2020-05",
-        "疫情防控期间,保安体温检测日报",
-        "report",
-        None,
-        Some("校医"),
-        None,
-        Some("疫情防控期间,保安体温检测日报 报送:校医"),
-    ),
-    (
-        "2020-06",
-        "保安例会",
-        "meeting",
-        Some("2020-06-30"),
-        None,
-        None,
-        None,
-    ),
-    (
-        "2020-06",
-        "学生安全员例会",
-        "meeting",
-        Some("2020-06-30"),
-        None,
-        None,
-        None,
-    ),
-    (
-        "2020-06",
-        "端午节假日值班安排及上报",
-        "duty",
-        Some("2020-06-24"),
-        Some("校办"),
-        Some("教师群"),
-        Some("端午节值班表:6月25日—6月27日 报送:校办 通报:教师群"),
-    ),
-    (
-        "2020-06",
-        "毒品预防教育专题活动",
-        "education",
-        Some("2020-06-30"),
-        None,
-        None,
-        None,
-    ),
-    (
-        "2020-06",
-        "安全平台使用督查",
-        "platform",
-        Some("2020-06-30"),
-        None,
-        None,
-        None,
-    ),
-    (
-        "2020-06",
-        "做好安全自查及相关上报",
-        "inspection",
-        Some("2020-06-30"),
-        None,
-        None,
-        None,
-    ),
-    (
-        "2020-06",
-        "消防平台户籍化管理平台",
-        "platform",
-        Some("2020-06-30"),
-        None,
-        None,
-        None,
-    ),
-    (
-        "2020-06",
-        "扫黑除恶专项斗争总结",
-        "report",
-        Some("2020-06-24"),
-        Some("教育局保卫科"),
-        None,
-        Some("扫黑除恶专项斗争总结:6月25日前 报送:教育局保卫科"),
-    ),
-    (
-        "2020-06",
-        "疫情防控期间,保安体温检测日报",
-        "report",
-        None,
-        Some("校医"),
-        None,
-        Some("疫情防控期间,保安体温检测日报 报送:校医"),
-    ),
-    (
-        "2020-07",
-        "保安例会",
-        "meeting",
-        Some("2020-07-31"),
-        None,
-        None,
-        None,
-    ),
-    (
-        "2020-07",
-        "学生安全员例会",
-        "meeting",
-        Some("2020-07-31"),
-        None,
-        None,
-        None,
-    ),
-    (
-        "2020-07",
-        "期末家长车辆疏导",
-        "other",
-        Some("2020-07-10"),
-        None,
-        None,
-        None,
-    ),
-    (
-        "2020-07",
-        "暑期防溺水安全专题活动",
-        "education",
-        Some("2020-07-10"),
-        None,
-        None,
-        None,
-    ),
-    (
-        "2020-07",
-        "安全平台使用督查",
-        "platform",
-        Some("2020-07-31"),
-        None,
-        None,
-        None,
-    ),
-    (
-        "2020-07",
-        "做好安全自查及相关上报",
-        "inspection",
-        Some("2020-07-31"),
-        None,
-        None,
-        None,
-    ),
-    (
-        "2020-07",
-        "消防平台户籍化管理平台",
-        "platform",
-        Some("2020-07-31"),
-        None,
-        None,
-        None,
-    ),
-    (
-        "2020-07",
-        "暑假值班表",
-        "duty",
-        Some("2020-07-10"),
-        Some("校办"),
-        Some("教师群"),
-        Some("暑假值班表 报送:校办 通报:教师群"),
-    ),
-    (
-        "2020-07",
-        "疫情防控期间,保安体温检测日报",
-        "report",
-        None,
-        Some("校医"),
-        None,
-        Some("疫情防控期间,保安体温检测日报 报送:校医"),
-    ),
-];
+use super::seed_plan::{GOALS, GUIDING_IDEOLOGY, ITEMS, MEASURES, PREAMBLE, SEMESTER, TITLE};
 
 /// (title, start, end, the item it fulfils). The summer dates are not in the seed: they are the
 /// school's usual summer holiday.
@@ -569,7 +210,7 @@ pub async fn seed_demo(db: &impl ConnectionTrait) -> Result<(), BoxError> {
         guiding_ideology: Set(format!("{PREAMBLE}\n\n{GUIDING_IDEOLOGY}")),
         goals_and_priorities: Set(GOALS.into()),
         measures: Set(MEASURES.into()),
-        status: Set(STATUS_APPROVED.into()),
+        status: Set(PlanStatus::Approved),
         return_comment: Set(None),
         submitted_at: Set(Some(at("2020-03-26", (10, 0)))),
         decided_at: Set(Some(at("2020-03-27", (9, 0)))),
@@ -592,13 +233,13 @@ pub async fn seed_demo(db: &impl ConnectionTrait) -> Result<(), BoxError> {
             month: Set((*month).into()),
             seq: Set(*n),
             title: Set((*title).into()),
-            category: Set((*category).into()),
+            category: Set(closed(category)?),
             owner_id: Set(Some(office.id)),
             due_date: Set(due.map(Into::into)),
             report_to: Set(report_to.map(Into::into)),
             notify: Set(notify.map(Into::into)),
             note: Set(note.map(Into::into)),
-            status: Set("done".into()),
+            status: Set(ItemStatus::Done),
             created_at: Set(at("2020-03-26", (9, 0))),
             updated_at: Set(at("2020-03-26", (9, 0))),
         }
@@ -621,13 +262,15 @@ pub async fn seed_demo(db: &impl ConnectionTrait) -> Result<(), BoxError> {
     for (title, start, end, item_title) in ROSTERS {
         let r = insert_roster(
             db,
-            title,
-            start,
-            end,
-            Some("校办".into()),
-            Some("教师群".into()),
-            None,
-            Some(office.id),
+            NewRoster {
+                title,
+                start,
+                end,
+                report_to: Some("校办".into()),
+                notify: Some("教师群".into()),
+                note: None,
+                by: Some(office.id),
+            },
         )
         .await?;
         let (Some(mut day), Some(last)) = (parse_date(start), parse_date(end)) else {
@@ -635,60 +278,44 @@ pub async fn seed_demo(db: &impl ConnectionTrait) -> Result<(), BoxError> {
         };
         let mut d = 0usize;
         while day <= last {
-            insert_shift(
-                db,
-                tz,
-                r.id,
-                day,
-                t("08:00"),
-                t("08:00"),
-                "leader_on_call",
+            let shift = |start: &str, end: &str, post: Post, user_id: Uuid| NewShift {
+                roster_id: r.id,
+                date: day,
+                start: t(start),
+                end: t(end),
+                post,
+                user_id,
+                note: None,
+            };
+            let mut day_shifts = vec![shift(
+                "08:00",
+                "08:00",
+                Post::LeaderOnCall,
                 [principal.id, office.id][d % 2],
-                None,
-            )
-            .await
-            .map_err(|e| e.to_string())?;
+            )];
             if !teachers.is_empty() {
-                insert_shift(
-                    db,
-                    tz,
-                    r.id,
-                    day,
-                    t("08:00"),
-                    t("17:00"),
-                    "duty_teacher",
+                day_shifts.push(shift(
+                    "08:00",
+                    "17:00",
+                    Post::DutyTeacher,
                     teachers[d % teachers.len()],
-                    None,
-                )
-                .await
-                .map_err(|e| e.to_string())?;
+                ));
             }
-            insert_shift(
-                db,
-                tz,
-                r.id,
-                day,
-                t("08:00"),
-                t("20:00"),
-                "guard",
+            day_shifts.push(shift(
+                "08:00",
+                "20:00",
+                Post::Guard,
                 [guard1.id, guard2.id][d % 2],
-                None,
-            )
-            .await
-            .map_err(|e| e.to_string())?;
-            insert_shift(
-                db,
-                tz,
-                r.id,
-                day,
-                t("20:00"),
-                t("08:00"),
-                "guard",
+            ));
+            day_shifts.push(shift(
+                "20:00",
+                "08:00",
+                Post::Guard,
                 [guard2.id, guard1.id][d % 2],
-                None,
-            )
-            .await
-            .map_err(|e| e.to_string())?;
+            ));
+            for s in day_shifts {
+                insert_shift(db, tz, s).await.map_err(|e| e.to_string())?;
+            }
             let Some(next) = day.succ_opt() else { break };
             day = next;
             d += 1;
@@ -698,7 +325,7 @@ pub async fn seed_demo(db: &impl ConnectionTrait) -> Result<(), BoxError> {
             .map(crate::features::plans::fmt_date)
             .unwrap_or_default();
         let mut a: roster::ActiveModel = r.clone().into();
-        a.status = Set(PUBLISHED.into());
+        a.status = Set(RosterStatus::Published);
         a.published_at = Set(Some(at(&day_before, (9, 0))));
         a.reported_at = Set(Some(at(&day_before, (10, 0))));
         a.created_at = Set(at(&day_before, (8, 0)));
@@ -873,7 +500,7 @@ pub async fn seed_current(
         guiding_ideology: Set(GUIDING_IDEOLOGY.into()),
         goals_and_priorities: Set(GOALS.into()),
         measures: Set(MEASURES.into()),
-        status: Set(STATUS_APPROVED.into()),
+        status: Set(PlanStatus::Approved),
         return_comment: Set(None),
         submitted_at: Set(Some(now - chrono::Duration::days(7))),
         decided_at: Set(Some(now - chrono::Duration::days(6))),
@@ -949,13 +576,13 @@ pub async fn seed_current(
             month: Set(ym(month)),
             seq: Set(*n),
             title: Set(title.into()),
-            category: Set(category.into()),
+            category: Set(closed::<ItemCategory>(category)?),
             owner_id: Set(Some(owner)),
             due_date: Set(Some(ymd(due))),
             report_to: Set(None),
             notify: Set(None),
             note: Set(None),
-            status: Set(status.into()),
+            status: Set(closed::<ItemStatus>(status)?),
             created_at: Set(now),
             updated_at: Set(now),
         }
