@@ -1,6 +1,9 @@
 //! The demo school: 苏州市太湖旅游中等专业学校 from the seed plan, its classes and students
 //! (generated Chinese names), and one account per role. Loaded only into an empty database.
 
+mod inspections;
+mod patrol;
+
 use crate::auth::roles::Role;
 use crate::features::audit::{self, Actor};
 use crate::infra::db::Db;
@@ -139,9 +142,9 @@ pub async fn seed_if_empty(db: &Db) -> Result<bool, BoxError> {
     seed(&*tx, &hash).await?;
     // Each feature's demo records, one call per feature, after the people they refer to.
     crate::features::gate::seed_demo(&*tx, &db.master_key).await?;
-    crate::features::inspections::seed_demo(&*tx).await?;
+    inspections::seed(&*tx).await?;
     crate::features::plans::demo::seed_demo(&*tx).await?;
-    crate::features::patrol::seed_demo(&*tx).await?;
+    patrol::seed(&*tx).await?;
     crate::reports::platform::seed_demo(&*tx).await?;
     crate::features::fire::seed_demo(&*tx).await?;
     // The seed's 2019–2020 semester and the one containing today, with a plan for it.

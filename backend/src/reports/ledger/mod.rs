@@ -542,7 +542,7 @@ async fn inspections_sheet(db: &impl ConnectionTrait, r: &Range) -> AppResult<Sh
                     .get(&s.template_id)
                     .cloned()
                     .unwrap_or(s.template_code),
-                if s.kind == "spot_check" {
+                if s.kind == crate::features::inspections::SubmissionKind::SpotCheck {
                     "抽查"
                 } else {
                     "自查"
