@@ -1,6 +1,7 @@
 //! The demo school: 苏州市太湖旅游中等专业学校 from the seed plan, its classes and students
 //! (generated Chinese names), and one account per role. Loaded only into an empty database.
 
+mod fire;
 mod inspections;
 mod patrol;
 
@@ -146,7 +147,7 @@ pub async fn seed_if_empty(db: &Db) -> Result<bool, BoxError> {
     crate::features::plans::demo::seed_demo(&*tx).await?;
     patrol::seed(&*tx).await?;
     crate::reports::platform::seed_demo(&*tx).await?;
-    crate::features::fire::seed_demo(&*tx).await?;
+    fire::seed(&*tx).await?;
     // The seed's 2019–2020 semester and the one containing today, with a plan for it.
     let tz = chrono_tz::Asia::Shanghai;
     let current = crate::features::semesters::seed_demo(&*tx, tz).await?;
