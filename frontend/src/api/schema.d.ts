@@ -847,11 +847,6 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /**
-         * Amend a submission: a new version with the same template version, target and period; the
-         *     old one is kept (`is_current: false`, `superseded_by_id`). Only the current version can be
-         *     amended (`409 submission_superseded`), by its submitter's side (own class) or the office.
-         */
         post: operations["amend_submission"];
         delete?: never;
         options?: never;
@@ -2635,7 +2630,7 @@ export interface components {
             /** @description Photos uploaded first with `POST /attachments`. */
             attachment_ids?: string[];
         };
-        /** @description An answer as stored and returned. */
+        /** @description An answer as stored (in `inspection_submissions.answers`) and returned. */
         AnswerRecord: {
             item_key: string;
             result: components["schemas"]["ItemResult"];
@@ -2806,6 +2801,11 @@ export interface components {
             /** Format: int64 */
             checked_out: number;
         };
+        /**
+         * @description A check's outcome.
+         * @enum {string}
+         */
+        CheckResult: "ok" | "failed";
         CheckpointResponse: {
             /** Format: uuid */
             id: string;
@@ -2867,8 +2867,7 @@ export interface components {
             class_id?: string | null;
             class_name?: string | null;
             location?: string | null;
-            /** @description `submitted` (on time), `late`, or `missing`. */
-            status: string;
+            status: components["schemas"]["ComplianceStatus"];
             /** Format: uuid */
             submission_id?: string | null;
             /** Format: date-time */
@@ -2876,6 +2875,13 @@ export interface components {
             /** Format: double */
             score?: number | null;
         };
+        /**
+         * @description Amend a submission: a new version with the same template version, target and period; the
+         *     old one is kept (`is_current: false`, `superseded_by_id`). Only the current version can be
+         *     Where a class or location stands on the compliance list for a period.
+         * @enum {string}
+         */
+        ComplianceStatus: "submitted" | "late" | "missing";
         Conflict: {
             /**
              * @description `overlap` (one person in overlapping shifts), `user_disabled` (assignee's account is
@@ -3035,10 +3041,9 @@ export interface components {
             name: string;
             name_en?: string | null;
             description?: string | null;
-            /** @description `traffic`, `fire`, `self_inspection`, `patrol` or `custom`. */
-            category: string;
-            /** @description `class` or `location`. */
-            target_kind: string;
+            /** @description A string (not the enum) so an unknown value is a field error (422), not a body error. */
+            category: components["schemas"]["TemplateCategory"];
+            target_kind: components["schemas"]["TargetKind"];
             submitter_role: components["schemas"]["Role"];
             frequency: components["schemas"]["Frequency"];
             items: components["schemas"]["ItemInput"][];
@@ -3088,14 +3093,15 @@ export interface components {
             class_name?: string | null;
             /** Format: date-time */
             due_at: string;
-            /**
-             * @description `due` (open, not yet submitted), `overdue` (the previous period, never submitted) or
-             *     `submitted`.
-             */
-            status: string;
+            status: components["schemas"]["DueStatus"];
             /** Format: uuid */
             submission_id?: string | null;
         };
+        /**
+         * @description A check on the signed-in user's "due" list.
+         * @enum {string}
+         */
+        DueStatus: "due" | "overdue" | "submitted";
         /**
          * @description Every problem code the API returns: stable snake_case values an integrator can switch on.
          *     Each has a Chinese message (`message()`), the default text the SPA shows for it.
@@ -3189,8 +3195,7 @@ export interface components {
             updated_at: string;
         };
         FireCheckRequest: {
-            /** @description `ok` or `failed`. */
-            result: string;
+            result: components["schemas"]["CheckResult"];
             /**
              * Format: double
              * @description Required for extinguishers.
@@ -3208,8 +3213,7 @@ export interface components {
             id: string;
             /** Format: uuid */
             item_id: string;
-            /** @description `ok` or `failed`. */
-            result: string;
+            result: components["schemas"]["CheckResult"];
             /** Format: double */
             pressure_mpa?: number | null;
             test_passed?: boolean | null;
@@ -3246,7 +3250,8 @@ export interface components {
         FireItemRequest: {
             /** Format: uuid */
             building_id: string;
-            kind: string;
+            /** @description A string (not the enum) so an unknown value is a field error (422), not a body error. */
+            kind: components["schemas"]["ItemKind"];
             /** @description e.g. `灭火器 A-1-01`. */
             name: string;
             /** @description Where in the building, e.g. `一楼东侧楼梯口`. */
@@ -3262,8 +3267,7 @@ export interface components {
             /** Format: uuid */
             building_id: string;
             building_name: string;
-            /** @description `extinguisher`, `hydrant`, `alarm`, `emergency_light` or `exit`. */
-            kind: string;
+            kind: components["schemas"]["ItemKind"];
             name: string;
             location: string;
             /** @description Specification, e.g. `MFZ/ABC4 干粉 4kg`. */
@@ -3273,8 +3277,8 @@ export interface components {
             expiry_date?: string | null;
             /** @description The person responsible for it. */
             responsible: string;
-            /** @description `normal`, `due`, `failed`, `expired` (see the board) or `retired`. */
-            status: string;
+            /** @description See the board. */
+            status: components["schemas"]["FireStatus"];
             /**
              * Format: date-time
              * @description When it was retired (replaced or removed), if it was.
@@ -3294,7 +3298,7 @@ export interface components {
             /** Format: uuid */
             item_id: string;
             name: string;
-            kind: string;
+            kind: components["schemas"]["ItemKind"];
             building_name: string;
             location: string;
             /** @description The check page the QR code opens. */
@@ -3306,6 +3310,11 @@ export interface components {
             /** @description `true` retires the item (replaced or removed); `false` puts it back in service. */
             retired: boolean;
         };
+        /**
+         * @description An item's place on the board, best first (the order ranks them).
+         * @enum {string}
+         */
+        FireStatus: "normal" | "due" | "failed" | "expired" | "retired";
         FireStatusCounts: {
             /** Format: int64 */
             normal: number;
@@ -3318,7 +3327,10 @@ export interface components {
             /** Format: int64 */
             retired: number;
         };
-        /** @enum {string} */
+        /**
+         * @description How often a template is answered; periods are keyed accordingly (see `inspections::period`).
+         * @enum {string}
+         */
         Frequency: "daily" | "weekly" | "monthly";
         GateFigures: {
             /**
@@ -3626,6 +3638,11 @@ export interface components {
             weight?: number | null;
             photo_required_on_fail?: boolean;
         };
+        /**
+         * @description A registered item's type.
+         * @enum {string}
+         */
+        ItemKind: "extinguisher" | "hydrant" | "alarm" | "emergency_light" | "exit";
         ItemResponse: {
             /** Format: uuid */
             id: string;
@@ -3754,8 +3771,7 @@ export interface components {
             sources: components["schemas"]["SourceRef"][];
         };
         MissedCheckpoint: {
-            /** @description `not_visited` (in a run) or `not_started` (no run for a scheduled start). */
-            reason: string;
+            reason: components["schemas"]["MissedReason"];
             /** Format: uuid */
             run_id?: string | null;
             /** Format: uuid */
@@ -3772,6 +3788,11 @@ export interface components {
             /** Format: date-time */
             expected_at: string;
         };
+        /**
+         * @description Why a checkpoint is on the missed list.
+         * @enum {string}
+         */
+        MissedReason: "not_visited" | "not_started";
         MissingResponse: {
             figure: components["schemas"]["PlatformFigureResponse"];
             /** @description `false` for typed-in totals: the platform did not say who is missing. */
@@ -4060,9 +4081,8 @@ export interface components {
                 /** Format: int32 */
                 template_version: number;
                 template_name: string;
-                /** @description `self` or `spot_check`. */
-                kind: string;
-                target_kind: string;
+                kind: components["schemas"]["SubmissionKind"];
+                target_kind: components["schemas"]["TargetKind"];
                 /** Format: uuid */
                 class_id?: string | null;
                 class_name?: string | null;
@@ -4260,8 +4280,7 @@ export interface components {
             started_at: string;
             /** Format: date-time */
             finished_at?: string | null;
-            /** @description `in_progress` or `finished`. */
-            status: string;
+            status: components["schemas"]["RunStatus"];
             counts: components["schemas"]["RunCounts"];
             points: components["schemas"]["RunPointResponse"][];
         };
@@ -4388,6 +4407,11 @@ export interface components {
              */
             threshold: number;
         };
+        /**
+         * @description A checkpoint's status in a run.
+         * @enum {string}
+         */
+        PointStatus: "pending" | "on_time" | "late" | "missed";
         /** @description An RFC 9457 problem document. */
         Problem: {
             /** @description A URI naming the problem type: `urn:xiaoan:problem:<code>`. */
@@ -4506,6 +4530,7 @@ export interface components {
             /** Format: date-time */
             updated_at: string;
         };
+        /** @description A checkpoint of a route, as sent and as stored in `patrol_routes.points`. */
         RoutePointInput: {
             /** Format: uuid */
             checkpoint_id: string;
@@ -4578,8 +4603,7 @@ export interface components {
             due_by: string;
             /** Format: date-time */
             visited_at?: string | null;
-            /** @description `pending`, `on_time`, `late` or `missed` (see the tag's rules). */
-            status: string;
+            status: components["schemas"]["PointStatus"];
             observation?: string | null;
             /**
              * Format: uuid
@@ -4587,6 +4611,8 @@ export interface components {
              */
             hazard_id?: string | null;
         };
+        /** @enum {string} */
+        RunStatus: "in_progress" | "finished";
         ScanCheckpointRequest: {
             /** @description The value read from the checkpoint's QR code (or typed in). */
             code: string;
@@ -4828,6 +4854,14 @@ export interface components {
             /** @description Every version of this submission (oldest first), including this one. */
             versions: components["schemas"]["SubmissionVersion"][];
         };
+        /**
+         * @description The responsible person's own check, or someone else's spot-check of it.
+         *
+         *     `DeriveActiveEnum` cannot take the stored value `self` (it names a generated identifier
+         *     after each value), so this one is a value type over its own two-way mapping.
+         * @enum {string}
+         */
+        SubmissionKind: "self" | "spot_check";
         SubmissionResponse: {
             /** Format: uuid */
             id: string;
@@ -4837,9 +4871,8 @@ export interface components {
             /** Format: int32 */
             template_version: number;
             template_name: string;
-            /** @description `self` or `spot_check`. */
-            kind: string;
-            target_kind: string;
+            kind: components["schemas"]["SubmissionKind"];
+            target_kind: components["schemas"]["TargetKind"];
             /** Format: uuid */
             class_id?: string | null;
             class_name?: string | null;
@@ -4931,6 +4964,17 @@ export interface components {
             decided_by?: string | null;
             decision_comment?: string | null;
         };
+        /**
+         * @description What a check is about: a class (answered per class) or a location.
+         * @enum {string}
+         */
+        TargetKind: "class" | "location";
+        /**
+         * @description What a template is about; decides which hazard category its failed items raise.
+         * @enum {string}
+         */
+        TemplateCategory: "traffic" | "fire" | "self_inspection" | "patrol" | "custom";
+        /** @description One checklist item of a template version, as stored in `inspection_templates.items`. */
         TemplateItem: {
             /** @description Stable across versions (answers and spot-check comparisons use it). */
             key: string;
@@ -4956,10 +5000,8 @@ export interface components {
             name: string;
             name_en?: string | null;
             description?: string | null;
-            /** @description `traffic`, `fire`, `self_inspection`, `patrol` or `custom`. */
-            category: string;
-            /** @description `class` or `location`. */
-            target_kind: string;
+            category: components["schemas"]["TemplateCategory"];
+            target_kind: components["schemas"]["TargetKind"];
             /** @description The role that submits it. */
             submitter_role: components["schemas"]["Role"];
             frequency: components["schemas"]["Frequency"];
@@ -8830,8 +8872,7 @@ export interface operations {
         parameters: {
             query?: {
                 template_code?: string;
-                /** @description `self` or `spot_check`. */
-                kind?: string;
+                kind?: components["schemas"]["SubmissionKind"];
                 class_id?: string;
                 period?: string;
                 /** @description Only spot-checks with discrepancies. */
@@ -14721,9 +14762,9 @@ export interface operations {
         parameters: {
             query?: {
                 building_id?: string;
-                /** @description `normal`, `due`, `failed` or `expired`. */
-                status?: string;
-                kind?: string;
+                /** @description `normal`, `due`, `failed`, `expired` or `retired`. */
+                status?: components["schemas"]["FireStatus"];
+                kind?: components["schemas"]["ItemKind"];
             };
             header?: never;
             path?: never;
