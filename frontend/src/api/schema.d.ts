@@ -847,6 +847,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /**
+         * Amend a submission: a new version with the same template version, target and period; the
+         *     old one is kept (`is_current: false`, `superseded_by_id`). Only the current version can be
+         *     amended (`409 submission_superseded`), by its submitter's side (own class) or the office.
+         */
         post: operations["amend_submission"];
         delete?: never;
         options?: never;

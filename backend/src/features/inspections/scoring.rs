@@ -214,9 +214,6 @@ pub fn require_answerable(tpl: &template::Model) -> AppResult<()> {
     Ok(())
 }
 
-/// Amend a submission: a new version with the same template version, target and period; the
-/// old one is kept (`is_current: false`, `superseded_by_id`). Only the current version can be
-
 /// Where a class or location stands on the compliance list for a period.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, ToSchema)]
 #[serde(rename_all = "snake_case")]

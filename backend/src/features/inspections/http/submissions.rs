@@ -232,6 +232,9 @@ pub async fn create_submission(
     Ok(HttpResponse::Created().json(resp))
 }
 
+/// Amend a submission: a new version with the same template version, target and period; the
+/// old one is kept (`is_current: false`, `superseded_by_id`). Only the current version can be
+/// amended (`409 submission_superseded`), by its submitter's side (own class) or the office.
 #[utoipa::path(
     tag = "inspections",
     params(("id" = Uuid, Path)),
