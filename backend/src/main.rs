@@ -169,7 +169,7 @@ async fn run(cli: Cli) -> Result<(), BoxError> {
             let s = settings(cli.config.as_ref(), &db)?;
             init_tracing(s.log_format);
             let conn = xiaoan::infra::db::Db::connect(&s).await?;
-            conn.migrate().await?;
+            xiaoan::app::migrate(&conn).await?;
             eprintln!("migrations applied");
         }
         Command::CreateUser {
@@ -185,7 +185,7 @@ async fn run(cli: Cli) -> Result<(), BoxError> {
             std::io::stdin().read_line(&mut password)?;
             let password = password.trim_end_matches(['\r', '\n']).to_owned();
             let conn = xiaoan::infra::db::Db::connect(&s).await?;
-            conn.migrate().await?;
+            xiaoan::app::migrate(&conn).await?;
             let id = xiaoan::features::users::cli_create(
                 &conn,
                 &username,
@@ -200,7 +200,7 @@ async fn run(cli: Cli) -> Result<(), BoxError> {
             let s = settings(cli.config.as_ref(), &db)?;
             init_tracing(s.log_format);
             let conn = xiaoan::infra::db::Db::connect(&s).await?;
-            conn.migrate().await?;
+            xiaoan::app::migrate(&conn).await?;
             if xiaoan::demo::seed_if_empty(&conn, s.time_zone()?).await? {
                 eprintln!("{}", xiaoan::demo::accounts_banner());
             } else {
@@ -223,7 +223,7 @@ async fn run(cli: Cli) -> Result<(), BoxError> {
             let s = settings(cli.config.as_ref(), &db)?;
             init_tracing(s.log_format);
             let conn = xiaoan::infra::db::Db::connect(&s).await?;
-            conn.migrate().await?;
+            xiaoan::app::migrate(&conn).await?;
             let r =
                 xiaoan::jobs::cleanup::run(&conn, &s.attachments_dir(), xiaoan::infra::util::now())
                     .await?;
@@ -236,7 +236,7 @@ async fn run(cli: Cli) -> Result<(), BoxError> {
             let s = settings(cli.config.as_ref(), &db)?;
             init_tracing(s.log_format);
             let conn = xiaoan::infra::db::Db::connect(&s).await?;
-            conn.migrate().await?;
+            xiaoan::app::migrate(&conn).await?;
             let kid = xiaoan::features::passes::keys::rotate(&conn).await?;
             eprintln!(
                 "new pass signing key {kid}; older keys stay published until their passes expire"
@@ -246,7 +246,7 @@ async fn run(cli: Cli) -> Result<(), BoxError> {
             let s = settings(cli.config.as_ref(), &db)?;
             init_tracing(s.log_format);
             let conn = xiaoan::infra::db::Db::connect(&s).await?;
-            conn.migrate().await?;
+            xiaoan::app::migrate(&conn).await?;
             match xiaoan::features::passes::keys::rotate_master_key(&s, &conn).await? {
                 Some(new_key) => {
                     eprintln!(

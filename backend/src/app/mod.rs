@@ -82,13 +82,20 @@ pub struct Application {
     jobs: crate::jobs::Jobs,
 }
 
+/// Migrates, then adds the built-in records every database must hold, whatever the path that
+/// created it (the inspection templates).
+pub async fn migrate(db: &Db) -> Result<(), sea_orm::DbErr> {
+    db.migrate().await?;
+    crate::features::inspections::ensure_builtin_templates(&db.conn).await
+}
+
 /// Connects, migrates, loads keys, starts the background tasks and (with `demo`) loads the demo
 /// school.
 pub async fn prepare_state(settings: Settings) -> Result<(State, crate::jobs::Jobs), BoxError> {
     settings.validate()?;
     let tz = settings.time_zone()?;
     let db = Db::connect(&settings).await?;
-    db.migrate().await?;
+    migrate(&db).await?;
     let secret = crate::infra::keys::jwt_secret(&settings)?;
     let jwt = crate::auth::jwt::JwtKeys::new(&secret, settings.access_token_ttl_secs)?;
     let dummy_hash = tokio::task::spawn_blocking(|| {

@@ -7,6 +7,9 @@ mod visitors;
 mod plans;
 mod seed_plan;
 mod semesters;
+mod fire;
+mod inspections;
+mod patrol;
 
 use crate::auth::roles::Role;
 use crate::features::audit::{self, Actor};
@@ -147,18 +150,14 @@ pub async fn seed_if_empty(db: &Db, tz: chrono_tz::Tz) -> Result<bool, BoxError>
     seed(&*tx, &hash).await?;
     // Each feature's demo records, one call per feature, after the people they refer to.
     gate::seed(&*tx, &db.master_key).await?;
-    crate::features::inspections::seed_demo(&*tx).await?;
+    inspections::seed(&*tx).await?;
     plans::seed_demo(&*tx).await?;
-    crate::features::patrol::seed_demo(&*tx).await?;
+    patrol::seed(&*tx).await?;
     platform::seed_demo(&*tx, tz).await?;
-    crate::features::fire::seed_demo(&*tx).await?;
+    fire::seed(&*tx).await?;
     // The seed's 2019–2020 semester and the one containing today, with a plan for it.
-    let current = crate::features::semesters::seed_demo(&*tx, tz).await?;
-    crate::features::plans::demo::seed_current(&*tx, &current, crate::infra::clock::today(tz))
-        .await?;
-    let tz = chrono_tz::Asia::Shanghai;
     let current = semesters::seed_demo(&*tx, tz).await?;
-    plans::seed_current(&*tx, &current, crate::infra::dates::today(tz)).await?;
+    plans::seed_current(&*tx, &current, crate::infra::clock::today(tz)).await?;
     tx.commit().await?;
     tracing::info!("demo data loaded");
     Ok(true)

@@ -94,10 +94,9 @@ impl Db {
         })
     }
 
+    /// Applies the schema migrations only; `app::migrate` also adds the built-in records.
     pub async fn migrate(&self) -> Result<(), DbErr> {
-        Migrator::up(&self.conn, None).await?;
-        // Built-in records every database must hold, whatever the path that created it.
-        crate::features::inspections::builtin::ensure(&self.conn).await
+        Migrator::up(&self.conn, None).await
     }
 
     pub fn backend(&self) -> DatabaseBackend {

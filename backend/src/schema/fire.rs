@@ -1,3 +1,42 @@
+//! Fire buildings, items and checks, with the item kind and check result as enums (stored
+//! strings unchanged).
+
+use sea_orm::entity::prelude::*;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// A registered item's type.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, EnumIter, DeriveActiveEnum, Serialize, Deserialize, ToSchema,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+#[serde(rename_all = "snake_case")]
+pub enum ItemKind {
+    #[sea_orm(string_value = "extinguisher")]
+    Extinguisher,
+    #[sea_orm(string_value = "hydrant")]
+    Hydrant,
+    #[sea_orm(string_value = "alarm")]
+    Alarm,
+    #[sea_orm(string_value = "emergency_light")]
+    EmergencyLight,
+    #[sea_orm(string_value = "exit")]
+    Exit,
+}
+
+/// A check's outcome.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, EnumIter, DeriveActiveEnum, Serialize, Deserialize, ToSchema,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+#[serde(rename_all = "snake_case")]
+pub enum CheckResult {
+    #[sea_orm(string_value = "ok")]
+    Ok,
+    #[sea_orm(string_value = "failed")]
+    Failed,
+}
+
 pub mod building {
     use sea_orm::entity::prelude::*;
 
@@ -20,6 +59,7 @@ pub mod building {
 }
 
 pub mod item {
+    use super::ItemKind;
     use sea_orm::entity::prelude::*;
 
     #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -28,7 +68,7 @@ pub mod item {
         #[sea_orm(primary_key, auto_increment = false)]
         pub id: Uuid,
         pub building_id: Uuid,
-        pub kind: String,
+        pub kind: ItemKind,
         pub name: String,
         pub location: String,
         pub spec: String,
@@ -53,6 +93,7 @@ pub mod item {
 }
 
 pub mod check {
+    use super::CheckResult;
     use sea_orm::entity::prelude::*;
 
     #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
@@ -61,8 +102,7 @@ pub mod check {
         #[sea_orm(primary_key, auto_increment = false)]
         pub id: Uuid,
         pub item_id: Uuid,
-        /// `ok` or `failed`.
-        pub result: String,
+        pub result: CheckResult,
         pub pressure_mpa: Option<f64>,
         pub test_passed: Option<bool>,
         #[sea_orm(column_type = "Text")]

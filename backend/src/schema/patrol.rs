@@ -1,3 +1,20 @@
+//! Patrol checkpoints, routes, runs and their points, and the route point shape stored as JSON.
+
+use sea_orm::entity::prelude::*;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// A checkpoint of a route, as sent and as stored in `patrol_routes.points`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RoutePointInput {
+    pub checkpoint_id: Uuid,
+    /// Minutes after the start the checkpoint is expected (0–1440, not decreasing).
+    pub offset_minutes: i32,
+    /// Minutes after the expected time it still counts as on time (0–240).
+    pub tolerance_minutes: i32,
+}
+
 pub mod checkpoint {
     use sea_orm::entity::prelude::*;
 

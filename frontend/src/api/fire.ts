@@ -11,6 +11,9 @@ export type FireCheck = S['FireCheckResponse']
 export type FireCheckRequest = S['FireCheckRequest']
 export type FireBoard = S['FireBoardResponse']
 export type FireLabel = S['FireLabelResponse']
+export type FireKind = S['ItemKind']
+export type FireStatus = S['FireStatus']
+export type CheckResult = S['CheckResult']
 export type BoardQuery = NonNullable<paths['/api/v1/fire/board']['get']['parameters']['query']>
 
 export const FIRE_KINDS = ['extinguisher', 'hydrant', 'alarm', 'emergency_light', 'exit'] as const

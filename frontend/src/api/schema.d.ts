@@ -2498,27 +2498,6 @@ export interface paths {
         patch: operations["update_semester"];
         trace?: never;
     };
-    "/api/v1/me/todo": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * What waits for me: for each category of my role, how many and the first few, computed now
-         *     from the records. Every signed-in role may call it and sees only its own work; integration
-         *     keys may not (a key is nobody).
-         */
-        get: operations["my_todo"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/api/v1/school": {
         parameters: {
             query?: never;
@@ -2617,7 +2596,11 @@ export interface components {
             updated_at: string;
         };
         AddEvidenceRequest: {
-            entity_type: components["schemas"]["EvidenceType"];
+            /**
+             * @description `duty_roster`, `activity`, `meeting`, `incident`, `announcement`, `health_report`,
+             *     `inspection` or `hazard`.
+             */
+            entity_type: string;
             /** Format: uuid */
             entity_id: string;
             note?: string | null;
@@ -2652,7 +2635,7 @@ export interface components {
             /** @description Photos uploaded first with `POST /attachments`. */
             attachment_ids?: string[];
         };
-        /** @description An answer as stored and returned. */
+        /** @description An answer as stored (in `inspection_submissions.answers`) and returned. */
         AnswerRecord: {
             item_key: string;
             result: components["schemas"]["ItemResult"];
@@ -2823,6 +2806,11 @@ export interface components {
             /** Format: int64 */
             checked_out: number;
         };
+        /**
+         * @description A check's outcome.
+         * @enum {string}
+         */
+        CheckResult: "ok" | "failed";
         CheckpointResponse: {
             /** Format: uuid */
             id: string;
@@ -2884,8 +2872,7 @@ export interface components {
             class_id?: string | null;
             class_name?: string | null;
             location?: string | null;
-            /** @description `submitted` (on time), `late`, or `missing`. */
-            status: string;
+            status: components["schemas"]["ComplianceStatus"];
             /** Format: uuid */
             submission_id?: string | null;
             /** Format: date-time */
@@ -2893,24 +2880,26 @@ export interface components {
             /** Format: double */
             score?: number | null;
         };
+        /**
+         * @description Amend a submission: a new version with the same template version, target and period; the
+         *     old one is kept (`is_current: false`, `superseded_by_id`). Only the current version can be
+         *     Where a class or location stands on the compliance list for a period.
+         * @enum {string}
+         */
+        ComplianceStatus: "submitted" | "late" | "missing";
         Conflict: {
             /**
              * @description `overlap` (one person in overlapping shifts), `user_disabled` (assignee's account is
              *     disabled), `no_leader` (a day without a leader on call) or `outside_range` (a shift
              *     left outside the roster's dates after they changed).
              */
-            kind: components["schemas"]["ConflictKind"];
+            kind: string;
             date: string;
             shift_ids: string[];
             /** Format: uuid */
             user_id?: string | null;
             message: string;
         };
-        /**
-         * @description What stops a roster from being published (computed, not stored).
-         * @enum {string}
-         */
-        ConflictKind: "overlap" | "user_disabled" | "no_leader" | "outside_range";
         CopyPlanRequest: {
             semester: string;
             starts_on: string;
@@ -2984,7 +2973,7 @@ export interface components {
              */
             seq?: number | null;
             title: string;
-            category: components["schemas"]["ItemCategory"];
+            category: string;
             /** Format: uuid */
             owner_id?: string | null;
             due_date?: string | null;
@@ -3019,7 +3008,8 @@ export interface components {
             start_time: string;
             /** @description `HH:MM`; at or before `start_time` means the next day. */
             end_time: string;
-            post: components["schemas"]["Post"];
+            /** @description `leader_on_call`, `duty_teacher` or `guard`. */
+            post: string;
             /** Format: uuid */
             user_id: string;
             note?: string | null;
@@ -3056,10 +3046,9 @@ export interface components {
             name: string;
             name_en?: string | null;
             description?: string | null;
-            /** @description `traffic`, `fire`, `self_inspection`, `patrol` or `custom`. */
-            category: string;
-            /** @description `class` or `location`. */
-            target_kind: string;
+            /** @description A string (not the enum) so an unknown value is a field error (422), not a body error. */
+            category: components["schemas"]["TemplateCategory"];
+            target_kind: components["schemas"]["TargetKind"];
             submitter_role: components["schemas"]["Role"];
             frequency: components["schemas"]["Frequency"];
             items: components["schemas"]["ItemInput"][];
@@ -3095,10 +3084,7 @@ export interface components {
             gate: components["schemas"]["GateFigures"];
             visitors: components["schemas"]["VisitorFigures"];
         };
-        /**
-         * @description Which way a student passes the gate.
-         * @enum {string}
-         */
+        /** @enum {string} */
         Direction: "exit" | "return";
         DueCheck: {
             /** Format: uuid */
@@ -3112,14 +3098,15 @@ export interface components {
             class_name?: string | null;
             /** Format: date-time */
             due_at: string;
-            /**
-             * @description `due` (open, not yet submitted), `overdue` (the previous period, never submitted) or
-             *     `submitted`.
-             */
-            status: string;
+            status: components["schemas"]["DueStatus"];
             /** Format: uuid */
             submission_id?: string | null;
         };
+        /**
+         * @description A check on the signed-in user's "due" list.
+         * @enum {string}
+         */
+        DueStatus: "due" | "overdue" | "submitted";
         /**
          * @description Every problem code the API returns: stable snake_case values an integrator can switch on.
          *     Each has a Chinese message (`message()`), the default text the SPA shows for it.
@@ -3129,18 +3116,17 @@ export interface components {
         EvidenceResponse: {
             /** Format: uuid */
             id: string;
-            entity_type: components["schemas"]["EvidenceType"];
+            /**
+             * @description `duty_roster`, `activity`, `meeting`, `incident`, `announcement`, `health_report`,
+             *     `inspection` or `hazard`.
+             */
+            entity_type: string;
             /** Format: uuid */
             entity_id: string;
             note?: string | null;
             /** Format: date-time */
             created_at: string;
         };
-        /**
-         * @description Records an item's evidence may point at (`inspection` is a check submission).
-         * @enum {string}
-         */
-        EvidenceType: "duty_roster" | "activity" | "meeting" | "incident" | "announcement" | "health_report" | "inspection" | "hazard";
         ExpectedCheckInRequest: {
             gate?: string | null;
             /** @description As for `POST /visitors`: `refuse` or `ask_office` for a suspicious person. */
@@ -3190,11 +3176,6 @@ export interface components {
              */
             line?: number | null;
         };
-        /**
-         * @description Where a month's figure came from.
-         * @enum {string}
-         */
-        FigureSource: "manual" | "import";
         FireBoardResponse: {
             /** @description The school's local date the statuses are computed for. */
             today: string;
@@ -3219,8 +3200,7 @@ export interface components {
             updated_at: string;
         };
         FireCheckRequest: {
-            /** @description `ok` or `failed`. */
-            result: string;
+            result: components["schemas"]["CheckResult"];
             /**
              * Format: double
              * @description Required for extinguishers.
@@ -3238,8 +3218,7 @@ export interface components {
             id: string;
             /** Format: uuid */
             item_id: string;
-            /** @description `ok` or `failed`. */
-            result: string;
+            result: components["schemas"]["CheckResult"];
             /** Format: double */
             pressure_mpa?: number | null;
             test_passed?: boolean | null;
@@ -3276,7 +3255,8 @@ export interface components {
         FireItemRequest: {
             /** Format: uuid */
             building_id: string;
-            kind: string;
+            /** @description A string (not the enum) so an unknown value is a field error (422), not a body error. */
+            kind: components["schemas"]["ItemKind"];
             /** @description e.g. `灭火器 A-1-01`. */
             name: string;
             /** @description Where in the building, e.g. `一楼东侧楼梯口`. */
@@ -3292,8 +3272,7 @@ export interface components {
             /** Format: uuid */
             building_id: string;
             building_name: string;
-            /** @description `extinguisher`, `hydrant`, `alarm`, `emergency_light` or `exit`. */
-            kind: string;
+            kind: components["schemas"]["ItemKind"];
             name: string;
             location: string;
             /** @description Specification, e.g. `MFZ/ABC4 干粉 4kg`. */
@@ -3303,8 +3282,8 @@ export interface components {
             expiry_date?: string | null;
             /** @description The person responsible for it. */
             responsible: string;
-            /** @description `normal`, `due`, `failed`, `expired` (see the board) or `retired`. */
-            status: string;
+            /** @description See the board. */
+            status: components["schemas"]["FireStatus"];
             /**
              * Format: date-time
              * @description When it was retired (replaced or removed), if it was.
@@ -3324,7 +3303,7 @@ export interface components {
             /** Format: uuid */
             item_id: string;
             name: string;
-            kind: string;
+            kind: components["schemas"]["ItemKind"];
             building_name: string;
             location: string;
             /** @description The check page the QR code opens. */
@@ -3336,6 +3315,11 @@ export interface components {
             /** @description `true` retires the item (replaced or removed); `false` puts it back in service. */
             retired: boolean;
         };
+        /**
+         * @description An item's place on the board, best first (the order ranks them).
+         * @enum {string}
+         */
+        FireStatus: "normal" | "due" | "failed" | "expired" | "retired";
         FireStatusCounts: {
             /** Format: int64 */
             normal: number;
@@ -3348,7 +3332,10 @@ export interface components {
             /** Format: int64 */
             retired: number;
         };
-        /** @enum {string} */
+        /**
+         * @description How often a template is answered; periods are keyed accordingly (see `inspections::period`).
+         * @enum {string}
+         */
         Frequency: "daily" | "weekly" | "monthly";
         GateFigures: {
             /**
@@ -3644,11 +3631,6 @@ export interface components {
              */
             return_by?: string | null;
         };
-        /**
-         * @description What kind of work a plan item is.
-         * @enum {string}
-         */
-        ItemCategory: "meeting" | "duty" | "education" | "inspection" | "report" | "drill" | "platform" | "other";
         ItemInput: {
             /** @description Keep an existing item's key when editing; omit for a new item. */
             key?: string | null;
@@ -3661,6 +3643,11 @@ export interface components {
             weight?: number | null;
             photo_required_on_fail?: boolean;
         };
+        /**
+         * @description A registered item's type.
+         * @enum {string}
+         */
+        ItemKind: "extinguisher" | "hydrant" | "alarm" | "emergency_light" | "exit";
         ItemResponse: {
             /** Format: uuid */
             id: string;
@@ -3671,7 +3658,8 @@ export interface components {
             /** Format: int32 */
             seq: number;
             title: string;
-            category: components["schemas"]["ItemCategory"];
+            /** @description `meeting`, `duty`, `education`, `inspection`, `report`, `drill`, `platform`, `other`. */
+            category: string;
             /** Format: uuid */
             owner_id?: string | null;
             owner_name?: string | null;
@@ -3682,18 +3670,14 @@ export interface components {
             notify?: string | null;
             /** @description 备注, as written in the plan. */
             note?: string | null;
-            status: components["schemas"]["ItemStatus"];
+            /** @description `todo`, `doing` or `done`. */
+            status: string;
             /** @description Due date passed and not done. */
             overdue: boolean;
             evidence: components["schemas"]["EvidenceResponse"][];
         };
         /** @enum {string} */
         ItemResult: "pass" | "fail" | "na";
-        /**
-         * @description An item's progress.
-         * @enum {string}
-         */
-        ItemStatus: "todo" | "doing" | "done";
         LedgerSheetSummary: {
             key: string;
             name: string;
@@ -3792,8 +3776,7 @@ export interface components {
             sources: components["schemas"]["SourceRef"][];
         };
         MissedCheckpoint: {
-            /** @description `not_visited` (in a run) or `not_started` (no run for a scheduled start). */
-            reason: string;
+            reason: components["schemas"]["MissedReason"];
             /** Format: uuid */
             run_id?: string | null;
             /** Format: uuid */
@@ -3810,6 +3793,11 @@ export interface components {
             /** Format: date-time */
             expected_at: string;
         };
+        /**
+         * @description Why a checkpoint is on the missed list.
+         * @enum {string}
+         */
+        MissedReason: "not_visited" | "not_started";
         MissingResponse: {
             figure: components["schemas"]["PlatformFigureResponse"];
             /** @description `false` for typed-in totals: the platform did not say who is missing. */
@@ -3840,7 +3828,7 @@ export interface components {
             /** Format: uuid */
             class_id: string;
             class_name: string;
-            kind: components["schemas"]["PassKind"];
+            kind: string;
             /** Format: date-time */
             exited_at?: string | null;
             /** Format: date-time */
@@ -3959,7 +3947,8 @@ export interface components {
                 /** Format: uuid */
                 class_id: string;
                 class_name: string;
-                kind: components["schemas"]["PassKind"];
+                /** @description `exit_only` or `exit_and_return`. */
+                kind: string;
                 /** @description Kept on the server; never in the QR code. */
                 reason: string;
                 /** Format: date-time */
@@ -4013,7 +4002,8 @@ export interface components {
                 semester_id?: string | null;
                 starts_on: string;
                 ends_on: string;
-                status: components["schemas"]["PlanStatus"];
+                /** @description `draft`, `submitted`, `approved` or `returned`. */
+                status: string;
                 return_comment?: string | null;
                 /** Format: date-time */
                 submitted_at?: string | null;
@@ -4050,7 +4040,8 @@ export interface components {
                 result: components["schemas"]["Verdict"];
                 code: string;
                 conflict: boolean;
-                source: components["schemas"]["ScanSource"];
+                /** @description `online` or `batch`. */
+                source: string;
                 /** Format: date-time */
                 scanned_at: string;
                 /** Format: date-time */
@@ -4095,9 +4086,8 @@ export interface components {
                 /** Format: int32 */
                 template_version: number;
                 template_name: string;
-                /** @description `self` or `spot_check`. */
-                kind: string;
-                target_kind: string;
+                kind: components["schemas"]["SubmissionKind"];
+                target_kind: components["schemas"]["TargetKind"];
                 /** Format: uuid */
                 class_id?: string | null;
                 class_name?: string | null;
@@ -4195,8 +4185,11 @@ export interface components {
                  * @description The watchlist entry this visitor matched at check-in, if any.
                  */
                 watchlist_entry_id?: string | null;
-                /** @description Only an admitted visitor is on campus. */
-                status: components["schemas"]["VisitStatus"];
+                /**
+                 * @description `admitted`, `refused` (禁止入校, or refused by the guard) or `pending` (waiting for the
+                 *     security office's decision). Only an admitted visitor is on campus.
+                 */
+                status: string;
                 /**
                  * Format: uuid
                  * @description The security office's decision on a pending visit: who, when, why.
@@ -4216,11 +4209,6 @@ export interface components {
             }[];
             next_cursor?: string | null;
         };
-        /**
-         * @description What a pass allows: leaving only, or leaving and coming back.
-         * @enum {string}
-         */
-        PassKind: "exit_only" | "exit_and_return";
         /** @description A leave pass as its issuer, the office and the principal see it. */
         PassResponse: {
             /** Format: uuid */
@@ -4232,7 +4220,8 @@ export interface components {
             /** Format: uuid */
             class_id: string;
             class_name: string;
-            kind: components["schemas"]["PassKind"];
+            /** @description `exit_only` or `exit_and_return`. */
+            kind: string;
             /** @description Kept on the server; never in the QR code. */
             reason: string;
             /** Format: date-time */
@@ -4296,13 +4285,13 @@ export interface components {
             started_at: string;
             /** Format: date-time */
             finished_at?: string | null;
-            /** @description `in_progress` or `finished`. */
-            status: string;
+            status: components["schemas"]["RunStatus"];
             counts: components["schemas"]["RunCounts"];
             points: components["schemas"]["RunPointResponse"][];
         };
         PatternSlot: {
-            post: components["schemas"]["Post"];
+            /** @description `leader_on_call`, `duty_teacher` or `guard`. */
+            post: string;
             /** @description `HH:MM`. */
             start_time: string;
             /** @description `HH:MM`; at or before `start_time` means the next day. */
@@ -4329,11 +4318,6 @@ export interface components {
             /** @description 月工作安排, by month then sequence. */
             items: components["schemas"]["ItemResponse"][];
         };
-        /**
-         * @description `draft` → `submitted` → `approved`, or back to the office as `returned`.
-         * @enum {string}
-         */
-        PlanStatus: "draft" | "submitted" | "approved" | "returned";
         PlanSummary: {
             /** Format: uuid */
             id: string;
@@ -4347,7 +4331,8 @@ export interface components {
             semester_id?: string | null;
             starts_on: string;
             ends_on: string;
-            status: components["schemas"]["PlanStatus"];
+            /** @description `draft`, `submitted`, `approved` or `returned`. */
+            status: string;
             return_comment?: string | null;
             /** Format: date-time */
             submitted_at?: string | null;
@@ -4378,7 +4363,7 @@ export interface components {
             rate: number;
             below_threshold: boolean;
             /** @description `manual` (typed-in totals: who is missing is unknown) or `import` (per student). */
-            source: components["schemas"]["FigureSource"];
+            source: string;
             /**
              * Format: int32
              * @description How many listed students did not complete; `null` for typed-in totals.
@@ -4428,10 +4413,10 @@ export interface components {
             threshold: number;
         };
         /**
-         * @description A shift's post: 值班领导, 值班教师 or 保安.
+         * @description A checkpoint's status in a run.
          * @enum {string}
          */
-        Post: "leader_on_call" | "duty_teacher" | "guard";
+        PointStatus: "pending" | "on_time" | "late" | "missed";
         /** @description An RFC 9457 problem document. */
         Problem: {
             /** @description A URI naming the problem type: `urn:xiaoan:problem:<code>`. */
@@ -4524,11 +4509,6 @@ export interface components {
         RosterResponse: components["schemas"]["RosterSummary"] & {
             shifts: components["schemas"]["ShiftResponse"][];
         };
-        /**
-         * @description A roster is edited as a `draft`; once `published` its shifts change only through swaps.
-         * @enum {string}
-         */
-        RosterStatus: "draft" | "published";
         RosterSummary: {
             /** Format: uuid */
             id: string;
@@ -4536,7 +4516,8 @@ export interface components {
             title: string;
             start_date: string;
             end_date: string;
-            status: components["schemas"]["RosterStatus"];
+            /** @description `draft` or `published`. */
+            status: string;
             /** @description 报送 (e.g. `校办`). */
             report_to?: string | null;
             /**
@@ -4554,6 +4535,7 @@ export interface components {
             /** Format: date-time */
             updated_at: string;
         };
+        /** @description A checkpoint of a route, as sent and as stored in `patrol_routes.points`. */
         RoutePointInput: {
             /** Format: uuid */
             checkpoint_id: string;
@@ -4626,8 +4608,7 @@ export interface components {
             due_by: string;
             /** Format: date-time */
             visited_at?: string | null;
-            /** @description `pending`, `on_time`, `late` or `missed` (see the tag's rules). */
-            status: string;
+            status: components["schemas"]["PointStatus"];
             observation?: string | null;
             /**
              * Format: uuid
@@ -4635,6 +4616,8 @@ export interface components {
              */
             hazard_id?: string | null;
         };
+        /** @enum {string} */
+        RunStatus: "in_progress" | "finished";
         ScanCheckpointRequest: {
             /** @description The value read from the checkpoint's QR code (or typed in). */
             code: string;
@@ -4667,7 +4650,8 @@ export interface components {
             result: components["schemas"]["Verdict"];
             code: string;
             conflict: boolean;
-            source: components["schemas"]["ScanSource"];
+            /** @description `online` or `batch`. */
+            source: string;
             /** Format: date-time */
             scanned_at: string;
             /** Format: date-time */
@@ -4680,7 +4664,8 @@ export interface components {
         ScanPass: {
             /** Format: uuid */
             id: string;
-            kind: components["schemas"]["PassKind"];
+            /** @description `exit_only` or `exit_and_return`. */
+            kind: string;
             /** Format: date-time */
             valid_until: string;
             /** Format: date-time */
@@ -4743,12 +4728,6 @@ export interface components {
             /** Format: date-time */
             scanned_at: string;
         };
-        /**
-         * @description How a scan reached the server: `online`, or `batch` for scans decided offline on the
-         *     phone and synced later.
-         * @enum {string}
-         */
-        ScanSource: "online" | "batch";
         /** @description The fewest fields a guard needs to recognise the student. */
         ScanStudent: {
             name: string;
@@ -4824,8 +4803,8 @@ export interface components {
             starts_at: string;
             /** Format: date-time */
             ends_at: string;
-            /** @description 值班领导, 值班教师 or 保安. */
-            post: components["schemas"]["Post"];
+            /** @description `leader_on_call` (值班领导), `duty_teacher` (值班教师) or `guard` (保安). */
+            post: string;
             /** Format: uuid */
             user_id: string;
             user_name: string;
@@ -4880,6 +4859,14 @@ export interface components {
             /** @description Every version of this submission (oldest first), including this one. */
             versions: components["schemas"]["SubmissionVersion"][];
         };
+        /**
+         * @description The responsible person's own check, or someone else's spot-check of it.
+         *
+         *     `DeriveActiveEnum` cannot take the stored value `self` (it names a generated identifier
+         *     after each value), so this one is a value type over its own two-way mapping.
+         * @enum {string}
+         */
+        SubmissionKind: "self" | "spot_check";
         SubmissionResponse: {
             /** Format: uuid */
             id: string;
@@ -4889,9 +4876,8 @@ export interface components {
             /** Format: int32 */
             template_version: number;
             template_name: string;
-            /** @description `self` or `spot_check`. */
-            kind: string;
-            target_kind: string;
+            kind: components["schemas"]["SubmissionKind"];
+            target_kind: components["schemas"]["TargetKind"];
             /** Format: uuid */
             class_id?: string | null;
             class_name?: string | null;
@@ -4960,7 +4946,7 @@ export interface components {
             date: string;
             start_time: string;
             end_time: string;
-            post: components["schemas"]["Post"];
+            post: string;
             /** Format: uuid */
             requester_id: string;
             requester_name: string;
@@ -4972,7 +4958,7 @@ export interface components {
              * @description `requested` → `accepted` → `approved`; or `declined` (by the other person),
              *     `rejected` (by the office), `cancelled` (by the requester).
              */
-            status: components["schemas"]["SwapStatus"];
+            status: string;
             /** Format: date-time */
             created_at: string;
             /** Format: date-time */
@@ -4984,11 +4970,16 @@ export interface components {
             decision_comment?: string | null;
         };
         /**
-         * @description `requested` → `accepted` → `approved`; or `declined` (by the other person), `rejected` (by
-         *     the office), `cancelled` (by the requester).
+         * @description What a check is about: a class (answered per class) or a location.
          * @enum {string}
          */
-        SwapStatus: "requested" | "accepted" | "declined" | "rejected" | "cancelled" | "approved";
+        TargetKind: "class" | "location";
+        /**
+         * @description What a template is about; decides which hazard category its failed items raise.
+         * @enum {string}
+         */
+        TemplateCategory: "traffic" | "fire" | "self_inspection" | "patrol" | "custom";
+        /** @description One checklist item of a template version, as stored in `inspection_templates.items`. */
         TemplateItem: {
             /** @description Stable across versions (answers and spot-check comparisons use it). */
             key: string;
@@ -5014,64 +5005,14 @@ export interface components {
             name: string;
             name_en?: string | null;
             description?: string | null;
-            /** @description `traffic`, `fire`, `self_inspection`, `patrol` or `custom`. */
-            category: string;
-            /** @description `class` or `location`. */
-            target_kind: string;
+            category: components["schemas"]["TemplateCategory"];
+            target_kind: components["schemas"]["TargetKind"];
             /** @description The role that submits it. */
             submitter_role: components["schemas"]["Role"];
             frequency: components["schemas"]["Frequency"];
             items: components["schemas"]["TemplateItem"][];
             /** Format: date-time */
             created_at: string;
-        };
-        /**
-         * @description What kind of work waits. Stable codes: the SPA names them and links them to a screen.
-         * @enum {string}
-         */
-        TodoCategory: "hazard_to_rectify" | "hazard_to_verify" | "hazard_unassigned" | "plan_item_due" | "plan_to_approve" | "swap_to_answer" | "swap_to_approve" | "health_report_to_file" | "health_report_abnormal" | "traffic_check_to_submit" | "expected_visitor_today" | "announcement_unread";
-        TodoGroup: {
-            category: components["schemas"]["TodoCategory"];
-            /**
-             * Format: int64
-             * @description How many there are (all of them, not only the items listed).
-             */
-            count: number;
-            /** @description The first few (at most 5), most urgent first. */
-            items: components["schemas"]["TodoItem"][];
-        };
-        TodoItem: {
-            /**
-             * Format: uuid
-             * @description The record to open; null when the work is to create one (today's health report, a
-             *     class's weekly check).
-             */
-            id?: string | null;
-            /**
-             * @description What to show: the record's own title, location, class or person's name; empty when the
-             *     category says it all. Never a student's personal data.
-             */
-            title: string;
-            /** @description The local date it is due (or is for), `YYYY-MM-DD`. */
-            due_date?: string | null;
-            /**
-             * Format: date-time
-             * @description The instant it is due, when there is one.
-             */
-            due_at?: string | null;
-            /** @description Past its due date. */
-            overdue: boolean;
-            /** @description The SPA route that opens it, e.g. `/teacher/hazards/…`. */
-            route: string;
-        };
-        TodoResponse: {
-            /**
-             * Format: int64
-             * @description The sum of the groups' counts (the badge).
-             */
-            total: number;
-            /** @description Every category of my role, in a fixed order, also when its count is 0. */
-            groups: components["schemas"]["TodoGroup"][];
         };
         TrafficCheckFigures: {
             /** @description This week's period, e.g. `2026-W48`. */
@@ -5123,13 +5064,17 @@ export interface components {
             class_id?: string | null;
         };
         UpdateItemRequest: {
-            status?: null | components["schemas"]["ItemStatus"];
+            /**
+             * @description Progress (`todo`, `doing`, `done`): the office or the item's owner, also on an
+             *     approved plan — carrying it out is not changing it.
+             */
+            status?: string | null;
             /** @description The fields below change the plan itself: the office only, draft or returned plans only. */
             month?: string | null;
             /** Format: int32 */
             seq?: number | null;
             title?: string | null;
-            category?: null | components["schemas"]["ItemCategory"];
+            category?: string | null;
             /**
              * Format: uuid
              * @description The nil UUID removes the owner.
@@ -5222,10 +5167,7 @@ export interface components {
             /** Format: date-time */
             updated_at: string;
         };
-        /**
-         * @description The gate's answer to a scan.
-         * @enum {string}
-         */
+        /** @enum {string} */
         Verdict: "allow" | "deny";
         VerifyHazardRequest: {
             /** @description `true` closes the hazard; `false` sends it back to the owner (`assigned`). */
@@ -5235,11 +5177,6 @@ export interface components {
             /** @description When sending back: a new deadline (local date), else the old one stays. */
             deadline?: string | null;
         };
-        /**
-         * @description A visit's outcome at the gate. Only an admitted visitor is on campus.
-         * @enum {string}
-         */
-        VisitStatus: "admitted" | "refused" | "pending";
         VisitorDecisionRequest: {
             /** @description `true`: let the person in (on campus from now); `false`: refuse. */
             admit: boolean;
@@ -5272,8 +5209,11 @@ export interface components {
              * @description The watchlist entry this visitor matched at check-in, if any.
              */
             watchlist_entry_id?: string | null;
-            /** @description Only an admitted visitor is on campus. */
-            status: components["schemas"]["VisitStatus"];
+            /**
+             * @description `admitted`, `refused` (禁止入校, or refused by the guard) or `pending` (waiting for the
+             *     security office's decision). Only an admitted visitor is on campus.
+             */
+            status: string;
             /**
              * Format: uuid
              * @description The security office's decision on a pending visit: who, when, why.
@@ -5291,11 +5231,6 @@ export interface components {
             checked_out_at?: string | null;
             on_campus: boolean;
         };
-        /**
-         * @description Why a person is on the watchlist: `suspicious` (形迹可疑) or `banned` (禁止入校).
-         * @enum {string}
-         */
-        WatchCategory: "suspicious" | "banned";
         WatchlistRequest: {
             name: string;
             id_number?: string | null;
@@ -5310,7 +5245,8 @@ export interface components {
             name: string;
             id_number_masked?: string | null;
             phone?: string | null;
-            category: components["schemas"]["WatchCategory"];
+            /** @description `suspicious` (形迹可疑) or `banned` (禁止入校). */
+            category: string;
             note: string;
             is_active: boolean;
             /** Format: date-time */
@@ -5326,7 +5262,8 @@ export interface components {
         WatchlistWarning: {
             /** Format: uuid */
             entry_id: string;
-            category: components["schemas"]["WatchCategory"];
+            /** @description `suspicious` (形迹可疑) or `banned` (禁止入校). */
+            category: string;
             name: string;
             note: string;
             /** @description What matched: `id_number` or `phone`. */
@@ -8940,8 +8877,7 @@ export interface operations {
         parameters: {
             query?: {
                 template_code?: string;
-                /** @description `self` or `spot_check`. */
-                kind?: string;
+                kind?: components["schemas"]["SubmissionKind"];
                 class_id?: string;
                 period?: string;
                 /** @description Only spot-checks with discrepancies. */
@@ -10361,7 +10297,7 @@ export interface operations {
         parameters: {
             query?: {
                 semester?: string;
-                status?: components["schemas"]["PlanStatus"];
+                status?: string;
                 limit?: number;
                 cursor?: string;
             };
@@ -11426,7 +11362,7 @@ export interface operations {
     list_rosters: {
         parameters: {
             query?: {
-                status?: components["schemas"]["RosterStatus"];
+                status?: string;
                 /** @description Rosters that end on or after this date. */
                 from?: string;
                 /** @description Rosters that start on or before this date. */
@@ -12399,7 +12335,7 @@ export interface operations {
             query?: {
                 roster_id?: string;
                 shift_id?: string;
-                status?: components["schemas"]["SwapStatus"];
+                status?: string;
             };
             header?: never;
             path?: never;
@@ -14831,9 +14767,9 @@ export interface operations {
         parameters: {
             query?: {
                 building_id?: string;
-                /** @description `normal`, `due`, `failed` or `expired`. */
-                status?: string;
-                kind?: string;
+                /** @description `normal`, `due`, `failed`, `expired` or `retired`. */
+                status?: components["schemas"]["FireStatus"];
+                kind?: components["schemas"]["ItemKind"];
             };
             header?: never;
             path?: never;
@@ -17770,51 +17706,6 @@ export interface operations {
                 };
             };
             422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    my_todo: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["TodoResponse"];
-                };
-            };
-            /** @description Malformed request: `invalid_path`, `invalid_query`, `invalid_body` */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description `forbidden`: the role or key scope may not call this, or `not_own_class` */
-            403: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -1,8 +1,7 @@
 //! The built-in templates, present in every database (created at start-up when missing):
 //! from the seed plan's 交通安全管理, 消防安全, 安全自查 and 安保巡查.
 
-use super::TemplateItem;
-use super::model::template;
+use super::model::{Frequency, TargetKind, TemplateCategory, TemplateItem, template};
 use crate::auth::roles::Role;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set, SqlErr,
@@ -14,10 +13,10 @@ pub struct Builtin {
     pub name: &'static str,
     pub name_en: &'static str,
     pub description: &'static str,
-    pub category: &'static str,
-    pub target_kind: &'static str,
+    pub category: TemplateCategory,
+    pub target_kind: TargetKind,
     pub submitter: Role,
-    pub frequency: &'static str,
+    pub frequency: Frequency,
     /// (key, 中文, English, weight, photo required when failed)
     pub items: &'static [(&'static str, &'static str, &'static str, u32, bool)],
 }
@@ -30,10 +29,10 @@ pub const BUILTINS: &[Builtin] = &[
         name: "交通安全检查",
         name_en: "Traffic safety check",
         description: "各班班主任每周检查本班交通安全;值周教师抽查。",
-        category: "traffic",
-        target_kind: "class",
+        category: TemplateCategory::Traffic,
+        target_kind: TargetKind::Class,
         submitter: Role::ClassTeacher,
-        frequency: "weekly",
+        frequency: Frequency::Weekly,
         items: &[
             (
                 "t1",
@@ -84,10 +83,10 @@ pub const BUILTINS: &[Builtin] = &[
         name: "消防设施检查",
         name_en: "Fire equipment check",
         description: "每月检查消防设施,确保消防安全。",
-        category: "fire",
-        target_kind: "location",
+        category: TemplateCategory::Fire,
+        target_kind: TargetKind::Location,
         submitter: Role::SecurityOffice,
-        frequency: "monthly",
+        frequency: Frequency::Monthly,
         items: &[
             (
                 "f1",
@@ -138,10 +137,10 @@ pub const BUILTINS: &[Builtin] = &[
         name: "安全自查",
         name_en: "Safety self-inspection",
         description: "保卫处每月开展安全自查并做好相关上报。",
-        category: "self_inspection",
-        target_kind: "location",
+        category: TemplateCategory::SelfInspection,
+        target_kind: TargetKind::Location,
         submitter: Role::SecurityOffice,
-        frequency: "monthly",
+        frequency: Frequency::Monthly,
         items: &[
             (
                 "s1",
@@ -192,10 +191,10 @@ pub const BUILTINS: &[Builtin] = &[
         name: "安保巡查",
         name_en: "Security patrol",
         description: "保安每日巡查校园重点部位,做到及时发现、及时处置。",
-        category: "patrol",
-        target_kind: "location",
+        category: TemplateCategory::Patrol,
+        target_kind: TargetKind::Location,
         submitter: Role::Guard,
-        frequency: "daily",
+        frequency: Frequency::Daily,
         items: &[
             (
                 "p1",
@@ -276,11 +275,11 @@ pub async fn ensure(db: &impl ConnectionTrait) -> Result<(), DbErr> {
             name: Set(b.name.into()),
             name_en: Set(Some(b.name_en.into())),
             description: Set(Some(b.description.into())),
-            category: Set(b.category.into()),
-            target_kind: Set(b.target_kind.into()),
+            category: Set(b.category),
+            target_kind: Set(b.target_kind),
             submitter_role: Set(b.submitter.as_str().into()),
-            frequency: Set(b.frequency.into()),
-            items: Set(serde_json::to_string(&items).unwrap_or_else(|_| "[]".into())),
+            frequency: Set(b.frequency),
+            items: Set(serde_json::to_string(&items).map_err(|e| DbErr::Custom(e.to_string()))?),
             created_by: Set(None),
             created_at: Set(crate::infra::util::now()),
         }

@@ -2,31 +2,8 @@
 //! `2026-11`, all in the school's local calendar.
 
 use chrono::{DateTime, Datelike, Days, Months, NaiveDate, TimeZone, Utc, Weekday};
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Frequency {
-    Daily,
-    Weekly,
-    Monthly,
-}
-
-impl Frequency {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Frequency::Daily => "daily",
-            Frequency::Weekly => "weekly",
-            Frequency::Monthly => "monthly",
-        }
-    }
-    pub fn parse(s: &str) -> Option<Self> {
-        [Self::Daily, Self::Weekly, Self::Monthly]
-            .into_iter()
-            .find(|f| f.as_str() == s)
-    }
-}
+pub use crate::schema::inspections::Frequency;
 
 /// A parsed period: its frequency and first/last local dates (inclusive).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -197,7 +197,7 @@ pub async fn class_facts(db: &impl ConnectionTrait, r: &Range) -> AppResult<Vec<
     {
         let Some(cid) = s.class_id else { continue };
         if s.kind == crate::features::inspections::KIND_SELF
-            && s.template_code == crate::features::inspections::builtin::TRAFFIC
+            && s.template_code == crate::features::inspections::TRAFFIC
             && s.version == 1
             && !s.is_late
         {

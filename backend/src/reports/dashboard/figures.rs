@@ -199,7 +199,7 @@ pub async fn traffic_check_figures(
     db: &impl ConnectionTrait,
     tz: chrono_tz::Tz,
 ) -> AppResult<Option<TrafficCheckFigures>> {
-    use crate::features::inspections::builtin::TRAFFIC;
+    use crate::features::inspections::TRAFFIC;
     use crate::features::inspections::period::{Frequency, Period};
     use crate::schema::inspections::{submission, template};
     let Some(tpl) = template::Entity::find()
@@ -210,10 +210,7 @@ pub async fn traffic_check_figures(
     else {
         return Ok(None);
     };
-    let Some(freq) = Frequency::parse(&tpl.frequency) else {
-        return Ok(None);
-    };
-    let period = Period::containing(freq, today(tz)).key();
+    let period = Period::containing(tpl.frequency, today(tz)).key();
     let subs = submission::Entity::find()
         .filter(submission::Column::TemplateCode.eq(TRAFFIC))
         .filter(submission::Column::Period.eq(period.as_str()))

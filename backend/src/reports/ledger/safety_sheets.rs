@@ -38,7 +38,7 @@ pub(super) async fn inspections_sheet(db: &impl ConnectionTrait, r: &Range) -> A
                     .get(&s.template_id)
                     .cloned()
                     .unwrap_or(s.template_code),
-                if s.kind == "spot_check" {
+                if s.kind == crate::features::inspections::SubmissionKind::SpotCheck {
                     "抽查"
                 } else {
                     "自查"

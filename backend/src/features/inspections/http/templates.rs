@@ -1,8 +1,8 @@
 //! Checklist templates. A template is a lineage of versions sharing a `code`; editing makes a
 //! new version, so past submissions keep pointing at exactly what was answered.
 
-use super::model::template;
-use super::period::Frequency;
+use super::super::model::{Frequency, TargetKind, TemplateCategory, TemplateItem, template};
+use super::super::store::{self, items_of};
 use crate::auth::extract::Auth;
 use crate::auth::roles::{AnyUser, Office, Role};
 use crate::features::audit;
@@ -11,24 +11,14 @@ use crate::infra::error::{ApiError, AppResult, Validator};
 use crate::infra::state::State;
 use actix_web::{HttpResponse, get, post, put, web};
 use chrono::{DateTime, Utc};
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+use sea_orm::{
+    ActiveEnum, ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set,
+};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use std::collections::HashSet;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
-
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-pub struct TemplateItem {
-    /// Stable across versions (answers and spot-check comparisons use it).
-    pub key: String,
-    /// 中文.
-    pub text: String,
-    pub text_en: Option<String>,
-    /// 1–10.
-    pub weight: u32,
-    pub photo_required_on_fail: bool,
-}
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct TemplateResponse {
@@ -41,10 +31,8 @@ pub struct TemplateResponse {
     pub name: String,
     pub name_en: Option<String>,
     pub description: Option<String>,
-    /// `traffic`, `fire`, `self_inspection`, `patrol` or `custom`.
-    pub category: String,
-    /// `class` or `location`.
-    pub target_kind: String,
+    pub category: TemplateCategory,
+    pub target_kind: TargetKind,
     /// The role that submits it.
     pub submitter_role: Role,
     pub frequency: Frequency,
@@ -52,11 +40,11 @@ pub struct TemplateResponse {
     pub created_at: DateTime<Utc>,
 }
 
-pub fn to_response(t: template::Model) -> TemplateResponse {
-    TemplateResponse {
-        items: serde_json::from_str(&t.items).unwrap_or_default(),
+pub fn to_response(t: template::Model) -> AppResult<TemplateResponse> {
+    Ok(TemplateResponse {
+        items: items_of(&t)?,
         submitter_role: Role::parse(&t.submitter_role).unwrap_or(Role::SecurityOffice),
-        frequency: Frequency::parse(&t.frequency).unwrap_or(Frequency::Monthly),
+        frequency: t.frequency,
         id: t.id,
         code: t.code,
         version: t.version,
@@ -69,7 +57,7 @@ pub fn to_response(t: template::Model) -> TemplateResponse {
         category: t.category,
         target_kind: t.target_kind,
         created_at: t.created_at,
-    }
+    })
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -91,9 +79,10 @@ pub struct CreateTemplateRequest {
     pub name: String,
     pub name_en: Option<String>,
     pub description: Option<String>,
-    /// `traffic`, `fire`, `self_inspection`, `patrol` or `custom`.
+    /// A string (not the enum) so an unknown value is a field error (422), not a body error.
+    #[schema(value_type = TemplateCategory)]
     pub category: String,
-    /// `class` or `location`.
+    #[schema(value_type = TargetKind)]
     pub target_kind: String,
     pub submitter_role: Role,
     pub frequency: Frequency,
@@ -112,8 +101,6 @@ pub struct UpdateTemplateRequest {
     /// `false` retires the template: it is no longer due nor accepts submissions.
     pub is_active: Option<bool>,
 }
-
-const CATEGORIES: &[&str] = &["traffic", "fire", "self_inspection", "patrol", "custom"];
 
 fn validate_items(v: &mut Validator, items: Vec<ItemInput>) -> Vec<TemplateItem> {
     if items.is_empty() || items.len() > 50 {
@@ -205,7 +192,11 @@ pub async fn list_templates(
         .order_by_asc(template::Column::Version)
         .all(&state.db.conn)
         .await?;
-    Ok(web::Json(rows.into_iter().map(to_response).collect()))
+    Ok(web::Json(
+        rows.into_iter()
+            .map(to_response)
+            .collect::<AppResult<_>>()?,
+    ))
 }
 
 /// One template version.
@@ -225,8 +216,8 @@ pub async fn get_template(
     id: web::Path<Uuid>,
 ) -> AppResult<web::Json<TemplateResponse>> {
     Ok(web::Json(to_response(
-        super::find_template(&state.db.conn, id.into_inner()).await?,
-    )))
+        store::find_template(&state.db.conn, id.into_inner()).await?,
+    )?))
 }
 
 /// Define a new template (version 1).
@@ -250,13 +241,15 @@ pub async fn create_template(
     v.text("name", &body.name, 1, 100);
     v.opt_text("name_en", body.name_en.as_deref(), 100);
     v.opt_text("description", body.description.as_deref(), 2000);
-    if !CATEGORIES.contains(&body.category.as_str()) {
+    let category = TemplateCategory::try_from_value(&body.category).ok();
+    if category.is_none() {
         v.add("category", "invalid", "类别无效");
     }
-    if !["class", "location"].contains(&body.target_kind.as_str()) {
+    let target_kind = TargetKind::try_from_value(&body.target_kind).ok();
+    if target_kind.is_none() {
         v.add("target_kind", "invalid", "检查对象须为 class 或 location");
     }
-    if body.target_kind == "class"
+    if target_kind == Some(TargetKind::Class)
         && !matches!(
             body.submitter_role,
             Role::ClassTeacher | Role::SecurityOffice
@@ -273,6 +266,9 @@ pub async fn create_template(
     }
     let items = validate_items(&mut v, body.items);
     v.finish()?;
+    let (Some(category), Some(target_kind)) = (category, target_kind) else {
+        return Err(ApiError::internal());
+    };
     let tx = state.db.begin_write().await?;
     let id = Uuid::now_v7();
     let row = template::ActiveModel {
@@ -288,10 +284,10 @@ pub async fn create_template(
             .map(|s| s.trim().to_owned())
             .filter(|s| !s.is_empty())),
         description: Set(body.description.filter(|s| !s.trim().is_empty())),
-        category: Set(body.category),
-        target_kind: Set(body.target_kind),
+        category: Set(category),
+        target_kind: Set(target_kind),
         submitter_role: Set(body.submitter_role.as_str().into()),
-        frequency: Set(body.frequency.as_str().into()),
+        frequency: Set(body.frequency),
         items: Set(serde_json::to_string(&items).map_err(|_| ApiError::internal())?),
         created_by: Set(Some(auth.user.id)),
         created_at: Set(crate::infra::util::now()),
@@ -308,7 +304,7 @@ pub async fn create_template(
     )
     .await?;
     tx.commit().await?;
-    Ok(HttpResponse::Created().json(to_response(row)))
+    Ok(HttpResponse::Created().json(to_response(row)?))
 }
 
 /// Edit a template: creates the next version (this id must be the current version,
@@ -343,14 +339,14 @@ pub async fn update_template(
     let items = validate_items(&mut v, body.items);
     v.finish()?;
     let tx = state.db.begin_write().await?;
-    let prev = super::find_template(&*tx, id.into_inner()).await?;
+    let prev = store::find_template(&*tx, id.into_inner()).await?;
     if !prev.is_current {
         return Err(ApiError::conflict(
             ErrorCode::TemplateOutdated,
             "只能在当前版本上修改模板",
         ));
     }
-    if prev.target_kind == "class"
+    if prev.target_kind == TargetKind::Class
         && !matches!(
             body.submitter_role,
             Role::ClassTeacher | Role::SecurityOffice
@@ -377,10 +373,10 @@ pub async fn update_template(
             .map(|s| s.trim().to_owned())
             .filter(|s| !s.is_empty())),
         description: Set(body.description.filter(|s| !s.trim().is_empty())),
-        category: Set(prev.category.clone()),
-        target_kind: Set(prev.target_kind.clone()),
+        category: Set(prev.category),
+        target_kind: Set(prev.target_kind),
         submitter_role: Set(body.submitter_role.as_str().into()),
-        frequency: Set(prev.frequency.clone()),
+        frequency: Set(prev.frequency),
         items: Set(serde_json::to_string(&items).map_err(|_| ApiError::internal())?),
         created_by: Set(Some(auth.user.id)),
         created_at: Set(crate::infra::util::now()),
@@ -397,7 +393,7 @@ pub async fn update_template(
     )
     .await?;
     tx.commit().await?;
-    Ok(HttpResponse::Created().json(to_response(row)))
+    Ok(HttpResponse::Created().json(to_response(row)?))
 }
 
 pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
