@@ -188,21 +188,17 @@ pub fn finish(api: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
 
 /// Closed sets the server checks, taken from the constants it checks them with:
 /// (schema or path, field or query parameter, values).
-fn closed_sets() -> [(&'static str, &'static str, &'static [&'static str]); 9] {
+fn closed_sets() -> [(&'static str, &'static str, &'static [&'static str]); 6] {
     const PASS_KINDS: &[&str] = &["exit_only", "exit_and_return"];
     const PASS_STATUSES: &[&str] = &["issued", "out", "returned", "expired", "revoked"];
-    use crate::features::hazards::{CATEGORIES, STATUSES};
     use crate::features::records::{INCIDENT_KINDS, SEVERITIES};
     [
         ("IssuePassRequest", "kind", PASS_KINDS),
-        ("ReportHazardRequest", "category", CATEGORIES),
         ("CreateIncidentRequest", "kind", INCIDENT_KINDS),
         ("CreateIncidentRequest", "severity", SEVERITIES),
         ("UpdateIncidentRequest", "kind", INCIDENT_KINDS),
         ("UpdateIncidentRequest", "severity", SEVERITIES),
         ("/api/v1/leave-passes", "status", PASS_STATUSES),
-        ("/api/v1/hazards", "status", STATUSES),
-        ("/api/v1/hazards", "category", CATEGORIES),
     ]
 }
 

@@ -9,8 +9,8 @@ pub mod session_cache;
 pub use crate::schema::sessions as session_model;
 pub mod throttle;
 
-use crate::features::audit::{self, Actor};
 use crate::features::users::{self, UserResponse, model as user};
+use crate::infra::audit::{self, Actor};
 use crate::infra::error::ErrorCode;
 use crate::infra::error::{ApiError, AppResult, Validator};
 use crate::infra::state::State;

@@ -11,6 +11,11 @@ pub fn now() -> DateTime<Utc> {
     DateTime::from_timestamp_micros(now.timestamp_micros()).unwrap_or(now)
 }
 
+/// Today's date in the school's time zone.
+pub fn today(tz: &chrono_tz::Tz) -> chrono::NaiveDate {
+    now().with_timezone(tz).date_naive()
+}
+
 /// `bytes` bytes from the OS's CSPRNG, URL-safe base64 without padding.
 pub fn random_token(bytes: usize) -> Result<String, getrandom::Error> {
     let mut buf = vec![0u8; bytes];
