@@ -26,6 +26,7 @@ use utoipa_swagger_ui::SwaggerUi;
 
 pub use crate::infra::error::BoxError;
 
+pub mod attachment_owners;
 pub mod methods;
 pub mod openapi;
 pub mod spa;
@@ -111,9 +112,7 @@ pub async fn prepare_state(settings: Settings) -> Result<(State, crate::jobs::Jo
     let sessions = crate::auth::session_cache::SessionCache::new(
         db.backend() == sea_orm::DatabaseBackend::Sqlite,
     );
-    let uploads = crate::features::attachments::UploadLimits::new(&settings);
     let state = web::Data::new(AppState {
-        uploads,
         db,
         settings,
         tz,
@@ -142,12 +141,19 @@ impl Application {
     ) -> Result<Self, BoxError> {
         let port = listener.local_addr()?.port();
         let data = state.clone();
+        let owners = web::Data::new(attachment_owners::owners());
+        // Aggregate bounds on photo uploads (decode memory, pixels per user per minute).
+        let uploads = web::Data::new(crate::features::attachments::UploadLimits::new(
+            &state.settings,
+        ));
         let server = HttpServer::new(move || {
             let frontend = data.settings.frontend_dir.clone();
             let (app, api) = App::new()
                 .into_utoipa_app()
                 .openapi(ApiDoc::openapi())
                 .app_data(data.clone())
+                .app_data(owners.clone())
+                .app_data(uploads.clone())
                 .app_data(json_config())
                 .app_data(web::PathConfig::default().error_handler(|_, _| {
                     ApiError::bad_request(ErrorCode::InvalidPath, "路径参数无效").into()

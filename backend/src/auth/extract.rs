@@ -4,7 +4,7 @@
 
 use super::roles::{KeyScope, Role, RoleSet};
 use super::session_model::session;
-use crate::features::audit::Actor;
+use crate::infra::audit::Actor;
 use crate::infra::error::ErrorCode;
 use crate::infra::error::{ApiError, AppResult};
 use crate::infra::state::{AppState, State};

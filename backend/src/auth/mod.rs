@@ -11,7 +11,7 @@ pub mod session_cache;
 pub use crate::schema::sessions as session_model;
 pub mod throttle;
 
-use crate::features::audit::{self, Actor};
+use crate::infra::audit::{self, Actor};
 use crate::infra::error::ErrorCode;
 use crate::infra::error::{ApiError, AppResult, Validator};
 use crate::infra::state::State;

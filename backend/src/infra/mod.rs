@@ -1,6 +1,7 @@
 //! Infrastructure: configuration, database, errors, secrets, clock and dates, pagination,
 //! metrics and request plumbing. Imports no feature.
 
+pub mod audit;
 pub mod backup;
 pub mod clock;
 pub mod config;

@@ -20,8 +20,6 @@ pub struct AppState {
     pub sessions: crate::auth::session_cache::SessionCache,
     /// SQLite only: the group-commit writer of gate scans (see `gate::ScanWriter`).
     pub scan_writer: Option<crate::features::gate::ScanWriter>,
-    /// Aggregate bounds on photo uploads (decode memory, pixels per user per minute).
-    pub uploads: crate::features::attachments::UploadLimits,
 }
 
 pub type State = web::Data<AppState>;

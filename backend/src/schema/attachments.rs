@@ -1,4 +1,33 @@
 use sea_orm::entity::prelude::*;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// The kind of record a photo is linked to.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    EnumIter,
+    DeriveActiveEnum,
+    Serialize,
+    Deserialize,
+    ToSchema,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+#[serde(rename_all = "snake_case")]
+pub enum LinkKind {
+    /// The first version of an inspection submission.
+    #[sea_orm(string_value = "submission")]
+    Submission,
+    #[sea_orm(string_value = "hazard")]
+    Hazard,
+    /// A fire-equipment check.
+    #[sea_orm(string_value = "fire_check")]
+    FireCheck,
+}
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "attachments")]
@@ -15,9 +44,8 @@ pub struct Model {
     /// File name under the attachments directory (never a user-supplied name).
     pub file_name: String,
     pub thumb_name: String,
-    /// `submission` (linked to the first version of a submission) or `hazard`; `None` while
-    /// the upload is not yet referenced by any record.
-    pub linked_kind: Option<String>,
+    /// `None` while the upload is not yet referenced by any record.
+    pub linked_kind: Option<LinkKind>,
     pub linked_id: Option<Uuid>,
 }
 

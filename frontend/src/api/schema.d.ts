@@ -3398,6 +3398,16 @@ export interface components {
             /** @description Delete the roster's existing shifts first (default `true`). */
             replace?: boolean | null;
         };
+        /**
+         * @description One step of a hazard's history.
+         * @enum {string}
+         */
+        HazardAction: "report" | "assign" | "reassign" | "rectify" | "close" | "send_back" | "class_confirm" | "class_reject";
+        /**
+         * @description What kind of hazard it is.
+         * @enum {string}
+         */
+        HazardCategory: "traffic" | "fire" | "security" | "facility" | "electrical" | "food" | "other";
         HazardDetail: components["schemas"]["HazardResponse"] & {
             /** @description Every step, oldest first. */
             history: components["schemas"]["HazardEventResponse"][];
@@ -3410,13 +3420,9 @@ export interface components {
             /** Format: uuid */
             actor_id: string;
             actor_name: string;
-            /**
-             * @description `report`, `assign`, `reassign`, `rectify`, `close`, `send_back`,
-             *     `class_confirm`, `class_reject` (the office's decision on a pending class).
-             */
-            action: string;
-            from_status?: string | null;
-            to_status: string;
+            action: components["schemas"]["HazardAction"];
+            from_status?: null | components["schemas"]["HazardStatus"];
+            to_status: components["schemas"]["HazardStatus"];
             note?: string | null;
             details: unknown;
         };
@@ -3435,8 +3441,7 @@ export interface components {
         HazardResponse: {
             /** Format: uuid */
             id: string;
-            /** @description `traffic`, `fire`, `security`, `facility`, `electrical`, `food` or `other`. */
-            category: string;
+            category: components["schemas"]["HazardCategory"];
             location: string;
             description: string;
             /** Format: uuid */
@@ -3447,17 +3452,12 @@ export interface components {
              *     the class until the office confirms (`POST /hazards/{id}/class-attribution`).
              */
             class_pending: boolean;
-            /**
-             * @description `report`, `inspection` (a failed checklist item) or `fire_equipment` (a failed or
-             *     expired fire-equipment item).
-             */
-            source: string;
+            source: components["schemas"]["HazardSource"];
             /** Format: uuid */
             submission_id?: string | null;
             item_key?: string | null;
             photo_ids: string[];
-            /** @description `reported` → `assigned` → `rectified` → `closed` (or sent back to `assigned`). */
-            status: string;
+            status: components["schemas"]["HazardStatus"];
             /** Format: uuid */
             reported_by: string;
             reported_by_name: string;
@@ -3482,6 +3482,11 @@ export interface components {
             /** Format: date-time */
             updated_at: string;
         };
+        /**
+         * @description What raised a hazard.
+         * @enum {string}
+         */
+        HazardSource: "report" | "inspection" | "fire_equipment";
         HazardStats: {
             /** Format: int64 */
             total: number;
@@ -3489,6 +3494,7 @@ export interface components {
             open: number;
             /** Format: int64 */
             overdue: number;
+            /** @description By status (`reported`, `assigned`, `rectified`, `closed`). */
             by_status: {
                 [key: string]: number;
             };
@@ -3503,6 +3509,12 @@ export interface components {
                 [key: string]: number;
             };
         };
+        /**
+         * @description Where a hazard is in its workflow: `reported` → `assigned` → `rectified` → `closed` (or
+         *     sent back to `assigned`).
+         * @enum {string}
+         */
+        HazardStatus: "reported" | "assigned" | "rectified" | "closed";
         HealthFigures: {
             /**
              * Format: int64
@@ -3883,8 +3895,7 @@ export interface components {
             items: {
                 /** Format: uuid */
                 id: string;
-                /** @description `traffic`, `fire`, `security`, `facility`, `electrical`, `food` or `other`. */
-                category: string;
+                category: components["schemas"]["HazardCategory"];
                 location: string;
                 description: string;
                 /** Format: uuid */
@@ -3895,17 +3906,12 @@ export interface components {
                  *     the class until the office confirms (`POST /hazards/{id}/class-attribution`).
                  */
                 class_pending: boolean;
-                /**
-                 * @description `report`, `inspection` (a failed checklist item) or `fire_equipment` (a failed or
-                 *     expired fire-equipment item).
-                 */
-                source: string;
+                source: components["schemas"]["HazardSource"];
                 /** Format: uuid */
                 submission_id?: string | null;
                 item_key?: string | null;
                 photo_ids: string[];
-                /** @description `reported` → `assigned` → `rectified` → `closed` (or sent back to `assigned`). */
-                status: string;
+                status: components["schemas"]["HazardStatus"];
                 /** Format: uuid */
                 reported_by: string;
                 reported_by_name: string;
@@ -4465,8 +4471,8 @@ export interface components {
             refresh_token?: string | null;
         };
         ReportHazardRequest: {
-            /** @enum {string} */
-            category: "traffic" | "fire" | "security" | "facility" | "electrical" | "food" | "other";
+            /** @description Checked by the server (`422` with a field error), hence read as a string. */
+            category: components["schemas"]["HazardCategory"];
             /** @description e.g. `教学楼A 三楼东侧楼梯`. */
             location: string;
             description: string;
@@ -9388,8 +9394,8 @@ export interface operations {
     list_hazards: {
         parameters: {
             query?: {
-                status?: "reported" | "assigned" | "rectified" | "closed";
-                category?: "traffic" | "fire" | "security" | "facility" | "electrical" | "food" | "other";
+                status?: components["schemas"]["HazardStatus"];
+                category?: components["schemas"]["HazardCategory"];
                 class_id?: string;
                 /** @description `true`: only those whose class awaits the office's confirmation. */
                 class_pending?: boolean;

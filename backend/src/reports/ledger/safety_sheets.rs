@@ -99,17 +99,17 @@ pub(super) async fn hazards_sheet(db: &impl ConnectionTrait, r: &Range) -> AppRe
         .map(|h| {
             vec![
                 local(h.reported_at, r.tz),
-                h.category.clone(),
+                h.category.as_str().to_owned(),
                 h.location.clone(),
                 h.description.clone(),
-                if h.source == "inspection" {
+                if h.source == crate::schema::hazards::HazardSource::Inspection {
                     "检查发现"
                 } else {
                     "上报"
                 }
                 .to_owned(),
                 name(Some(h.reported_by)),
-                hazard_status_zh(&h.status).to_owned(),
+                hazard_status_zh(h.status.as_str()).to_owned(),
                 name(h.owner_id),
                 h.deadline.clone().unwrap_or_default(),
                 h.rectification.clone().unwrap_or_default(),

@@ -137,7 +137,7 @@ pub async fn submit_fire_check(
             Some(h) => hazard::Entity::find_by_id(h)
                 .one(&*tx)
                 .await?
-                .filter(|h| h.status != "closed")
+                .filter(|h| h.status != crate::schema::hazards::HazardStatus::Closed)
                 .map(|h| h.id),
             None => None,
         };

@@ -1,0 +1,116 @@
+//! Records' requests, responses and handlers, one file per sub-resource; the helpers they
+//! share are here.
+
+mod activities;
+mod announcements;
+mod health_reports;
+mod incidents;
+mod meetings;
+
+pub use activities::*;
+pub use announcements::*;
+pub use health_reports::*;
+pub use incidents::*;
+pub use meetings::*;
+
+use crate::auth::extract::{Auth, CurrentUser};
+use crate::auth::roles::{
+    AnyUser, GuardOnly, GuardOrOffice, Office, OfficeOrPrincipal, Role, Staff,
+};
+use crate::features::audit;
+use crate::features::plans::{check_date, today};
+use crate::infra::error::ErrorCode;
+use crate::infra::error::{ApiError, AppResult, Validator};
+use crate::infra::state::State;
+use crate::schema::users as user;
+use actix_web::{HttpResponse, get, patch, post, web};
+use chrono::{DateTime, Utc};
+use model::{activity, announcement, health, incident, meeting, read};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set,
+};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use std::collections::HashMap;
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use super::model;
+pub const ACTIVITY_KINDS: &[&str] = &["drill", "education"];
+pub const MEETING_KINDS: &[&str] = &[
+    "guard_meeting",
+    "safety_officer_meeting",
+    "leadership_group",
+    "other",
+];
+pub const INCIDENT_KINDS: &[&str] = &["theft", "injury", "traffic", "fire", "intrusion", "other"];
+pub const SEVERITIES: &[&str] = &["minor", "moderate", "serious", "critical"];
+
+/// A stored JSON list (class ids, photo URLs, attendees). Corrupt data is an error, not an
+/// empty list.
+fn stored_list<T: serde::de::DeserializeOwned>(s: &str) -> AppResult<Vec<T>> {
+    serde_json::from_str(s).map_err(|e| {
+        tracing::error!(error = %e, "a stored record list is not valid JSON");
+        ApiError::internal()
+    })
+}
+
+fn opt(v: Option<String>) -> Option<String> {
+    v.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty())
+}
+
+fn one_of(v: &mut Validator, field: &str, value: &str, allowed: &[&str]) {
+    if !allowed.contains(&value) {
+        v.add(field, "invalid", format!("取值应为:{}", allowed.join("、")));
+    }
+}
+
+async fn check_plan_item(
+    db: &impl ConnectionTrait,
+    v: &mut Validator,
+    id: Option<Uuid>,
+) -> AppResult<()> {
+    if let Some(id) = id
+        && crate::schema::plans::item::Entity::find_by_id(id)
+            .one(db)
+            .await?
+            .is_none()
+    {
+        v.add("plan_item_id", "not_found", "工作项目不存在");
+    }
+    Ok(())
+}
+
+/// A record that fulfils a plan item is also linked as that item's evidence.
+async fn link_to_item(
+    db: &impl ConnectionTrait,
+    item: Option<Uuid>,
+    kind: &str,
+    id: Uuid,
+    by: Uuid,
+) -> AppResult<()> {
+    if let Some(item) = item {
+        let exists = crate::schema::plans::evidence::Entity::find()
+            .filter(crate::schema::plans::evidence::Column::ItemId.eq(item))
+            .filter(crate::schema::plans::evidence::Column::EntityType.eq(kind))
+            .filter(crate::schema::plans::evidence::Column::EntityId.eq(id))
+            .one(db)
+            .await?;
+        if exists.is_none() {
+            crate::features::plans::link_evidence(db, item, kind, id, None, Some(by)).await?;
+        }
+    }
+    Ok(())
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct DateRangeQuery {
+    /// From this local date (inclusive).
+    pub from: Option<String>,
+    /// Up to this local date (inclusive).
+    pub to: Option<String>,
+    pub kind: Option<String>,
+}
