@@ -224,9 +224,12 @@ async fn run(cli: Cli) -> Result<(), BoxError> {
             init_tracing(s.log_format);
             let conn = xiaoan::infra::db::Db::connect(&s).await?;
             xiaoan::app::migrate(&conn).await?;
-            let r =
-                xiaoan::jobs::cleanup::run(&conn, &s.attachments_dir(), xiaoan::infra::util::now())
-                    .await?;
+            let r = xiaoan::jobs::cleanup::run(
+                &conn,
+                &s.attachments_dir(),
+                xiaoan::infra::clock::now(),
+            )
+            .await?;
             eprintln!(
                 "removed {} ended sessions ({} refresh tokens) and {} unattached uploads",
                 r.sessions, r.refresh_tokens, r.uploads

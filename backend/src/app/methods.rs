@@ -5,40 +5,13 @@
 
 use crate::infra::error::ApiError;
 use crate::infra::error::ErrorCode;
+use crate::infra::metrics::KNOWN_METHODS as KNOWN;
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{ResourceDef, ServiceRequest, ServiceResponse};
-use actix_web::http::{Method, StatusCode, header};
+use actix_web::http::{StatusCode, header};
 use actix_web::middleware::Next;
 use actix_web::{HttpResponse, ResponseError};
 use std::sync::OnceLock;
-
-/// The methods the server knows of. Anything else is a client's invention: a metric label for
-/// it would let anyone grow the registry without bound.
-const KNOWN: [Method; 7] = [
-    Method::GET,
-    Method::HEAD,
-    Method::POST,
-    Method::PUT,
-    Method::PATCH,
-    Method::DELETE,
-    Method::OPTIONS,
-];
-
-/// The metric label of a method: its name when known, `other` for the rest.
-pub fn label(method: &str) -> &'static str {
-    KNOWN
-        .iter()
-        .find(|m| m.as_str() == method)
-        .map_or("other", |m| match *m {
-            Method::GET => "GET",
-            Method::HEAD => "HEAD",
-            Method::POST => "POST",
-            Method::PUT => "PUT",
-            Method::PATCH => "PATCH",
-            Method::DELETE => "DELETE",
-            _ => "OPTIONS",
-        })
-}
 
 /// Each `/api` path pattern of the OpenAPI document with the methods it declares. The
 /// document comes from the same registration the server uses, so the two cannot disagree.
@@ -139,10 +112,10 @@ mod tests {
 
     #[test]
     fn unknown_methods_share_one_label() {
-        assert_eq!(label("GET"), "GET");
-        assert_eq!(label("PATCH"), "PATCH");
-        assert_eq!(label("XMETH123"), "other");
-        assert_eq!(label("get"), "other");
+        assert_eq!(crate::infra::metrics::method_label("GET"), "GET");
+        assert_eq!(crate::infra::metrics::method_label("PATCH"), "PATCH");
+        assert_eq!(crate::infra::metrics::method_label("XMETH123"), "other");
+        assert_eq!(crate::infra::metrics::method_label("get"), "other");
     }
 
     #[test]

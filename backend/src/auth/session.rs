@@ -3,8 +3,9 @@
 //! whole family (someone copied it), and so does signing out.
 
 use super::session_model::{refresh_token, session};
+use crate::infra::clock::now;
 use crate::infra::error::{ApiError, AppResult};
-use crate::infra::util::{now, random_token, sha256_hex};
+use crate::infra::util::{random_token, sha256_hex};
 use chrono::Duration;
 use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};

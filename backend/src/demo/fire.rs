@@ -24,10 +24,9 @@ type DemoItem = (
 );
 
 /// Three buildings and ten items; one expired, one expiring soon, one never checked.
-pub async fn seed(db: &impl ConnectionTrait) -> Result<(), BoxError> {
-    let tz = chrono_tz::Asia::Shanghai;
+pub async fn seed(db: &impl ConnectionTrait, tz: chrono_tz::Tz) -> Result<(), BoxError> {
     let today = crate::features::plans::today(tz);
-    let now = crate::infra::util::now();
+    let now = crate::infra::clock::now();
     let guard = user::Entity::find()
         .filter(user::Column::Username.eq("guard1"))
         .one(db)

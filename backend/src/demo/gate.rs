@@ -15,6 +15,7 @@ use uuid::Uuid;
 pub async fn seed(
     db: &impl ConnectionTrait,
     master: &crate::infra::keys::MasterKey,
+    tz: chrono_tz::Tz,
 ) -> Result<(), crate::infra::error::BoxError> {
     use crate::schema::users as user;
     use sea_orm::ActiveModelTrait;
@@ -49,7 +50,7 @@ pub async fn seed(
     let (kid, key) = passes::active_signing_key(db, master)
         .await
         .map_err(|e| e.to_string())?;
-    let now = crate::infra::util::now();
+    let now = crate::infra::clock::now();
     let secs = |t: DateTime<Utc>| DateTime::from_timestamp(t.timestamp(), 0).unwrap_or(t);
     let m = Duration::minutes;
     // (student, class, issuer, kind, reason, from, until, return_by, exited, returned)
@@ -211,7 +212,7 @@ pub async fn seed(
             .await?;
         }
     }
-    super::visitors::seed(db, master, guard, teacher1).await?;
+    super::visitors::seed(db, master, tz, guard, teacher1).await?;
     audit::record(
         db,
         Actor::system(),

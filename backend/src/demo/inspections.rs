@@ -19,10 +19,9 @@ fn demo_err(e: ApiError) -> BoxError {
     e.to_string().into()
 }
 
-pub async fn seed(db: &impl ConnectionTrait) -> Result<(), BoxError> {
+pub async fn seed(db: &impl ConnectionTrait, tz: chrono_tz::Tz) -> Result<(), BoxError> {
     inspections::ensure_builtin_templates(db).await?;
     // The demo school is in Suzhou; the demo loader has no settings at hand.
-    let tz = chrono_tz::Asia::Shanghai;
     let today = inspections::today(&tz);
     let users: HashMap<String, crate::schema::users::Model> = crate::schema::users::Entity::find()
         .all(db)

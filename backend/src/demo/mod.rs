@@ -1,15 +1,15 @@
 //! The demo school: 苏州市太湖旅游中等专业学校 from the seed plan, its classes and students
 //! (generated Chinese names), and one account per role. Loaded only into an empty database.
 
-mod platform;
-mod gate;
-mod visitors;
-mod plans;
-mod seed_plan;
-mod semesters;
 mod fire;
+mod gate;
 mod inspections;
 mod patrol;
+mod plans;
+mod platform;
+mod seed_plan;
+mod semesters;
+mod visitors;
 
 use crate::auth::roles::Role;
 use crate::features::audit::{self, Actor};
@@ -149,12 +149,12 @@ pub async fn seed_if_empty(db: &Db, tz: chrono_tz::Tz) -> Result<bool, BoxError>
     let tx = db.begin_write().await?;
     seed(&*tx, &hash).await?;
     // Each feature's demo records, one call per feature, after the people they refer to.
-    gate::seed(&*tx, &db.master_key).await?;
-    inspections::seed(&*tx).await?;
-    plans::seed_demo(&*tx).await?;
-    patrol::seed(&*tx).await?;
+    gate::seed(&*tx, &db.master_key, tz).await?;
+    inspections::seed(&*tx, tz).await?;
+    plans::seed_demo(&*tx, tz).await?;
+    patrol::seed(&*tx, tz).await?;
     platform::seed_demo(&*tx, tz).await?;
-    fire::seed(&*tx).await?;
+    fire::seed(&*tx, tz).await?;
     // The seed's 2019–2020 semester and the one containing today, with a plan for it.
     let current = semesters::seed_demo(&*tx, tz).await?;
     plans::seed_current(&*tx, &current, crate::infra::clock::today(tz)).await?;

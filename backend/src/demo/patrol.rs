@@ -12,7 +12,7 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, Query
 use serde_json::json;
 use uuid::Uuid;
 
-pub async fn seed(db: &impl ConnectionTrait) -> Result<(), BoxError> {
+pub async fn seed(db: &impl ConnectionTrait, tz: chrono_tz::Tz) -> Result<(), BoxError> {
     let Some(guard) = user::Entity::find()
         .filter(user::Column::Username.eq("guard1"))
         .one(db)
@@ -20,8 +20,7 @@ pub async fn seed(db: &impl ConnectionTrait) -> Result<(), BoxError> {
     else {
         return Ok(());
     };
-    let tz = chrono_tz::Asia::Shanghai;
-    let now = crate::infra::util::now();
+    let now = crate::infra::clock::now();
     let since = now - Duration::days(7);
     let places = [
         ("南门", "南门岗亭外侧立柱"),

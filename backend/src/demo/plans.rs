@@ -158,8 +158,7 @@ const MEETINGS: &[(&str, &str, &str, &str)] = &[
     ),
 ];
 
-pub async fn seed_demo(db: &impl ConnectionTrait) -> Result<(), BoxError> {
-    let tz = chrono_tz::Asia::Shanghai;
+pub async fn seed_demo(db: &impl ConnectionTrait, tz: chrono_tz::Tz) -> Result<(), BoxError> {
     let users = user::Entity::find().all(db).await?;
     let by_name: HashMap<String, user::Model> = users
         .iter()
@@ -172,7 +171,7 @@ pub async fn seed_demo(db: &impl ConnectionTrait) -> Result<(), BoxError> {
     ) else {
         return Err("demo users missing".into());
     };
-    let now = crate::infra::util::now();
+    let now = crate::infra::clock::now();
     // A second guard, so the guards can rotate day and night.
     let guard2 = user::ActiveModel {
         id: Set(Uuid::now_v7()),
@@ -489,7 +488,7 @@ pub async fn seed_current(
     else {
         return Err("demo users missing".into());
     };
-    let now = crate::infra::util::now();
+    let now = crate::infra::clock::now();
     let p = plan::ActiveModel {
         id: Set(Uuid::now_v7()),
         title: Set(format!("{}保卫处工作计划", s.name)),

@@ -1,7 +1,7 @@
 //! Demo semesters: the seed plan's 2019–2020 second semester and the one containing today.
 
 use crate::features::semesters::{Semester, by_code, link_plans, school_semester_of};
-use crate::infra::dates::{fmt_date, today};
+use crate::infra::clock::{fmt_date, today};
 use crate::infra::error::BoxError;
 use crate::schema::semesters as model;
 use chrono::NaiveDate;
@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 /// Returns the semester containing today.
 pub async fn seed_demo(db: &impl ConnectionTrait, tz: chrono_tz::Tz) -> Result<Semester, BoxError> {
-    let now = crate::infra::util::now();
+    let now = crate::infra::clock::now();
     let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d");
     let (code, name, from, to) = school_semester_of(today(tz));
     let mut current = None;

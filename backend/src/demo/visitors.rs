@@ -13,10 +13,11 @@ use uuid::Uuid;
 pub async fn seed(
     db: &impl ConnectionTrait,
     master: &MasterKey,
+    tz: chrono_tz::Tz,
     guard: Uuid,
     teacher: Uuid,
 ) -> Result<(), crate::infra::error::BoxError> {
-    let now = crate::infra::util::now();
+    let now = crate::infra::clock::now();
     let id = visitors::protect_id(db, master, Some("320506198203154417"))
         .await
         .map_err(|e| e.to_string())?;
@@ -44,10 +45,7 @@ pub async fn seed(
     }
     .insert(db)
     .await?;
-    // "Today" in the school's default time zone (Asia/Shanghai, UTC+8, no summer time).
-    let today = (now + chrono::Duration::hours(8))
-        .format("%Y-%m-%d")
-        .to_string();
+    let today = crate::infra::clock::fmt_date(crate::infra::clock::today(tz));
     expected::ActiveModel {
         id: Set(Uuid::now_v7()),
         name: Set("周丽华".into()),

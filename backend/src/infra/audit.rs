@@ -82,7 +82,7 @@ pub fn entry(
 ) -> model::ActiveModel {
     model::ActiveModel {
         id: Set(Uuid::now_v7()),
-        occurred_at: Set(crate::infra::util::now()),
+        occurred_at: Set(crate::infra::clock::now()),
         actor_user_id: Set(actor.user_id),
         actor_api_key_id: Set(actor.api_key_id),
         action: Set(action.to_owned()),

@@ -50,7 +50,7 @@ fn with_registry<T>(f: impl FnOnce(&mut Registry) -> T) -> T {
 /// concrete path, so ids and names stay out of the metrics and the label set stays small.
 /// The method is folded to the known set (`other` for the rest): it is the client's string.
 pub fn record_request(method: &str, route: Option<&str>, status: u16, elapsed: Duration) {
-    let method = crate::app::methods::label(method);
+    let method = method_label(method);
     let route = route.unwrap_or("unmatched").to_owned();
     let secs = elapsed.as_secs_f64();
     with_registry(|r| {
@@ -197,7 +197,7 @@ pub fn allowed(req: &HttpRequest, state: &State) -> bool {
     {
         return true;
     }
-    let Some(ip) = crate::auth::client_ip(req, &s.trusted_proxies) else {
+    let Some(ip) = crate::infra::proxy::client_ip(req, &s.trusted_proxies) else {
         return false;
     };
     let ip = canonical(ip);
@@ -234,6 +234,34 @@ pub async fn serve(
         .content_type("text/plain; version=0.0.4; charset=utf-8")
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .body(render(&state))
+}
+
+/// The methods the server knows of. Anything else is a client's invention: a metric label for
+/// it would let anyone grow the registry without bound.
+pub const KNOWN_METHODS: [actix_web::http::Method; 7] = [
+    actix_web::http::Method::GET,
+    actix_web::http::Method::HEAD,
+    actix_web::http::Method::POST,
+    actix_web::http::Method::PUT,
+    actix_web::http::Method::PATCH,
+    actix_web::http::Method::DELETE,
+    actix_web::http::Method::OPTIONS,
+];
+
+/// The metric label of a method: its name when known, `other` for the rest.
+pub fn method_label(method: &str) -> &'static str {
+    KNOWN_METHODS
+        .iter()
+        .find(|m| m.as_str() == method)
+        .map_or("other", |m| match *m {
+            actix_web::http::Method::GET => "GET",
+            actix_web::http::Method::HEAD => "HEAD",
+            actix_web::http::Method::POST => "POST",
+            actix_web::http::Method::PUT => "PUT",
+            actix_web::http::Method::PATCH => "PATCH",
+            actix_web::http::Method::DELETE => "DELETE",
+            _ => "OPTIONS",
+        })
 }
 
 #[cfg(test)]

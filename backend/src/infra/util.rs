@@ -4,14 +4,6 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use sha2::{Digest, Sha256};
 
-/// Kept for the modules not yet switched to [`crate::infra::clock::now`].
-pub use super::clock::now;
-
-/// Today's date in the school's time zone.
-pub fn today(tz: &chrono_tz::Tz) -> chrono::NaiveDate {
-    now().with_timezone(tz).date_naive()
-}
-
 /// `bytes` bytes from the OS's CSPRNG, URL-safe base64 without padding.
 pub fn random_token(bytes: usize) -> Result<String, getrandom::Error> {
     let mut buf = vec![0u8; bytes];

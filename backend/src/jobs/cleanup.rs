@@ -111,7 +111,7 @@ pub async fn periodic(
             // Stop between runs (a sender gone counts as a stop too).
             _ = stop.wait_for(|s| *s) => return,
         }
-        match run(&db, &attachments_dir, crate::infra::util::now()).await {
+        match run(&db, &attachments_dir, crate::infra::clock::now()).await {
             Ok(r) => tracing::info!(
                 sessions = r.sessions,
                 refresh_tokens = r.refresh_tokens,

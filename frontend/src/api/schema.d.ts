@@ -2498,6 +2498,27 @@ export interface paths {
         patch: operations["update_semester"];
         trace?: never;
     };
+    "/api/v1/me/todo": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * What waits for me: for each category of my role, how many and the first few, computed now
+         *     from the records. Every signed-in role may call it and sees only its own work; integration
+         *     keys may not (a key is nobody).
+         */
+        get: operations["my_todo"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/school": {
         parameters: {
             query?: never;
@@ -2596,11 +2617,7 @@ export interface components {
             updated_at: string;
         };
         AddEvidenceRequest: {
-            /**
-             * @description `duty_roster`, `activity`, `meeting`, `incident`, `announcement`, `health_report`,
-             *     `inspection` or `hazard`.
-             */
-            entity_type: string;
+            entity_type: components["schemas"]["EvidenceType"];
             /** Format: uuid */
             entity_id: string;
             note?: string | null;
@@ -2881,9 +2898,7 @@ export interface components {
             score?: number | null;
         };
         /**
-         * @description Amend a submission: a new version with the same template version, target and period; the
-         *     old one is kept (`is_current: false`, `superseded_by_id`). Only the current version can be
-         *     Where a class or location stands on the compliance list for a period.
+         * @description Where a class or location stands on the compliance list for a period.
          * @enum {string}
          */
         ComplianceStatus: "submitted" | "late" | "missing";
@@ -2893,13 +2908,18 @@ export interface components {
              *     disabled), `no_leader` (a day without a leader on call) or `outside_range` (a shift
              *     left outside the roster's dates after they changed).
              */
-            kind: string;
+            kind: components["schemas"]["ConflictKind"];
             date: string;
             shift_ids: string[];
             /** Format: uuid */
             user_id?: string | null;
             message: string;
         };
+        /**
+         * @description What stops a roster from being published (computed, not stored).
+         * @enum {string}
+         */
+        ConflictKind: "overlap" | "user_disabled" | "no_leader" | "outside_range";
         CopyPlanRequest: {
             semester: string;
             starts_on: string;
@@ -2973,7 +2993,7 @@ export interface components {
              */
             seq?: number | null;
             title: string;
-            category: string;
+            category: components["schemas"]["ItemCategory"];
             /** Format: uuid */
             owner_id?: string | null;
             due_date?: string | null;
@@ -3008,8 +3028,7 @@ export interface components {
             start_time: string;
             /** @description `HH:MM`; at or before `start_time` means the next day. */
             end_time: string;
-            /** @description `leader_on_call`, `duty_teacher` or `guard`. */
-            post: string;
+            post: components["schemas"]["Post"];
             /** Format: uuid */
             user_id: string;
             note?: string | null;
@@ -3084,7 +3103,10 @@ export interface components {
             gate: components["schemas"]["GateFigures"];
             visitors: components["schemas"]["VisitorFigures"];
         };
-        /** @enum {string} */
+        /**
+         * @description Which way a student passes the gate.
+         * @enum {string}
+         */
         Direction: "exit" | "return";
         DueCheck: {
             /** Format: uuid */
@@ -3116,17 +3138,18 @@ export interface components {
         EvidenceResponse: {
             /** Format: uuid */
             id: string;
-            /**
-             * @description `duty_roster`, `activity`, `meeting`, `incident`, `announcement`, `health_report`,
-             *     `inspection` or `hazard`.
-             */
-            entity_type: string;
+            entity_type: components["schemas"]["EvidenceType"];
             /** Format: uuid */
             entity_id: string;
             note?: string | null;
             /** Format: date-time */
             created_at: string;
         };
+        /**
+         * @description Records an item's evidence may point at (`inspection` is a check submission).
+         * @enum {string}
+         */
+        EvidenceType: "duty_roster" | "activity" | "meeting" | "incident" | "announcement" | "health_report" | "inspection" | "hazard";
         ExpectedCheckInRequest: {
             gate?: string | null;
             /** @description As for `POST /visitors`: `refuse` or `ask_office` for a suspicious person. */
@@ -3176,6 +3199,11 @@ export interface components {
              */
             line?: number | null;
         };
+        /**
+         * @description Where a month's figure came from.
+         * @enum {string}
+         */
+        FigureSource: "manual" | "import";
         FireBoardResponse: {
             /** @description The school's local date the statuses are computed for. */
             today: string;
@@ -3643,6 +3671,11 @@ export interface components {
              */
             return_by?: string | null;
         };
+        /**
+         * @description What kind of work a plan item is.
+         * @enum {string}
+         */
+        ItemCategory: "meeting" | "duty" | "education" | "inspection" | "report" | "drill" | "platform" | "other";
         ItemInput: {
             /** @description Keep an existing item's key when editing; omit for a new item. */
             key?: string | null;
@@ -3670,8 +3703,7 @@ export interface components {
             /** Format: int32 */
             seq: number;
             title: string;
-            /** @description `meeting`, `duty`, `education`, `inspection`, `report`, `drill`, `platform`, `other`. */
-            category: string;
+            category: components["schemas"]["ItemCategory"];
             /** Format: uuid */
             owner_id?: string | null;
             owner_name?: string | null;
@@ -3682,14 +3714,18 @@ export interface components {
             notify?: string | null;
             /** @description 备注, as written in the plan. */
             note?: string | null;
-            /** @description `todo`, `doing` or `done`. */
-            status: string;
+            status: components["schemas"]["ItemStatus"];
             /** @description Due date passed and not done. */
             overdue: boolean;
             evidence: components["schemas"]["EvidenceResponse"][];
         };
         /** @enum {string} */
         ItemResult: "pass" | "fail" | "na";
+        /**
+         * @description An item's progress.
+         * @enum {string}
+         */
+        ItemStatus: "todo" | "doing" | "done";
         LedgerSheetSummary: {
             key: string;
             name: string;
@@ -3840,7 +3876,7 @@ export interface components {
             /** Format: uuid */
             class_id: string;
             class_name: string;
-            kind: string;
+            kind: components["schemas"]["PassKind"];
             /** Format: date-time */
             exited_at?: string | null;
             /** Format: date-time */
@@ -3953,8 +3989,7 @@ export interface components {
                 /** Format: uuid */
                 class_id: string;
                 class_name: string;
-                /** @description `exit_only` or `exit_and_return`. */
-                kind: string;
+                kind: components["schemas"]["PassKind"];
                 /** @description Kept on the server; never in the QR code. */
                 reason: string;
                 /** Format: date-time */
@@ -4008,8 +4043,7 @@ export interface components {
                 semester_id?: string | null;
                 starts_on: string;
                 ends_on: string;
-                /** @description `draft`, `submitted`, `approved` or `returned`. */
-                status: string;
+                status: components["schemas"]["PlanStatus"];
                 return_comment?: string | null;
                 /** Format: date-time */
                 submitted_at?: string | null;
@@ -4046,8 +4080,7 @@ export interface components {
                 result: components["schemas"]["Verdict"];
                 code: string;
                 conflict: boolean;
-                /** @description `online` or `batch`. */
-                source: string;
+                source: components["schemas"]["ScanSource"];
                 /** Format: date-time */
                 scanned_at: string;
                 /** Format: date-time */
@@ -4191,11 +4224,8 @@ export interface components {
                  * @description The watchlist entry this visitor matched at check-in, if any.
                  */
                 watchlist_entry_id?: string | null;
-                /**
-                 * @description `admitted`, `refused` (禁止入校, or refused by the guard) or `pending` (waiting for the
-                 *     security office's decision). Only an admitted visitor is on campus.
-                 */
-                status: string;
+                /** @description Only an admitted visitor is on campus. */
+                status: components["schemas"]["VisitStatus"];
                 /**
                  * Format: uuid
                  * @description The security office's decision on a pending visit: who, when, why.
@@ -4215,6 +4245,11 @@ export interface components {
             }[];
             next_cursor?: string | null;
         };
+        /**
+         * @description What a pass allows: leaving only, or leaving and coming back.
+         * @enum {string}
+         */
+        PassKind: "exit_only" | "exit_and_return";
         /** @description A leave pass as its issuer, the office and the principal see it. */
         PassResponse: {
             /** Format: uuid */
@@ -4226,8 +4261,7 @@ export interface components {
             /** Format: uuid */
             class_id: string;
             class_name: string;
-            /** @description `exit_only` or `exit_and_return`. */
-            kind: string;
+            kind: components["schemas"]["PassKind"];
             /** @description Kept on the server; never in the QR code. */
             reason: string;
             /** Format: date-time */
@@ -4296,8 +4330,7 @@ export interface components {
             points: components["schemas"]["RunPointResponse"][];
         };
         PatternSlot: {
-            /** @description `leader_on_call`, `duty_teacher` or `guard`. */
-            post: string;
+            post: components["schemas"]["Post"];
             /** @description `HH:MM`. */
             start_time: string;
             /** @description `HH:MM`; at or before `start_time` means the next day. */
@@ -4324,6 +4357,11 @@ export interface components {
             /** @description 月工作安排, by month then sequence. */
             items: components["schemas"]["ItemResponse"][];
         };
+        /**
+         * @description `draft` → `submitted` → `approved`, or back to the office as `returned`.
+         * @enum {string}
+         */
+        PlanStatus: "draft" | "submitted" | "approved" | "returned";
         PlanSummary: {
             /** Format: uuid */
             id: string;
@@ -4337,8 +4375,7 @@ export interface components {
             semester_id?: string | null;
             starts_on: string;
             ends_on: string;
-            /** @description `draft`, `submitted`, `approved` or `returned`. */
-            status: string;
+            status: components["schemas"]["PlanStatus"];
             return_comment?: string | null;
             /** Format: date-time */
             submitted_at?: string | null;
@@ -4369,7 +4406,7 @@ export interface components {
             rate: number;
             below_threshold: boolean;
             /** @description `manual` (typed-in totals: who is missing is unknown) or `import` (per student). */
-            source: string;
+            source: components["schemas"]["FigureSource"];
             /**
              * Format: int32
              * @description How many listed students did not complete; `null` for typed-in totals.
@@ -4423,6 +4460,11 @@ export interface components {
          * @enum {string}
          */
         PointStatus: "pending" | "on_time" | "late" | "missed";
+        /**
+         * @description A shift's post: 值班领导, 值班教师 or 保安.
+         * @enum {string}
+         */
+        Post: "leader_on_call" | "duty_teacher" | "guard";
         /** @description An RFC 9457 problem document. */
         Problem: {
             /** @description A URI naming the problem type: `urn:xiaoan:problem:<code>`. */
@@ -4515,6 +4557,11 @@ export interface components {
         RosterResponse: components["schemas"]["RosterSummary"] & {
             shifts: components["schemas"]["ShiftResponse"][];
         };
+        /**
+         * @description A roster is edited as a `draft`; once `published` its shifts change only through swaps.
+         * @enum {string}
+         */
+        RosterStatus: "draft" | "published";
         RosterSummary: {
             /** Format: uuid */
             id: string;
@@ -4522,8 +4569,7 @@ export interface components {
             title: string;
             start_date: string;
             end_date: string;
-            /** @description `draft` or `published`. */
-            status: string;
+            status: components["schemas"]["RosterStatus"];
             /** @description 报送 (e.g. `校办`). */
             report_to?: string | null;
             /**
@@ -4656,8 +4702,7 @@ export interface components {
             result: components["schemas"]["Verdict"];
             code: string;
             conflict: boolean;
-            /** @description `online` or `batch`. */
-            source: string;
+            source: components["schemas"]["ScanSource"];
             /** Format: date-time */
             scanned_at: string;
             /** Format: date-time */
@@ -4670,8 +4715,7 @@ export interface components {
         ScanPass: {
             /** Format: uuid */
             id: string;
-            /** @description `exit_only` or `exit_and_return`. */
-            kind: string;
+            kind: components["schemas"]["PassKind"];
             /** Format: date-time */
             valid_until: string;
             /** Format: date-time */
@@ -4734,6 +4778,12 @@ export interface components {
             /** Format: date-time */
             scanned_at: string;
         };
+        /**
+         * @description How a scan reached the server: `online`, or `batch` for scans decided offline on the
+         *     phone and synced later.
+         * @enum {string}
+         */
+        ScanSource: "online" | "batch";
         /** @description The fewest fields a guard needs to recognise the student. */
         ScanStudent: {
             name: string;
@@ -4809,8 +4859,8 @@ export interface components {
             starts_at: string;
             /** Format: date-time */
             ends_at: string;
-            /** @description `leader_on_call` (值班领导), `duty_teacher` (值班教师) or `guard` (保安). */
-            post: string;
+            /** @description 值班领导, 值班教师 or 保安. */
+            post: components["schemas"]["Post"];
             /** Format: uuid */
             user_id: string;
             user_name: string;
@@ -4952,7 +5002,7 @@ export interface components {
             date: string;
             start_time: string;
             end_time: string;
-            post: string;
+            post: components["schemas"]["Post"];
             /** Format: uuid */
             requester_id: string;
             requester_name: string;
@@ -4964,7 +5014,7 @@ export interface components {
              * @description `requested` → `accepted` → `approved`; or `declined` (by the other person),
              *     `rejected` (by the office), `cancelled` (by the requester).
              */
-            status: string;
+            status: components["schemas"]["SwapStatus"];
             /** Format: date-time */
             created_at: string;
             /** Format: date-time */
@@ -4975,6 +5025,12 @@ export interface components {
             decided_by?: string | null;
             decision_comment?: string | null;
         };
+        /**
+         * @description `requested` → `accepted` → `approved`; or `declined` (by the other person), `rejected` (by
+         *     the office), `cancelled` (by the requester).
+         * @enum {string}
+         */
+        SwapStatus: "requested" | "accepted" | "declined" | "rejected" | "cancelled" | "approved";
         /**
          * @description What a check is about: a class (answered per class) or a location.
          * @enum {string}
@@ -5019,6 +5075,54 @@ export interface components {
             items: components["schemas"]["TemplateItem"][];
             /** Format: date-time */
             created_at: string;
+        };
+        /**
+         * @description What kind of work waits. Stable codes: the SPA names them and links them to a screen.
+         * @enum {string}
+         */
+        TodoCategory: "hazard_to_rectify" | "hazard_to_verify" | "hazard_unassigned" | "plan_item_due" | "plan_to_approve" | "swap_to_answer" | "swap_to_approve" | "health_report_to_file" | "health_report_abnormal" | "traffic_check_to_submit" | "expected_visitor_today" | "announcement_unread";
+        TodoGroup: {
+            category: components["schemas"]["TodoCategory"];
+            /**
+             * Format: int64
+             * @description How many there are (all of them, not only the items listed).
+             */
+            count: number;
+            /** @description The first few (at most 5), most urgent first. */
+            items: components["schemas"]["TodoItem"][];
+        };
+        TodoItem: {
+            /**
+             * Format: uuid
+             * @description The record to open; null when the work is to create one (today's health report, a
+             *     class's weekly check).
+             */
+            id?: string | null;
+            /**
+             * @description What to show: the record's own title, location, class or person's name; empty when the
+             *     category says it all. Never a student's personal data.
+             */
+            title: string;
+            /** @description The local date it is due (or is for), `YYYY-MM-DD`. */
+            due_date?: string | null;
+            /**
+             * Format: date-time
+             * @description The instant it is due, when there is one.
+             */
+            due_at?: string | null;
+            /** @description Past its due date. */
+            overdue: boolean;
+            /** @description The SPA route that opens it, e.g. `/teacher/hazards/…`. */
+            route: string;
+        };
+        TodoResponse: {
+            /**
+             * Format: int64
+             * @description The sum of the groups' counts (the badge).
+             */
+            total: number;
+            /** @description Every category of my role, in a fixed order, also when its count is 0. */
+            groups: components["schemas"]["TodoGroup"][];
         };
         TrafficCheckFigures: {
             /** @description This week's period, e.g. `2026-W48`. */
@@ -5070,17 +5174,13 @@ export interface components {
             class_id?: string | null;
         };
         UpdateItemRequest: {
-            /**
-             * @description Progress (`todo`, `doing`, `done`): the office or the item's owner, also on an
-             *     approved plan — carrying it out is not changing it.
-             */
-            status?: string | null;
+            status?: null | components["schemas"]["ItemStatus"];
             /** @description The fields below change the plan itself: the office only, draft or returned plans only. */
             month?: string | null;
             /** Format: int32 */
             seq?: number | null;
             title?: string | null;
-            category?: string | null;
+            category?: null | components["schemas"]["ItemCategory"];
             /**
              * Format: uuid
              * @description The nil UUID removes the owner.
@@ -5173,7 +5273,10 @@ export interface components {
             /** Format: date-time */
             updated_at: string;
         };
-        /** @enum {string} */
+        /**
+         * @description The gate's answer to a scan.
+         * @enum {string}
+         */
         Verdict: "allow" | "deny";
         VerifyHazardRequest: {
             /** @description `true` closes the hazard; `false` sends it back to the owner (`assigned`). */
@@ -5183,6 +5286,11 @@ export interface components {
             /** @description When sending back: a new deadline (local date), else the old one stays. */
             deadline?: string | null;
         };
+        /**
+         * @description A visit's outcome at the gate. Only an admitted visitor is on campus.
+         * @enum {string}
+         */
+        VisitStatus: "admitted" | "refused" | "pending";
         VisitorDecisionRequest: {
             /** @description `true`: let the person in (on campus from now); `false`: refuse. */
             admit: boolean;
@@ -5215,11 +5323,8 @@ export interface components {
              * @description The watchlist entry this visitor matched at check-in, if any.
              */
             watchlist_entry_id?: string | null;
-            /**
-             * @description `admitted`, `refused` (禁止入校, or refused by the guard) or `pending` (waiting for the
-             *     security office's decision). Only an admitted visitor is on campus.
-             */
-            status: string;
+            /** @description Only an admitted visitor is on campus. */
+            status: components["schemas"]["VisitStatus"];
             /**
              * Format: uuid
              * @description The security office's decision on a pending visit: who, when, why.
@@ -5237,6 +5342,11 @@ export interface components {
             checked_out_at?: string | null;
             on_campus: boolean;
         };
+        /**
+         * @description Why a person is on the watchlist: `suspicious` (形迹可疑) or `banned` (禁止入校).
+         * @enum {string}
+         */
+        WatchCategory: "suspicious" | "banned";
         WatchlistRequest: {
             name: string;
             id_number?: string | null;
@@ -5251,8 +5361,7 @@ export interface components {
             name: string;
             id_number_masked?: string | null;
             phone?: string | null;
-            /** @description `suspicious` (形迹可疑) or `banned` (禁止入校). */
-            category: string;
+            category: components["schemas"]["WatchCategory"];
             note: string;
             is_active: boolean;
             /** Format: date-time */
@@ -5268,8 +5377,7 @@ export interface components {
         WatchlistWarning: {
             /** Format: uuid */
             entry_id: string;
-            /** @description `suspicious` (形迹可疑) or `banned` (禁止入校). */
-            category: string;
+            category: components["schemas"]["WatchCategory"];
             name: string;
             note: string;
             /** @description What matched: `id_number` or `phone`. */
@@ -10303,7 +10411,7 @@ export interface operations {
         parameters: {
             query?: {
                 semester?: string;
-                status?: string;
+                status?: components["schemas"]["PlanStatus"];
                 limit?: number;
                 cursor?: string;
             };
@@ -11368,7 +11476,7 @@ export interface operations {
     list_rosters: {
         parameters: {
             query?: {
-                status?: string;
+                status?: components["schemas"]["RosterStatus"];
                 /** @description Rosters that end on or after this date. */
                 from?: string;
                 /** @description Rosters that start on or before this date. */
@@ -12341,7 +12449,7 @@ export interface operations {
             query?: {
                 roster_id?: string;
                 shift_id?: string;
-                status?: string;
+                status?: components["schemas"]["SwapStatus"];
             };
             header?: never;
             path?: never;
@@ -17712,6 +17820,51 @@ export interface operations {
                 };
             };
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    my_todo: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TodoResponse"];
+                };
+            };
+            /** @description Malformed request: `invalid_path`, `invalid_query`, `invalid_body` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `forbidden`: the role or key scope may not call this, or `not_own_class` */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -343,7 +343,7 @@ async fn make_pool(db: &xiaoan::infra::db::Db, n: usize) -> Vec<String> {
     let (kid, key) = xiaoan::features::passes::keys::active_signing_key(conn, &db.master_key)
         .await
         .expect("signing key");
-    let now = xiaoan::infra::util::now();
+    let now = xiaoan::infra::clock::now();
     let from = chrono::DateTime::from_timestamp(now.timestamp() - 60, 0).expect("time");
     let until = chrono::DateTime::from_timestamp(now.timestamp() + 3600, 0).expect("time");
     let mut tokens = Vec::with_capacity(n);

@@ -121,7 +121,7 @@ pub async fn create_api_key(
         key_hash: Set(crate::infra::util::sha256_hex(&secret)),
         scopes: Set(scopes.join(" ")),
         created_by: Set(auth.user.id),
-        created_at: Set(crate::infra::util::now()),
+        created_at: Set(crate::infra::clock::now()),
         last_used_at: Set(None),
         revoked_at: Set(None),
     }
@@ -166,7 +166,7 @@ pub async fn revoke_api_key(
         .ok_or_else(|| ApiError::not_found(ErrorCode::ApiKeyNotFound, "API 密钥不存在"))?;
     let key = if key.revoked_at.is_none() {
         let mut active: model::ActiveModel = key.into();
-        active.revoked_at = Set(Some(crate::infra::util::now()));
+        active.revoked_at = Set(Some(crate::infra::clock::now()));
         let key = active.update(&*tx).await?;
         audit::record(
             &*tx,

@@ -185,7 +185,7 @@ pub async fn upload_attachment(
         let row = model::ActiveModel {
             id: Set(id),
             uploaded_by: Set(auth.user.id),
-            uploaded_at: Set(crate::infra::util::now()),
+            uploaded_at: Set(crate::infra::clock::now()),
             content_type: Set(content_type.into()),
             size_bytes: Set(size),
             width: Set(checked.width as i32),

@@ -1,6 +1,6 @@
 //! The roster conflicts (pure): everything that should stop a roster from being published.
 
-use crate::infra::dates::{fmt_date, parse_date};
+use crate::infra::clock::{fmt_date, parse_date};
 use crate::schema::duty::{ConflictKind, Post, shift};
 use chrono::NaiveDate;
 use serde::Serialize;

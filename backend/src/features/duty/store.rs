@@ -2,7 +2,7 @@
 
 use super::conflicts::{self, Conflict, RosterFacts};
 use super::rotation::{NewShift, shift_instants};
-use crate::infra::dates::{fmt_date, parse_date, today};
+use crate::infra::clock::{fmt_date, parse_date, today};
 use crate::infra::error::{ApiError, AppResult, ErrorCode};
 use crate::schema::duty::{Post, RosterStatus, SwapStatus, feed, roster, shift, swap};
 use crate::schema::users as user;
@@ -113,7 +113,7 @@ pub async fn insert_roster(
     db: &impl ConnectionTrait,
     r: NewRoster<'_>,
 ) -> Result<roster::Model, DbErr> {
-    let now = crate::infra::util::now();
+    let now = crate::infra::clock::now();
     roster::ActiveModel {
         id: Set(Uuid::now_v7()),
         title: Set(r.title.trim().to_owned()),
@@ -152,7 +152,7 @@ pub async fn insert_shift(
         post: Set(s.post),
         user_id: Set(s.user_id),
         note: Set(s.note),
-        created_at: Set(crate::infra::util::now()),
+        created_at: Set(crate::infra::clock::now()),
     }
     .insert(db)
     .await?)
@@ -391,7 +391,7 @@ pub async fn revoke_feeds(db: &impl ConnectionTrait, user_id: Uuid) -> AppResult
     let res = feed::Entity::update_many()
         .col_expr(
             feed::Column::RevokedAt,
-            sea_orm::sea_query::Expr::value(crate::infra::util::now()),
+            sea_orm::sea_query::Expr::value(crate::infra::clock::now()),
         )
         .filter(feed::Column::UserId.eq(user_id))
         .filter(feed::Column::RevokedAt.is_null())
@@ -409,7 +409,7 @@ pub async fn insert_feed(
         id: Set(Uuid::now_v7()),
         user_id: Set(user_id),
         token_hash: Set(token_hash),
-        created_at: Set(crate::infra::util::now()),
+        created_at: Set(crate::infra::clock::now()),
         revoked_at: Set(None),
     }
     .insert(db)

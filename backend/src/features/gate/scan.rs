@@ -84,7 +84,7 @@ async fn check_token(state: &AppState, inc: &Incoming, now: DateTime<Utc>) -> Ap
 
 /// Checks the token (no read) and stamps the scan with its id and the server's time.
 async fn prepare(state: &AppState, caller: &Caller, inc: Incoming) -> AppResult<Prepared> {
-    let now = crate::infra::util::now();
+    let now = crate::infra::clock::now();
     let checked = check_token(state, &inc, now).await?;
     Ok(Prepared {
         token_hash: token_hash(&inc.token),
@@ -267,7 +267,7 @@ async fn replay(
         });
     }
     // Recorded before answers were kept: rebuilt from the pass as it is now.
-    let now = crate::infra::util::now();
+    let now = crate::infra::clock::now();
     let (student, pass) = match s.pass_id {
         Some(pid) => match store::names_of_pass(db, pid).await? {
             Some((p, name, class)) => (Some(ScanStudent { name, class }), Some(scan_pass(&p, now))),

@@ -197,7 +197,7 @@ pub async fn report_hazard(
     raise::validate_report(&body)?;
     let tx = state.db.begin_write().await?;
     let row = raise::report_in_tx(&*tx, u, body, json!({"source": "report"})).await?;
-    let today = crate::infra::util::today(&state.tz);
+    let today = crate::infra::clock::today(state.tz);
     let resp = to_response(&*tx, row, today).await?;
     tx.commit().await?;
     Ok(HttpResponse::Created().json(resp))
@@ -240,7 +240,7 @@ pub async fn list_hazards(
     let q = query.into_inner();
     let paging = Paging::new(q.limit, q.cursor.as_deref())?;
     let db = &state.db.conn;
-    let today = crate::infra::util::today(&state.tz);
+    let today = crate::infra::clock::today(state.tz);
     let mut select = hazard::Entity::find();
     if let Some(c) = store::visibility(db, &auth.user).await? {
         select = select.filter(c);
@@ -298,7 +298,7 @@ pub async fn list_overdue(
     state: State,
 ) -> AppResult<web::Json<Vec<HazardResponse>>> {
     let db = &state.db.conn;
-    let today = crate::infra::util::today(&state.tz);
+    let today = crate::infra::clock::today(state.tz);
     let mut select = hazard::Entity::find()
         .filter(hazard::Column::Status.eq(HazardStatus::Assigned))
         .filter(hazard::Column::Deadline.lt(today.format("%Y-%m-%d").to_string()));
@@ -348,7 +348,7 @@ pub async fn hazard_stats(
     query: web::Query<StatsQuery>,
 ) -> AppResult<web::Json<HazardStats>> {
     use chrono::Datelike;
-    let today = crate::infra::util::today(&state.tz);
+    let today = crate::infra::clock::today(state.tz);
     // The counts are over a school's hazards (hundreds a year): grouping in memory keeps the
     // month (a local-time notion) the same on SQLite and PostgreSQL.
     let rows = hazard::Entity::find().all(&state.db.conn).await?;
@@ -408,6 +408,6 @@ pub async fn get_hazard(
         return Err(forbidden());
     }
     Ok(web::Json(
-        detail(db, h, crate::infra::util::today(&state.tz)).await?,
+        detail(db, h, crate::infra::clock::today(state.tz)).await?,
     ))
 }

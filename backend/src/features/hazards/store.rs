@@ -130,7 +130,7 @@ pub async fn add_event(db: &impl ConnectionTrait, e: NewEvent) -> AppResult<()> 
     event::ActiveModel {
         id: Set(Uuid::now_v7()),
         hazard_id: Set(e.hazard_id),
-        at: Set(crate::infra::util::now()),
+        at: Set(crate::infra::clock::now()),
         actor_id: Set(e.actor),
         action: Set(e.action),
         from_status: Set(e.from),
@@ -189,7 +189,7 @@ pub async fn insert_reported(
     history: serde_json::Value,
     audit_details: serde_json::Value,
 ) -> AppResult<hazard::Model> {
-    let now = crate::infra::util::now();
+    let now = crate::infra::clock::now();
     let row = hazard::ActiveModel {
         id: Set(h.id),
         category: Set(h.category),

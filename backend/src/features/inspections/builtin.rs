@@ -281,7 +281,7 @@ pub async fn ensure(db: &impl ConnectionTrait) -> Result<(), DbErr> {
             frequency: Set(b.frequency),
             items: Set(serde_json::to_string(&items).map_err(|e| DbErr::Custom(e.to_string()))?),
             created_by: Set(None),
-            created_at: Set(crate::infra::util::now()),
+            created_at: Set(crate::infra::clock::now()),
         }
         .insert(db)
         .await;

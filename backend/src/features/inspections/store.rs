@@ -280,7 +280,7 @@ pub async fn insert_submission(
     n: NewSubmission<'_>,
 ) -> AppResult<submission::Model> {
     let id = Uuid::now_v7();
-    let now = crate::infra::util::now();
+    let now = crate::infra::clock::now();
     let root_id = n.previous.map(|p| p.root_id).unwrap_or(id);
     for a in &n.answers {
         attachments::claim(

@@ -100,7 +100,7 @@ fn new_key_row(master: &MasterKey) -> Result<signing_key::ActiveModel, BoxError>
         kid: Set(kid),
         public_key: Set(URL_SAFE_NO_PAD.encode(sk.verifying_key().to_bytes())),
         private_key: Set(sealed),
-        created_at: Set(crate::infra::util::now()),
+        created_at: Set(crate::infra::clock::now()),
         retired_at: Set(None),
     })
 }
@@ -191,7 +191,7 @@ pub async fn ensure_signing_key_on(
 /// Adds a new signing key and retires the ones in use; passes they signed stay verifiable.
 pub async fn rotate(db: &crate::infra::db::Db) -> Result<String, BoxError> {
     let tx = db.begin_write().await?;
-    let now = crate::infra::util::now();
+    let now = crate::infra::clock::now();
     signing_key::Entity::update_many()
         .col_expr(
             signing_key::Column::RetiredAt,

@@ -195,7 +195,7 @@ pub async fn issue_pass(
     body: web::Json<IssuePassRequest>,
 ) -> AppResult<HttpResponse> {
     let body = body.into_inner();
-    let now = crate::infra::util::now();
+    let now = crate::infra::clock::now();
     let valid_from = whole_secs(body.valid_from.unwrap_or(now));
     let return_by = body.return_by.map(whole_secs);
     let valid_until = match return_by {
@@ -355,7 +355,7 @@ async fn readable(
 async fn full_response(db: &impl ConnectionTrait, p: leave_pass::Model) -> AppResult<PassResponse> {
     let s = students::find(db, p.student_id).await?;
     let cname = classes::find(db, p.class_id).await?.name;
-    Ok(to_response(p, &s, cname, crate::infra::util::now()))
+    Ok(to_response(p, &s, cname, crate::infra::clock::now()))
 }
 
 /// One pass (own class for a class teacher).
@@ -423,7 +423,7 @@ pub async fn revoke_pass(
 ) -> AppResult<web::Json<PassResponse>> {
     let id = id.into_inner();
     readable(&state.db.conn, &auth.user, id).await?;
-    let now = crate::infra::util::now();
+    let now = crate::infra::clock::now();
     let tx = state.db.begin_write().await?;
     // Conditional: a scan that lets the student out at this very moment wins, or this does.
     let res = leave_pass::Entity::update_many()
@@ -514,7 +514,7 @@ pub async fn list_passes(
     let q = query.into_inner();
     let paging = Paging::new(q.limit, q.cursor.as_deref())?;
     let db = &state.db.conn;
-    let now = crate::infra::util::now();
+    let now = crate::infra::clock::now();
     let mut select = leave_pass::Entity::find();
     let own = if auth.user.is(Role::ClassTeacher) {
         Some(crate::features::users::own_class_ids(db, auth.user.id, auth.user.role).await?)

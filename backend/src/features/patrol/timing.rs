@@ -135,6 +135,7 @@ pub fn open_run(r: &run::Model) -> AppResult<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use uuid::Uuid;
 
     fn p(visited: Option<i64>, tol: i32) -> point::Model {
         let t0 = DateTime::from_timestamp(1_700_000_000, 0).unwrap();

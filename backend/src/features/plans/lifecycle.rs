@@ -1,7 +1,7 @@
 //! The plan lifecycle and the rules around it (pure): who may change a plan in which state,
 //! which state each step leads to, when an item is overdue, how a copy moves its dates.
 
-use crate::infra::dates::{fmt_date, parse_date};
+use crate::infra::clock::{fmt_date, parse_date};
 use crate::schema::plans::{ItemStatus, PlanStatus};
 use chrono::{Months, NaiveDate};
 

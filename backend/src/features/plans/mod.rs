@@ -15,7 +15,7 @@ mod store;
 
 pub use crate::schema::plans as model;
 // The date helpers live in infra; re-exported for the features that still import them here.
-pub use crate::infra::dates::{check_date, check_date_range, fmt_date, parse_date, today};
+pub use crate::infra::clock::{check_date, check_date_range, fmt_date, parse_date, today};
 pub use lifecycle::is_overdue;
 pub use store::{find_plan, link_evidence, overdue_items};
 

@@ -1,6 +1,6 @@
 //! Plan queries.
 
-use crate::infra::dates::{fmt_date, today};
+use crate::infra::clock::{fmt_date, today};
 use crate::infra::error::{ApiError, AppResult, ErrorCode};
 use crate::schema::plans::{EvidenceType, ItemStatus, PlanStatus, evidence, item, plan};
 use crate::schema::users as user;
@@ -111,7 +111,7 @@ pub async fn insert_evidence(
         entity_id: Set(entity_id),
         note: Set(note),
         created_by: Set(by),
-        created_at: Set(crate::infra::util::now()),
+        created_at: Set(crate::infra::clock::now()),
     }
     .insert(db)
     .await?)

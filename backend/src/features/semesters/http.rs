@@ -6,7 +6,7 @@ use super::terms::contains;
 use crate::auth::extract::Auth;
 use crate::auth::roles::{AnyUser, Office};
 use crate::features::audit;
-use crate::infra::dates::{check_date, fmt_date, today};
+use crate::infra::clock::{check_date, fmt_date, today};
 use crate::infra::error::ErrorCode;
 use crate::infra::error::{ApiError, AppResult, Validator};
 use crate::infra::state::State;
@@ -168,7 +168,7 @@ pub async fn create_semester(
     let dates = check_fields(&mut v, &b);
     v.finish()?;
     let (from, to) = dates.ok_or_else(ApiError::internal)?;
-    let now = crate::infra::util::now();
+    let now = crate::infra::clock::now();
     let tx = state.db.begin_write().await?;
     serialise(&*tx).await?;
     check_no_overlap(&*tx, from, to, None).await?;
@@ -237,7 +237,7 @@ pub async fn update_semester(
     a.name = Set(merged.name.trim().to_owned());
     a.starts_on = Set(fmt_date(from));
     a.ends_on = Set(fmt_date(to));
-    a.updated_at = Set(crate::infra::util::now());
+    a.updated_at = Set(crate::infra::clock::now());
     let after = a.update(&*tx).await?;
     if after.code != before.code {
         plan::Entity::update_many()

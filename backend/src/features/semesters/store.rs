@@ -1,7 +1,7 @@
 //! Semester queries.
 
 use super::model::{self, Model as Semester};
-use crate::infra::dates::{fmt_date, today};
+use crate::infra::clock::{fmt_date, today};
 use crate::infra::error::{ApiError, AppResult, ErrorCode};
 use crate::schema::plans::plan;
 use chrono::NaiveDate;

@@ -3,13 +3,16 @@
 use super::http::{TodoCategory, TodoGroup, TodoItem};
 use crate::auth::extract::CurrentUser;
 use crate::auth::roles::Role;
-use crate::features::inspections::{Frequency, Period, TRAFFIC};
-use crate::features::plans::{STATUS_APPROVED, STATUS_SUBMITTED, fmt_date, today};
+use crate::features::inspections::{Period, TRAFFIC};
 use crate::features::{classes, users};
+use crate::infra::clock::{fmt_date, today};
 use crate::infra::error::AppResult;
+use crate::schema::duty::SwapStatus;
 use crate::schema::duty::{shift, swap};
+use crate::schema::hazards::HazardStatus;
 use crate::schema::hazards::hazard;
 use crate::schema::inspections::{submission, template};
+use crate::schema::plans::{ItemStatus, PlanStatus};
 use crate::schema::plans::{item, plan};
 use crate::schema::records::{announcement, health, read};
 use crate::schema::users as user;
@@ -79,7 +82,7 @@ pub(super) async fn group_for(
     Ok(match category {
         HazardToRectify => {
             let q = hazard::Entity::find()
-                .filter(hazard::Column::Status.eq("assigned"))
+                .filter(hazard::Column::Status.eq(HazardStatus::Assigned))
                 .filter(hazard::Column::OwnerId.eq(me.id))
                 .order_by_asc(hazard::Column::Deadline)
                 .order_by_asc(hazard::Column::ReportedAt);
@@ -88,7 +91,7 @@ pub(super) async fn group_for(
         HazardToVerify => {
             // Who rectified or reported a hazard may not verify it (409): not asked to.
             let q = hazard::Entity::find()
-                .filter(hazard::Column::Status.eq("rectified"))
+                .filter(hazard::Column::Status.eq(HazardStatus::Rectified))
                 .filter(
                     Condition::any()
                         .add(hazard::Column::RectifiedBy.is_null())
@@ -100,13 +103,13 @@ pub(super) async fn group_for(
         }
         HazardUnassigned => {
             let q = hazard::Entity::find()
-                .filter(hazard::Column::Status.eq("reported"))
+                .filter(hazard::Column::Status.eq(HazardStatus::Reported))
                 .order_by_asc(hazard::Column::ReportedAt);
             hazards(db, category, q, a, t).await?
         }
         PlanItemDue => {
             let approved: Vec<Uuid> = plan::Entity::find()
-                .filter(plan::Column::Status.eq(STATUS_APPROVED))
+                .filter(plan::Column::Status.eq(PlanStatus::Approved))
                 .select_only()
                 .column(plan::Column::Id)
                 .into_tuple()
@@ -116,7 +119,7 @@ pub(super) async fn group_for(
             let q = item::Entity::find()
                 .filter(item::Column::OwnerId.eq(me.id))
                 .filter(item::Column::PlanId.is_in(approved))
-                .filter(item::Column::Status.ne("done"))
+                .filter(item::Column::Status.ne(ItemStatus::Done))
                 .filter(item::Column::DueDate.is_not_null())
                 .filter(item::Column::DueDate.lte(horizon))
                 .order_by_asc(item::Column::DueDate)
@@ -137,7 +140,7 @@ pub(super) async fn group_for(
         }
         PlanToApprove => {
             let q = plan::Entity::find()
-                .filter(plan::Column::Status.eq(STATUS_SUBMITTED))
+                .filter(plan::Column::Status.eq(PlanStatus::Submitted))
                 .order_by_asc(plan::Column::SubmittedAt);
             let (count, rows) = count_first(db, q).await?;
             let items = rows
@@ -155,14 +158,14 @@ pub(super) async fn group_for(
         }
         SwapToAnswer => {
             let q = swap::Entity::find()
-                .filter(swap::Column::Status.eq("requested"))
+                .filter(swap::Column::Status.eq(SwapStatus::Requested))
                 .filter(swap::Column::TargetUserId.eq(me.id))
                 .order_by_asc(swap::Column::CreatedAt);
             swaps(db, category, q, a, t).await?
         }
         SwapToApprove => {
             let q = swap::Entity::find()
-                .filter(swap::Column::Status.eq("accepted"))
+                .filter(swap::Column::Status.eq(SwapStatus::Accepted))
                 .order_by_asc(swap::Column::CreatedAt);
             swaps(db, category, q, a, t).await?
         }
@@ -250,7 +253,7 @@ async fn hazards(
             id: Some(h.id),
             // The place, not the description: a description is free text.
             title: h.location,
-            overdue: h.status == "assigned" && overdue(h.deadline.as_deref(), t),
+            overdue: h.status == HazardStatus::Assigned && overdue(h.deadline.as_deref(), t),
             due_date: h.deadline,
             due_at: None,
             route: format!("/{a}/hazards/{}", h.id),
@@ -305,7 +308,7 @@ async fn traffic_checks(
         .filter(template::Column::IsCurrent.eq(true))
         .one(db)
         .await?;
-    let Some(freq) = tpl.and_then(|t| Frequency::parse(&t.frequency)) else {
+    let Some(freq) = tpl.map(|t| t.frequency) else {
         return Ok(group(category, 0, Vec::new()));
     };
     let period = Period::containing(freq, today(tz));

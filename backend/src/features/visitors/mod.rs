@@ -94,7 +94,7 @@ async fn id_key(db: &impl ConnectionTrait, master: &MasterKey) -> AppResult<Vec<
     let inserted = secret::ActiveModel {
         name: Set(ID_KEY_NAME.into()),
         secret: Set(sealed),
-        created_at: Set(crate::infra::util::now()),
+        created_at: Set(crate::infra::clock::now()),
     }
     .insert(db)
     .await;
@@ -323,7 +323,7 @@ async fn check_in_visitor(
             }
         },
     };
-    let now = crate::infra::util::now();
+    let now = crate::infra::clock::now();
     let tx = state.db.begin_write().await?;
     let (hash, last4) = match nv.id {
         Some(i) => (Some(i.hash), Some(i.last4)),
@@ -540,7 +540,7 @@ pub async fn check_out(
             "该访客未获准入校,无需登记离校",
         ));
     }
-    let now = crate::infra::util::now();
+    let now = crate::infra::clock::now();
     let tx = state.db.begin_write().await?;
     let res = visitor::Entity::update_many()
         .col_expr(visitor::Column::CheckedOutAt, Expr::value(now))
@@ -586,7 +586,7 @@ pub async fn check_out_all(
     auth: Auth<GuardOrOffice>,
     state: State,
 ) -> AppResult<web::Json<CheckOutAllResponse>> {
-    let now = crate::infra::util::now();
+    let now = crate::infra::clock::now();
     let tx = state.db.begin_write().await?;
     let res = visitor::Entity::update_many()
         .col_expr(visitor::Column::CheckedOutAt, Expr::value(now))
@@ -795,7 +795,7 @@ pub async fn create_expected(
         b.vehicle_plate.as_deref(),
     );
     v.text("host", &b.host, 1, 100);
-    let today = crate::infra::util::now()
+    let today = crate::infra::clock::now()
         .with_timezone(&state.tz)
         .date_naive();
     match NaiveDate::parse_from_str(&b.expected_date, "%Y-%m-%d") {
@@ -822,7 +822,7 @@ pub async fn create_expected(
         vehicle_plate: Set(blank_to_none(b.vehicle_plate)),
         expected_date: Set(b.expected_date),
         created_by: Set(auth.user.id),
-        created_at: Set(crate::infra::util::now()),
+        created_at: Set(crate::infra::clock::now()),
         visitor_id: Set(None),
         cancelled_at: Set(None),
     }
@@ -869,7 +869,7 @@ pub async fn list_expected(
     let date = match query.date.as_deref() {
         Some(d) => NaiveDate::parse_from_str(d, "%Y-%m-%d")
             .map_err(|_| ApiError::bad_request(ErrorCode::InvalidQuery, "date 须为 YYYY-MM-DD"))?,
-        None => crate::infra::util::now()
+        None => crate::infra::clock::now()
             .with_timezone(&state.tz)
             .date_naive(),
     };
@@ -1030,7 +1030,7 @@ pub async fn create_watchlist_entry(
         Some(i) => (Some(i.hash), Some(i.last4)),
         None => (None, None),
     };
-    let now = crate::infra::util::now();
+    let now = crate::infra::clock::now();
     let tx = state.db.begin_write().await?;
     let w = watchlist::ActiveModel {
         id: Set(Uuid::now_v7()),
@@ -1124,7 +1124,7 @@ pub async fn update_watchlist_entry(
     if let Some(a) = b.is_active {
         active.is_active = Set(a);
     }
-    active.updated_at = Set(crate::infra::util::now());
+    active.updated_at = Set(crate::infra::clock::now());
     let after = active.update(&*tx).await?;
     audit::record(
         &*tx,
@@ -1178,7 +1178,7 @@ pub async fn decide_visitor(
     v.text("reason", &b.reason, 1, 500);
     v.finish()?;
     find_visitor(&state.db.conn, id).await?;
-    let now = crate::infra::util::now();
+    let now = crate::infra::clock::now();
     let status = if b.admit {
         VisitStatus::Admitted
     } else {

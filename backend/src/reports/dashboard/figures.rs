@@ -199,8 +199,7 @@ pub async fn traffic_check_figures(
     db: &impl ConnectionTrait,
     tz: chrono_tz::Tz,
 ) -> AppResult<Option<TrafficCheckFigures>> {
-    use crate::features::inspections::TRAFFIC;
-    use crate::features::inspections::period::{Frequency, Period};
+    use crate::features::inspections::{Period, TRAFFIC};
     use crate::schema::inspections::{submission, template};
     let Some(tpl) = template::Entity::find()
         .filter(template::Column::Code.eq(TRAFFIC))

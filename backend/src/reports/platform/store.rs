@@ -14,7 +14,7 @@ pub async fn get_setting<T: DeserializeOwned>(
     db: &impl ConnectionTrait,
     key: &str,
 ) -> AppResult<Option<T>> {
-    Ok(setting::Entity::find_by_id(key.to_owned())
+    setting::Entity::find_by_id(key.to_owned())
         .one(db)
         .await?
         .map(|s| {
@@ -24,7 +24,7 @@ pub async fn get_setting<T: DeserializeOwned>(
                 ApiError::internal()
             })
         })
-        .transpose()?)
+        .transpose()
 }
 
 /// Stores a setting; returns the previous value (JSON) for the audit record.

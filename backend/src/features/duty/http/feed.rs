@@ -5,7 +5,7 @@ use crate::auth::roles::Staff;
 use crate::features::audit;
 use crate::features::duty::calendar::ics_for;
 use crate::features::duty::store;
-use crate::infra::dates::{fmt_date, today};
+use crate::infra::clock::{fmt_date, today};
 use crate::infra::error::{ApiError, AppResult, ErrorCode};
 use crate::infra::state::State;
 use crate::schema::duty::shift;

@@ -9,7 +9,7 @@ use crate::auth::roles::{Office, Role, Staff};
 use crate::features::audit;
 use crate::features::duty::conflicts::Conflict;
 use crate::features::duty::store::{self, NewRoster, RosterFilter};
-use crate::infra::dates::{check_date, check_date_range};
+use crate::infra::clock::{check_date, check_date_range};
 use crate::infra::error::{ApiError, AppResult, ErrorCode, FieldError, Validator};
 use crate::infra::state::State;
 use crate::schema::duty::{RosterStatus, roster};
@@ -234,9 +234,9 @@ pub async fn update_roster(
         a.note = Set(opt(b.note));
     }
     if let Some(r) = b.reported {
-        a.reported_at = Set(r.then(crate::infra::util::now));
+        a.reported_at = Set(r.then(crate::infra::clock::now));
     }
-    a.updated_at = Set(crate::infra::util::now());
+    a.updated_at = Set(crate::infra::clock::now());
     let after = a.update(&*tx).await?;
     audit::record(
         &*tx,
@@ -338,7 +338,7 @@ pub async fn publish_roster(
         });
     }
     let mut a: roster::ActiveModel = r.clone().into();
-    let now = crate::infra::util::now();
+    let now = crate::infra::clock::now();
     a.status = Set(RosterStatus::Published);
     a.published_at = Set(Some(now));
     a.updated_at = Set(now);

@@ -9,7 +9,7 @@ use crate::auth::roles::{Office, Staff};
 use crate::features::audit;
 use crate::features::duty::rotation::{self, NewShift, Slot, parse_time};
 use crate::features::duty::store;
-use crate::infra::dates::{check_date, fmt_date, parse_date, today};
+use crate::infra::clock::{check_date, fmt_date, parse_date, today};
 use crate::infra::error::{ApiError, AppResult, Validator};
 use crate::infra::state::State;
 use crate::schema::duty::{Post, roster, shift};
@@ -266,7 +266,7 @@ pub async fn duty_now(
     state: State,
 ) -> AppResult<web::Json<Vec<ShiftResponse>>> {
     Ok(web::Json(
-        super::on_duty_at(&state.db.conn, crate::infra::util::now()).await?,
+        super::on_duty_at(&state.db.conn, crate::infra::clock::now()).await?,
     ))
 }
 
@@ -289,7 +289,7 @@ pub struct MyDutyStatus {
 pub async fn my_duty_status(auth: Auth<Staff>, state: State) -> AppResult<web::Json<MyDutyStatus>> {
     let db = &state.db.conn;
     let on_duty_today = store::is_on_duty_today(db, auth.user.id, state.tz).await?;
-    let mine: Vec<shift::Model> = store::shifts_at(db, crate::infra::util::now())
+    let mine: Vec<shift::Model> = store::shifts_at(db, crate::infra::clock::now())
         .await?
         .into_iter()
         .filter(|s| s.user_id == auth.user.id)

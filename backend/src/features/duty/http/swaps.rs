@@ -133,7 +133,7 @@ pub async fn request_swap(
             "只能为自己的班次申请换班",
         ));
     }
-    if s.starts_at <= crate::infra::util::now() {
+    if s.starts_at <= crate::infra::clock::now() {
         return Err(ApiError::conflict(
             ErrorCode::ShiftStarted,
             "班次已开始或已结束,不能再换班",
@@ -164,7 +164,7 @@ pub async fn request_swap(
         target_user_id: Set(b.target_user_id),
         reason: Set(opt(b.reason)),
         status: Set(SwapStatus::Requested),
-        created_at: Set(crate::infra::util::now()),
+        created_at: Set(crate::infra::clock::now()),
         responded_at: Set(None),
         decided_at: Set(None),
         decided_by: Set(None),
@@ -279,7 +279,7 @@ async fn swap_step(
         }
         Refusal::WrongState => wrong_state(),
     })?;
-    let now = crate::infra::util::now();
+    let now = crate::infra::clock::now();
     let mut a: swap_entity::ActiveModel = before.clone().into();
     a.status = Set(to);
     if action.is_response() {

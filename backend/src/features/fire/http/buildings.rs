@@ -61,7 +61,7 @@ pub async fn create_fire_building(
 ) -> AppResult<HttpResponse> {
     let body = body.into_inner();
     check_building(&body)?;
-    let now = crate::infra::util::now();
+    let now = crate::infra::clock::now();
     let tx = state.db.begin_write().await?;
     let b = building::ActiveModel {
         id: Set(Uuid::now_v7()),
@@ -118,7 +118,7 @@ pub async fn update_fire_building(
     let mut am: building::ActiveModel = b.into();
     am.name = Set(body.name.trim().to_owned());
     am.note = Set(body.note.trim().to_owned());
-    am.updated_at = Set(crate::infra::util::now());
+    am.updated_at = Set(crate::infra::clock::now());
     let b = am.update(&*tx).await?;
     audit::record(
         &*tx,

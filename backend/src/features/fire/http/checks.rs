@@ -183,7 +183,7 @@ pub async fn submit_fire_check(
         photo_ids: Set(json!(body.attachment_ids).to_string()),
         hazard_id: Set(hazard_id),
         checked_by: Set(u.id),
-        checked_at: Set(crate::infra::util::now()),
+        checked_at: Set(crate::infra::clock::now()),
     }
     .insert(&*tx)
     .await?;

@@ -84,7 +84,7 @@ pub async fn create_fire_item(
     let body = body.into_inner();
     let tx = state.db.begin_write().await?;
     let valid = check_item(&*tx, &body).await?;
-    let now = crate::infra::util::now();
+    let now = crate::infra::clock::now();
     let i = item::ActiveModel {
         id: Set(Uuid::now_v7()),
         building_id: Set(body.building_id),
@@ -157,7 +157,7 @@ pub async fn update_fire_item(
     if !still_expired {
         am.expired_hazard_id = Set(None);
     }
-    am.updated_at = Set(crate::infra::util::now());
+    am.updated_at = Set(crate::infra::clock::now());
     let i = am.update(&*tx).await?;
     audit::record(
         &*tx,
@@ -202,7 +202,7 @@ pub async fn retire_fire_item(
         tx.commit().await?;
         return Ok(web::Json(resp));
     }
-    let now = crate::infra::util::now();
+    let now = crate::infra::clock::now();
     let mut am: item::ActiveModel = i.into();
     am.retired_at = Set(retired.then_some(now));
     am.updated_at = Set(now);

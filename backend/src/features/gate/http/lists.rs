@@ -65,7 +65,7 @@ pub async fn gate_keys(
     _auth: AuthOrKey<GuardOrOffice, GateScan>,
     state: State,
 ) -> AppResult<web::Json<GateKeysResponse>> {
-    let rows = passes::published_keys(&state.db.conn, crate::infra::util::now()).await?;
+    let rows = passes::published_keys(&state.db.conn, crate::infra::clock::now()).await?;
     Ok(web::Json(GateKeysResponse {
         format: passes::TOKEN_PREFIX.into(),
         offline_max_age_hours: state.settings.gate_offline_max_age_hours,
@@ -117,7 +117,7 @@ pub async fn gate_revocations(
     state: State,
     query: web::Query<RevocationQuery>,
 ) -> AppResult<web::Json<RevocationsResponse>> {
-    let now = crate::infra::util::now();
+    let now = crate::infra::clock::now();
     let revoked = store::revoked(&state.db.conn, now, query.since).await?;
     Ok(web::Json(RevocationsResponse {
         as_of: now,
@@ -159,7 +159,7 @@ async fn out_list(
     overdue_only: bool,
 ) -> AppResult<Vec<OutStudent>> {
     let db = &state.db.conn;
-    let now = crate::infra::util::now();
+    let now = crate::infra::clock::now();
     let mut select = store::out_select(state.tz, now, overdue_only);
     if user.is(Role::ClassTeacher) {
         let own = crate::features::users::own_class_ids(db, user.id, user.role).await?;

@@ -189,7 +189,7 @@ pub async fn record_scan(
         },
         None => (body.token.unwrap_or_default(), None),
     };
-    let now = crate::infra::util::now();
+    let now = crate::infra::clock::now();
     let incoming = Incoming {
         token,
         preset,
@@ -256,7 +256,7 @@ pub async fn record_scan_batch(
     // Oldest first, so that the earlier of two conflicting exits is the one that counts.
     let mut order: Vec<usize> = (0..body.scans.len()).collect();
     order.sort_by_key(|&i| body.scans[i].scanned_at);
-    let now = crate::infra::util::now();
+    let now = crate::infra::clock::now();
     let oldest = now - Duration::hours(i64::from(state.settings.gate_offline_sync_max_age_hours));
     let contact = store::last_online_contact(&state.db.conn, &auth.caller).await?;
     let sent_ids: Vec<String> = body
@@ -362,7 +362,7 @@ pub async fn search_passes(
     }
     let db = &state.db.conn;
     let students = store::students_matching(db, q).await?;
-    let now = crate::infra::util::now();
+    let now = crate::infra::clock::now();
     let (start, end) = passes::local_day(state.tz, now.with_timezone(&state.tz).date_naive());
     let rows = store::passes_of_day(db, students.keys().copied(), start, end).await?;
     let classes = crate::features::classes::names(db, rows.iter().map(|p| p.class_id)).await?;

@@ -49,7 +49,7 @@ pub async fn assign_hazard(
     body: web::Json<AssignHazardRequest>,
 ) -> AppResult<web::Json<HazardDetail>> {
     let body = body.into_inner();
-    let today = crate::infra::util::today(&state.tz);
+    let today = crate::infra::clock::today(state.tz);
     let mut v = Validator::new();
     v.opt_text("note", body.note.as_deref(), 1000);
     lifecycle::check_deadline(&mut v, "deadline", &body.deadline, today);
@@ -66,7 +66,7 @@ pub async fn assign_hazard(
             line: None,
         }]));
     }
-    let now = crate::infra::util::now();
+    let now = crate::infra::clock::now();
     let mut a: hazard::ActiveModel = h.clone().into();
     a.status = Set(HazardStatus::Assigned);
     a.owner_id = Set(Some(body.owner_id));
@@ -148,7 +148,7 @@ pub async fn rectify_hazard(
         "attachment_ids",
     )
     .await?;
-    let now = crate::infra::util::now();
+    let now = crate::infra::clock::now();
     let mut a: hazard::ActiveModel = h.clone().into();
     a.status = Set(HazardStatus::Rectified);
     a.rectified_by = Set(Some(u.id));
@@ -173,7 +173,7 @@ pub async fn rectify_hazard(
         details,
     )
     .await?;
-    let resp = detail(&*tx, after, crate::infra::util::today(&state.tz)).await?;
+    let resp = detail(&*tx, after, crate::infra::clock::today(state.tz)).await?;
     tx.commit().await?;
     Ok(web::Json(resp))
 }
@@ -214,7 +214,7 @@ pub async fn verify_hazard(
 ) -> AppResult<web::Json<HazardDetail>> {
     let body = body.into_inner();
     let u = &auth.user;
-    let today = crate::infra::util::today(&state.tz);
+    let today = crate::infra::clock::today(state.tz);
     let mut v = Validator::new();
     v.opt_text("note", body.note.as_deref(), 1000);
     if !body.approved && body.note.as_deref().is_none_or(|n| n.trim().is_empty()) {
@@ -231,7 +231,7 @@ pub async fn verify_hazard(
         reported_by: h.reported_by,
     };
     let (action, to) = lifecycle::verify(h.status, &who, u.id, body.approved)?;
-    let now = crate::infra::util::now();
+    let now = crate::infra::clock::now();
     let mut a: hazard::ActiveModel = h.clone().into();
     a.status = Set(to);
     if body.approved {
@@ -305,7 +305,7 @@ pub async fn decide_hazard_attribution(
     if !body.accept {
         a.class_id = Set(None);
     }
-    a.updated_at = Set(crate::infra::util::now());
+    a.updated_at = Set(crate::infra::clock::now());
     let row = a.update(&*tx).await?;
     let details = json!({"class_id": class_id});
     store::record_step(
@@ -323,7 +323,7 @@ pub async fn decide_hazard_attribution(
         details,
     )
     .await?;
-    let resp = to_response(&*tx, row, crate::infra::util::today(&state.tz)).await?;
+    let resp = to_response(&*tx, row, crate::infra::clock::today(state.tz)).await?;
     tx.commit().await?;
     Ok(web::Json(resp))
 }

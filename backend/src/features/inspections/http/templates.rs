@@ -290,7 +290,7 @@ pub async fn create_template(
         frequency: Set(body.frequency),
         items: Set(serde_json::to_string(&items).map_err(|_| ApiError::internal())?),
         created_by: Set(Some(auth.user.id)),
-        created_at: Set(crate::infra::util::now()),
+        created_at: Set(crate::infra::clock::now()),
     }
     .insert(&*tx)
     .await?;
@@ -379,7 +379,7 @@ pub async fn update_template(
         frequency: Set(prev.frequency),
         items: Set(serde_json::to_string(&items).map_err(|_| ApiError::internal())?),
         created_by: Set(Some(auth.user.id)),
-        created_at: Set(crate::infra::util::now()),
+        created_at: Set(crate::infra::clock::now()),
     }
     .insert(&*tx)
     .await?;

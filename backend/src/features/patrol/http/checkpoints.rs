@@ -106,7 +106,7 @@ pub async fn create_checkpoint(
     v.opt_text("location", Some(&b.location), 200);
     v.finish()?;
     let tx = state.db.begin_write().await?;
-    let now = crate::infra::util::now();
+    let now = crate::infra::clock::now();
     let row = checkpoint::ActiveModel {
         id: Set(Uuid::now_v7()),
         name: Set(b.name.trim().to_owned()),
@@ -172,7 +172,7 @@ pub async fn update_checkpoint(
     if b.regenerate_code {
         a.code = Set(store::new_code()?);
     }
-    a.updated_at = Set(crate::infra::util::now());
+    a.updated_at = Set(crate::infra::clock::now());
     let after = a.update(&*tx).await?;
     audit::record(
         &*tx,

@@ -191,7 +191,7 @@ pub async fn create_route(
     let b = body.into_inner();
     let tx = state.db.begin_write().await?;
     let times = check_route(&*tx, &b).await?;
-    let now = crate::infra::util::now();
+    let now = crate::infra::clock::now();
     let row = route::ActiveModel {
         id: Set(Uuid::now_v7()),
         name: Set(b.name.trim().to_owned()),
@@ -249,7 +249,7 @@ pub async fn update_route(
     a.start_times = Set(json!(times).to_string());
     a.points = Set(json!(b.points).to_string());
     a.active = Set(b.active);
-    a.updated_at = Set(crate::infra::util::now());
+    a.updated_at = Set(crate::infra::clock::now());
     let after = a.update(&*tx).await?;
     audit::record(
         &*tx,

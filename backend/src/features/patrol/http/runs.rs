@@ -89,7 +89,7 @@ async fn run_responses(
         .into_iter()
         .map(|u| (u.id, u.display_name))
         .collect();
-    let now = crate::infra::util::now();
+    let now = crate::infra::clock::now();
     Ok(runs
         .into_iter()
         .map(|r| {
@@ -204,7 +204,7 @@ pub async fn start_patrol(
             "该路线没有在用的巡查点",
         ));
     }
-    let now = crate::infra::util::now();
+    let now = crate::infra::clock::now();
     let date = now.with_timezone(&state.tz).date_naive();
     let slot = matching_slot(&state.tz, &start_times_of(&r)?, date, now);
     let row = run::ActiveModel {
@@ -363,7 +363,7 @@ pub async fn missed_checkpoints(
             });
         }
     }
-    let now = crate::infra::util::now();
+    let now = crate::infra::clock::now();
     let routes = route::Entity::find()
         .filter(route::Column::Active.eq(true))
         .all(db)
@@ -462,7 +462,7 @@ pub async fn finish_patrol(
     own_run(u, &r)?;
     open_run(&r)?;
     let mut a: run::ActiveModel = r.into();
-    a.finished_at = Set(Some(crate::infra::util::now()));
+    a.finished_at = Set(Some(crate::infra::clock::now()));
     let after = a.update(&*tx).await?;
     let resp = run_response(&*tx, after).await?;
     audit::record(

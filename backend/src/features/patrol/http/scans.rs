@@ -112,7 +112,7 @@ pub async fn scan_checkpoint(
             "该巡查点本次已扫码",
         ));
     }
-    let now = crate::infra::util::now();
+    let now = crate::infra::clock::now();
     let seq = p.seq;
     let mut a: point::ActiveModel = p.into();
     a.visited_at = Set(Some(now));

@@ -5,7 +5,7 @@ use crate::auth::extract::{Auth, CurrentUser};
 use crate::auth::roles::{Office, Role, Staff};
 use crate::features::audit;
 use crate::features::plans::store;
-use crate::infra::dates::{check_date, fmt_date, today};
+use crate::infra::clock::{check_date, fmt_date, today};
 use crate::infra::error::{ApiError, AppResult, ErrorCode, Validator};
 use crate::infra::state::State;
 use crate::schema::plans::{
@@ -115,7 +115,7 @@ pub async fn create_item(
                 + 1
         }
     };
-    let now = crate::infra::util::now();
+    let now = crate::infra::clock::now();
     let it = item::ActiveModel {
         id: Set(Uuid::now_v7()),
         plan_id: Set(p.id),
@@ -269,7 +269,7 @@ pub async fn update_item(
     if b.note.is_some() {
         a.note = Set(trimmed(b.note));
     }
-    a.updated_at = Set(crate::infra::util::now());
+    a.updated_at = Set(crate::infra::clock::now());
     let after = a.update(&*tx).await?;
     audit::record(
         &*tx,

@@ -9,7 +9,7 @@ use crate::auth::roles::{Office, PrincipalOnly, Staff};
 use crate::features::audit;
 use crate::features::plans::lifecycle::{self, shift_date, shift_month};
 use crate::features::plans::store;
-use crate::infra::dates::{check_date, parse_date, today};
+use crate::infra::clock::{check_date, parse_date, today};
 use crate::infra::error::{ApiError, AppResult, ErrorCode, Validator};
 use crate::infra::pagination::{Page, Paging};
 use crate::infra::state::State;
@@ -157,7 +157,7 @@ pub async fn create_plan(
         [&b.guiding_ideology, &b.goals_and_priorities, &b.measures],
     );
     v.finish()?;
-    let now = crate::infra::util::now();
+    let now = crate::infra::clock::now();
     let tx = state.db.begin_write().await?;
     let p = plan::ActiveModel {
         id: Set(Uuid::now_v7()),
@@ -289,7 +289,7 @@ pub async fn update_plan(
     a.guiding_ideology = Set(gi);
     a.goals_and_priorities = Set(gp);
     a.measures = Set(me);
-    a.updated_at = Set(crate::infra::util::now());
+    a.updated_at = Set(crate::infra::clock::now());
     let after = a.update(&*tx).await?;
     audit::record(
         &*tx,
@@ -317,7 +317,7 @@ async fn transition(
     let before = store::find_plan(&*tx, id).await?;
     let mut a: plan::ActiveModel = before.clone().into();
     apply(&before, &mut a)?;
-    a.updated_at = Set(crate::infra::util::now());
+    a.updated_at = Set(crate::infra::clock::now());
     let after = a.update(&*tx).await?;
     audit::record(
         &*tx,
@@ -352,7 +352,7 @@ pub async fn submit_plan(
         "plan.submit",
         |p, a| {
             a.status = Set(lifecycle::submit(p.status).map_err(locked)?);
-            a.submitted_at = Set(Some(crate::infra::util::now()));
+            a.submitted_at = Set(Some(crate::infra::clock::now()));
             Ok(())
         },
     )
@@ -381,7 +381,7 @@ pub async fn approve_plan(
         "plan.approve",
         |p, a| {
             a.status = Set(lifecycle::decide(p.status, true).map_err(not_submitted)?);
-            a.decided_at = Set(Some(crate::infra::util::now()));
+            a.decided_at = Set(Some(crate::infra::clock::now()));
             a.decided_by = Set(Some(uid));
             a.return_comment = Set(None);
             Ok(())
@@ -425,7 +425,7 @@ pub async fn return_plan(
         "plan.return",
         |p, a| {
             a.status = Set(lifecycle::decide(p.status, false).map_err(not_submitted)?);
-            a.decided_at = Set(Some(crate::infra::util::now()));
+            a.decided_at = Set(Some(crate::infra::clock::now()));
             a.decided_by = Set(Some(uid));
             a.return_comment = Set(Some(comment));
             Ok(())
@@ -480,7 +480,7 @@ pub async fn copy_plan(
         (Some(a), Some(n)) => (n.year() - a.year()) * 12 + n.month() as i32 - a.month() as i32,
         _ => 0,
     };
-    let now = crate::infra::util::now();
+    let now = crate::infra::clock::now();
     let p = plan::ActiveModel {
         id: Set(Uuid::now_v7()),
         title: Set(title),

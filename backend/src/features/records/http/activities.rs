@@ -167,7 +167,7 @@ pub async fn insert_activity(
     b: ActivityRequest,
     by: Option<Uuid>,
 ) -> AppResult<activity::Model> {
-    let now = crate::infra::util::now();
+    let now = crate::infra::clock::now();
     Ok(activity::ActiveModel {
         id: Set(Uuid::now_v7()),
         kind: Set(b.kind),
@@ -241,7 +241,7 @@ pub async fn update_activity(
     a.summary = Set(b.summary);
     a.photos = Set(serde_json::to_string(&b.photos).unwrap_or_else(|_| "[]".into()));
     a.plan_item_id = Set(b.plan_item_id);
-    a.updated_at = Set(crate::infra::util::now());
+    a.updated_at = Set(crate::infra::clock::now());
     let after = a.update(&*tx).await?;
     link_to_item(&*tx, after.plan_item_id, "activity", after.id, auth.user.id).await?;
     audit::record(

@@ -67,7 +67,7 @@ pub async fn insert_announcement(
         target_roles: Set(names.join(" ")),
         plan_item_id: Set(item),
         created_by: Set(by),
-        created_at: Set(crate::infra::util::now()),
+        created_at: Set(crate::infra::clock::now()),
     }
     .insert(db)
     .await?)
@@ -211,7 +211,7 @@ pub async fn read_announcement(
             let r = read::ActiveModel {
                 announcement_id: Set(a.id),
                 user_id: Set(auth.user.id),
-                read_at: Set(crate::infra::util::now()),
+                read_at: Set(crate::infra::clock::now()),
             }
             .insert(&*tx)
             .await?;

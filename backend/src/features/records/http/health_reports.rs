@@ -133,7 +133,7 @@ pub async fn create_health_report(
         acknowledged_at: Set(None),
         acknowledged_by: Set(None),
         acknowledge_note: Set(None),
-        created_at: Set(crate::infra::util::now()),
+        created_at: Set(crate::infra::clock::now()),
     }
     .insert(&*tx)
     .await?;
@@ -240,7 +240,7 @@ pub async fn acknowledge_health_report(
         .ok_or_else(|| ApiError::not_found(ErrorCode::HealthReportNotFound, "体温日报不存在"))?;
     let after = if h.acknowledged_at.is_none() {
         let mut a: health::ActiveModel = h.clone().into();
-        a.acknowledged_at = Set(Some(crate::infra::util::now()));
+        a.acknowledged_at = Set(Some(crate::infra::clock::now()));
         a.acknowledged_by = Set(Some(auth.user.id));
         a.acknowledge_note = Set(note);
         let after = a.update(&*tx).await?;

@@ -218,7 +218,7 @@ pub async fn create_incident(
     v.text("place", &b.place, 1, 200);
     v.text("description", &b.description, 1, 20_000);
     v.opt_text("actions_taken", Some(&b.actions_taken), 20_000);
-    match screening::incident_time(b.occurred_at, crate::infra::util::now(), auth.user.role) {
+    match screening::incident_time(b.occurred_at, crate::infra::clock::now(), auth.user.role) {
         IncidentTime::Ok => {}
         IncidentTime::InFuture => v.add("occurred_at", "invalid", "发生时间不能晚于现在"),
         IncidentTime::TooOld => v.add(
@@ -228,7 +228,7 @@ pub async fn create_incident(
         ),
     }
     v.finish()?;
-    let now = crate::infra::util::now();
+    let now = crate::infra::clock::now();
     let tx = state.db.begin_write().await?;
     let mut class_pending = false;
     if let Some(c) = b.class_id {
@@ -365,12 +365,12 @@ pub async fn update_incident(
     }
     if let Some(c) = b.closed {
         a.closed_at = Set(if c {
-            Some(before.closed_at.unwrap_or_else(crate::infra::util::now))
+            Some(before.closed_at.unwrap_or_else(crate::infra::clock::now))
         } else {
             None
         });
     }
-    a.updated_at = Set(crate::infra::util::now());
+    a.updated_at = Set(crate::infra::clock::now());
     let after = a.update(&*tx).await?;
     audit::record(
         &*tx,
@@ -419,7 +419,7 @@ pub async fn decide_incident_attribution(
     if !body.accept {
         a.class_id = Set(None);
     }
-    a.updated_at = Set(crate::infra::util::now());
+    a.updated_at = Set(crate::infra::clock::now());
     let after = a.update(&*tx).await?;
     audit::record(
         &*tx,

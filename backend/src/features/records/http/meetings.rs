@@ -71,7 +71,7 @@ pub async fn insert_meeting(
     b: MeetingRequest,
     by: Option<Uuid>,
 ) -> AppResult<meeting::Model> {
-    let now = crate::infra::util::now();
+    let now = crate::infra::clock::now();
     Ok(meeting::ActiveModel {
         id: Set(Uuid::now_v7()),
         kind: Set(b.kind),
@@ -208,7 +208,7 @@ pub async fn update_meeting(
     a.minutes = Set(b.minutes);
     a.decisions = Set(b.decisions);
     a.plan_item_id = Set(b.plan_item_id);
-    a.updated_at = Set(crate::infra::util::now());
+    a.updated_at = Set(crate::infra::clock::now());
     let after = a.update(&*tx).await?;
     link_to_item(&*tx, after.plan_item_id, "meeting", after.id, auth.user.id).await?;
     audit::record(
