@@ -1,6 +1,6 @@
 // Accessible names and ARIA references that Vant 4 leaves out, fixed once for every page.
 //
-// Vant gives no prop for these: the stepper's − / + buttons and its input, the uploader's file
+// Vant gives no prop for these: a popup's close icon and overlay, the stepper's − / + buttons and its input, the uploader's file
 // input and preview images, the role="dialog" of Popup, ActionSheet and Toast (Dialog even puts
 // its title *text* in aria-labelledby, which must be an id), aria-controls of a Tab that has no
 // panel, List's role="feed" around buttons, the focusable content of a swiped-away tab panel, and
@@ -67,6 +67,8 @@ function nameDialog(d: Element) {
 }
 
 function fix(root: ParentNode) {
+  // A popup's ✕ and its overlay are role="button" (both close it) without a name.
+  for (const el of root.querySelectorAll('.van-popup__close-icon, .van-overlay[role="button"]')) setAttr(el, 'aria-label', t('a11y.close'))
   for (const el of root.querySelectorAll('.van-stepper__minus')) setAttr(el, 'aria-label', t('a11y.decrease'))
   for (const el of root.querySelectorAll('.van-stepper__plus')) setAttr(el, 'aria-label', t('a11y.increase'))
   for (const el of root.querySelectorAll('.van-stepper__input')) {
@@ -140,7 +142,7 @@ export function installA11yFixes() {
   document.addEventListener('keydown', (e) => (e.key === 'Enter' || e.key === ' ') && rememberTap(e), true)
   document.addEventListener('keydown', onPickerKey)
   watch(i18n.global.locale, () => {
-    for (const el of document.querySelectorAll('.van-stepper__minus, .van-stepper__plus, input.van-uploader__input')) el.removeAttribute('aria-label')
+    for (const el of document.querySelectorAll('.van-stepper__minus, .van-stepper__plus, input.van-uploader__input, .van-popup__close-icon, .van-overlay[role="button"]')) el.removeAttribute('aria-label')
     schedule()
   })
   schedule()

@@ -25,6 +25,8 @@ export const removeShift = (v: string) => call(api.DELETE('/api/v1/duty/shifts/{
 export const rosterConflicts = (v: string) => call(api.GET('/api/v1/duty/rosters/{id}/conflicts', id(v)))
 export const publishRoster = (v: string) => call(api.POST('/api/v1/duty/rosters/{id}/publish', id(v)))
 export const onDutyNow = () => call(api.GET('/api/v1/duty/now'))
+/** Am I on a published roster today, and which of my shifts runs now. */
+export const myDuty = () => call(api.GET('/api/v1/duty/me'))
 /** My upcoming shifts: holiday rosters are often published months ahead, so look two years on. */
 export const myShifts = () => {
   const from = localDay()

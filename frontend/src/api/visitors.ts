@@ -25,6 +25,7 @@ export const pendingVisitors = () =>
 export const flaggedVisitors = () =>
   call(api.GET('/api/v1/visitors', { params: { query: { flagged: true, limit: 100 } } })).then((p) => p.items)
 export const expectedToday = (date: string) => call(api.GET('/api/v1/expected-visitors', { params: { query: { date } } }))
+export const getVisitor = (id: string) => call(api.GET('/api/v1/visitors/{id}', path(id)))
 export const checkIn = (body: CheckIn) => call(api.POST('/api/v1/visitors', { body }))
 export const checkInExpected = (id: string, gate: string | null, watchlist_decision?: WatchlistDecision) =>
   call(api.POST('/api/v1/expected-visitors/{id}/check-in', { ...path(id), body: { gate, watchlist_decision } }))

@@ -10,6 +10,7 @@ const STAFF: Role[] = ['principal', 'security_office', 'class_teacher', 'guard']
 export const ACCESS = {
   'GET /api/v1/plan-items/mine': STAFF,
   'GET /api/v1/duty/my-shifts': STAFF,
+  'GET /api/v1/duty/me': STAFF,
   'GET /api/v1/hazards': ALL,
   'GET /api/v1/hazards/{id}': ALL,
   'GET /api/v1/health-reports': ['guard', 'security_office'],

@@ -19,6 +19,9 @@ function area(prefix: string, role: Role | Role[], children: RouteRecordRaw[]): 
       ...children,
       { path: 'hazards/:id', name: `${prefix}-hazard`, component: HazardDetail, meta: { titleKey: 'hazard.detailTitle', back: true, needs: 'GET /api/v1/hazards/{id}' } },
       { path: 'shifts', name: `${prefix}-shifts`, component: () => import('../views/staff/MyShiftsView.vue'), meta: { titleKey: 'shifts.title', back: true, needs: 'GET /api/v1/duty/my-shifts' } },
+      // The to-do list links /<area>/swaps (server-built): swaps are answered, and by the office
+      // approved, on the shifts page.
+      { path: 'swaps', name: `${prefix}-swaps`, redirect: { name: `${prefix}-shifts` }, meta: { needs: 'GET /api/v1/duty/my-shifts' } },
       { path: 'tasks', name: `${prefix}-tasks`, component: () => import('../views/common/MyTasksView.vue'), meta: { titleKey: 'me.tasks', back: true, needs: 'GET /api/v1/hazards' } },
       { path: 'plan-tasks', name: `${prefix}-plan-tasks`, component: () => import('../views/common/MyPlanTasksView.vue'), meta: { titleKey: 'planTasks.title', back: true, needs: 'GET /api/v1/plan-items/mine' } },
       { path: 'announcements', name: `${prefix}-announcements`, component: Announcements, meta: { titleKey: 'announce.title', back: true, needs: 'GET /api/v1/announcements' } },

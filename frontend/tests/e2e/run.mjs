@@ -655,8 +655,13 @@ async function main() {
       await row.getByTestId('incident-class-name').filter({ hasText: '2019级旅游服务与管理1班' }).waitFor()
       await shot(page, 'office-incidents')
       await checkLayout(page, 'office incidents')
-      // The office unlinks it: the class goes from the row.
+      // The record opens: a guard named the class, so it waits for the office's confirmation.
       await row.click()
+      await page.getByTestId('incident-detail').getByText(incidentText).waitFor()
+      await page.getByTestId('incident-attribution').waitFor()
+      await checkLayout(page, 'office incident detail')
+      // The office unlinks it: the class goes from the row.
+      await page.getByTestId('incident-detail-class').click()
       await page.locator('.van-action-sheet__item').filter({ hasText: '不涉及班级' }).click()
       await page.getByText('已更新涉及班级').waitFor()
       await row.getByTestId('incident-class-name').waitFor({ state: 'detached' })

@@ -1,6 +1,7 @@
 // The desk's side menu, Chinese dates, the plan change summary and form drafts.
 import { describe, expect, it } from 'vitest'
 import { effectScope, nextTick } from 'vue'
+import { createMemoryHistory, createRouter, type RouteLocationRaw } from 'vue-router'
 import { deskMenuFor } from '../../src/router/tabs'
 import { routes } from '../../src/router'
 import { daysBetween, fmtDate, fmtDays, fmtMonth } from '../../src/composables/format'
@@ -8,7 +9,7 @@ import { useDraft } from '../../src/composables/draft'
 import { diffPlan, snapshot } from '../../src/views/principal/planDiff'
 import type { Plan } from '../../src/api/plans'
 
-const all = { gate: true, inspections: true, hazards: true, visitors: true, dashboard: true, ledger: true, health: true, duty: true, plans: true, incidents: true, rosters: true, planTasks: true, patrol: true, platform: true, assessment: true, fire: true }
+const all = { gate: true, inspections: true, hazards: true, visitors: true, dashboard: true, ledger: true, health: true, duty: true, plans: true, incidents: true, rosters: true, planTasks: true, patrol: true, platform: true, assessment: true, fire: true, todo: true }
 
 describe('desk menu', () => {
   it('gives the office and the principal one distinct icon per item, and nobody else a menu', () => {
@@ -65,5 +66,26 @@ describe('form drafts', () => {
     await nextTick()
     expect(sessionStorage.getItem('xa.draft.t1')).toBeNull()
     scope.stop()
+  })
+})
+
+describe('to-do links', () => {
+  // The routes backend/src/features/todo/store.rs builds, per role (categories from todo/http.rs).
+  const built: Record<string, string[]> = {
+    guard: ['health', 'visitors', 'hazards/h1', 'swaps', 'plan-tasks', 'announcements'],
+    teacher: ['check', 'hazards/h1', 'swaps', 'plan-tasks', 'announcements'],
+    officer: ['hazards/h1', 'announcements'],
+    office: ['hazards/h1', 'health-reports', 'swaps', 'plan-tasks', 'announcements'],
+    principal: ['plans/p1', 'hazards/h1', 'swaps', 'plan-tasks', 'announcements'],
+  }
+  it('open an existing page for every category', () => {
+    const router = createRouter({ history: createMemoryHistory(), routes })
+    for (const [area, paths] of Object.entries(built))
+      for (const p of paths) {
+        const r = router.resolve(`/${area}/${p}`)
+        expect(r.name, `/${area}/${p}`).not.toBe('not-found')
+        const redirect = r.matched.at(-1)?.redirect
+        if (redirect) expect(router.resolve(redirect as RouteLocationRaw).name, `/${area}/${p} →`).not.toBe('not-found')
+      }
   })
 })
