@@ -10411,7 +10411,8 @@ export interface operations {
         parameters: {
             query?: {
                 semester?: string;
-                status?: components["schemas"]["PlanStatus"];
+                /** @description `draft`, `submitted`, `approved` or `returned`; another value matches no plan. */
+                status?: string;
                 limit?: number;
                 cursor?: string;
             };
@@ -11476,7 +11477,8 @@ export interface operations {
     list_rosters: {
         parameters: {
             query?: {
-                status?: components["schemas"]["RosterStatus"];
+                /** @description `draft` or `published`; another value matches no roster. */
+                status?: string;
                 /** @description Rosters that end on or after this date. */
                 from?: string;
                 /** @description Rosters that start on or before this date. */
@@ -12449,7 +12451,11 @@ export interface operations {
             query?: {
                 roster_id?: string;
                 shift_id?: string;
-                status?: components["schemas"]["SwapStatus"];
+                /**
+                 * @description `requested`, `accepted`, `declined`, `rejected`, `cancelled` or `approved`; another
+                 *     value matches no swap.
+                 */
+                status?: string;
             };
             header?: never;
             path?: never;

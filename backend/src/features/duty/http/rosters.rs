@@ -27,7 +27,7 @@ const MAX_DAYS: i64 = 120;
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct RosterQuery {
-    #[param(value_type = Option<RosterStatus>)]
+    /// `draft` or `published`; another value matches no roster.
     pub status: Option<String>,
     /// Rosters that end on or after this date.
     pub from: Option<String>,

@@ -191,7 +191,8 @@ pub async fn request_swap(
 pub struct SwapQuery {
     pub roster_id: Option<Uuid>,
     pub shift_id: Option<Uuid>,
-    #[param(value_type = Option<SwapStatus>)]
+    /// `requested`, `accepted`, `declined`, `rejected`, `cancelled` or `approved`; another
+    /// value matches no swap.
     pub status: Option<String>,
 }
 

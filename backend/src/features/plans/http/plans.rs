@@ -29,7 +29,7 @@ use uuid::Uuid;
 #[serde(deny_unknown_fields)]
 pub struct PlanQuery {
     pub semester: Option<String>,
-    #[param(value_type = Option<PlanStatus>)]
+    /// `draft`, `submitted`, `approved` or `returned`; another value matches no plan.
     pub status: Option<String>,
     pub limit: Option<u64>,
     pub cursor: Option<String>,
