@@ -41,7 +41,7 @@ describe('dates as people write them', () => {
 })
 
 describe('plan changes since the last submission', () => {
-  const item = (id: string, title: string, extra: Partial<Plan['items'][number]> = {}) => ({ id, plan_id: 'p', month: '2027-03', seq: 1, title, category: 'other', status: 'todo', overdue: false, evidence: [], ...extra })
+  const item = (id: string, title: string, extra: Partial<Plan['items'][number]> = {}): Plan['items'][number] => ({ id, plan_id: 'p', month: '2027-03', seq: 1, title, category: 'other', status: 'todo', overdue: false, evidence: [], ...extra })
   const plan = (items: Plan['items'], measures = 'm'): Plan => ({
     id: 'p', title: 'T', semester: 's', starts_on: '2027-02-20', ends_on: '2027-07-10', status: 'submitted', created_at: '', updated_at: '',
     guiding_ideology: 'g', goals_and_priorities: 'o', measures, items,
