@@ -57,7 +57,8 @@ function actionCodes(): string[] {
   const root = join(process.cwd(), '../backend/src')
   const codes = new Set(COMPOSED)
   for (const f of rustFiles(root)) {
-    for (const m of readFileSync(f, 'utf8').matchAll(/"([a-z][a-z_]*\.[a-z][a-z_]*)"/g)) if (!NOT_ACTIONS.test(m[1])) codes.add(m[1])
+    // `stored("table.column", …)` names a stored column in a corrupt-data log line, not an action.
+    for (const m of readFileSync(f, 'utf8').matchAll(/(stored\(\s*)?"([a-z][a-z_]*\.[a-z][a-z_]*)"/g)) if (!m[1] && !NOT_ACTIONS.test(m[2])) codes.add(m[2])
   }
   return [...codes].sort()
 }
