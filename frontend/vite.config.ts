@@ -6,6 +6,7 @@ import { VantResolver } from '@vant/auto-import-resolver'
 import { readFileSync, readdirSync, statSync } from 'node:fs'
 import { createHash } from 'node:crypto'
 import { join, relative } from 'node:path'
+import { namedKeys, splitMessages } from './src/locales/split.ts'
 
 // Which feature areas the API has, read from the committed spec at build time: a page whose API
 // is not there is left out of the tab bar rather than shipped broken.
@@ -29,6 +30,31 @@ const features = {
   assessment: has('/api/v1/assessment'),
   fire: has('/api/v1/fire/board') && has('/api/v1/fire/items/{id}/checks'),
   todo: has('/api/v1/me/todo'),
+  vehicles: has('/api/v1/vehicle-passages') && has('/api/v1/vehicles'),
+  articles: has('/api/v1/articles') && has('/api/v1/public-page'),
+}
+
+// `virtual:zh-core` and `virtual:zh-deferred`: the zh-CN messages in the two parts described in
+// src/locales/split.ts, cut from the one locale file at build time.
+function splitLocale(): Plugin {
+  const core = 'virtual:zh-core'
+  const deferred = 'virtual:zh-deferred'
+  const src = (p: string) => new URL(p, import.meta.url).pathname
+  return {
+    name: 'xiaoan-split-locale',
+    resolveId(id) {
+      return id === core || id === deferred ? '\0' + id : undefined
+    },
+    load(id) {
+      if (id !== '\0' + core && id !== '\0' + deferred) return undefined
+      const files = ['./src/locales/zh-CN.json', './src/router/index.ts', './src/router/tabs.ts'].map(src)
+      for (const f of files) this.addWatchFile(f)
+      const all = JSON.parse(readFileSync(files[0], 'utf8'))
+      const keep = namedKeys(readFileSync(files[1], 'utf8') + readFileSync(files[2], 'utf8'))
+      const parts = splitMessages(all, keep)
+      return `export default ${JSON.stringify(id === '\0' + core ? parts.core : parts.deferred)}`
+    },
+  }
 }
 
 /** Every file in public/, as paths relative to it. */
@@ -68,7 +94,7 @@ const api = process.env.XIAOAN_API ?? 'http://127.0.0.1:8080'
 
 export default defineConfig({
   define: { __FEATURES__: JSON.stringify(features) },
-  plugins: [vue(), Components({ resolvers: [VantResolver()], dts: false }), serviceWorker()],
+  plugins: [vue(), Components({ resolvers: [VantResolver()], dts: false }), splitLocale(), serviceWorker()],
   server: { proxy: { '/api': { target: api, changeOrigin: false } } },
   build: {
     // scripts/size.mjs reads the manifest to measure what the guard's scan route loads.

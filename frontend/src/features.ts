@@ -17,6 +17,9 @@ export interface Features {
   assessment: boolean
   fire: boolean
   todo: boolean
+  // Optional: a test fixture or build without them simply leaves their pages out.
+  vehicles?: boolean
+  articles?: boolean
 }
 declare const __FEATURES__: Features
 export const features: Features = __FEATURES__

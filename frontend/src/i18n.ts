@@ -1,6 +1,8 @@
 // vue-i18n with 简体中文 built in and English loaded on demand (keeps the guard's first load small).
+// The zh-CN messages come in two parts (src/locales/split.ts): the first screen's, and the rest
+// loaded right after it and awaited before any other page opens.
 import { createI18n } from 'vue-i18n'
-import zhCN from './locales/zh-CN.json'
+import zhCN from 'virtual:zh-core'
 import { Locale } from 'vant'
 import vantZh from 'vant/es/locale/lang/zh-CN'
 
@@ -15,6 +17,20 @@ export const i18n = createI18n({
   missingWarn: false,
   fallbackWarn: false,
 })
+
+let deferred: Promise<void> | undefined
+
+/** The page-specific zh-CN messages; loaded once (a failed load is tried again next time). */
+export function loadDeferredMessages(): Promise<void> {
+  deferred ??= import('virtual:zh-deferred').then(
+    (m) => i18n.global.mergeLocaleMessage('zh-CN', m.default as typeof zhCN),
+    (e: unknown) => {
+      deferred = undefined
+      throw e
+    },
+  )
+  return deferred
+}
 
 export async function setLocale(l: AppLocale): Promise<void> {
   if (l === 'en-US' && !i18n.global.availableLocales.includes('en-US')) {

@@ -7,7 +7,7 @@ import 'vant/es/notify/style'
 import './styles.css'
 import App from './App.vue'
 import { router } from './router'
-import { i18n, savedLocale, setLocale } from './i18n'
+import { i18n, loadDeferredMessages, savedLocale, setLocale } from './i18n'
 import { onSignedOut } from './api/client'
 import { installA11yFixes } from './a11y'
 
@@ -16,7 +16,11 @@ app.use(createPinia()).use(i18n).use(router)
 onSignedOut(() => {
   if (router.currentRoute.value.name !== 'login') void router.replace({ name: 'login' })
 })
-void setLocale(savedLocale()).finally(() => app.mount('#app'))
+void setLocale(savedLocale()).finally(() => {
+  app.mount('#app')
+  // The scan page opens without them; fetch the rest of the messages while the guard looks.
+  void loadDeferredMessages().catch(() => undefined)
+})
 installA11yFixes()
 
 // The installed app opens with no network once it has been opened online (see sw/sw.js).

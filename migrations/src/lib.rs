@@ -21,6 +21,14 @@ mod m20261201_000102_pass_short_code;
 mod m20261201_000103_semesters_visitor_decisions;
 mod m20261201_000104_sealed_secrets;
 mod m20261201_000105_class_attribution;
+mod m20261202_000201_plan_revisions;
+mod m20261202_000202_roster_marks;
+mod m20261202_000301_events;
+mod m20261202_000311_channels;
+mod m20261202_000401_duties;
+mod m20261202_000501_public_articles;
+mod m20261202_000502_vehicles;
+mod m20261202_000701_headcounts;
 
 pub struct Migrator;
 
@@ -46,6 +54,14 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000103_semesters_visitor_decisions::Migration),
             Box::new(m20261201_000104_sealed_secrets::Migration),
             Box::new(m20261201_000105_class_attribution::Migration),
+            Box::new(m20261202_000701_headcounts::Migration),
+            Box::new(m20261202_000401_duties::Migration),
+            Box::new(m20261202_000501_public_articles::Migration),
+            Box::new(m20261202_000502_vehicles::Migration),
+            Box::new(m20261202_000201_plan_revisions::Migration),
+            Box::new(m20261202_000202_roster_marks::Migration),
+            Box::new(m20261202_000301_events::Migration),
+            Box::new(m20261202_000311_channels::Migration),
         ]
     }
 }

@@ -9,6 +9,9 @@ use std::path::PathBuf;
 use std::sync::Mutex;
 use xiaoan::Settings;
 
+pub mod build;
+pub use build::{Class, Person, Student};
+
 pub const PASSWORD: &str = "xiaoan-demo";
 /// The signing key the test servers use, so token-attack tests can forge tokens.
 pub const JWT_SECRET: &str = "test-secret-test-secret-test-secret-0123456789";
@@ -48,6 +51,8 @@ pub struct TestApp {
     pub database_url: String,
     pg_database: Option<String>,
     tokens: Mutex<HashMap<String, String>>,
+    /// The test's own small school (see [`TestApp::school`]), built on first use.
+    school: tokio::sync::OnceCell<std::sync::Arc<build::School>>,
 }
 
 /// A response: status, parsed JSON body (or `Value::Null`), headers.
@@ -83,6 +88,17 @@ pub async fn spawn_app() -> TestApp {
 
 /// Starts the server; `tweak` may adjust settings before start.
 pub async fn spawn_app_with(opts: AppOptions, tweak: impl FnOnce(&mut Settings)) -> TestApp {
+    spawn(opts.demo, false, tweak).await
+}
+
+/// Starts the server on an empty school: no demo data, only the `office` and `principal`
+/// accounts (password [`PASSWORD`]). Tests build the rest with the builders of [`build`], so
+/// what they count is only what they made.
+pub async fn spawn_empty_school() -> TestApp {
+    spawn(false, true, |_| {}).await
+}
+
+async fn spawn(demo: bool, staff: bool, tweak: impl FnOnce(&mut Settings)) -> TestApp {
     let id = uuid::Uuid::now_v7().simple().to_string();
     let data_dir = std::env::temp_dir().join(format!("xiaoan-test-{id}"));
     std::fs::create_dir_all(&data_dir).expect("temp dir");
@@ -108,7 +124,7 @@ pub async fn spawn_app_with(opts: AppOptions, tweak: impl FnOnce(&mut Settings))
         database_url: Some(database_url.clone()),
         db_max_connections: 8,
         jwt_secret: Some(JWT_SECRET.into()),
-        demo: opts.demo,
+        demo,
         frontend_dir: data_dir.join("no-frontend"),
         ..Settings::default()
     };
@@ -116,6 +132,23 @@ pub async fn spawn_app_with(opts: AppOptions, tweak: impl FnOnce(&mut Settings))
     let app = xiaoan::Application::build(settings)
         .await
         .expect("server starts");
+    if staff {
+        use xiaoan::auth::roles::Role;
+        for (username, name, role) in [
+            ("office", "保卫处值班员", Role::SecurityOffice),
+            ("principal", "校长室秘书", Role::Principal),
+        ] {
+            xiaoan::features::users::cli_create(
+                &app.state.db,
+                username,
+                name,
+                role,
+                PASSWORD.into(),
+            )
+            .await
+            .expect("staff account");
+        }
+    }
     let port = app.port();
     tokio::spawn(app.run_until_stopped());
     TestApp {
@@ -129,6 +162,7 @@ pub async fn spawn_app_with(opts: AppOptions, tweak: impl FnOnce(&mut Settings))
         database_url,
         pg_database,
         tokens: Mutex::new(HashMap::new()),
+        school: tokio::sync::OnceCell::new(),
     }
 }
 
@@ -711,9 +745,12 @@ impl TestApp {
     }
 }
 
-/// Today in the school's time zone (Asia/Shanghai, UTC+8 all year), as `YYYY-MM-DD`.
+/// Today in the test servers' time zone (the default setting), by the server's own clock.
 pub fn school_today() -> chrono::NaiveDate {
-    (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive()
+    let tz = Settings::default()
+        .time_zone()
+        .expect("the default time zone");
+    xiaoan::infra::clock::today(tz)
 }
 
 impl TestApp {

@@ -49,6 +49,17 @@ async fn every_stored_value_of_every_enum_column_parses() {
         assert!(r.status.is_success(), "{}", r.text);
     }
 
+    // An incident (the demo has none): its kind and severity columns.
+    let r = app
+        .post(
+            "/api/v1/incidents",
+            &office,
+            json!({"kind": "injury", "occurred_at": chrono::Utc::now(), "place": "操场",
+                   "severity": "moderate", "description": "体育课扭伤"}),
+        )
+        .await;
+    assert_eq!(r.status, reqwest::StatusCode::CREATED, "{}", r.text);
+
     let db = Database::connect(&app.database_url).await.expect("db");
     let mut loaded: Vec<(&str, usize)> = Vec::new();
     every_entity!(
@@ -99,6 +110,14 @@ async fn every_stored_value_of_every_enum_column_parses() {
         schema::platform::figure::Entity,
         schema::platform::entry::Entity,
         schema::platform::setting::Entity,
+        schema::headcount::record::Entity,
+        schema::headcount::class_row::Entity,
+        schema::headcount::receipt::Entity,
+        schema::articles::article::Entity,
+        schema::articles::settings::Entity,
+        schema::vehicles::vehicle::Entity,
+        schema::vehicles::passage::Entity,
+        schema::vehicles::settings::Entity,
     );
     let _ = db.close().await;
     // The demo school fills the tables whose enums matter most: an empty table proves nothing.
@@ -111,6 +130,13 @@ async fn every_stored_value_of_every_enum_column_parses() {
         "schema::inspections::template::Entity",
         "schema::fire::item::Entity",
         "schema::visitors::visitor::Entity",
+        "schema::users::Entity",
+        "schema::records::activity::Entity",
+        "schema::records::meeting::Entity",
+        "schema::records::incident::Entity",
+        "schema::articles::article::Entity",
+        "schema::vehicles::vehicle::Entity",
+        "schema::vehicles::passage::Entity",
     ] {
         let n = loaded
             .iter()

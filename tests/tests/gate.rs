@@ -17,14 +17,47 @@ fn event() -> String {
     uuid::Uuid::new_v4().to_string()
 }
 
-/// A student of the class `teacher` heads (the `n`th, skipping the safety officer's).
+/// The username of one of the test school's people (see `TestApp::school`): `teacher_a` heads
+/// class A, `teacher_b` class B, `guard` is its guard; anyone else (`office`) as named.
+async fn user(app: &TestApp, who: &str) -> String {
+    let s = app.school().await;
+    match who {
+        "teacher_a" => s.a.teacher.username.clone(),
+        "teacher_b" => s.b.teacher.username.clone(),
+        "guard" => s.guard.username.clone(),
+        other => other.to_owned(),
+    }
+}
+
+/// An empty school with the test's own school built up front, so that instants a test computes
+/// (a return in 6 seconds) are not spent building it.
+async fn gate_app() -> TestApp {
+    let app = spawn_empty_school().await;
+    app.school().await;
+    app
+}
+
+async fn tok(app: &TestApp, who: &str) -> String {
+    app.token(&user(app, who).await).await
+}
+
+async fn class_a(app: &TestApp) -> String {
+    app.school().await.a.id.clone()
+}
+
+/// The `n`th student (in student-number order) of the class `teacher` heads.
 async fn student_of(app: &TestApp, teacher: &str, n: usize) -> Value {
-    let class_id = app.own_class_id(teacher).await;
-    app.students_of(&class_id).await[n].clone()
+    let s = app.school().await;
+    let class_id = if teacher == "teacher_b" {
+        &s.b.id
+    } else {
+        &s.a.id
+    };
+    app.students_of(class_id).await[n].clone()
 }
 
 async fn issue(app: &TestApp, who: &str, student_id: &str, body: Value) -> Resp {
-    let t = app.token(who).await;
+    let t = tok(app, who).await;
     let mut b = json!({
         "student_id": student_id,
         "kind": "exit_and_return",
@@ -44,10 +77,10 @@ async fn issue(app: &TestApp, who: &str, student_id: &str, body: Value) -> Resp 
     app.post("/api/v1/leave-passes", &t, b).await
 }
 
-/// Issues a default pass for the `n`th student of teacher1's class; returns the pass JSON.
+/// Issues a default pass for the `n`th student of class A; returns the pass JSON.
 async fn pass_for(app: &TestApp, n: usize, extra: Value) -> Value {
-    let s = student_of(app, "teacher1", n).await;
-    let r = issue(app, "teacher1", s["id"].as_str().unwrap(), extra).await;
+    let s = student_of(app, "teacher_a", n).await;
+    let r = issue(app, "teacher_a", s["id"].as_str().unwrap(), extra).await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
     r.body
 }
@@ -62,7 +95,7 @@ async fn scan(app: &TestApp, auth: &str, token: &str, direction: &str, ev: &str)
 }
 
 async fn guard_scan(app: &TestApp, token: &str, direction: &str) -> Resp {
-    let g = app.token("guard1").await;
+    let g = tok(app, "guard").await;
     let r = scan(app, &g, token, direction, &event()).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     r
@@ -122,16 +155,15 @@ fn sign_payload(payload: &[u8], key: &SigningKey) -> String {
 
 #[tokio::test]
 async fn class_teacher_issues_for_own_class_only() {
-    let app = spawn_app().await;
-    let classes = app.class_ids().await;
-    let class2 = &classes["2019级旅游服务与管理2班"];
+    let app = gate_app().await;
+    let class2 = &app.school().await.b.id.clone();
     let other = app.students_of(class2).await[0].clone();
-    let r = issue(&app, "teacher1", other["id"].as_str().unwrap(), json!({})).await;
+    let r = issue(&app, "teacher_a", other["id"].as_str().unwrap(), json!({})).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.text);
     assert_eq!(r.code(), "not_own_class");
     let r = issue(
         &app,
-        "teacher1",
+        "teacher_a",
         &uuid::Uuid::now_v7().to_string(),
         json!({}),
     )
@@ -142,8 +174,8 @@ async fn class_teacher_issues_for_own_class_only() {
     let r = issue(&app, "office", other["id"].as_str().unwrap(), json!({})).await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
 
-    let s = student_of(&app, "teacher1", 1).await;
-    let r = issue(&app, "teacher1", s["id"].as_str().unwrap(), json!({})).await;
+    let s = student_of(&app, "teacher_a", 1).await;
+    let r = issue(&app, "teacher_a", s["id"].as_str().unwrap(), json!({})).await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
     let p = r.body;
     assert_eq!(p["status"], "issued");
@@ -159,12 +191,12 @@ async fn class_teacher_issues_for_own_class_only() {
         assert!(!text.contains(phone));
     }
 
-    // teacher2 cannot see it; teacher1 and the office can; it lists by class and status.
+    // Teacher B cannot see it; teacher A and the office can; it lists by class and status.
     let id = p["id"].as_str().unwrap();
-    let t2 = app.token("teacher2").await;
+    let t2 = tok(&app, "teacher_b").await;
     let r = app.get(&format!("/api/v1/leave-passes/{id}"), &t2).await;
     assert_eq!(r.code(), "not_own_class");
-    let t1 = app.token("teacher1").await;
+    let t1 = tok(&app, "teacher_a").await;
     let r = app.get(&format!("/api/v1/leave-passes/{id}"), &t1).await;
     assert_eq!(r.status, StatusCode::OK);
     assert_eq!(r.body["reason"], "看病(口腔医院复诊)");
@@ -176,12 +208,12 @@ async fn class_teacher_issues_for_own_class_only() {
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     let items = r.body["items"].as_array().unwrap();
     assert!(items.iter().any(|i| i["id"] == p["id"]));
-    let own = app.own_class_id("teacher1").await;
+    let own = class_a(&app).await;
     assert!(
         items
             .iter()
             .all(|i| i["class_id"] == own.as_str() && i["status"] == "issued"),
-        "teacher1 sees only own class's passes"
+        "teacher A sees only own class's passes"
     );
     let today = Utc::now()
         .with_timezone(&chrono_tz_shanghai())
@@ -244,26 +276,26 @@ fn chrono_tz_shanghai() -> chrono::FixedOffset {
 
 #[tokio::test]
 async fn refused_clearly_for_left_students_bad_windows_and_bad_kinds() {
-    let app = spawn_app().await;
-    let s = student_of(&app, "teacher1", 2).await;
+    let app = gate_app().await;
+    let s = student_of(&app, "teacher_a", 2).await;
     let sid = s["id"].as_str().unwrap();
     let r = issue(
         &app,
-        "teacher1",
+        "teacher_a",
         sid,
         json!({"valid_from": ts(Duration::hours(-5)), "valid_until": ts(Duration::hours(-1)), "return_by": ts(Duration::hours(-2))}),
     )
     .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
     assert_eq!(r.code(), "pass_window_in_past");
-    let r = issue(&app, "teacher1", sid, json!({"return_by": null})).await;
+    let r = issue(&app, "teacher_a", sid, json!({"return_by": null})).await;
     assert_eq!(r.code(), "validation_failed");
     assert_eq!(r.body["errors"][0]["field"], "return_by");
-    let r = issue(&app, "teacher1", sid, json!({"kind": "forever"})).await;
+    let r = issue(&app, "teacher_a", sid, json!({"kind": "forever"})).await;
     assert_eq!(r.code(), "validation_failed");
     let r = issue(
         &app,
-        "teacher1",
+        "teacher_a",
         sid,
         json!({"kind": "exit_only", "return_by": null, "valid_until": ts(Duration::days(9))}),
     )
@@ -279,17 +311,17 @@ async fn refused_clearly_for_left_students_bad_windows_and_bad_kinds() {
         )
         .await;
     assert_eq!(r.status, StatusCode::OK);
-    let r = issue(&app, "teacher1", sid, json!({})).await;
+    let r = issue(&app, "teacher_a", sid, json!({})).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(r.code(), "student_disabled");
 }
 
 #[tokio::test]
 async fn twenty_concurrent_exit_scans_give_exactly_one_allow() {
-    let app = spawn_app().await;
+    let app = gate_app().await;
     let p = pass_for(&app, 1, json!({})).await;
     let token = p["token"].as_str().unwrap().to_owned();
-    let g = app.token("guard1").await;
+    let g = tok(&app, "guard").await;
     let scans = (0..20).map(|i| {
         let (app, g, token) = (&app, g.clone(), token.clone());
         async move {
@@ -338,10 +370,10 @@ async fn twenty_concurrent_exit_scans_give_exactly_one_allow() {
 
 #[tokio::test]
 async fn the_same_client_event_returns_the_first_verdict_and_records_nothing_new() {
-    let app = spawn_app().await;
+    let app = gate_app().await;
     let p = pass_for(&app, 1, json!({})).await;
     let token = p["token"].as_str().unwrap();
-    let g = app.token("guard1").await;
+    let g = tok(&app, "guard").await;
     let ev = event();
     let first = scan(&app, &g, token, "exit", &ev).await;
     assert_eq!(first.body["result"], "allow", "{}", first.text);
@@ -376,7 +408,7 @@ async fn the_same_client_event_returns_the_first_verdict_and_records_nothing_new
 
 #[tokio::test]
 async fn bad_tokens_are_denied_and_recorded() {
-    let app = spawn_app().await;
+    let app = gate_app().await;
     let p = pass_for(&app, 1, json!({})).await;
     let token = p["token"].as_str().unwrap();
     let payload = payload_of(token);
@@ -433,7 +465,7 @@ async fn bad_tokens_are_denied_and_recorded() {
     // Revoked: denied, and published for phones.
     let revoked = pass_for(&app, 4, json!({})).await;
     let rid = revoked["id"].as_str().unwrap();
-    let t1 = app.token("teacher1").await;
+    let t1 = tok(&app, "teacher_a").await;
     let r = app
         .post(
             &format!("/api/v1/leave-passes/{rid}/revoke"),
@@ -453,7 +485,7 @@ async fn bad_tokens_are_denied_and_recorded() {
     assert_eq!(r.code(), "pass_not_revocable");
     let r = guard_scan(&app, revoked["token"].as_str().unwrap(), "exit").await;
     assert_eq!(r.body["code"], "pass_revoked");
-    let g = app.token("guard1").await;
+    let g = tok(&app, "guard").await;
     let r = app.get("/api/v1/gate/revocations", &g).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     let revs = r.body["revoked"].as_array().unwrap();
@@ -508,9 +540,9 @@ async fn bad_tokens_are_denied_and_recorded() {
 
 #[tokio::test]
 async fn keys_are_published_and_verify_the_tokens() {
-    let app = spawn_app().await;
+    let app = gate_app().await;
     let p = pass_for(&app, 1, json!({})).await;
-    let g = app.token("guard1").await;
+    let g = tok(&app, "guard").await;
     let r = app.get("/api/v1/gate/keys", &g).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     assert_eq!(r.body["format"], "XA1");
@@ -548,7 +580,7 @@ async fn keys_are_published_and_verify_the_tokens() {
 
 #[tokio::test]
 async fn status_follows_the_gate_and_returns_need_an_exit() {
-    let app = spawn_app().await;
+    let app = gate_app().await;
     // Back in 6 seconds (whole seconds, as passes keep them).
     let p = pass_for(&app, 1, json!({"return_by": ts(Duration::seconds(6))})).await;
     let return_by = chrono::DateTime::parse_from_rfc3339(p["return_by"].as_str().unwrap()).unwrap();
@@ -564,8 +596,8 @@ async fn status_follows_the_gate_and_returns_need_an_exit() {
     assert_eq!(r.body["pass"]["status"], "out");
 
     // Out now, for the own class teacher and the office; not for another class's teacher.
-    let t1 = app.token("teacher1").await;
-    let t2 = app.token("teacher2").await;
+    let t1 = tok(&app, "teacher_a").await;
+    let t2 = tok(&app, "teacher_b").await;
     let office = app.token("office").await;
     let listed = |path: &'static str, who: String| {
         let app = &app;
@@ -575,7 +607,7 @@ async fn status_follows_the_gate_and_returns_need_an_exit() {
             ids_of(&r.body)
         }
     };
-    let own = app.own_class_id("teacher1").await;
+    let own = class_a(&app).await;
     let r = app.get("/api/v1/gate/out", &t1).await;
     assert!(
         r.body
@@ -657,11 +689,11 @@ async fn status_follows_the_gate_and_returns_need_an_exit() {
 
 #[tokio::test]
 async fn offline_batches_sync_idempotently_and_flag_double_exits() {
-    let app = spawn_app().await;
+    let app = gate_app().await;
     let p = pass_for(&app, 1, json!({"valid_from": ts(Duration::minutes(-10))})).await;
     let token = p["token"].as_str().unwrap();
     let id = p["id"].as_str().unwrap();
-    let g = app.token("guard1").await;
+    let g = tok(&app, "guard").await;
     // Scanned after the pass was issued (a scan dated before its pass existed is refused).
     let issued = chrono::DateTime::parse_from_rfc3339(p["issued_at"].as_str().unwrap()).unwrap();
     let after_issue = |s: i64| (issued + Duration::seconds(s)).to_rfc3339();
@@ -813,8 +845,8 @@ async fn offline_batches_sync_idempotently_and_flag_double_exits() {
 
 #[tokio::test]
 async fn a_full_offline_backlog_is_judged_in_scan_order() {
-    let app = spawn_app().await;
-    let g = app.token("guard1").await;
+    let app = gate_app().await;
+    let g = tok(&app, "guard").await;
     let mut passes = Vec::new();
     for n in 1..=3 {
         passes.push(pass_for(&app, n, json!({"valid_from": ts(Duration::minutes(-30))})).await);
@@ -896,7 +928,7 @@ async fn a_full_offline_backlog_is_judged_in_scan_order() {
 
 #[tokio::test]
 async fn integration_keys_need_the_gate_scopes() {
-    let app = spawn_app().await;
+    let app = gate_app().await;
     let p = pass_for(&app, 1, json!({})).await;
     let token = p["token"].as_str().unwrap();
     let turnstile = app.api_key(&["gate:scan"]).await;
@@ -938,8 +970,8 @@ async fn integration_keys_need_the_gate_scopes() {
 
 #[tokio::test]
 async fn scans_are_validated() {
-    let app = spawn_app().await;
-    let g = app.token("guard1").await;
+    let app = gate_app().await;
+    let g = tok(&app, "guard").await;
     let r = app
         .post(
             "/api/v1/gate/scans",
@@ -965,7 +997,7 @@ async fn scans_are_validated() {
 
 #[tokio::test]
 async fn rotating_the_key_keeps_old_passes_valid() {
-    let app = spawn_app().await;
+    let app = gate_app().await;
     let old = pass_for(&app, 1, json!({})).await;
     let settings = xiaoan::Settings {
         data_dir: app.data_dir.clone(),
@@ -977,7 +1009,7 @@ async fn rotating_the_key_keeps_old_passes_valid() {
     let new = pass_for(&app, 2, json!({})).await;
     let new_payload = payload_of(new["token"].as_str().unwrap());
     assert_eq!(URL_SAFE_NO_PAD.encode(&new_payload[1..9]), kid);
-    let g = app.token("guard1").await;
+    let g = tok(&app, "guard").await;
     let keys = app.get("/api/v1/gate/keys", &g).await.body;
     let keys = keys["keys"].as_array().unwrap();
     assert_eq!(
@@ -1006,7 +1038,7 @@ async fn rotating_the_key_keeps_old_passes_valid() {
 #[tokio::test]
 async fn the_offline_cache_age_is_configurable() {
     let app = spawn_app_with(AppOptions::default(), |s| s.gate_offline_max_age_hours = 6).await;
-    let g = app.token("guard1").await;
+    let g = tok(&app, "guard").await;
     let r = app.get("/api/v1/gate/keys", &g).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     assert_eq!(r.body["offline_max_age_hours"], 6);
@@ -1057,7 +1089,7 @@ fn assert_deny(r: &Resp, code: &str) {
 /// Every refusal at the gate names its code, is logged with it, and leaves the pass as it was.
 #[tokio::test]
 async fn every_gate_refusal_names_its_code_is_logged_and_changes_nothing() {
-    let app = spawn_app().await;
+    let app = gate_app().await;
     let p = pass_for(&app, 1, json!({})).await;
     let id = p["id"].as_str().unwrap();
     let token = p["token"].as_str().unwrap();
@@ -1092,7 +1124,7 @@ async fn every_gate_refusal_names_its_code_is_logged_and_changes_nothing() {
     // Revoked: refused, still revoked, never out.
     let rv = pass_for(&app, 2, json!({})).await;
     let rv_id = rv["id"].as_str().unwrap();
-    let t1 = app.token("teacher1").await;
+    let t1 = tok(&app, "teacher_a").await;
     let r = app
         .post(
             &format!("/api/v1/leave-passes/{rv_id}/revoke"),
@@ -1168,8 +1200,8 @@ async fn every_gate_refusal_names_its_code_is_logged_and_changes_nothing() {
 /// judged offline at `scanned_at`, the first second is in and the last instant is out.
 #[tokio::test]
 async fn the_validity_window_includes_its_start_and_excludes_its_end() {
-    let app = spawn_app().await;
-    let g = app.token("guard1").await;
+    let app = gate_app().await;
+    let g = tok(&app, "guard").await;
     let whole = |d: Duration| {
         let t = Utc::now() + d;
         chrono::DateTime::from_timestamp(t.timestamp(), 0)

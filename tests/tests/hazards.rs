@@ -6,10 +6,7 @@ use serde_json::{Value, json};
 use xiaoan_api_tests::*;
 
 fn days_from_today(days: i64) -> String {
-    let today = chrono::Utc::now()
-        .with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).unwrap())
-        .date_naive();
-    (today + chrono::Duration::days(days))
+    (school_today() + chrono::Duration::days(days))
         .format("%Y-%m-%d")
         .to_string()
 }
@@ -52,16 +49,19 @@ async fn user_id(app: &TestApp, user: &str) -> String {
 
 #[tokio::test]
 async fn workflow_with_its_forbidden_moves_and_history() {
-    let app = spawn_app().await;
+    let app = spawn_empty_school().await;
     let office = app.token("office").await;
     let principal = app.token("principal").await;
-    let t2 = app.token("teacher2").await;
+    let class = app.new_class(0).await;
+    let owner = app.new_teacher().await;
+    let t2 = owner.token.clone();
+    let officer = app.new_safety_officer(&class).await;
 
     // A student safety officer reports, with a photo.
-    let photo = app.upload_photo("officer1").await;
+    let photo = app.upload_photo(&officer.username).await;
     let h = report(
         &app,
-        "officer1",
+        &officer.username,
         json!({
             "category": "facility", "location": "教学楼A 三楼东侧楼梯",
             "description": "楼梯扶手松动", "attachment_ids": [photo]
@@ -86,7 +86,7 @@ async fn workflow_with_its_forbidden_moves_and_history() {
     assert_eq!(r.code(), "hazard_not_rectified");
 
     // Assignment is the office's; a deadline in the past or a student owner is refused.
-    let teacher2 = user_id(&app, "teacher2").await;
+    let teacher2 = owner.id.clone();
     let r = app
         .post(
             &path("assign"),
@@ -106,12 +106,11 @@ async fn workflow_with_its_forbidden_moves_and_history() {
         )
         .await;
     assert_invalid(&r, "deadline");
-    let officer = user_id(&app, "officer1").await;
     let r = app
         .post(
             &path("assign"),
             &office,
-            json!({"owner_id": officer, "deadline": days_from_today(3)}),
+            json!({"owner_id": officer.id, "deadline": days_from_today(3)}),
         )
         .await;
     assert_invalid(&r, "owner_id");
@@ -134,7 +133,7 @@ async fn workflow_with_its_forbidden_moves_and_history() {
     assert_eq!(back["owner_id"], teacher2.as_str());
 
     // Only the owner rectifies.
-    let t1 = app.token("teacher1").await;
+    let t1 = class.teacher.token.clone();
     let r = app
         .post(&path("rectify"), &t1, json!({"rectification": "已修"}))
         .await;
@@ -152,7 +151,7 @@ async fn workflow_with_its_forbidden_moves_and_history() {
     let back = read_back(&app, &id).await;
     assert_eq!(back["status"], "assigned");
     assert!(back["rectified_by"].is_null(), "{back}");
-    let fix_photo = app.upload_photo("teacher2").await;
+    let fix_photo = app.upload_photo(&owner.username).await;
     let r = app
         .post(
             &path("rectify"),
@@ -258,16 +257,18 @@ async fn workflow_with_its_forbidden_moves_and_history() {
 
 #[tokio::test]
 async fn reporter_and_rectifier_cannot_verify() {
-    let app = spawn_app().await;
+    let app = spawn_empty_school().await;
     let office = app.token("office").await;
     let principal = app.token("principal").await;
     let office_id = user_id(&app, "office").await;
-    let teacher2 = user_id(&app, "teacher2").await;
+    let owner = app.new_teacher().await;
+    let teacher2 = owner.id.clone();
+    let guard = app.new_guard().await;
 
     // The office rectifies its own assignment: it cannot verify that.
     let h = report(
         &app,
-        "guard1",
+        &guard.username,
         json!({"category": "fire", "location": "食堂后门", "description": "灭火器过期"}),
     )
     .await;
@@ -319,7 +320,7 @@ async fn reporter_and_rectifier_cannot_verify() {
     )
     .await;
     let id = h["id"].as_str().unwrap();
-    let t2 = app.token("teacher2").await;
+    let t2 = owner.token.clone();
     let r = app
         .post(
             &format!("/api/v1/hazards/{id}/assign"),
@@ -352,14 +353,16 @@ async fn reporter_and_rectifier_cannot_verify() {
 
 #[tokio::test]
 async fn overdue_hazards_are_listed_for_the_office_and_the_owner() {
-    let app = spawn_app().await;
+    let app = spawn_empty_school().await;
     let office = app.token("office").await;
-    let teacher2 = user_id(&app, "teacher2").await;
+    let owner = app.new_teacher().await;
+    let teacher2 = owner.id.clone();
+    let guard = app.new_guard().await;
     let before = app.get("/api/v1/hazards/stats", &office).await.body;
     let count = |v: &Value, group: &str, key: &str| v[group][key].as_u64().unwrap_or(0);
     let h = report(
         &app,
-        "guard1",
+        &guard.username,
         json!({"category": "security", "location": "西侧围墙", "description": "围墙破损"}),
     )
     .await;
@@ -381,7 +384,7 @@ async fn overdue_hazards_are_listed_for_the_office_and_the_owner() {
         .await;
     let other = report(
         &app,
-        "guard1",
+        &guard.username,
         json!({"category": "traffic", "location": "校门口", "description": "接送车辆占道"}),
     )
     .await;
@@ -397,10 +400,10 @@ async fn overdue_hazards_are_listed_for_the_office_and_the_owner() {
         .collect();
     assert_eq!(ids, [id]);
     assert_eq!(r.body[0]["is_overdue"], true);
-    let t2 = app.token("teacher2").await;
+    let t2 = owner.token.clone();
     let r = app.get("/api/v1/hazards/overdue", &t2).await;
     assert_eq!(r.body.as_array().unwrap().len(), 1);
-    let t1 = app.token("teacher1").await;
+    let t1 = app.new_teacher().await.token;
     let r = app.get("/api/v1/hazards/overdue", &t1).await;
     assert_eq!(r.body.as_array().unwrap().len(), 0);
     let r = app.get("/api/v1/hazards?overdue=true", &office).await;
@@ -433,12 +436,17 @@ async fn overdue_hazards_are_listed_for_the_office_and_the_owner() {
 
 #[tokio::test]
 async fn hazards_are_seen_by_those_concerned() {
-    let app = spawn_app().await;
-    let class1 = app.own_class_id("teacher1").await;
-    let h = report(&app, "officer1", json!({"category": "traffic", "location": "车棚", "description": "电动车乱停", "class_id": class1})).await;
+    let app = spawn_empty_school().await;
+    let c1 = app.new_class(0).await;
+    let c2 = app.new_class(0).await;
+    let officer1 = app.new_safety_officer(&c1).await;
+    let class1 = c1.id.clone();
+    let h = report(&app, &officer1.username, json!({"category": "traffic", "location": "车棚", "description": "电动车乱停", "class_id": class1})).await;
     let id = h["id"].as_str().unwrap();
-    let t1 = app.token("teacher1").await;
-    let t2 = app.token("teacher2").await;
+    let t1 = c1.teacher.token.clone();
+    let t2 = c2.teacher.token.clone();
+    // One of class 2's own, reported by its teacher.
+    let own2_hazard = report(&app, &c2.teacher.username, json!({"category": "facility", "location": "实训楼", "description": "插座松动", "class_id": c2.id})).await;
     assert_eq!(
         app.get(&format!("/api/v1/hazards/{id}"), &t1).await.status,
         StatusCode::OK
@@ -449,15 +457,16 @@ async fn hazards_are_seen_by_those_concerned() {
     let listed = |v: Value| v["items"].as_array().unwrap().iter().any(|x| x["id"] == id);
     assert!(!listed(app.get("/api/v1/hazards", &t2).await.body));
     assert!(listed(app.get("/api/v1/hazards", &t1).await.body));
-    let officer = app.token("officer1").await;
-    assert!(listed(app.get("/api/v1/hazards", &officer).await.body));
-    // Teacher 2 sees own class's hazards only (the demo's, from class 2's checks).
-    let own2 = app.own_class_id("teacher2").await;
+    assert!(listed(
+        app.get("/api/v1/hazards", &officer1.token).await.body
+    ));
+    // Teacher 2 sees own class's hazards only.
+    let own2 = c2.id.clone();
     let items = app.get("/api/v1/hazards", &t2).await.body["items"]
         .as_array()
         .unwrap()
         .clone();
-    assert!(!items.is_empty());
+    assert!(items.iter().any(|x| x["id"] == own2_hazard["id"]));
     assert!(items.iter().all(|x| x["class_id"] == own2.as_str()));
     let r = app
         .get(&format!("/api/v1/hazards/{}", uuid::Uuid::now_v7()), &t1)
@@ -482,12 +491,13 @@ async fn hazards_are_seen_by_those_concerned() {
 /// the same rule (not closed), so a closed hazard is in neither.
 #[tokio::test]
 async fn open_hazards_list_matches_the_dashboard_figure() {
-    let app = spawn_app().await;
+    let app = spawn_empty_school().await;
     let office = app.token("office").await;
+    let guard = app.new_guard().await;
     for d in ["开放隐患甲", "开放隐患乙", "已销号隐患丙"] {
         report(
             &app,
-            "guard1",
+            &guard.username,
             json!({"category": "facility", "location": "操场", "description": d}),
         )
         .await;
@@ -504,6 +514,7 @@ async fn open_hazards_list_matches_the_dashboard_figure() {
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     let items = r.body["items"].as_array().unwrap();
     assert_eq!(items.len() as u64, figure);
+    assert_eq!(figure, 2, "only this test's two open hazards");
     assert!(items.iter().all(|h| h["status"] != "closed"), "{}", r.text);
     assert!(items.iter().any(|h| h["description"] == "开放隐患甲"));
     assert!(!items.iter().any(|h| h["description"] == "已销号隐患丙"));

@@ -55,31 +55,25 @@ fn assert_descending(items: &[Value], field: &str) {
     );
 }
 
-async fn issue(app: &TestApp, teacher: &str, n: usize, valid_from: Duration) -> Value {
-    let class_id = app.own_class_id(teacher).await;
-    let s = app.students_of(&class_id).await[n].clone();
-    let t = app.token(teacher).await;
-    let r = app
-        .post(
-            "/api/v1/leave-passes",
-            &t,
-            json!({
-                "student_id": s["id"], "kind": "exit_and_return", "reason": "复诊",
-                "valid_from": at(valid_from), "valid_until": at(Duration::hours(4)),
-                "return_by": at(Duration::hours(3)),
-            }),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
-    r.body
+/// A pass for the `n`th student of `class`, issued by its teacher, starting `valid_from` from
+/// now (whole seconds).
+async fn issue(app: &TestApp, class: &Class, n: usize, valid_from: Duration) -> Value {
+    app.new_pass(
+        class,
+        &class.students[n],
+        json!({"reason": "复诊", "valid_from": at(valid_from),
+               "valid_until": at(Duration::hours(4)), "return_by": at(Duration::hours(3))}),
+    )
+    .await
 }
 
 #[tokio::test]
 async fn the_gate_log_pages_by_scan_time_with_offline_scans_and_ties() {
     let app = spawn_app().await;
-    let p = issue(&app, "teacher1", 0, Duration::hours(-2)).await;
+    let class = app.new_class(1).await;
+    let p = issue(&app, &class, 0, Duration::hours(-2)).await;
     let (pid, token) = (p["id"].as_str().unwrap(), p["token"].as_str().unwrap());
-    let g = app.token("guard1").await;
+    let g = app.new_guard().await.token;
     // Offline exits synced out of order, two of them at the same second; then one online.
     let minutes: [i64; 7] = [30, 90, 10, 60, 60, 45, 5];
     let scans: Vec<Value> = minutes
@@ -152,8 +146,9 @@ fn urlencode(s: &str) -> String {
 #[tokio::test]
 async fn the_audit_trail_pages_newest_first() {
     let app = spawn_app().await;
+    let class = app.new_class(4).await;
     for n in 0..4 {
-        issue(&app, "teacher1", n, Duration::minutes(-1)).await;
+        issue(&app, &class, n, Duration::minutes(-1)).await;
     }
     let office = app.token("office").await;
     let path = "/api/v1/audit-log?entity_type=leave_pass";
@@ -176,13 +171,14 @@ async fn the_audit_trail_pages_newest_first() {
 #[tokio::test]
 async fn a_days_passes_page_by_start_time() {
     let app = spawn_app().await;
+    let class = app.new_class(5).await;
     let mut issued = Vec::new();
     // Two start at the same second.
     for (n, m) in [(0, 30), (1, 5), (2, 50), (3, 20), (4, 20)] {
-        issued.push(issue(&app, "teacher1", n, Duration::minutes(-m)).await);
+        issued.push(issue(&app, &class, n, Duration::minutes(-m)).await);
     }
     let today = school_today();
-    let t = app.token("teacher1").await;
+    let t = class.teacher.token.clone();
     let path = format!("/api/v1/leave-passes?date={today}");
     let all = walk(&app, &t, &path, 200).await;
     assert_descending(&all, "valid_from");

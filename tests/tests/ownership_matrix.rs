@@ -265,7 +265,62 @@ const PLAN: &[(&str, &str, Plan)] = &[
     ),
     ("PUT /api/v1/platform/figures", "", Calls(ALL_ROLE)),
     (
+        "GET /api/v1/subscriptions",
+        "",
+        Calls([Sees, Hidden, Role, Role]),
+    ),
+    (
+        "POST /api/v1/subscriptions",
+        "",
+        Calls([Ok, NOT_OWN, Role, Role]),
+    ),
+    (
+        "PATCH /api/v1/subscriptions/{id}",
+        "",
+        Calls([Ok, NOT_OWN, Role, Role]),
+    ),
+    (
+        "DELETE /api/v1/subscriptions/{id}",
+        "",
+        Calls([Ok, NOT_OWN, Role, Role]),
+    ),
+    (
+        "POST /api/v1/subscriptions/{id}/rotate-secret",
+        "",
+        Calls([Ok, NOT_OWN, Role, Role]),
+    ),
+    (
+        "POST /api/v1/subscriptions/{id}/test",
+        "",
+        Calls([Ok, NOT_OWN, Role, Role]),
+    ),
+    (
+        "GET /api/v1/subscriptions/{id}/deliveries",
+        "",
+        Calls([Ok, NOT_OWN, Role, Role]),
+    ),
+    ("POST /api/v1/deliveries/{id}/resend", "", Calls(ALL_ROLE)),
+    ("GET /api/v1/events", "", Calls(ALL_ROLE)),
+    (
         "GET /api/v1/platform/classes/{class_id}/missing",
+        "",
+        Calls([Ok, NOT_OWN, Role, Role]),
+    ),
+    ("POST /api/v1/headcounts", "", Calls(ALL_ROLE)),
+    (
+        "GET /api/v1/headcounts/open",
+        "",
+        Calls([Sees, Hidden, Role, Role]),
+    ),
+    ("GET /api/v1/headcounts/{id}", "", Calls(ALL_ROLE)),
+    ("POST /api/v1/headcounts/{id}/close", "", Calls(ALL_ROLE)),
+    (
+        "GET /api/v1/headcounts/{id}/classes/{class_id}",
+        "",
+        Calls([Ok, NOT_OWN, Role, Role]),
+    ),
+    (
+        "PUT /api/v1/headcounts/{id}/classes/{class_id}",
         "",
         Calls([Ok, NOT_OWN, Role, Role]),
     ),
@@ -444,6 +499,24 @@ async fn incident_a(app: &TestApp, fx: &Fixture) -> String {
 fn incident_body(class_id: &str) -> Value {
     json!({"kind": "injury", "occurred_at": ts(Duration::hours(-1)), "place": "操场",
            "severity": "minor", "description": "体育课扭伤脚踝", "class_id": class_id})
+}
+
+/// A class-A group channel (a webhook that resolves nowhere: nothing leaves the machine).
+fn channel_body(class_id: &str) -> Value {
+    json!({"name": "班级群", "kind": "webhook", "audience": "class_group",
+           "url": "https://hooks.invalid/xiaoan", "class_id": class_id,
+           "event_kinds": ["pass.overdue"]})
+}
+
+async fn channel_a(app: &TestApp, fx: &Fixture) -> String {
+    let r = app
+        .post(
+            "/api/v1/subscriptions",
+            &fx.office,
+            channel_body(&fx.class_a),
+        )
+        .await;
+    created_id(&r, "channel")
 }
 
 /// One request of the matrix: method, path, body, and the id of the class-A record a list
@@ -637,6 +710,27 @@ async fn prepare(app: &TestApp, fx: &Fixture, key: &str, variant: &str) -> Call 
             let id = incident_a(app, fx).await;
             call(method, format!("/api/v1/incidents/{id}"), None)
         }
+        ("GET /api/v1/subscriptions", _) => {
+            let id = channel_a(app, fx).await;
+            listing(p, &id)
+        }
+        ("POST /api/v1/subscriptions", _) => call(method, p, Some(channel_body(a))),
+        ("PATCH /api/v1/subscriptions/{id}", _) => {
+            let id = channel_a(app, fx).await;
+            call(
+                method,
+                p.replace("{id}", &id),
+                Some(json!({"enabled": false})),
+            )
+        }
+        ("DELETE /api/v1/subscriptions/{id}", _)
+        | ("POST /api/v1/subscriptions/{id}/rotate-secret", _)
+        | ("POST /api/v1/subscriptions/{id}/test", _)
+        | ("GET /api/v1/subscriptions/{id}/deliveries", _) => {
+            let id = channel_a(app, fx).await;
+            let body = (method != Method::GET && method != Method::DELETE).then(|| json!({}));
+            call(method, p.replace("{id}", &id), body)
+        }
         ("GET /api/v1/platform/figures", _) => listing(p, a),
         ("GET /api/v1/platform/classes/{class_id}/missing", _) => {
             let month = school_today().format("%Y-%m").to_string();
@@ -644,6 +738,36 @@ async fn prepare(app: &TestApp, fx: &Fixture, key: &str, variant: &str) -> Call 
                 method,
                 format!("/api/v1/platform/classes/{a}/missing?month={month}"),
                 None,
+            )
+        }
+        ("GET /api/v1/headcounts/open", _) => {
+            open_headcount(app, fx).await;
+            listing(p, a)
+        }
+        ("GET /api/v1/headcounts/{id}", _) | ("POST /api/v1/headcounts/{id}/close", _) => {
+            let hc = open_headcount(app, fx).await;
+            let body = (method != Method::GET).then(|| json!({}));
+            call(method, p.replace("{id}", &hc), body)
+        }
+        ("GET /api/v1/headcounts/{id}/classes/{class_id}", _) => {
+            let hc = open_headcount(app, fx).await;
+            call(method, format!("/api/v1/headcounts/{hc}/classes/{a}"), None)
+        }
+        ("PUT /api/v1/headcounts/{id}/classes/{class_id}", _) => {
+            let hc = open_headcount(app, fx).await;
+            let path = format!("/api/v1/headcounts/{hc}/classes/{a}");
+            // The class as it is: everyone present but those the gate has out on a pass.
+            let sheet = app.get(&path, &fx.office).await;
+            assert_eq!(sheet.status, StatusCode::OK, "{}", sheet.text);
+            let out = sheet.body["prefill"].as_array().map(Vec::len).unwrap_or(0) as i64;
+            let present = sheet.body["expected"].as_i64().expect("expected") - out;
+            call(
+                method,
+                path,
+                Some(
+                    json!({"client_report_id": uuid::Uuid::now_v7(), "present": present,
+                            "absent": sheet.body["prefill"]}),
+                ),
             )
         }
         // Operations no class teacher or officer may call: ids and bodies of class A's
@@ -665,6 +789,22 @@ async fn prepare(app: &TestApp, fx: &Fixture, key: &str, variant: &str) -> Call 
             call(method, path, body)
         }
     }
+}
+
+/// The head-count under way (started by the office when there is none).
+async fn open_headcount(app: &TestApp, fx: &Fixture) -> String {
+    let r = app.get("/api/v1/headcounts/open", &fx.office).await;
+    if let Some(id) = r.body["headcount"]["id"].as_str() {
+        return id.to_owned();
+    }
+    let r = app
+        .post(
+            "/api/v1/headcounts",
+            &fx.office,
+            json!({"kind": "evacuation"}),
+        )
+        .await;
+    created_id(&r, "head-count")
 }
 
 /// Whether `needle` occurs as a string anywhere in `v`.

@@ -1,7 +1,7 @@
 //! Users, classes and students: who manages them, who sees which fields, CSV import.
 
 use reqwest::StatusCode;
-use serde_json::{Value, json};
+use serde_json::json;
 use xiaoan_api_tests::*;
 
 async fn import(app: &TestApp, token: &str, csv: &str) -> Resp {
@@ -33,13 +33,19 @@ async fn student_count(app: &TestApp) -> usize {
 #[tokio::test]
 async fn class_teacher_sees_only_own_class() {
     let app = spawn_app().await;
-    let t1 = app.token("teacher1").await;
-    let own = app.own_class_id("teacher1").await;
-    let other = app.own_class_id("teacher2").await;
+    let mine = app.new_class(3).await;
+    let theirs = app.new_class(1).await;
+    let t1 = mine.teacher.token.clone();
+    let own = mine.id.clone();
+    let other = theirs.id.clone();
 
     let r = app.get("/api/v1/students?limit=200", &t1).await;
     let items = r.body["items"].as_array().unwrap();
-    assert_eq!(items.len(), 40);
+    let mut seen: Vec<&str> = items.iter().map(|s| s["id"].as_str().unwrap()).collect();
+    let mut expected: Vec<&str> = mine.students.iter().map(|s| s.id.as_str()).collect();
+    seen.sort();
+    expected.sort();
+    assert_eq!(seen, expected);
     assert!(items.iter().all(|s| s["class_id"] == own.as_str()));
     assert!(
         items[0]["guardian_phone"].is_string(),
@@ -52,10 +58,7 @@ async fn class_teacher_sees_only_own_class() {
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     assert_eq!(r.code(), "not_own_class");
 
-    let other_student = app.students_of(&other).await[0]["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let other_student = theirs.students[0].id.clone();
     let r = app
         .get(&format!("/api/v1/students/{other_student}"), &t1)
         .await;
@@ -67,14 +70,17 @@ async fn class_teacher_sees_only_own_class() {
 #[tokio::test]
 async fn guards_officers_and_keys_see_number_name_and_class_only() {
     let app = spawn_app().await;
-    let class1 = app.own_class_id("teacher1").await;
-    let class2 = app.own_class_id("teacher2").await;
+    let c1 = app.new_class(1).await;
+    let c2 = app.new_class(1).await;
+    let (class1, class2) = (c1.id.clone(), c2.id.clone());
+    let guard = app.new_guard().await;
+    let officer = app.new_safety_officer(&c1).await;
     let key = app.api_key(&["people:read"]).await;
-    for who in ["guard1", "officer1", "key"] {
-        let auth = if who == "key" {
-            key.clone()
-        } else {
-            app.token(who).await
+    for who in ["guard", "officer", "key"] {
+        let auth = match who {
+            "key" => key.clone(),
+            "guard" => guard.token.clone(),
+            _ => officer.token.clone(),
         };
         let r = app
             .request(
@@ -101,9 +107,11 @@ async fn guards_officers_and_keys_see_number_name_and_class_only() {
         assert!(!r.text.contains("guardian"), "{who} saw guardian data");
     }
     // A safety officer is limited to own class.
-    let officer = app.token("officer1").await;
     let r = app
-        .get(&format!("/api/v1/students?class_id={class2}"), &officer)
+        .get(
+            &format!("/api/v1/students?class_id={class2}"),
+            &officer.token,
+        )
         .await;
     assert_eq!(r.code(), "not_own_class");
     // The office and the principal see everything.
@@ -118,50 +126,52 @@ async fn guards_officers_and_keys_see_number_name_and_class_only() {
 
 #[tokio::test]
 async fn list_paginates_with_a_cursor() {
-    let app = spawn_app().await;
+    let app = spawn_empty_school().await;
     let t = app.token("office").await;
+    app.new_class(5).await;
     let r = app.get("/api/v1/students?limit=0", &t).await;
     assert_eq!(r.code(), "invalid_limit");
     let r = app.get("/api/v1/students?limit=201", &t).await;
     assert_eq!(r.code(), "invalid_limit");
     let r = app.get("/api/v1/students?cursor=%%%", &t).await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
-    assert_eq!(student_count(&app).await, 200);
-    let page1 = app.get("/api/v1/students?limit=150", &t).await;
+    assert_eq!(student_count(&app).await, 5);
+    let page1 = app.get("/api/v1/students?limit=3", &t).await;
     let cursor = page1.body["next_cursor"].as_str().unwrap();
     let page2 = app
-        .get(&format!("/api/v1/students?limit=150&cursor={cursor}"), &t)
+        .get(&format!("/api/v1/students?limit=3&cursor={cursor}"), &t)
         .await;
-    assert_eq!(page2.body["items"].as_array().unwrap().len(), 50);
+    assert_eq!(page2.body["items"].as_array().unwrap().len(), 2);
     assert!(page2.body["next_cursor"].is_null());
-    let last1 = page1.body["items"][149]["student_no"].as_str().unwrap();
+    let last1 = page1.body["items"][2]["student_no"].as_str().unwrap();
     let first2 = page2.body["items"][0]["student_no"].as_str().unwrap();
     assert!(first2 > last1);
 }
 
 #[tokio::test]
 async fn csv_import_creates_and_updates_all_or_nothing() {
-    let app = spawn_app().await;
+    let app = spawn_empty_school().await;
     let office = app.token("office").await;
-    let class1 = "2019级旅游服务与管理1班";
+    let a = app.new_class(1).await;
+    let b = app.new_class(0).await;
+    let (class1, class2) = (&a.name, &b.name);
+    // An existing student, renamed and moved to class B by the file.
+    let existing = &a.students[0].student_no;
     let csv = format!(
         "\u{feff}学号,姓名,班级,监护人,监护人电话\n\
          20209901,欧阳娜娜,{class1},欧阳建国,13812345678\n\
          20209902,司马光,{class1},,\n\
-         20190101,蒋悦改,2019级旅游服务与管理2班,蒋志刚,13970925674\n"
+         {existing},蒋悦改,{class2},蒋志刚,13970925674\n"
     );
     let r = import(&app, &office, &csv).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     assert_eq!(r.body, json!({"created": 2, "updated": 1}));
-    assert_eq!(student_count(&app).await, 202);
+    assert_eq!(student_count(&app).await, 3);
     let t = app.token("office").await;
     let found = app.get("/api/v1/students?q=欧阳娜娜", &t).await;
     assert_eq!(found.body["items"][0]["guardian_phone"], "13812345678");
-    let moved = app.get("/api/v1/students?q=20190101", &t).await;
-    assert_eq!(
-        moved.body["items"][0]["class_name"],
-        "2019级旅游服务与管理2班"
-    );
+    let moved = app.get(&format!("/api/v1/students?q={existing}"), &t).await;
+    assert_eq!(moved.body["items"][0]["class_name"], class2.as_str());
     assert_eq!(moved.body["items"][0]["name"], "蒋悦改");
     // Each created or changed student is in the audit trail.
     assert_eq!(app.audit("action=student.import_create").await.len(), 2);
@@ -172,7 +182,8 @@ async fn csv_import_creates_and_updates_all_or_nothing() {
 async fn csv_import_reports_bad_rows_by_line_and_imports_nothing() {
     let app = spawn_app().await;
     let office = app.token("office").await;
-    let class1 = "2019级旅游服务与管理1班";
+    let class = app.new_class(0).await;
+    let class1 = &class.name;
     let csv = format!(
         "学号,姓名,班级,监护人电话\n\
          20209901,好学生,{class1},13812345678\n\
@@ -220,7 +231,7 @@ async fn csv_import_reports_bad_rows_by_line_and_imports_nothing() {
     let r = import(
         &app,
         &office,
-        "学号,姓名,班级\nC001,张\u{0}三,2019级旅游服务与管理1班\nC002,李\u{202E}四,2019级旅游服务与管理1班\n",
+        &format!("学号,姓名,班级\nC001,张\u{0}三,{class1}\nC002,李\u{202E}四,{class1}\n"),
     )
     .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
@@ -256,7 +267,7 @@ async fn csv_import_reports_bad_rows_by_line_and_imports_nothing() {
     let r = TestApp::finish(req).await;
     assert_eq!(r.body["errors"][0]["code"], "not_utf8");
     // Only the office imports.
-    let t1 = app.token("teacher1").await;
+    let t1 = class.teacher.token.clone();
     assert_eq!(
         import(&app, &t1, "学号,姓名,班级\n").await.status,
         StatusCode::FORBIDDEN
@@ -374,27 +385,30 @@ async fn office_manages_users_but_not_the_last_office_account() {
 async fn safety_officer_accounts_belong_to_a_student() {
     let app = spawn_app().await;
     let office = app.token("office").await;
-    let class2 = app.own_class_id("teacher2").await;
-    let student: Value = app.students_of(&class2).await[3].clone();
+    let class = app.new_class(1).await;
+    let class2 = class.id.clone();
+    let student = &class.students[0];
     let r = app
         .post(
             "/api/v1/users",
             &office,
-            json!({"username": "officer2", "display_name": student["name"], "role": "safety_officer",
-                   "password": "long-enough-pw", "student_id": student["id"]}),
+            json!({"username": "officer2", "display_name": student.name, "role": "safety_officer",
+                   "password": "long-enough-pw", "student_id": student.id}),
         )
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
     assert_eq!(r.body["class_ids"], json!([class2]));
-    assert_eq!(r.body["student_id"], student["id"]);
+    assert_eq!(r.body["student_id"], student.id.as_str());
 }
 
 #[tokio::test]
 async fn classes_are_managed_by_the_office() {
     let app = spawn_app().await;
     let office = app.token("office").await;
-    let teacher5_id = app.me("teacher5").await["id"].as_str().unwrap().to_owned();
-    let guard_id = app.me("guard1").await["id"].as_str().unwrap().to_owned();
+    // A teacher who already heads a class.
+    let teacher5 = app.new_class(0).await.teacher;
+    let teacher5_id = teacher5.id.clone();
+    let guard_id = app.new_guard().await.id;
     let r = app
         .post(
             "/api/v1/classes",
@@ -412,7 +426,7 @@ async fn classes_are_managed_by_the_office() {
         )
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
-    assert_eq!(r.body["class_teacher_name"], "吴静");
+    assert_eq!(r.body["class_teacher_name"], teacher5.display_name.as_str());
     let again = app
         .post(
             "/api/v1/classes",
@@ -423,7 +437,7 @@ async fn classes_are_managed_by_the_office() {
     assert_eq!(again.status, StatusCode::CONFLICT);
     // teacher5 now heads two classes and sees both.
     assert_eq!(
-        app.me("teacher5").await["class_ids"]
+        app.me(&teacher5.username).await["class_ids"]
             .as_array()
             .unwrap()
             .len(),
@@ -435,7 +449,8 @@ async fn classes_are_managed_by_the_office() {
 async fn a_32767_row_import_stays_within_the_databases_parameter_bound() {
     let app = spawn_app().await;
     let office = app.token("office").await;
-    let class1 = "2019级旅游服务与管理1班";
+    let class = app.new_class(0).await;
+    let class1 = &class.name;
     let mut csv = String::from("学号,姓名,班级\n");
     for i in 0..32_767 {
         csv.push_str(&format!("8{i:08},学生{i},{class1}\n"));

@@ -2,13 +2,27 @@ use reqwest::StatusCode;
 use serde_json::json;
 use xiaoan_api_tests::*;
 
+/// The ids of a list answer.
+async fn ids_at(app: &TestApp, path: &str, token: &str) -> Vec<String> {
+    let r = app.get(path, token).await;
+    assert_eq!(r.status, StatusCode::OK, "{path}: {}", r.text);
+    r.body
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
 #[tokio::test]
 async fn incidents_drive_days_since_last_incident() {
-    let app = spawn_app().await;
+    let app = spawn_empty_school().await;
     let principal = app.token("principal").await;
     let office = app.token("office").await;
-    let guard = app.token("guard1").await;
-    // The demo semester had no incident (“零事故”).
+    let guard = app.new_guard().await.token;
+    let class = app.new_class(0).await;
+    let officer = app.new_safety_officer(&class).await.token;
+    // A school with no incident yet.
     let d = app.get("/api/v1/dashboard", &principal).await;
     assert_eq!(d.status, StatusCode::OK, "{}", d.text);
     assert_eq!(
@@ -16,10 +30,13 @@ async fn incidents_drive_days_since_last_incident() {
         serde_json::Value::Null
     );
     assert_eq!(d.body["incidents"]["open_incidents"], 0);
-    for who in ["teacher1", "guard1", "officer1"] {
-        let t = app.token(who).await;
+    for (who, t) in [
+        ("teacher", &class.teacher.token),
+        ("guard", &guard),
+        ("officer", &officer),
+    ] {
         assert_eq!(
-            app.get("/api/v1/dashboard", &t).await.status,
+            app.get("/api/v1/dashboard", t).await.status,
             StatusCode::FORBIDDEN,
             "{who}"
         );
@@ -56,7 +73,6 @@ async fn incidents_drive_days_since_last_incident() {
     let d = app.get("/api/v1/dashboard", &office).await.body;
     assert_eq!(d["incidents"]["open_incidents"], 1);
     assert_eq!(d["incidents"]["days_since_last_incident"], 3);
-    let officer = app.token("officer1").await;
     assert_eq!(app.post("/api/v1/incidents", &officer, json!({"kind": "other", "occurred_at": older, "place": "x", "severity": "minor", "description": "x"})).await.status, StatusCode::FORBIDDEN);
     let r = app.post("/api/v1/incidents", &guard, json!({"kind": "alien", "occurred_at": older, "place": "", "severity": "minor", "description": "x"})).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -76,11 +92,11 @@ async fn incidents_drive_days_since_last_incident() {
 
 #[tokio::test]
 async fn an_incident_names_the_class_involved_and_the_office_can_relink_it() {
-    let app = spawn_app().await;
+    let app = spawn_empty_school().await;
     let office = app.token("office").await;
-    let guard = app.token("guard1").await;
-    let class1 = app.own_class_id("teacher1").await;
-    let class2 = app.own_class_id("teacher2").await;
+    let guard = app.new_guard().await.token;
+    let class1 = app.new_class(0).await.id;
+    let class2 = app.new_class(0).await.id;
     let at = chrono::Utc::now() - chrono::Duration::hours(2);
     let body = |class: serde_json::Value| {
         json!({"kind": "injury", "occurred_at": at, "place": "楼梯", "severity": "minor",
@@ -155,10 +171,11 @@ async fn an_incident_names_the_class_involved_and_the_office_can_relink_it() {
 
 #[tokio::test]
 async fn abnormal_health_reports_are_flagged_to_the_office() {
-    let app = spawn_app().await;
+    let app = spawn_empty_school().await;
     let office = app.token("office").await;
-    let g1 = app.token("guard1").await;
-    let g2 = app.token("guard2").await;
+    let g1 = app.new_guard().await.token;
+    let guard2 = app.new_guard().await;
+    let g2 = guard2.token.clone();
     let r = app
         .post(
             "/api/v1/health-reports",
@@ -227,16 +244,16 @@ async fn abnormal_health_reports_are_flagged_to_the_office() {
         .await
         .body;
     assert_eq!(flagged.as_array().unwrap().len(), 2);
-    assert_eq!(flagged[0]["guard_name"], "钱永康");
+    assert_eq!(flagged[0]["guard_name"], guard2.display_name.as_str());
     // A guard sees only their own.
     let mine = app.get("/api/v1/health-reports", &g2).await.body;
     assert!(
         mine.as_array()
             .unwrap()
             .iter()
-            .all(|h| h["guard_name"] == "钱永康")
+            .all(|h| h["guard_name"] == guard2.display_name.as_str())
     );
-    let t = app.token("teacher1").await;
+    let t = app.new_teacher().await.token;
     assert_eq!(
         app.get("/api/v1/health-reports", &t).await.status,
         StatusCode::FORBIDDEN
@@ -260,10 +277,13 @@ async fn abnormal_health_reports_are_flagged_to_the_office() {
 
 #[tokio::test]
 async fn announcements_reach_chosen_roles_with_read_receipts() {
-    let app = spawn_app().await;
+    let app = spawn_empty_school().await;
     let office = app.token("office").await;
-    let t1 = app.token("teacher1").await;
-    let guard = app.token("guard1").await;
+    let teacher1 = app.new_teacher().await;
+    let t1 = teacher1.token.clone();
+    // A second class teacher, who has not read it.
+    app.new_teacher().await;
+    let guard = app.new_guard().await.token;
     let r = app
         .post(
             "/api/v1/announcements",
@@ -326,13 +346,13 @@ async fn announcements_reach_chosen_roles_with_read_receipts() {
         .get(&format!("/api/v1/announcements/{id}/receipts"), &office)
         .await;
     assert_eq!(rec.status, StatusCode::OK);
-    assert_eq!(rec.body["total"], 5);
+    assert_eq!(rec.body["total"], 2);
     assert_eq!(rec.body["read"], 1);
     let me = rec.body["receipts"]
         .as_array()
         .unwrap()
         .iter()
-        .find(|r| r["display_name"] == "李雪梅")
+        .find(|r| r["display_name"] == teacher1.display_name.as_str())
         .unwrap()
         .clone();
     assert!(!me["read_at"].is_null());
@@ -343,19 +363,11 @@ async fn announcements_reach_chosen_roles_with_read_receipts() {
         StatusCode::FORBIDDEN
     );
     assert_eq!(app.audit("action=announcement.read").await.len(), 1);
-    // The demo rosters were announced to staff (通报:教师群).
-    let demo = app.get("/api/v1/announcements", &guard).await.body;
-    assert!(
-        demo.as_array()
-            .unwrap()
-            .iter()
-            .any(|a| a["title"].as_str().unwrap().starts_with("清明节值班表"))
-    );
 }
 
 #[tokio::test]
 async fn activities_and_meetings_become_plan_evidence_and_overdue_items_show() {
-    let app = spawn_app().await;
+    let app = spawn_empty_school().await;
     let office = app.token("office").await;
     let principal = app.token("principal").await;
     let yesterday = (school_today() - chrono::Duration::days(1))
@@ -383,8 +395,7 @@ async fn activities_and_meetings_become_plan_evidence_and_overdue_items_show() {
     let d = app.get("/api/v1/dashboard", &principal).await.body;
     assert_eq!(d["plan"]["overdue_items"], 1, "{d}");
     assert_eq!(d["plan"]["overdue"][0]["title"], "消防演练");
-    let classes = app.class_ids().await;
-    let cls: Vec<&String> = classes.values().take(2).collect();
+    let cls = vec![app.new_class(0).await.id, app.new_class(0).await.id];
     let r = app
         .post("/api/v1/activities", &office, json!({"kind": "drill", "topic": "消防演练", "date": today, "organiser": "保卫处", "class_ids": cls, "participant_count": 80, "summary": "全校疏散用时 3 分 20 秒", "plan_item_id": iid}))
         .await;
@@ -405,7 +416,7 @@ async fn activities_and_meetings_become_plan_evidence_and_overdue_items_show() {
         app.get("/api/v1/dashboard", &principal).await.body["plan"]["overdue_items"],
         0
     );
-    let t = app.token("teacher1").await;
+    let t = app.new_teacher().await.token;
     assert_eq!(
         app.post(
             "/api/v1/activities",
@@ -423,26 +434,25 @@ async fn activities_and_meetings_become_plan_evidence_and_overdue_items_show() {
         app.get(&format!("/api/v1/meetings/{mid}"), &t).await.body["attendees"][1],
         "赵保国"
     );
-    assert_eq!(
-        app.get("/api/v1/activities?from=2020-04-01&to=2020-07-31", &t)
+    // The filters: by date range, and by kind.
+    let day = format!("/api/v1/activities?from={today}&to={today}");
+    assert_eq!(ids_at(&app, &day, &t).await, vec![aid.clone()]);
+    assert!(
+        ids_at(&app, "/api/v1/activities?to=2020-12-31", &t)
             .await
-            .body
-            .as_array()
-            .unwrap()
-            .len(),
-        7
+            .is_empty()
     );
     assert_eq!(
-        app.get("/api/v1/meetings?kind=guard_meeting&to=2020-12-31", &t)
+        ids_at(&app, "/api/v1/meetings?kind=guard_meeting", &t).await,
+        vec![mid.to_owned()]
+    );
+    assert!(
+        ids_at(&app, "/api/v1/meetings?kind=leadership_group", &t)
             .await
-            .body
-            .as_array()
-            .unwrap()
-            .len(),
-        4
+            .is_empty()
     );
     assert_eq!(app.audit("action=activity.create").await.len(), 1);
-    // Who is on duty now is on the dashboard too (nobody, in the demo's 2020 rosters).
+    // Who is on duty now is on the dashboard too (nobody: there is no roster).
     assert_eq!(
         app.get("/api/v1/dashboard", &principal).await.body["on_duty_now"],
         json!([])
@@ -451,10 +461,11 @@ async fn activities_and_meetings_become_plan_evidence_and_overdue_items_show() {
 
 #[tokio::test]
 async fn dashboard_counts_students_out_overdue_and_visitors_from_the_records() {
-    let app = spawn_app().await;
+    let app = spawn_empty_school().await;
     let principal = app.token("principal").await;
-    let teacher = app.token("teacher1").await;
-    let guard = app.token("guard1").await;
+    let class = app.new_class(1).await;
+    let teacher = class.teacher.token.clone();
+    let guard = app.new_guard().await.token;
     let figures = |d: &serde_json::Value| {
         (
             d["gate"]["students_out"].as_u64().unwrap(),
@@ -469,14 +480,13 @@ async fn dashboard_counts_students_out_overdue_and_visitors_from_the_records() {
 
     // A return-by a few seconds ahead (whole seconds, as passes keep them), as the gate tests
     // do, so the pass becomes overdue without faking the clock.
-    let class_id = app.own_class_id("teacher1").await;
-    let student = app.students_of(&class_id).await[1].clone();
+    let student = &class.students[0];
     let soon = |secs: i64| (chrono::Utc::now() + chrono::Duration::seconds(secs)).to_rfc3339();
     let r = app
         .post(
             "/api/v1/leave-passes",
             &teacher,
-            json!({"student_id": student["id"], "kind": "exit_and_return", "reason": "看病(口腔医院复诊)",
+            json!({"student_id": student.id, "kind": "exit_and_return", "reason": "看病(口腔医院复诊)",
                    "valid_until": soon(3600), "return_by": soon(5)}),
         )
         .await;
@@ -540,10 +550,13 @@ async fn dashboard_counts_students_out_overdue_and_visitors_from_the_records() {
 
 #[tokio::test]
 async fn dashboard_counts_hazards_and_this_weeks_traffic_checks_from_the_records() {
-    let app = spawn_app().await;
+    let app = spawn_empty_school().await;
     let principal = app.token("principal").await;
     let office = app.token("office").await;
-    let guard = app.token("guard1").await;
+    let guard = app.new_guard().await.token;
+    // Two classes: the weekly traffic check is due from each.
+    app.new_class(0).await;
+    app.new_class(0).await;
     let before = app.get("/api/v1/dashboard", &principal).await.body;
     let open0 = before["hazards"]["open"].as_u64().unwrap();
     let overdue0 = before["hazards"]["overdue"].as_u64().unwrap();
@@ -583,7 +596,7 @@ async fn dashboard_counts_hazards_and_this_weeks_traffic_checks_from_the_records
     assert_eq!(c.status, StatusCode::OK, "{}", c.text);
     let t = &d["traffic_checks"];
     assert_eq!(t["period"], c.body["period"]);
-    assert_eq!(t["classes"], 5);
+    assert_eq!(t["classes"], 2);
     assert_eq!(t["submitted"], c.body["submitted"]);
     assert_eq!(t["late"], c.body["late"]);
     assert_eq!(t["missing"], c.body["missing"]);
@@ -594,8 +607,8 @@ async fn dashboard_counts_hazards_and_this_weeks_traffic_checks_from_the_records
 /// over-long note is a 422, not a 500.
 #[tokio::test]
 async fn health_report_acknowledged_with_a_note() {
-    let app = spawn_app().await;
-    let g2 = app.token("guard2").await;
+    let app = spawn_empty_school().await;
+    let g2 = app.new_guard().await.token;
     let office = app.token("office").await;
     let r = app
         .post(

@@ -69,6 +69,7 @@ async fn each_role_gets_its_own_categories_and_nobody_else_may_ask() {
                 "swap_to_answer",
                 "plan_item_due",
                 "announcement_unread",
+                "acknowledgement_to_sign",
             ],
         ),
         (
@@ -79,6 +80,7 @@ async fn each_role_gets_its_own_categories_and_nobody_else_may_ask() {
                 "swap_to_answer",
                 "plan_item_due",
                 "announcement_unread",
+                "acknowledgement_to_sign",
             ],
         ),
         ("officer1", &["hazard_to_rectify", "announcement_unread"]),
@@ -93,6 +95,7 @@ async fn each_role_gets_its_own_categories_and_nobody_else_may_ask() {
                 "swap_to_answer",
                 "plan_item_due",
                 "announcement_unread",
+                "acknowledgement_to_sign",
             ],
         ),
         (
@@ -103,6 +106,7 @@ async fn each_role_gets_its_own_categories_and_nobody_else_may_ask() {
                 "swap_to_answer",
                 "plan_item_due",
                 "announcement_unread",
+                "acknowledgement_to_sign",
             ],
         ),
     ];

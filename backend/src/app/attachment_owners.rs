@@ -3,7 +3,7 @@
 
 use crate::auth::extract::CurrentUser;
 use crate::features::attachments::{AttachmentOwner, LinkKind, Linked, Owners};
-use crate::features::{fire, hazards, inspections};
+use crate::features::{articles, fire, hazards, inspections};
 use crate::infra::error::AppResult;
 use futures_util::future::BoxFuture;
 use sea_orm::DatabaseConnection;
@@ -69,6 +69,20 @@ impl AttachmentOwner for FireChecks {
     }
 }
 
+/// An article's pictures: the office and the principal (the public sees a published
+/// article's through the public page).
+struct Articles;
+impl AttachmentOwner for Articles {
+    fn may_view<'a>(
+        &'a self,
+        _db: &'a DatabaseConnection,
+        user: &'a CurrentUser,
+        _photo: Linked,
+    ) -> BoxFuture<'a, AppResult<bool>> {
+        Box::pin(std::future::ready(Ok(articles::may_read(user))))
+    }
+}
+
 pub fn owners() -> Owners {
     Owners::default()
         .register(LinkKind::Submission, Submissions)
@@ -76,4 +90,5 @@ pub fn owners() -> Owners {
         .register(LinkKind::Hazard, Hazards)
         .register(LinkKind::FireCheck, FireChecks)
         .register(LinkKind::FireCheck, HazardPhotos)
+        .register(LinkKind::Article, Articles)
 }

@@ -29,6 +29,7 @@ pub use crate::infra::error::BoxError;
 pub mod attachment_owners;
 pub mod methods;
 pub mod openapi;
+pub mod openapi_inputs;
 pub mod spa;
 
 pub use crate::infra::config::{JSON_LIMIT, RAW_LIMIT};
@@ -58,6 +59,12 @@ pub fn api_v1(cfg: &mut ServiceConfig) {
     crate::reports::assessment::routes(cfg);
     crate::features::semesters::routes(cfg);
     crate::features::todo::routes(cfg);
+    crate::features::headcount::routes(cfg);
+    crate::features::duties::routes(cfg);
+    crate::features::articles::routes(cfg);
+    crate::features::vehicles::routes(cfg);
+    crate::features::events::routes(cfg);
+    crate::features::channels::routes(cfg);
     cfg.service(school::get_school);
 }
 
@@ -83,6 +90,12 @@ pub struct Application {
     jobs: crate::jobs::Jobs,
 }
 
+/// The features' own process-wide data, each registered as its own `app_data` beside `State`.
+pub struct Services {
+    pub auth: web::Data<crate::auth::state::AuthState>,
+    pub gate: web::Data<crate::features::gate::GateState>,
+}
+
 /// Migrates, then adds the built-in records every database must hold, whatever the path that
 /// created it (the inspection templates).
 pub async fn migrate(db: &Db) -> Result<(), sea_orm::DbErr> {
@@ -92,7 +105,9 @@ pub async fn migrate(db: &Db) -> Result<(), sea_orm::DbErr> {
 
 /// Connects, migrates, loads keys, starts the background tasks and (with `demo`) loads the demo
 /// school.
-pub async fn prepare_state(settings: Settings) -> Result<(State, crate::jobs::Jobs), BoxError> {
+pub async fn prepare_state(
+    settings: Settings,
+) -> Result<(State, Services, crate::jobs::Jobs), BoxError> {
     settings.validate()?;
     let tz = settings.time_zone()?;
     let db = Db::connect(&settings).await?;
@@ -112,30 +127,30 @@ pub async fn prepare_state(settings: Settings) -> Result<(State, crate::jobs::Jo
     let sessions = crate::auth::session_cache::SessionCache::new(
         db.backend() == sea_orm::DatabaseBackend::Sqlite,
     );
-    let state = web::Data::new(AppState {
-        db,
-        settings,
-        tz,
-        jwt,
-        throttle: Default::default(),
-        dummy_hash,
-        pass_keys: Default::default(),
-        sessions,
-        scan_writer: started.scan_writer,
-    });
-    Ok((state, started.jobs))
+    let state = web::Data::new(AppState { db, settings, tz });
+    let services = Services {
+        auth: web::Data::new(crate::auth::state::AuthState {
+            jwt,
+            throttle: Default::default(),
+            dummy_hash,
+            sessions,
+        }),
+        gate: web::Data::new(crate::features::gate::GateState::new(started.scan_writer)),
+    };
+    Ok((state, services, started.jobs))
 }
 
 impl Application {
     pub async fn build(settings: Settings) -> Result<Self, BoxError> {
         let listener = TcpListener::bind(&settings.bind)
             .map_err(|e| format!("cannot listen on {}: {e}", settings.bind))?;
-        let (state, jobs) = prepare_state(settings).await?;
-        Self::with_listener(state, jobs, listener)
+        let (state, services, jobs) = prepare_state(settings).await?;
+        Self::with_listener(state, services, jobs, listener)
     }
 
     pub fn with_listener(
         state: State,
+        services: Services,
         jobs: crate::jobs::Jobs,
         listener: TcpListener,
     ) -> Result<Self, BoxError> {
@@ -146,12 +161,15 @@ impl Application {
         let uploads = web::Data::new(crate::features::attachments::UploadLimits::new(
             &state.settings,
         ));
+        let Services { auth: auths, gate } = services;
         let server = HttpServer::new(move || {
             let frontend = data.settings.frontend_dir.clone();
             let (app, api) = App::new()
                 .into_utoipa_app()
                 .openapi(ApiDoc::openapi())
                 .app_data(data.clone())
+                .app_data(auths.clone())
+                .app_data(gate.clone())
                 .app_data(owners.clone())
                 .app_data(uploads.clone())
                 .app_data(json_config())
@@ -204,6 +222,8 @@ impl Application {
                     SwaggerUi::new("/swagger-ui/{_:.*}")
                         .url("/api-docs/openapi.json", crate::app::openapi::finish(api)),
                 )
+                // The office's public page: plain routes, before the SPA's fallback.
+                .configure(crate::features::articles::public_pages)
                 .configure(|cfg| crate::app::spa::configure(cfg, &frontend))
         })
         .listen(listener)?

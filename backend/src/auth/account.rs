@@ -3,7 +3,7 @@
 
 use super::roles::Role;
 use super::scope;
-use crate::infra::error::{ApiError, AppResult};
+use crate::infra::error::AppResult;
 use crate::schema::users as user;
 use chrono::{DateTime, Utc};
 use sea_orm::ConnectionTrait;
@@ -28,10 +28,7 @@ pub struct UserResponse {
 }
 
 pub async fn to_response(db: &impl ConnectionTrait, u: user::Model) -> AppResult<UserResponse> {
-    let role = Role::parse(&u.role).ok_or_else(|| {
-        tracing::error!(user_id = %u.id, "stored role is not a known role");
-        ApiError::internal()
-    })?;
+    let role = u.role;
     let class_ids = scope::own_class_ids(db, u.id, role).await?;
     let student_id = if role == Role::SafetyOfficer {
         scope::linked_student_id(db, u.id).await?

@@ -4,6 +4,7 @@
 
 use super::roles::{KeyScope, Role, RoleSet};
 use super::session_model::session;
+use super::state::{AuthState, Auths};
 use crate::infra::audit::Actor;
 use crate::infra::error::ErrorCode;
 use crate::infra::error::{ApiError, AppResult};
@@ -102,16 +103,20 @@ fn forbidden_role() -> ApiError {
 }
 
 /// Checks an access token and that its session is still alive and its user still active.
-pub async fn authenticate_bearer(state: &AppState, token: &str) -> AppResult<CurrentUser> {
-    let claims = state.jwt.verify(token)?;
+pub async fn authenticate_bearer(
+    state: &AppState,
+    auths: &AuthState,
+    token: &str,
+) -> AppResult<CurrentUser> {
+    let claims = auths.jwt.verify(token)?;
     let invalid = || ApiError::unauthenticated(ErrorCode::InvalidToken, "登录凭证无效,请重新登录");
     let user_id = Uuid::parse_str(&claims.sub).map_err(|_| invalid())?;
     let session_id = Uuid::parse_str(&claims.sid).map_err(|_| invalid())?;
     let now = crate::infra::clock::now();
-    if let Some(u) = state.sessions.get(session_id, user_id, now) {
+    if let Some(u) = auths.sessions.get(session_id, user_id, now) {
         return Ok(u);
     }
-    let epoch = state.sessions.epoch();
+    let epoch = auths.sessions.epoch();
     let (sess, usr) = session::Entity::find_by_id(session_id)
         .find_also_related(user::Entity)
         .one(&state.db.conn)
@@ -130,7 +135,7 @@ pub async fn authenticate_bearer(state: &AppState, token: &str) -> AppResult<Cur
             "账号已停用",
         ));
     }
-    let role = Role::parse(&usr.role).ok_or_else(ApiError::internal)?;
+    let role = usr.role;
     let user = CurrentUser {
         id: usr.id,
         username: usr.username,
@@ -138,7 +143,7 @@ pub async fn authenticate_bearer(state: &AppState, token: &str) -> AppResult<Cur
         role,
         session_id,
     };
-    state.sessions.put(epoch, &user, sess.expires_at);
+    auths.sessions.put(epoch, &user, sess.expires_at);
     Ok(user)
 }
 
@@ -192,12 +197,13 @@ pub async fn authenticate(
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let state = req.app_data::<State>().cloned();
+    let auths = req.app_data::<Auths>().cloned();
     let token = bearer(req.request());
     let key = api_key_header(req.request());
-    if let Some(state) = state {
+    if let (Some(state), Some(auths)) = (state, auths) {
         let outcome = match (token, key) {
             (Some(token), _) => Some(
-                authenticate_bearer(&state, &token)
+                authenticate_bearer(&state, &auths, &token)
                     .await
                     .map(Authenticated::User),
             ),

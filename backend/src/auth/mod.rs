@@ -8,6 +8,7 @@ pub mod roles;
 pub mod scope;
 pub mod session;
 pub mod session_cache;
+pub mod state;
 pub use crate::schema::sessions as session_model;
 pub mod throttle;
 
@@ -24,6 +25,7 @@ use roles::AnyUser;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
+use state::Auths;
 use utoipa::ToSchema;
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -111,14 +113,15 @@ fn invalid_credentials() -> ApiError {
 
 async fn token_pair(
     state: &State,
+    auths: &Auths,
     usr: user::Model,
     tokens: session::NewTokens,
 ) -> AppResult<LoginResponse> {
-    let access = state.jwt.issue(usr.id, tokens.session_id)?;
+    let access = auths.jwt.issue(usr.id, tokens.session_id)?;
     Ok(LoginResponse {
         access_token: access,
         token_type: "Bearer".into(),
-        expires_in: state.jwt.ttl_secs,
+        expires_in: auths.jwt.ttl_secs,
         refresh_token: Some(tokens.refresh_token),
         user: account::to_response(&state.db.conn, usr).await?,
     })
@@ -142,6 +145,7 @@ async fn token_pair(
 #[post("/auth/login")]
 pub async fn login(
     state: State,
+    auths: Auths,
     req: HttpRequest,
     body: web::Json<LoginRequest>,
 ) -> AppResult<HttpResponse> {
@@ -154,7 +158,7 @@ pub async fn login(
     let name_key: String = username.chars().take(65).collect();
     let pair_key = format!("u:{name_key}|ip:{ip}");
     let ip_key = format!("ip:{ip}");
-    let reservation = state
+    let reservation = auths
         .throttle
         .reserve(&[
             (&pair_key, throttle::ACCOUNT_LIMIT),
@@ -172,7 +176,7 @@ pub async fn login(
     let ok = password::verify(
         body.password,
         found.as_ref().map(|u| u.password_hash.clone()),
-        &state.dummy_hash,
+        &auths.dummy_hash,
     )
     .await?;
     let usr = match found {
@@ -195,7 +199,7 @@ pub async fn login(
     )
     .await?;
     tx.commit().await?;
-    let pair = token_pair(&state, usr, tokens).await?;
+    let pair = token_pair(&state, &auths, usr, tokens).await?;
     let mut resp = HttpResponse::Ok().json(&pair);
     if let Some(token) = &pair.refresh_token {
         set_refresh_cookie(&mut resp, &state, token);
@@ -223,6 +227,7 @@ pub async fn login(
 #[post("/auth/refresh")]
 pub async fn refresh(
     state: State,
+    auths: Auths,
     req: HttpRequest,
     body: web::Json<RefreshRequest>,
 ) -> AppResult<HttpResponse> {
@@ -256,10 +261,10 @@ pub async fn refresh(
             }
         }
     };
-    Ok(answer(rotate(&state, &presented).await))
+    Ok(answer(rotate(&state, &auths, &presented).await))
 }
 
-async fn rotate(state: &State, presented: &str) -> AppResult<LoginResponse> {
+async fn rotate(state: &State, auths: &Auths, presented: &str) -> AppResult<LoginResponse> {
     let invalid =
         || ApiError::unauthenticated(ErrorCode::RefreshTokenInvalid, "登录已失效,请重新登录");
     if presented.is_empty() || presented.len() > 200 {
@@ -277,12 +282,12 @@ async fn rotate(state: &State, presented: &str) -> AppResult<LoginResponse> {
                 return Err(invalid());
             };
             tx.commit().await?;
-            token_pair(state, usr, tokens).await
+            token_pair(state, auths, usr, tokens).await
         }
         session::RotateOutcome::Reused => {
             // Commit the revocation before answering: that is the point of detecting reuse.
             tx.commit().await?;
-            state.sessions.invalidate();
+            auths.sessions.invalidate();
             tracing::warn!("refresh token reused; session revoked");
             Err(ApiError::unauthenticated(
                 ErrorCode::RefreshTokenReused,
@@ -304,7 +309,7 @@ async fn rotate(state: &State, presented: &str) -> AppResult<LoginResponse> {
     security(("bearer" = ["principal", "security_office", "class_teacher", "guard", "safety_officer"]))
 )]
 #[post("/auth/logout")]
-pub async fn logout(auth: Auth<AnyUser>, state: State) -> AppResult<HttpResponse> {
+pub async fn logout(auth: Auth<AnyUser>, state: State, auths: Auths) -> AppResult<HttpResponse> {
     let tx = state.db.begin_write().await?;
     session::revoke(&*tx, auth.user.session_id).await?;
     audit::record(
@@ -317,7 +322,7 @@ pub async fn logout(auth: Auth<AnyUser>, state: State) -> AppResult<HttpResponse
     )
     .await?;
     tx.commit().await?;
-    state.sessions.invalidate();
+    auths.sessions.invalidate();
     let mut resp = HttpResponse::NoContent().finish();
     clear_refresh_cookie(&mut resp);
     Ok(resp)
@@ -357,6 +362,7 @@ pub async fn me(auth: Auth<AnyUser>, state: State) -> AppResult<web::Json<UserRe
 pub async fn change_password(
     auth: Auth<AnyUser>,
     state: State,
+    auths: Auths,
     body: web::Json<ChangePasswordRequest>,
 ) -> AppResult<HttpResponse> {
     let body = body.into_inner();
@@ -365,7 +371,7 @@ pub async fn change_password(
     v.finish()?;
     // The session's holder guesses the current password: limited like sign-in, per account.
     let account_key = format!("pw:{}", auth.user.id);
-    let reservation = state
+    let reservation = auths
         .throttle
         .reserve(&[(&account_key, throttle::ACCOUNT_LIMIT)])
         .map_err(ApiError::from)?;
@@ -376,7 +382,7 @@ pub async fn change_password(
     let ok = password::verify(
         body.current_password,
         Some(usr.password_hash.clone()),
-        &state.dummy_hash,
+        &auths.dummy_hash,
     )
     .await?;
     if !ok {
@@ -404,7 +410,7 @@ pub async fn change_password(
     )
     .await?;
     tx.commit().await?;
-    state.sessions.invalidate();
+    auths.sessions.invalidate();
     Ok(HttpResponse::NoContent().finish())
 }
 

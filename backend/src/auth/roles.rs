@@ -1,46 +1,6 @@
 //! The five roles, and the role sets that handlers name in their signatures.
 
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    /// 校长室: reads everything, approves the plan.
-    Principal,
-    /// 保卫处: runs the system.
-    SecurityOffice,
-    /// 班主任: own class only.
-    ClassTeacher,
-    /// 保安/门卫.
-    Guard,
-    /// 学生安全员 (a student).
-    SafetyOfficer,
-}
-
-impl Role {
-    pub const ALL: [Role; 5] = [
-        Role::Principal,
-        Role::SecurityOffice,
-        Role::ClassTeacher,
-        Role::Guard,
-        Role::SafetyOfficer,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Principal => "principal",
-            Role::SecurityOffice => "security_office",
-            Role::ClassTeacher => "class_teacher",
-            Role::Guard => "guard",
-            Role::SafetyOfficer => "safety_officer",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Role> {
-        Role::ALL.into_iter().find(|r| r.as_str() == s)
-    }
-}
+pub use crate::schema::users::Role;
 
 /// A set of roles allowed on an operation; used as `Auth<OfficeOrPrincipal>`.
 pub trait RoleSet: 'static {
@@ -95,6 +55,11 @@ role_sets! {
     /// Who may read the fire-equipment registry and open an item's check form: the office, the
     /// principal and the guards (who do the checks with the office).
     FireReaders => [Principal, SecurityOffice, Guard];
+    /// Who may see the head-count under way: the office and the principal, class teachers
+    /// (own classes, to report them).
+    HeadcountReaders => [Principal, SecurityOffice, ClassTeacher];
+    /// Who may read guard trainings: the office, the principal and the guards (own sessions).
+    TrainingReaders => [Principal, SecurityOffice, Guard];
 }
 
 /// An integration-key scope an operation accepts, used as `AuthOrKey<R, PeopleRead>`.
@@ -103,16 +68,16 @@ pub trait KeyScope: 'static {
 }
 
 macro_rules! key_scopes {
-    ($($(#[$doc:meta])* $name:ident => $scope:literal;)+) => {
+    ($($(#[doc = $doc:literal])* $name:ident => $scope:literal;)+) => {
         $(
-            $(#[$doc])*
+            $(#[doc = $doc])*
             pub struct $name;
             impl KeyScope for $name {
                 const SCOPE: &'static str = $scope;
             }
         )+
         /// Every scope an integration key may hold, with what it grants.
-        pub const SCOPES: &[(&str, &str)] = &[$(($scope, stringify!($($doc)*))),+];
+        pub const SCOPES: &[(&str, &str)] = &[$(($scope, concat!($($doc),*))),+];
     };
 }
 
@@ -123,6 +88,9 @@ key_scopes! {
     GateScan => "gate:scan";
     /// Read the gate log.
     GateRead => "gate:read";
+    /// Read the event feed (`GET /events`): every event of the catalogue, with the students'
+    /// names, classes and 学号 they carry.
+    EventsRead => "events:read";
 }
 
 pub fn is_known_scope(scope: &str) -> bool {

@@ -4,7 +4,6 @@
 //! own check; this month's fire check of 教学楼A found a broken emergency light.
 
 use crate::auth::extract::CurrentUser;
-use crate::auth::roles::Role;
 use crate::features::classes;
 use crate::features::inspections::{
     self as inspections, AnswerRecord, Frequency, ItemResult, NewSubmission, Period,
@@ -15,14 +14,16 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use std::collections::HashMap;
 use uuid::Uuid;
 
+/// An API error as the demo loader's error.
 fn demo_err(e: ApiError) -> BoxError {
     e.to_string().into()
 }
 
+/// The demo school's inspection records: the built-in templates, and this week's checks (dates
+/// in the configured zone `tz`).
 pub async fn seed(db: &impl ConnectionTrait, tz: chrono_tz::Tz) -> Result<(), BoxError> {
     inspections::ensure_builtin_templates(db).await?;
-    // The demo school is in Suzhou; the demo loader has no settings at hand.
-    let today = inspections::today(&tz);
+    let today = crate::infra::clock::today(tz);
     let users: HashMap<String, crate::schema::users::Model> = crate::schema::users::Entity::find()
         .all(db)
         .await?
@@ -35,7 +36,7 @@ pub async fn seed(db: &impl ConnectionTrait, tz: chrono_tz::Tz) -> Result<(), Bo
             id: u.id,
             username: u.username.clone(),
             display_name: u.display_name.clone(),
-            role: Role::parse(&u.role)?,
+            role: u.role,
             session_id: Uuid::nil(),
         })
     };

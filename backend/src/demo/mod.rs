@@ -1,14 +1,18 @@
 //! The demo school: 苏州市太湖旅游中等专业学校 from the seed plan, its classes and students
 //! (generated Chinese names), and one account per role. Loaded only into an empty database.
 
+mod duties;
 mod fire;
 mod gate;
+mod headcount;
 mod inspections;
 mod patrol;
 mod plans;
 mod platform;
+mod public;
 mod seed_plan;
 mod semesters;
+mod vehicles;
 mod visitors;
 
 use crate::auth::roles::Role;
@@ -155,9 +159,14 @@ pub async fn seed_if_empty(db: &Db, tz: chrono_tz::Tz) -> Result<bool, BoxError>
     patrol::seed(&*tx, tz).await?;
     platform::seed_demo(&*tx, tz).await?;
     fire::seed(&*tx, tz).await?;
+    headcount::seed(&*tx, tz).await?;
+    let cast = Cast::load(&*tx).await?;
+    public::seed(&*tx, &cast).await?;
+    vehicles::seed(&*tx, &cast, tz).await?;
     // The seed's 2019–2020 semester and the one containing today, with a plan for it.
     let current = semesters::seed_demo(&*tx, tz).await?;
     plans::seed_current(&*tx, &current, crate::infra::clock::today(tz)).await?;
+    duties::seed(&*tx, tz, &current).await?;
     tx.commit().await?;
     tracing::info!("demo data loaded");
     Ok(true)
@@ -183,7 +192,7 @@ async fn seed(db: &impl ConnectionTrait, hash: &str) -> Result<(), BoxError> {
             id: Set(id),
             username: Set((*username).into()),
             display_name: Set((*name).into()),
-            role: Set(role.as_str().into()),
+            role: Set(*role),
             phone: Set(Some((*phone).into())),
             password_hash: Set(hash.into()),
             is_active: Set(true),
@@ -246,7 +255,7 @@ async fn seed(db: &impl ConnectionTrait, hash: &str) -> Result<(), BoxError> {
             id: Set(id),
             username: Set("officer1".into()),
             display_name: Set(student_name),
-            role: Set(Role::SafetyOfficer.as_str().into()),
+            role: Set(Role::SafetyOfficer),
             phone: Set(None),
             password_hash: Set(hash.into()),
             is_active: Set(true),

@@ -10,7 +10,7 @@ use crate::schema::duty::{Post, RosterStatus, roster};
 use crate::schema::plans::{ItemCategory, ItemStatus, PlanStatus, item, plan};
 use crate::schema::records::{activity, announcement, health, meeting};
 use crate::schema::users as user;
-use chrono::{NaiveTime, TimeZone};
+use chrono::{Datelike, NaiveTime, TimeZone};
 use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, Set};
 use std::collections::HashMap;
 use uuid::Uuid;
@@ -177,7 +177,7 @@ pub async fn seed_demo(db: &impl ConnectionTrait, tz: chrono_tz::Tz) -> Result<(
         id: Set(Uuid::now_v7()),
         username: Set("guard2".into()),
         display_name: Set("钱永康".into()),
-        role: Set(Role::Guard.as_str().into()),
+        role: Set(Role::Guard),
         phone: Set(Some("13906130022".into())),
         password_hash: Set(guard1.password_hash.clone()),
         is_active: Set(true),
@@ -327,6 +327,9 @@ pub async fn seed_demo(db: &impl ConnectionTrait, tz: chrono_tz::Tz) -> Result<(
         a.status = Set(RosterStatus::Published);
         a.published_at = Set(Some(at(&day_before, (9, 0))));
         a.reported_at = Set(Some(at(&day_before, (10, 0))));
+        a.reported_by = Set(r.created_by);
+        a.notified_at = Set(Some(at(&day_before, (10, 30))));
+        a.notified_by = Set(r.created_by);
         a.created_at = Set(at(&day_before, (8, 0)));
         a.updated_at = Set(at(&day_before, (10, 0)));
         a.update(db).await?;
@@ -353,7 +356,7 @@ pub async fn seed_demo(db: &impl ConnectionTrait, tz: chrono_tz::Tz) -> Result<(
         );
         let ann = announcement::ActiveModel {
             id: Set(Uuid::now_v7()),
-            title: Set(format!("{title}({start}—{end})")),
+            title: Set(format!("{title}({}—{})", month_day(start), month_day(end))),
             body: Set(format!("{title}已报送校办。值班期间请保持通讯畅通,紧急情况领导到位、组织到位、措施到位。\n{leaders}")),
             target_roles: Set("class_teacher guard principal security_office".into()),
             plan_item_id: Set(it),
@@ -380,7 +383,9 @@ pub async fn seed_demo(db: &impl ConnectionTrait, tz: chrono_tz::Tz) -> Result<(
         let it = item_for(item_title);
         let a = activity::ActiveModel {
             id: Set(Uuid::now_v7()),
-            kind: Set((*kind).into()),
+            kind: Set(
+                crate::schema::records::ActivityKind::parse(kind).ok_or("unknown activity kind")?
+            ),
             topic: Set((*topic).into()),
             date: Set((*date).into()),
             organiser: Set("保卫处".into()),
@@ -422,7 +427,9 @@ pub async fn seed_demo(db: &impl ConnectionTrait, tz: chrono_tz::Tz) -> Result<(
         };
         let m = meeting::ActiveModel {
             id: Set(Uuid::now_v7()),
-            kind: Set((*kind).into()),
+            kind: Set(
+                crate::schema::records::MeetingKind::parse(kind).ok_or("unknown meeting kind")?
+            ),
             title: Set((*title).into()),
             date: Set((*date).into()),
             attendees: Set(serde_json::to_string(&attendees)?),
@@ -589,4 +596,12 @@ pub async fn seed_current(
         .await?;
     }
     Ok(())
+}
+
+/// `2020-04-04` as a notice writes it: `4月4日`.
+fn month_day(date: &str) -> String {
+    parse_date(date).map_or_else(
+        || date.to_owned(),
+        |d| format!("{}月{}日", d.month(), d.day()),
+    )
 }

@@ -72,6 +72,17 @@ pub struct Settings {
     /// equipment QR labels. When unset, the request's own scheme and host are used (behind a
     /// proxy, that is whatever the proxy forwards).
     pub public_url: Option<String>,
+    /// Raise a `gate.refused` event for every refused gate scan (off by default: refusals are
+    /// frequent and mostly harmless, an expired QR shown twice).
+    pub events_gate_refused: bool,
+    /// How often (seconds) the scheduler looks for time-based events (overdue, missing, missed).
+    pub events_scheduler_secs: u64,
+    /// Whether channels (webhooks, group robots) may target loopback, private or link-local
+    /// addresses. Off: no request goes into the school's network on a subscriber's say-so.
+    pub channels_allow_private: bool,
+    /// Divides every wait of the channels' retry schedule (1 in production; drills and tests
+    /// use more to see three days of retries in seconds).
+    pub channels_retry_speedup: u32,
 }
 
 impl Default for Settings {
@@ -104,6 +115,10 @@ impl Default for Settings {
             // A long weekend offline still syncs.
             gate_offline_sync_max_age_hours: 72,
             public_url: None,
+            events_gate_refused: false,
+            events_scheduler_secs: 60,
+            channels_allow_private: false,
+            channels_retry_speedup: 1,
         }
     }
 }
@@ -141,6 +156,10 @@ impl std::fmt::Debug for Settings {
                 &self.gate_offline_sync_max_age_hours,
             )
             .field("public_url", &self.public_url)
+            .field("events_gate_refused", &self.events_gate_refused)
+            .field("events_scheduler_secs", &self.events_scheduler_secs)
+            .field("channels_allow_private", &self.channels_allow_private)
+            .field("channels_retry_speedup", &self.channels_retry_speedup)
             .finish()
     }
 }
@@ -284,6 +303,18 @@ impl Settings {
         if let Some(v) = var("XIAOAN_PUBLIC_URL").filter(|v| !v.trim().is_empty()) {
             self.public_url = Some(v.trim().trim_end_matches('/').to_owned());
         }
+        if let Some(v) = var("XIAOAN_EVENTS_GATE_REFUSED") {
+            self.events_gate_refused = boolean("XIAOAN_EVENTS_GATE_REFUSED", &v)?;
+        }
+        if let Some(v) = var("XIAOAN_EVENTS_SCHEDULER_SECS") {
+            self.events_scheduler_secs = parse("XIAOAN_EVENTS_SCHEDULER_SECS", &v)?;
+        }
+        if let Some(v) = var("XIAOAN_CHANNELS_ALLOW_PRIVATE") {
+            self.channels_allow_private = boolean("XIAOAN_CHANNELS_ALLOW_PRIVATE", &v)?;
+        }
+        if let Some(v) = var("XIAOAN_CHANNELS_RETRY_SPEEDUP") {
+            self.channels_retry_speedup = parse("XIAOAN_CHANNELS_RETRY_SPEEDUP", &v)?;
+        }
         if let Some(v) = var("XIAOAN_DEMO") {
             self.demo = boolean("XIAOAN_DEMO", &v)?;
         }
@@ -352,6 +383,11 @@ impl Settings {
         if !(1..=24 * 30).contains(&self.gate_offline_max_age_hours) {
             return Err(ConfigError::Invalid(
                 "gate_offline_max_age_hours must be between 1 and 720".into(),
+            ));
+        }
+        if !(1..=3600).contains(&self.events_scheduler_secs) {
+            return Err(ConfigError::Invalid(
+                "events_scheduler_secs must be 1–3600".into(),
             ));
         }
         if !(1..=24 * 30).contains(&self.gate_offline_sync_max_age_hours) {

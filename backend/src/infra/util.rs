@@ -43,6 +43,19 @@ where
     <Option<T> as serde::Deserialize>::deserialize(d).map(Some)
 }
 
+/// Parses a stored JSON column. Corrupt data is a server error (logged with the column and the
+/// row's id, never the value: it may hold personal data), not silently an empty value.
+pub fn stored_json<T: serde::de::DeserializeOwned>(
+    column: &'static str,
+    id: impl std::fmt::Display,
+    s: &str,
+) -> crate::infra::error::AppResult<T> {
+    serde_json::from_str(s).map_err(|e| {
+        tracing::error!(column, %id, error = %e, "a stored JSON column does not parse");
+        crate::infra::error::ApiError::internal()
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -5,6 +5,7 @@
 //! runs. [`Jobs::stop`] is called once the HTTP server has finished its requests.
 
 pub mod cleanup;
+pub mod events;
 
 use crate::features::gate::ScanWriter;
 use crate::infra::config::Settings;
@@ -47,6 +48,26 @@ impl Jobs {
             cleanup::periodic(
                 db.clone(),
                 settings.attachments_dir(),
+                jobs.stop.subscribe(),
+            ),
+        );
+        // The settings were validated at start: a bad time zone never gets this far.
+        if let Ok(tz) = settings.time_zone() {
+            jobs.spawn(
+                "event scheduler",
+                events::periodic(
+                    db.clone(),
+                    tz,
+                    std::time::Duration::from_secs(settings.events_scheduler_secs),
+                    jobs.stop.subscribe(),
+                ),
+            );
+        }
+        jobs.spawn(
+            "channel deliveries",
+            crate::features::channels::run_deliveries(
+                db.clone(),
+                settings.clone(),
                 jobs.stop.subscribe(),
             ),
         );

@@ -27,6 +27,9 @@ pub enum LinkKind {
     /// A fire-equipment check.
     #[sea_orm(string_value = "fire_check")]
     FireCheck,
+    /// An article of the public page.
+    #[sea_orm(string_value = "article")]
+    Article,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]

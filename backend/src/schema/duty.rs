@@ -86,6 +86,11 @@ pub mod roster {
         pub created_at: DateTimeUtc,
         pub updated_at: DateTimeUtc,
         pub published_at: Option<DateTimeUtc>,
+        /// Who marked it reported (报送).
+        pub reported_by: Option<Uuid>,
+        /// When its audience was told (通报), and who marked it.
+        pub notified_at: Option<DateTimeUtc>,
+        pub notified_by: Option<Uuid>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

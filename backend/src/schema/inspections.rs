@@ -139,7 +139,7 @@ pub mod template {
         pub description: Option<String>,
         pub category: TemplateCategory,
         pub target_kind: TargetKind,
-        pub submitter_role: String,
+        pub submitter_role: crate::schema::users::Role,
         pub frequency: Frequency,
         /// JSON array of items (see `TemplateItem`).
         #[sea_orm(column_type = "Text")]

@@ -1,13 +1,18 @@
 //! Every sea-orm entity, one file per feature (stored values unchanged).
 
 pub mod api_keys;
+pub mod articles;
 pub mod attachments;
 pub mod audit;
+pub mod channels;
 pub mod classes;
+pub mod duties;
 pub mod duty;
+pub mod events;
 pub mod fire;
 pub mod gate;
 pub mod hazards;
+pub mod headcount;
 pub mod inspections;
 pub mod passes;
 pub mod patrol;
@@ -19,4 +24,5 @@ pub mod semesters;
 pub mod sessions;
 pub mod students;
 pub mod users;
+pub mod vehicles;
 pub mod visitors;

@@ -176,3 +176,27 @@ pub mod evidence {
 
     impl ActiveModelBehavior for ActiveModel {}
 }
+
+/// What a plan was when it was submitted: one row per submission, numbered from 1.
+pub mod revision {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "plan_revisions")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub plan_id: Uuid,
+        pub number: i32,
+        pub submitted_at: DateTimeUtc,
+        pub submitted_by: Option<Uuid>,
+        /// The sections and items as submitted (JSON, see `features::plans::revisions`).
+        #[sea_orm(column_type = "Text")]
+        pub snapshot: String,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}

@@ -1,3 +1,147 @@
+//! Records: activities (drills, safety education), meetings, incidents, guards' health
+//! reports and announcements, with their closed sets.
+
+use sea_orm::Iterable;
+use sea_orm::entity::prelude::*;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// A safety activity: an emergency drill (演练) or safety education (安全教育).
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, EnumIter, DeriveActiveEnum, Serialize, Deserialize, ToSchema,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+#[serde(rename_all = "snake_case")]
+pub enum ActivityKind {
+    #[sea_orm(string_value = "drill")]
+    Drill,
+    #[sea_orm(string_value = "education")]
+    Education,
+}
+
+impl ActivityKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Drill => "drill",
+            Self::Education => "education",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::iter().find(|k| k.as_str() == s)
+    }
+}
+
+/// A meeting's kind.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, EnumIter, DeriveActiveEnum, Serialize, Deserialize, ToSchema,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+#[serde(rename_all = "snake_case")]
+pub enum MeetingKind {
+    /// 保安例会.
+    #[sea_orm(string_value = "guard_meeting")]
+    GuardMeeting,
+    /// 学生安全员例会.
+    #[sea_orm(string_value = "safety_officer_meeting")]
+    SafetyOfficerMeeting,
+    /// 安全领导小组会议.
+    #[sea_orm(string_value = "leadership_group")]
+    LeadershipGroup,
+    #[sea_orm(string_value = "other")]
+    Other,
+}
+
+impl MeetingKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::GuardMeeting => "guard_meeting",
+            Self::SafetyOfficerMeeting => "safety_officer_meeting",
+            Self::LeadershipGroup => "leadership_group",
+            Self::Other => "other",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::iter().find(|k| k.as_str() == s)
+    }
+}
+
+/// What happened.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, EnumIter, DeriveActiveEnum, Serialize, Deserialize, ToSchema,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+#[serde(rename_all = "snake_case")]
+pub enum IncidentKind {
+    /// 盗窃.
+    #[sea_orm(string_value = "theft")]
+    Theft,
+    /// 伤害.
+    #[sea_orm(string_value = "injury")]
+    Injury,
+    /// 交通.
+    #[sea_orm(string_value = "traffic")]
+    Traffic,
+    /// 火情.
+    #[sea_orm(string_value = "fire")]
+    Fire,
+    /// 闯入.
+    #[sea_orm(string_value = "intrusion")]
+    Intrusion,
+    #[sea_orm(string_value = "other")]
+    Other,
+}
+
+impl IncidentKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Theft => "theft",
+            Self::Injury => "injury",
+            Self::Traffic => "traffic",
+            Self::Fire => "fire",
+            Self::Intrusion => "intrusion",
+            Self::Other => "other",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::iter().find(|k| k.as_str() == s)
+    }
+}
+
+/// How serious an incident is, least first.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, EnumIter, DeriveActiveEnum, Serialize, Deserialize, ToSchema,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    #[sea_orm(string_value = "minor")]
+    Minor,
+    #[sea_orm(string_value = "moderate")]
+    Moderate,
+    #[sea_orm(string_value = "serious")]
+    Serious,
+    #[sea_orm(string_value = "critical")]
+    Critical,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Minor => "minor",
+            Self::Moderate => "moderate",
+            Self::Serious => "serious",
+            Self::Critical => "critical",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::iter().find(|k| k.as_str() == s)
+    }
+}
+
 pub mod activity {
     use sea_orm::entity::prelude::*;
 
@@ -6,7 +150,7 @@ pub mod activity {
     pub struct Model {
         #[sea_orm(primary_key, auto_increment = false)]
         pub id: Uuid,
-        pub kind: String,
+        pub kind: super::ActivityKind,
         pub topic: String,
         pub date: String,
         pub organiser: String,
@@ -39,7 +183,7 @@ pub mod meeting {
     pub struct Model {
         #[sea_orm(primary_key, auto_increment = false)]
         pub id: Uuid,
-        pub kind: String,
+        pub kind: super::MeetingKind,
         pub title: String,
         pub date: String,
         /// JSON array of attendee names.
@@ -69,10 +213,10 @@ pub mod incident {
     pub struct Model {
         #[sea_orm(primary_key, auto_increment = false)]
         pub id: Uuid,
-        pub kind: String,
+        pub kind: super::IncidentKind,
         pub occurred_at: DateTimeUtc,
         pub place: String,
-        pub severity: String,
+        pub severity: super::Severity,
         #[sea_orm(column_type = "Text")]
         pub description: String,
         #[sea_orm(column_type = "Text")]

@@ -56,3 +56,16 @@ export function decideSwap(action: SwapAction, swap: string, comment?: string) {
 export const feedStatus = () => call(api.GET('/api/v1/duty/calendar-feed'))
 export const renewFeed = () => call(api.POST('/api/v1/duty/calendar-feed'))
 export const revokeFeed = () => call(api.DELETE('/api/v1/duty/calendar-feed'))
+
+/** Active staff (id, name, role) any staff member may look up: a swap partner from another roster. */
+export async function listColleagues(query: { q?: string; role?: S['Role'] } = {}) {
+  const out: S['Colleague'][] = []
+  let cursor: string | undefined
+  for (let i = 0; i < 10; i++) {
+    const p = await call(api.GET('/api/v1/colleagues', { params: { query: { ...query, limit: 200, cursor } } }))
+    out.push(...p.items)
+    cursor = p.next_cursor ?? undefined
+    if (!cursor) break
+  }
+  return out
+}

@@ -19,6 +19,9 @@ export const copyPlan = (v: string, body: S['CopyPlanRequest']) => call(api.POST
 export const submitPlan = (v: string) => call(api.POST('/api/v1/plans/{id}/submit', id(v)))
 export const approvePlan = (v: string) => call(api.POST('/api/v1/plans/{id}/approve', id(v)))
 export const returnPlan = (v: string, comment: string) => call(api.POST('/api/v1/plans/{id}/return', { ...id(v), body: { comment } }))
+export type PlanChanges = S['PlanChangesResponse']
+/** What changed since the plan's previous submission, from the revisions the server keeps. */
+export const getPlanChanges = (v: string) => call(api.GET('/api/v1/plans/{id}/changes', id(v)))
 export const addItem = (plan: string, body: ItemBody) => call(api.POST('/api/v1/plans/{id}/items', { ...id(plan), body }))
 export const updateItem = (v: string, body: S['UpdateItemRequest']) => call(api.PATCH('/api/v1/plan-items/{id}', { ...id(v), body }))
 export const deleteItem = (v: string) => call(api.DELETE('/api/v1/plan-items/{id}', id(v)))

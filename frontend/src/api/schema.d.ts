@@ -149,6 +149,23 @@ export interface paths {
         patch: operations["update_user"];
         trace?: never;
     };
+    "/api/v1/colleagues": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Active staff accounts (id, display name, role), for pickers. */
+        get: operations["list_colleagues"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/classes": {
         parameters: {
             query?: never;
@@ -1176,6 +1193,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/plans/{id}/changes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * What changed since the previous submission: for a plan under review or approved, between
+         *     its latest submission and the one before; for a draft or returned plan, between its last
+         *     submission and what it is now. Months and items added or removed, the fields of items that
+         *     changed (title, owner, due date, 报送/通报 targets …), the sections rewritten.
+         */
+        get: operations["plan_changes"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/plans/{id}/items": {
         parameters: {
             query?: never;
@@ -1298,7 +1337,7 @@ export interface paths {
         delete: operations["delete_roster"];
         options?: never;
         head?: never;
-        /** Change a roster's details, or mark it reported (报送). */
+        /** Change a roster's details, or mark it reported (报送) or its audience told (通报). */
         patch: operations["update_roster"];
         trace?: never;
     };
@@ -2519,6 +2558,754 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/headcounts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Head-counts, newest first, with their figures. */
+        get: operations["list_headcounts"];
+        put?: never;
+        /** Start a head-count (one at a time): every class with students gets a row to report. */
+        post: operations["start_headcount"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/headcounts/open": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The head-count under way, with the classes the caller reports for (a class teacher: own
+         *     classes).
+         */
+        get: operations["open_headcount"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/headcounts/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The live board: classes reported, students not accounted for (named when missing),
+         *     the injured, the time from the start to all accounted.
+         */
+        get: operations["get_headcount"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/headcounts/{id}/close": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Close the head-count: the result stays with the drill's record and goes into the ledger;
+         *     classes never reported keep the students the gate had out at that moment.
+         */
+        post: operations["close_headcount"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/headcounts/{id}/classes/{class_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A class's head-count form (own class; the office any). */
+        get: operations["get_class_sheet"];
+        /**
+         * Report a class from the assembly point (own class; the office enters a count handed over
+         *     in person). Retry with the same `client_report_id` as often as the network needs.
+         */
+        put: operations["report_class"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/leadership": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The safety leadership group and the written duties (every staff member reads them). */
+        get: operations["get_leadership"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/leadership/members": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Add a member to the group (the office, the principal). One place per person
+         *     (`409 already_exists`).
+         */
+        post: operations["add_member"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/leadership/members/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Remove a member from the group (the office, the principal). */
+        delete: operations["remove_member"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/duty-statements": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Write down the duties of a department or post (the office, the principal). */
+        post: operations["create_statement"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/duty-statements/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Rewrite the duties of a department or post (the office, the principal). */
+        put: operations["update_statement"];
+        post?: never;
+        /** Remove a written duty (the office, the principal). */
+        delete: operations["delete_statement"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/responsibility-letters": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The responsibility letters, newest first, with the caller's own signature. */
+        get: operations["list_letters"];
+        put?: never;
+        /**
+         * Issue a semester's responsibility letter (the office, the principal): every active staff
+         *     member of the roles named is asked to sign it.
+         */
+        post: operations["create_letter"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/responsibility-letters/{id}/signatures": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Who signed a letter and when, and who has not (the office, the principal). */
+        get: operations["letter_signatures"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/responsibility-letters/{id}/sign": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Sign a letter (one's own signature; those of the roles named). Signing again answers with
+         *     the first time and records nothing; `403 not_asked_to_acknowledge` for others.
+         */
+        post: operations["sign_letter"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/safety-rules": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The rules in force, by title, with the caller's own confirmation. */
+        get: operations["list_rules"];
+        put?: never;
+        /**
+         * Add a rule with its first version (the office, the principal); the roles named are asked
+         *     to read and confirm it.
+         */
+        post: operations["create_rule"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/safety-rules/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A rule with every version, newest first (older versions stay readable). */
+        get: operations["get_rule"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/safety-rules/{id}/versions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Publish a new version of a rule (the office, the principal). It is in force at once and
+         *     asks the roles named to read and confirm it again; earlier versions stay readable.
+         */
+        post: operations["add_rule_version"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/safety-rule-versions/{id}/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Confirm having read a rule's version in force (one's own confirmation; the roles it
+         *     names). Again answers with the first time; a superseded version is `409
+         *     rule_version_superseded` (read the one in force).
+         */
+        post: operations["confirm_rule_version"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/safety-rule-versions/{id}/confirmations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Who confirmed a rule's version and when, and who has not (the office, the principal). */
+        get: operations["rule_version_confirmations"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/guard-trainings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Training sessions, latest first: all for the office and the principal, own for a guard. */
+        get: operations["list_trainings"];
+        put?: never;
+        /**
+         * Record a training session with its attendees (the office, the principal); each attendee
+         *     is asked to sign it off.
+         */
+        post: operations["create_training"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/guard-trainings/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One session with its sign-offs (a guard: own sessions only, without the others' names). */
+        get: operations["get_training"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/guard-trainings/{id}/sign": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Sign off a session one attended (own sign-off). Again answers with the first time;
+         *     `403 not_asked_to_acknowledge` for someone not on the list.
+         */
+        post: operations["sign_training"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/acknowledgements": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * What waits for my signature: the responsibility letters to my role not signed, the rules in
+         *     force my role must read and I have not confirmed, and the trainings I attended and have not
+         *     signed off. Computed now from the records.
+         */
+        get: operations["my_acknowledgements"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/articles": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every article, drafts too, newest first (at most 500). */
+        get: operations["list_articles"];
+        put?: never;
+        /** Write an article (security office). It starts unpublished. */
+        post: operations["create_article"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/articles/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One article. */
+        get: operations["get_article"];
+        put?: never;
+        post?: never;
+        /** Delete an article (security office); its photos are unlinked. */
+        delete: operations["delete_article"];
+        options?: never;
+        head?: never;
+        /** Change an article (security office). A published one is checked again and stays published. */
+        patch: operations["update_article"];
+        trace?: never;
+    };
+    "/api/v1/articles/{id}/published": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Publish an article on the public page, or take it down (security office). Publishing
+         *     refuses a text naming a student (`422 article_names_student`).
+         */
+        put: operations["set_published"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/public-page": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The public page's settings. */
+        get: operations["get_public_page"];
+        /**
+         * Choose the duty rosters the public page shows (published ones only: `422` on
+         *     `duty_roster_ids` otherwise) and the duty phone of each post (security office).
+         */
+        put: operations["set_public_page"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/vehicles": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The staff vehicle register, by plate (active vehicles unless `include_inactive`). */
+        get: operations["list_vehicles"];
+        put?: never;
+        /**
+         * Register a staff vehicle (security office). A plate already registered is `409 already_exists`;
+         *     a malformed one is `422` on `plate` (`invalid_plate`).
+         */
+        post: operations["create_vehicle"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/vehicles/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Change a registered vehicle (security office); `active: false` retires it (its plate is
+         *     then recorded as a visitor's vehicle at the gate), its log kept.
+         */
+        patch: operations["update_vehicle"];
+        trace?: never;
+    };
+    "/api/v1/vehicle-passages": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One school day's vehicle log, newest first (at most 2,000 records). */
+        get: operations["list_passages"];
+        put?: never;
+        /**
+         * Record a vehicle in or out at the gate (guards, the office), at the server's time. A plate
+         *     in the register (active) is its owner's; any other is a visitor's vehicle. An entry inside
+         *     a rush window is flagged (`rush`). A malformed plate is `422` on `plate` (`invalid_plate`);
+         *     a retry with the same `client_event_id` answers `200` with the first record; the same id
+         *     for another plate, direction or guard is `409 client_event_conflict`.
+         */
+        post: operations["record_passage"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/vehicle-passages/rush-by-owner": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Entries in the rush windows over a period, by owner (the plan asks teachers to avoid them). */
+        get: operations["rush_by_owner"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/vehicle-settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The rush windows (the gate page shows them). */
+        get: operations["get_rush_windows"];
+        /**
+         * Set the rush windows (security office): each `HH:MM`, start before end, the morning one
+         *     before the afternoon one. Entries already recorded keep their flag.
+         */
+        put: operations["set_rush_windows"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The events after a cursor, oldest first. Every event is written in the same transaction as
+         *     the change it reports and gets a `seq` above every event a reader could see before it: an
+         *     event is never skipped by advancing `after` to the last `seq` received, and never handed
+         *     out for a change that did not happen. Events are at least once for a reader that loses its
+         *     cursor; deduplicate by `id`. Payloads per `type` and `version` are in the spec's `webhooks`.
+         */
+        get: operations["list_events"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/subscriptions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Channels: every one for the office; a class teacher's own classes' groups. */
+        get: operations["list_subscriptions"];
+        put?: never;
+        /**
+         * Connect a channel. A class teacher connects only the group of an own class (`403
+         *     not_own_class`), which receives only that class's events. A webhook's signing secret is
+         *     in the response, once.
+         */
+        post: operations["create_subscription"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/subscriptions/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Remove a channel, with its waiting deliveries and its log. */
+        delete: operations["delete_subscription"];
+        options?: never;
+        head?: never;
+        /**
+         * Change what a channel receives, or switch it off and on (on again after the server
+         *     disabled it: its failing state is cleared and waiting deliveries resume).
+         */
+        patch: operations["update_subscription"];
+        trace?: never;
+    };
+    "/api/v1/subscriptions/{id}/rotate-secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Rotate a webhook's signing secret: the new one is shown once; for 24 hours every request
+         *     carries two signatures (new and previous), so the receiver can switch without losing one.
+         */
+        post: operations["rotate_subscription_secret"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/subscriptions/{id}/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Queue a test message to the channel (sent within seconds); its delivery, with every
+         *     attempt, then shows in the channel's log.
+         */
+        post: operations["test_subscription"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/subscriptions/{id}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A channel's deliveries, newest first, each with every attempt (status, latency, the
+         *     receiver's response code).
+         */
+        get: operations["list_deliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/deliveries/{id}/resend": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send a delivery again now (delivered, dead or waiting), with a fresh retry schedule. The
+         *     receiver gets the same `webhook-id` and deduplicates if it already had it.
+         */
+        post: operations["resend_delivery"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/school": {
         parameters: {
             query?: never;
@@ -2571,16 +3358,407 @@ export interface paths {
         trace?: never;
     };
 }
-export type webhooks = Record<string, never>;
+export interface webhooks {
+    "announcement.published": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** announcement.published v1 */
+        post: operations["webhook_announcement_published"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "fire.check_failed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** fire.check_failed v1 */
+        post: operations["webhook_fire_check_failed"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "gate.exit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** gate.exit v1 */
+        post: operations["webhook_gate_exit"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "gate.refused": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** gate.refused v1 */
+        post: operations["webhook_gate_refused"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "gate.return": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** gate.return v1 */
+        post: operations["webhook_gate_return"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "hazard.assigned": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** hazard.assigned v1 */
+        post: operations["webhook_hazard_assigned"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "hazard.overdue": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** hazard.overdue v1 */
+        post: operations["webhook_hazard_overdue"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "hazard.reported": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** hazard.reported v1 */
+        post: operations["webhook_hazard_reported"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "hazard.verified": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** hazard.verified v1 */
+        post: operations["webhook_hazard_verified"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "health.abnormal": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** health.abnormal v1 */
+        post: operations["webhook_health_abnormal"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "incident.reported": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** incident.reported v1 */
+        post: operations["webhook_incident_reported"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "pass.issued": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** pass.issued v1 */
+        post: operations["webhook_pass_issued"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "pass.overdue": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** pass.overdue v1 */
+        post: operations["webhook_pass_overdue"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "pass.revoked": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** pass.revoked v1 */
+        post: operations["webhook_pass_revoked"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "patrol.missed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** patrol.missed v1 */
+        post: operations["webhook_patrol_missed"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "plan.approved": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** plan.approved v1 */
+        post: operations["webhook_plan_approved"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "plan.submitted": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** plan.submitted v1 */
+        post: operations["webhook_plan_submitted"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "roster.published": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** roster.published v1 */
+        post: operations["webhook_roster_published"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "traffic_check.missing": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** traffic_check.missing v1 */
+        post: operations["webhook_traffic_check_missing"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "visitor.checked_in": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** visitor.checked_in v1 */
+        post: operations["webhook_visitor_checked_in"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "visitor.flagged": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** visitor.flagged v1 */
+        post: operations["webhook_visitor_flagged"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+}
 export interface components {
     schemas: {
+        /** @description One absent student, as stored in a class row's `absent` JSON list. */
+        Absence: {
+            /** Format: uuid */
+            student_id: string;
+            reason: components["schemas"]["AbsenceReason"];
+        };
+        /**
+         * @description Why a student is not at the assembly point: out of school on a leave pass (请假离校) or
+         *     not at school today (缺勤) are accounted for; `missing` (下落不明) is not.
+         * @enum {string}
+         */
+        AbsenceReason: "leave_pass" | "absent_today" | "missing";
+        /** @description The answer to "I sign / I confirm". */
+        AckResponse: {
+            /**
+             * Format: date-time
+             * @description When the signature was given (the first time, for a repeat).
+             */
+            acknowledged_at: string;
+            /** @description False when it had already been given: nothing new was recorded. */
+            recorded: boolean;
+        };
+        /**
+         * @description What an acknowledgement is of.
+         * @enum {string}
+         */
+        AckSubject: "letter" | "rule_version" | "training";
         AcknowledgeHealthReportRequest: {
             /** @description What the school doctor was told or decided (at most 500 characters). */
             note?: string | null;
         };
+        /**
+         * @description A safety activity: an emergency drill (演练) or safety education (安全教育).
+         * @enum {string}
+         */
+        ActivityKind: "drill" | "education";
         ActivityRequest: {
-            kind: string;
+            kind: components["schemas"]["ActivityKind"];
             topic: string;
+            /** Format: date */
             date: string;
             organiser: string;
             class_ids?: string[];
@@ -2595,7 +3773,7 @@ export interface components {
             /** Format: uuid */
             id: string;
             /** @description `drill` (演练) or `education` (专题教育). */
-            kind: string;
+            kind: components["schemas"]["ActivityKind"];
             /** @description e.g. `消防演练`, `防溺水安全专题教育`. */
             topic: string;
             date: string;
@@ -2626,6 +3804,14 @@ export interface components {
             all_passed?: boolean;
             answers?: components["schemas"]["AnswerInput"][];
             note?: string | null;
+        };
+        /** @description `announcement.published` v1. */
+        AnnouncementPublished: {
+            /** Format: uuid */
+            announcement_id: string;
+            title: string;
+            /** @description The roles it is for (empty: everyone). */
+            target_roles: string[];
         };
         AnnouncementResponse: {
             /** Format: uuid */
@@ -2675,6 +3861,60 @@ export interface components {
             /** Format: date-time */
             revoked_at?: string | null;
         };
+        /**
+         * @description 安全通知 (a notice) or 安全教育 (an education article).
+         * @enum {string}
+         */
+        ArticleKind: "notice" | "education";
+        /**
+         * @example {
+         *       "body": "天气转冷,宿舍严禁使用电热毯、热得快等大功率电器。\n\n发现火情请立即拨打 119 并报告保卫处。",
+         *       "kind": "education",
+         *       "photo_ids": [],
+         *       "title": "冬季用电防火安全提示"
+         *     }
+         */
+        ArticleRequest: {
+            kind: components["schemas"]["ArticleKind"];
+            /** @description 1–200 characters. */
+            title: string;
+            /** @description 1–20,000 characters of plain text. */
+            body: string;
+            /** @description Your uploads (`POST /attachments`), at most 9. */
+            photo_ids?: string[];
+        };
+        ArticleResponse: {
+            /** Format: uuid */
+            id: string;
+            /** @description 安全通知 `notice` or 安全教育 `education`. */
+            kind: components["schemas"]["ArticleKind"];
+            title: string;
+            /** @description Plain text; blank lines separate paragraphs. */
+            body: string;
+            /** @description Pictures (attachments), in upload order. */
+            photo_ids: string[];
+            published: boolean;
+            /** Format: date-time */
+            published_at?: string | null;
+            /** @description Where the public reads it once published. */
+            public_path: string;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+        };
+        /**
+         * @example {
+         *       "title": "冬季用电防火安全提示(更新)"
+         *     }
+         */
+        ArticleUpdateRequest: {
+            kind?: null | components["schemas"]["ArticleKind"];
+            title?: string | null;
+            body?: string | null;
+            /** @description The full new list (photos left out are unlinked). */
+            photo_ids?: string[] | null;
+        };
         AssessmentResponse: {
             from: string;
             to: string;
@@ -2712,7 +3952,10 @@ export interface components {
              * @description An active staff account (not a student).
              */
             owner_id: string;
-            /** @description Local date `YYYY-MM-DD`, today or later. */
+            /**
+             * Format: date
+             * @description Local date `YYYY-MM-DD`, today or later.
+             */
             deadline: string;
             note?: string | null;
         };
@@ -2734,11 +3977,37 @@ export interface components {
             /** @description A JPEG at most 320 px on its longest side, for lists. */
             thumbnail_url: string;
         };
+        /**
+         * @description What one attempt came to.
+         * @enum {string}
+         */
+        AttemptOutcome: "ok" | "http_error" | "timeout" | "network" | "refused";
+        /** @description One try of a delivery. */
+        AttemptResponse: {
+            /** Format: date-time */
+            attempted_at: string;
+            /** Format: int32 */
+            latency_ms: number;
+            /**
+             * Format: int32
+             * @description The receiver's HTTP status, if it answered.
+             */
+            status_code?: number | null;
+            outcome: components["schemas"]["AttemptOutcome"];
+            error?: string | null;
+            /** @description Sent merged into one digest message (a robot's 20 a minute). */
+            digest: boolean;
+        };
         /** @description The office's decision on a pending class attribution. */
         AttributionDecision: {
             /** @description `true` confirms the class (the record then counts for it); `false` removes the class. */
             accept: boolean;
         };
+        /**
+         * @description Who reads the channel: 教师群, 校办, 校医, 保卫科, or one class's group (班级群).
+         * @enum {string}
+         */
+        Audience: "teachers_group" | "school_office" | "clinic" | "security_office" | "class_group" | "system";
         AuditEntryResponse: {
             /** Format: uuid */
             id: string;
@@ -2753,8 +4022,7 @@ export interface components {
              *     (CLI, demo loader) or an account or key that no longer exists.
              */
             actor_name?: string | null;
-            /** @description The acting person's role (`security_office`, `guard` …); null for a key or the system. */
-            actor_role?: string | null;
+            actor_role?: null | components["schemas"]["Role"];
             /** @description e.g. `user.create`, `student.import`, `auth.login`. */
             action: string;
             entity_type: string;
@@ -2782,6 +4050,32 @@ export interface components {
             scanned_at: string;
             offline_result?: null | components["schemas"]["Verdict"];
         };
+        /** @description One class on the board. */
+        BoardClass: {
+            /** Format: uuid */
+            class_id: string;
+            class_name: string;
+            status: components["schemas"]["ClassReportStatus"];
+            /** Format: int32 */
+            expected: number;
+            /** Format: int32 */
+            present: number;
+            /** Format: int32 */
+            on_leave: number;
+            /** Format: int32 */
+            absent_today: number;
+            /** Format: int32 */
+            not_accounted: number;
+            missing: components["schemas"]["NamedStudent"][];
+            injured: components["schemas"]["NamedStudent"][];
+            /** Format: int32 */
+            version: number;
+            /** Format: date-time */
+            reported_at?: string | null;
+            source?: null | components["schemas"]["ReportSource"];
+            /** Format: date-time */
+            accounted_at?: string | null;
+        };
         CalendarFeedResponse: {
             active: boolean;
             /** Format: date-time */
@@ -2796,6 +4090,23 @@ export interface components {
             current_password: string;
             new_password: string;
         };
+        /** @description What changed from one snapshot to the next; empty lists when nothing did. */
+        Changes: {
+            /** @description Months that have items now and had none before (`YYYY-MM`). */
+            months_added: string[];
+            /** @description Months that had items before and have none now. */
+            months_removed: string[];
+            items_added: components["schemas"]["ItemBrief"][];
+            items_removed: components["schemas"]["ItemBrief"][];
+            items_changed: components["schemas"]["ItemChange"][];
+            sections_changed: components["schemas"]["PlanSection"][];
+        };
+        /**
+         * @description How a channel is reached: a generic signed webhook, a DingTalk custom group robot or a
+         *     WeCom group robot.
+         * @enum {string}
+         */
+        ChannelKind: "webhook" | "dingtalk" | "wecom";
         CheckInRequest: {
             name: string;
             phone?: string | null;
@@ -2812,8 +4123,9 @@ export interface components {
              *     `409 visitor_suspicious` and records nothing): `refuse` (拒绝入校, recorded) or
              *     `ask_office` (请示保卫处: recorded as `pending`; only the security office can let the
              *     person in). Ignored otherwise; a banned person is always refused.
+             * @enum {string|null}
              */
-            watchlist_decision?: string | null;
+            watchlist_decision?: "refuse" | "ask_office" | null;
         };
         CheckInResponse: {
             visitor: components["schemas"]["VisitorResponse"];
@@ -2848,6 +4160,73 @@ export interface components {
             id: string;
             name: string;
         };
+        /**
+         * @example {
+         *       "absent": [
+         *         {
+         *           "reason": "leave_pass",
+         *           "student_id": "01938a52-7a10-7b2c-9d3e-4f5a6b7c8d01"
+         *         },
+         *         {
+         *           "reason": "absent_today",
+         *           "student_id": "01938a52-7a10-7b2c-9d3e-4f5a6b7c8d02"
+         *         }
+         *       ],
+         *       "client_report_id": "01938a60-2b4d-7c1e-8f3a-5d6e7f809102",
+         *       "injured": [],
+         *       "present": 38,
+         *       "version": 0
+         *     }
+         */
+        ClassReportRequest: {
+            /**
+             * Format: uuid
+             * @description Made once per report on the phone and sent again on every retry: a report already
+             *     received is answered as it was, never applied twice.
+             */
+            client_report_id: string;
+            /**
+             * Format: int32
+             * @description The class row's version the report was made from (0 for the first report). A report
+             *     made from an older version is refused `headcount_version_conflict`; without it the
+             *     report replaces whatever is there.
+             */
+            version?: number | null;
+            /**
+             * Format: int32
+             * @description 实到 at the assembly point, the injured included.
+             */
+            present: number;
+            /** @description Every student not at the assembly point, with why. */
+            absent?: components["schemas"]["Absence"][];
+            /** @description Injured students (among the present). */
+            injured?: string[];
+        };
+        /** @description The answer to a report: small, for a crowded network. */
+        ClassReportResponse: {
+            /** Format: uuid */
+            headcount_id: string;
+            /** Format: uuid */
+            class_id: string;
+            status: components["schemas"]["ClassReportStatus"];
+            /**
+             * Format: int32
+             * @description The row's version now.
+             */
+            version: number;
+            /** @description Everyone of the class accounted for (nobody missing). */
+            accounted: boolean;
+            /** Format: date-time */
+            reported_at?: string | null;
+            source?: null | components["schemas"]["ReportSource"];
+            /** @description This report id had been received before; nothing was changed. */
+            replayed: boolean;
+        };
+        /**
+         * @description A class row: `pending` until its first report.
+         * @enum {string}
+         */
+        ClassReportStatus: "pending" | "reported";
         ClassResponse: {
             /** Format: uuid */
             id: string;
@@ -2862,6 +4241,60 @@ export interface components {
             created_at: string;
             /** Format: date-time */
             updated_at: string;
+        };
+        /** @description What a class teacher's form shows. */
+        ClassSheet: {
+            /** Format: uuid */
+            headcount_id: string;
+            headcount_status: components["schemas"]["HeadcountStatus"];
+            title: string;
+            /** Format: date-time */
+            started_at: string;
+            /** Format: uuid */
+            class_id: string;
+            class_name: string;
+            /**
+             * Format: int32
+             * @description 应到.
+             */
+            expected: number;
+            students: components["schemas"]["RosterStudent"][];
+            /**
+             * @description Students out of school on a leave pass now (the gate's record): the form starts with
+             *     them as accounted for.
+             */
+            prefill: components["schemas"]["Absence"][];
+            status: components["schemas"]["ClassReportStatus"];
+            /**
+             * Format: int32
+             * @description The last report (zero and empty while pending).
+             */
+            present: number;
+            absent: components["schemas"]["Absence"][];
+            injured: string[];
+            /**
+             * Format: int32
+             * @description Send it back with the next report.
+             */
+            version: number;
+            /** Format: date-time */
+            reported_at?: string | null;
+            source?: null | components["schemas"]["ReportSource"];
+        };
+        /**
+         * @example {
+         *       "note": "三楼东侧楼梯口疏散较慢,下次演练前增设引导员"
+         *     }
+         */
+        CloseHeadcountRequest: {
+            /** @description The office's remarks on the drill, kept with the result. */
+            note?: string;
+        };
+        Colleague: {
+            /** Format: uuid */
+            id: string;
+            display_name: string;
+            role: components["schemas"]["Role"];
         };
         ComplianceResponse: {
             template_code: string;
@@ -2922,7 +4355,9 @@ export interface components {
         ConflictKind: "overlap" | "user_disabled" | "no_leader" | "outside_range";
         CopyPlanRequest: {
             semester: string;
+            /** Format: date */
             starts_on: string;
+            /** Format: date */
             ends_on: string;
             /** @description Defaults to the original title. */
             title?: string | null;
@@ -2963,17 +4398,18 @@ export interface components {
             temperature: number;
             fit_for_duty: boolean;
             symptoms?: string | null;
-            /** @description Defaults to today (local). */
+            /**
+             * Format: date
+             * @description Defaults to today (local).
+             */
             date?: string | null;
         };
         CreateIncidentRequest: {
-            /** @enum {string} */
-            kind: "theft" | "injury" | "traffic" | "fire" | "intrusion" | "other";
+            kind: components["schemas"]["IncidentKind"];
             /** Format: date-time */
             occurred_at: string;
             place: string;
-            /** @enum {string} */
-            severity: "minor" | "moderate" | "serious" | "critical";
+            severity: components["schemas"]["Severity"];
             description: string;
             actions_taken?: string;
             reported_to_police?: boolean;
@@ -2996,6 +4432,7 @@ export interface components {
             category: components["schemas"]["ItemCategory"];
             /** Format: uuid */
             owner_id?: string | null;
+            /** Format: date */
             due_date?: string | null;
             report_to?: string | null;
             notify?: string | null;
@@ -3008,7 +4445,9 @@ export interface components {
              *     (`semester_id`), or to the next one defined with it.
              */
             semester: string;
+            /** Format: date */
             starts_on: string;
+            /** Format: date */
             ends_on: string;
             guiding_ideology?: string;
             goals_and_priorities?: string;
@@ -3016,13 +4455,16 @@ export interface components {
         };
         CreateRosterRequest: {
             title: string;
+            /** Format: date */
             start_date: string;
+            /** Format: date */
             end_date: string;
             report_to?: string | null;
             notify?: string | null;
             note?: string | null;
         };
         CreateShiftRequest: {
+            /** Format: date */
             date: string;
             /** @description `HH:MM`. */
             start_time: string;
@@ -3061,6 +4503,41 @@ export interface components {
             answers?: components["schemas"]["AnswerInput"][];
             note?: string | null;
         };
+        /**
+         * @example {
+         *       "audience": "class_group",
+         *       "class_id": "0193b5c2-7d1e-7c3a-9f00-4a1b2c3d4e5f",
+         *       "event_kinds": [
+         *         "pass.overdue",
+         *         "gate.exit",
+         *         "gate.return"
+         *       ],
+         *       "kind": "dingtalk",
+         *       "min_severity": "info",
+         *       "name": "2019级旅游服务与管理1班 班级群",
+         *       "secret": "SEC0123456789abcdef",
+         *       "url": "https://oapi.dingtalk.com/robot/send?access_token=0f3c…"
+         *     }
+         */
+        CreateSubscriptionRequest: {
+            name: string;
+            kind: components["schemas"]["ChannelKind"];
+            audience: components["schemas"]["Audience"];
+            /**
+             * @description The webhook URL, or the robot's webhook address (DingTalk with `access_token=`, WeCom
+             *     with `key=`). Loopback, private and link-local targets are refused unless configured.
+             */
+            url: string;
+            /** @description DingTalk only: the robot's 加签 secret (`SEC…`), when the robot uses signing. */
+            secret?: string | null;
+            event_kinds: string[];
+            /**
+             * Format: uuid
+             * @description Required for a class group (own class for a class teacher).
+             */
+            class_id?: string | null;
+            min_severity?: null | components["schemas"]["EventSeverity"];
+        };
         CreateTemplateRequest: {
             name: string;
             name_en?: string | null;
@@ -3090,6 +4567,10 @@ export interface components {
             /** @description The secret, shown this once: send it as the `X-API-Key` header. It cannot be shown again. */
             secret: string;
         };
+        CreatedSubscriptionResponse: components["schemas"]["SubscriptionResponse"] & {
+            /** @description A webhook's signing secret (`whsec_…`), shown this once. */
+            secret?: string | null;
+        };
         DashboardResponse: {
             /** @description Local date the figures are for. */
             today: string;
@@ -3103,6 +4584,40 @@ export interface components {
             gate: components["schemas"]["GateFigures"];
             visitors: components["schemas"]["VisitorFigures"];
         };
+        /** @description One event (or test message) for one channel, with every attempt. */
+        DeliveryResponse: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            subscription_id: string;
+            /**
+             * Format: uuid
+             * @description The event's stable id (the `webhook-id` header).
+             */
+            event_id: string;
+            event_kind: string;
+            status: components["schemas"]["DeliveryStatus"];
+            /** Format: int32 */
+            attempts: number;
+            /**
+             * Format: date-time
+             * @description When the next attempt is due (pending only).
+             */
+            next_attempt_at?: string | null;
+            /** Format: int32 */
+            last_status_code?: number | null;
+            last_error?: string | null;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            delivered_at?: string | null;
+            attempt_log: components["schemas"]["AttemptResponse"][];
+        };
+        /**
+         * @description `pending` (waiting for its next attempt) → `delivered`, or `dead` after the last retry.
+         * @enum {string}
+         */
+        DeliveryStatus: "pending" | "delivered" | "dead";
         /**
          * @description Which way a student passes the gate.
          * @enum {string}
@@ -3130,11 +4645,52 @@ export interface components {
          */
         DueStatus: "due" | "overdue" | "submitted";
         /**
+         * @description A duty phone per post, shown beside the post's name on the public page; a post without
+         *     one shows no phone (a person's own phone never appears there).
+         */
+        DutyPhones: {
+            leader_on_call?: string | null;
+            duty_teacher?: string | null;
+            guard?: string | null;
+        };
+        /**
          * @description Every problem code the API returns: stable snake_case values an integrator can switch on.
          *     Each has a Chinese message (`message()`), the default text the SPA shows for it.
          * @enum {string}
          */
-        ErrorCode: "hazard_invalid_transition" | "hazard_closed" | "hazard_not_rectified" | "hazard_not_assigned" | "account_disabled" | "activity_not_found" | "already_checked_in" | "already_checked_out" | "already_exists" | "already_submitted" | "announcement_not_found" | "api_key_not_allowed" | "api_key_not_found" | "attachment_file_missing" | "attachment_forbidden" | "attachment_not_found" | "attachment_quota_exceeded" | "attachment_too_large" | "attribution_not_pending" | "bad_request" | "cannot_verify_own_rectification" | "cannot_verify_own_report" | "checkpoint_already_scanned" | "checkpoint_not_on_route" | "checkpoint_not_scanned" | "class_not_found" | "client_event_conflict" | "csv_invalid" | "evidence_not_found" | "expected_visitor_not_found" | "feed_not_found" | "fire_building_not_found" | "fire_item_not_found" | "fire_item_retired" | "forbidden_role" | "hazard_already_reported" | "hazard_forbidden" | "hazard_not_found" | "health_report_exists" | "health_report_not_found" | "image_too_large" | "import_invalid" | "import_too_large" | "incident_not_found" | "insufficient_scope" | "internal_error" | "invalid_api_key" | "invalid_body" | "invalid_credentials" | "invalid_cursor" | "invalid_date" | "invalid_image" | "invalid_limit" | "invalid_multipart" | "invalid_path" | "invalid_query" | "invalid_submitter_role" | "invalid_time" | "invalid_token" | "last_principal" | "last_security_office" | "meeting_not_found" | "method_not_allowed" | "method_not_implemented" | "no_current_semester" | "not_a_class_template" | "not_hazard_owner" | "not_item_owner" | "not_on_duty" | "not_own_class" | "not_own_patrol" | "not_submitter" | "not_your_shift" | "pass_not_found" | "pass_not_revocable" | "pass_window_in_past" | "patrol_checkpoint_not_found" | "patrol_finished" | "patrol_not_found" | "patrol_route_empty" | "patrol_route_inactive" | "patrol_route_not_found" | "payload_too_large" | "plan_item_not_found" | "plan_locked" | "plan_not_found" | "plan_not_submitted" | "platform_figure_not_found" | "principal_account_protected" | "principal_role_reserved" | "reference_conflict" | "refresh_token_invalid" | "refresh_token_missing" | "refresh_token_reused" | "roster_conflicts" | "roster_not_found" | "roster_not_published" | "roster_published" | "route_not_found" | "semester_in_use" | "semester_not_found" | "semester_overlap" | "service_unavailable" | "session_ended" | "shift_not_found" | "shift_started" | "student_disabled" | "student_not_found" | "submission_not_found" | "submission_superseded" | "swap_conflict" | "swap_not_allowed" | "swap_not_found" | "swap_pending" | "swap_wrong_state" | "template_inactive" | "template_not_found" | "template_outdated" | "token_expired" | "too_many_attempts" | "unauthenticated" | "unknown_checkpoint" | "unsupported_image_type" | "unsupported_media_type" | "upload_rate_limited" | "uploads_busy" | "user_not_found" | "validation_failed" | "visitor_banned" | "visitor_not_admitted" | "visitor_not_found" | "visitor_not_pending" | "visitor_suspicious" | "watchlist_entry_not_found" | "wrong_password" | "wrong_submitter_role";
+        ErrorCode: "hazard_invalid_transition" | "hazard_closed" | "hazard_not_rectified" | "hazard_not_assigned" | "headcount_already_open" | "headcount_closed" | "headcount_count_mismatch" | "headcount_not_found" | "headcount_version_conflict" | "account_disabled" | "activity_not_found" | "already_checked_in" | "already_checked_out" | "already_exists" | "already_submitted" | "announcement_not_found" | "api_key_not_allowed" | "api_key_not_found" | "attachment_file_missing" | "attachment_forbidden" | "attachment_not_found" | "attachment_quota_exceeded" | "attachment_too_large" | "attribution_not_pending" | "bad_request" | "cannot_verify_own_rectification" | "cannot_verify_own_report" | "checkpoint_already_scanned" | "checkpoint_not_on_route" | "checkpoint_not_scanned" | "class_not_found" | "client_event_conflict" | "csv_invalid" | "duty_record_not_found" | "evidence_not_found" | "expected_visitor_not_found" | "feed_not_found" | "fire_building_not_found" | "fire_item_not_found" | "fire_item_retired" | "forbidden_role" | "hazard_already_reported" | "hazard_forbidden" | "hazard_not_found" | "health_report_exists" | "health_report_not_found" | "image_too_large" | "import_invalid" | "import_too_large" | "incident_not_found" | "insufficient_scope" | "internal_error" | "invalid_api_key" | "invalid_body" | "invalid_credentials" | "invalid_cursor" | "invalid_date" | "invalid_image" | "invalid_limit" | "invalid_multipart" | "invalid_path" | "invalid_query" | "invalid_submitter_role" | "invalid_time" | "invalid_token" | "last_principal" | "last_security_office" | "meeting_not_found" | "method_not_allowed" | "method_not_implemented" | "no_current_semester" | "not_a_class_template" | "not_asked_to_acknowledge" | "not_hazard_owner" | "not_item_owner" | "not_on_duty" | "not_own_class" | "not_own_patrol" | "not_submitter" | "not_your_shift" | "pass_not_found" | "pass_not_revocable" | "pass_window_in_past" | "patrol_checkpoint_not_found" | "patrol_finished" | "patrol_not_found" | "patrol_route_empty" | "patrol_route_inactive" | "patrol_route_not_found" | "payload_too_large" | "plan_item_not_found" | "plan_locked" | "plan_not_found" | "plan_not_submitted" | "platform_figure_not_found" | "principal_account_protected" | "principal_role_reserved" | "reference_conflict" | "refresh_token_invalid" | "refresh_token_missing" | "refresh_token_reused" | "roster_conflicts" | "roster_not_found" | "roster_not_published" | "roster_published" | "route_not_found" | "semester_in_use" | "semester_not_found" | "semester_overlap" | "safety_rule_not_found" | "rule_version_superseded" | "service_unavailable" | "session_ended" | "shift_not_found" | "shift_started" | "student_disabled" | "student_not_found" | "submission_not_found" | "submission_superseded" | "swap_conflict" | "swap_not_allowed" | "swap_not_found" | "swap_pending" | "swap_wrong_state" | "template_inactive" | "template_not_found" | "template_outdated" | "token_expired" | "too_many_attempts" | "training_not_found" | "unauthenticated" | "unknown_checkpoint" | "unsupported_image_type" | "unsupported_media_type" | "upload_rate_limited" | "uploads_busy" | "user_not_found" | "validation_failed" | "visitor_banned" | "visitor_not_admitted" | "visitor_not_found" | "visitor_not_pending" | "visitor_suspicious" | "watchlist_entry_not_found" | "wrong_password" | "wrong_submitter_role" | "article_not_found" | "article_names_student" | "vehicle_not_found" | "subscription_not_found" | "delivery_not_found" | "channel_target_not_allowed" | "secret_not_rotatable";
+        /**
+         * @description The catalogue: every kind of event the system raises. Stored and sent as its dotted name
+         *     (`pass.overdue`); a kind is never renamed, a payload change bumps its `version`.
+         * @enum {string}
+         */
+        EventKind: "pass.issued" | "pass.revoked" | "pass.overdue" | "gate.exit" | "gate.return" | "gate.refused" | "visitor.checked_in" | "visitor.flagged" | "hazard.reported" | "hazard.assigned" | "hazard.overdue" | "hazard.verified" | "incident.reported" | "health.abnormal" | "roster.published" | "announcement.published" | "traffic_check.missing" | "fire.check_failed" | "patrol.missed" | "plan.submitted" | "plan.approved";
+        /** @description A page of events in `seq` order. */
+        EventPage: {
+            items: components["schemas"]["StoredEvent"][];
+            /**
+             * Format: int64
+             * @description Pass as `after` next time: the last `seq` of this page, or your `after` when the page
+             *     is empty (poll again later).
+             */
+            next_after: number;
+        };
+        /**
+         * @description How urgent an event is; a channel takes events from its `min_severity` up.
+         * @enum {string}
+         */
+        EventSeverity: "info" | "warning" | "critical";
+        /** @description A student as events name them. */
+        EventStudent: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+            /** @description 学号: the id the school's roster system knows the student by. */
+            student_no: string;
+            /** Format: uuid */
+            class_id: string;
+            class_name: string;
+        };
         EvidenceResponse: {
             /** Format: uuid */
             id: string;
@@ -3152,8 +4708,11 @@ export interface components {
         EvidenceType: "duty_roster" | "activity" | "meeting" | "incident" | "announcement" | "health_report" | "inspection" | "hazard";
         ExpectedCheckInRequest: {
             gate?: string | null;
-            /** @description As for `POST /visitors`: `refuse` or `ask_office` for a suspicious person. */
-            watchlist_decision?: string | null;
+            /**
+             * @description As for `POST /visitors`: `refuse` or `ask_office` for a suspicious person.
+             * @enum {string|null}
+             */
+            watchlist_decision?: "refuse" | "ask_office" | null;
         };
         ExpectedVisitorRequest: {
             name: string;
@@ -3164,7 +4723,10 @@ export interface components {
             /** @description Whom the visitor sees. */
             host: string;
             vehicle_plate?: string | null;
-            /** @description Local date `YYYY-MM-DD`, today or later. */
+            /**
+             * Format: date
+             * @description Local date `YYYY-MM-DD`, today or later.
+             */
             expected_date: string;
         };
         ExpectedVisitorResponse: {
@@ -3186,6 +4748,12 @@ export interface components {
              * @description The visitor record once checked in.
              */
             visitor_id?: string | null;
+        };
+        FieldChange: {
+            field: components["schemas"]["ItemField"];
+            /** @description The value at the earlier submission (the owner by name; a category by its value). */
+            before?: string | null;
+            after?: string | null;
         };
         FieldError: {
             /** @description The JSON field (or CSV column) at fault. */
@@ -3226,6 +4794,19 @@ export interface components {
             item_count: number;
             /** Format: date-time */
             updated_at: string;
+        };
+        /** @description `fire.check_failed` v1: a fire-equipment check failed. */
+        FireCheckFailed: {
+            /** Format: uuid */
+            check_id: string;
+            /** Format: uuid */
+            item_id: string;
+            item_name: string;
+            location: string;
+            /** Format: uuid */
+            hazard_id?: string | null;
+            /** Format: date-time */
+            checked_at: string;
         };
         FireCheckRequest: {
             result: components["schemas"]["CheckResult"];
@@ -3365,6 +4946,8 @@ export interface components {
          * @enum {string}
          */
         Frequency: "daily" | "weekly" | "monthly";
+        /** @description `gate.exit` v1. */
+        GateExit: components["schemas"]["GatePassage"];
         GateFigures: {
             /**
              * Format: int64
@@ -3415,6 +4998,38 @@ export interface components {
             /** @description `issued`, `out`, `returned`, `expired` or `revoked`. */
             status: string;
         };
+        /** @description `gate.exit` v1 and `gate.return` v1: a scan let a student out or back in. */
+        GatePassage: {
+            /** Format: uuid */
+            scan_id: string;
+            /** Format: uuid */
+            pass_id: string;
+            student: components["schemas"]["EventStudent"];
+            gate: string;
+            /**
+             * Format: date-time
+             * @description When the student passed (a phone's time for an offline scan).
+             */
+            scanned_at: string;
+            /** @description Judged on the guard's phone offline and synced later. */
+            offline: boolean;
+        };
+        /** @description `gate.refused` v1 (only when `events_gate_refused` is on): a scan was refused. */
+        GateRefused: {
+            /** Format: uuid */
+            scan_id: string;
+            /** Format: uuid */
+            pass_id?: string | null;
+            student?: null | components["schemas"]["EventStudent"];
+            gate: string;
+            direction: components["schemas"]["Direction"];
+            /** @description The refusal code (`pass_expired`, `bad_signature` …), as the gate answered. */
+            code: string;
+            /** Format: date-time */
+            scanned_at: string;
+        };
+        /** @description `gate.return` v1. */
+        GateReturn: components["schemas"]["GatePassage"];
         GenerateRequest: {
             /**
              * @description Each day of the roster gets one shift per slot. Slots of the same post rotate
@@ -3427,10 +5042,29 @@ export interface components {
             replace?: boolean | null;
         };
         /**
+         * @description A member's place in the 安全领导小组.
+         * @enum {string}
+         */
+        GroupRole: "leader" | "deputy" | "member";
+        /**
          * @description One step of a hazard's history.
          * @enum {string}
          */
         HazardAction: "report" | "assign" | "reassign" | "rectify" | "close" | "send_back" | "class_confirm" | "class_reject";
+        /** @description `hazard.assigned` v1: the office gave a hazard an owner and a deadline. */
+        HazardAssigned: {
+            /** Format: uuid */
+            hazard_id: string;
+            category: components["schemas"]["HazardCategory"];
+            location: string;
+            /** Format: uuid */
+            class_id?: string | null;
+            /** Format: uuid */
+            owner_id: string;
+            owner_name: string;
+            /** @description `YYYY-MM-DD`, school time zone. */
+            deadline?: string | null;
+        };
         /**
          * @description What kind of hazard it is.
          * @enum {string}
@@ -3465,6 +5099,32 @@ export interface components {
              * @description Assigned hazards past their rectification deadline.
              */
             overdue: number;
+        };
+        /**
+         * @description `hazard.overdue` v1: a hazard not rectified by its deadline (raised once per hazard and
+         *     deadline by the scheduler).
+         */
+        HazardOverdue: {
+            /** Format: uuid */
+            hazard_id: string;
+            category: components["schemas"]["HazardCategory"];
+            location: string;
+            /** Format: uuid */
+            class_id?: string | null;
+            /** Format: uuid */
+            owner_id?: string | null;
+            deadline: string;
+        };
+        /** @description `hazard.reported` v1. */
+        HazardReported: {
+            /** Format: uuid */
+            hazard_id: string;
+            category: components["schemas"]["HazardCategory"];
+            location: string;
+            /** Format: uuid */
+            class_id?: string | null;
+            /** Format: date-time */
+            reported_at: string;
         };
         HazardResponse: {
             /** Format: uuid */
@@ -3543,6 +5203,80 @@ export interface components {
          * @enum {string}
          */
         HazardStatus: "reported" | "assigned" | "rectified" | "closed";
+        /** @description `hazard.verified` v1: the office checked the rectification and closed the hazard. */
+        HazardVerified: {
+            /** Format: uuid */
+            hazard_id: string;
+            category: components["schemas"]["HazardCategory"];
+            location: string;
+            /** Format: uuid */
+            class_id?: string | null;
+            /** Format: date-time */
+            closed_at: string;
+        };
+        /** @description The live board of a head-count. */
+        HeadcountBoard: {
+            /** Format: uuid */
+            id: string;
+            kind: components["schemas"]["HeadcountKind"];
+            title: string;
+            /** Format: uuid */
+            activity_id?: string | null;
+            status: components["schemas"]["HeadcountStatus"];
+            /** Format: date-time */
+            started_at: string;
+            /** Format: date-time */
+            closed_at?: string | null;
+            note: string;
+            /**
+             * Format: date-time
+             * @description The server's clock when answered, so a phone with a wrong clock shows the right
+             *     elapsed time.
+             */
+            server_time: string;
+            totals: components["schemas"]["TotalsResponse"];
+            /** @description Classes not yet reported first, then by name. */
+            classes: components["schemas"]["BoardClass"][];
+        };
+        /**
+         * @description A drill (演练, linked to its activity record) or a real evacuation (紧急疏散).
+         * @enum {string}
+         */
+        HeadcountKind: "drill" | "evacuation";
+        /**
+         * @description `open` while classes report; `closed` by the office.
+         * @enum {string}
+         */
+        HeadcountStatus: "open" | "closed";
+        /** @description A head-count in the list (figures only). */
+        HeadcountSummary: {
+            /** Format: uuid */
+            id: string;
+            kind: components["schemas"]["HeadcountKind"];
+            title: string;
+            /** Format: uuid */
+            activity_id?: string | null;
+            status: components["schemas"]["HeadcountStatus"];
+            /** Format: date-time */
+            started_at: string;
+            /** Format: date-time */
+            closed_at?: string | null;
+            totals: components["schemas"]["TotalsResponse"];
+        };
+        /**
+         * @description `health.abnormal` v1: a guard's daily health report is abnormal. Who and when only: the
+         *     temperature and symptoms stay in the system for 校医 to read there.
+         */
+        HealthAbnormal: {
+            /** Format: uuid */
+            report_id: string;
+            /** Format: uuid */
+            guard_id: string;
+            guard_name: string;
+            /** @description `YYYY-MM-DD`. */
+            date: string;
+            fit_for_duty: boolean;
+        };
         HealthFigures: {
             /**
              * Format: int64
@@ -3607,16 +5341,33 @@ export interface components {
              */
             open_incidents: number;
         };
+        /**
+         * @description What happened.
+         * @enum {string}
+         */
+        IncidentKind: "theft" | "injury" | "traffic" | "fire" | "intrusion" | "other";
+        /** @description `incident.reported` v1 (what and where; the description stays in the system). */
+        IncidentReported: {
+            /** Format: uuid */
+            incident_id: string;
+            kind: components["schemas"]["IncidentKind"];
+            severity: components["schemas"]["Severity"];
+            place: string;
+            /** Format: date-time */
+            occurred_at: string;
+            /** Format: uuid */
+            class_id?: string | null;
+        };
         IncidentResponse: {
             /** Format: uuid */
             id: string;
             /** @description `theft`, `injury`, `traffic`, `fire`, `intrusion` or `other`. */
-            kind: string;
+            kind: components["schemas"]["IncidentKind"];
             /** Format: date-time */
             occurred_at: string;
             place: string;
             /** @description `minor`, `moderate`, `serious` or `critical`. */
-            severity: string;
+            severity: components["schemas"]["Severity"];
             description: string;
             actions_taken: string;
             reported_to_police: boolean;
@@ -3671,11 +5422,32 @@ export interface components {
              */
             return_by?: string | null;
         };
+        ItemBrief: {
+            /** Format: uuid */
+            id: string;
+            /** @description `YYYY-MM`. */
+            month: string;
+            title: string;
+        };
         /**
          * @description What kind of work a plan item is.
          * @enum {string}
          */
         ItemCategory: "meeting" | "duty" | "education" | "inspection" | "report" | "drill" | "platform" | "other";
+        ItemChange: {
+            /** Format: uuid */
+            id: string;
+            /** @description `YYYY-MM`, as it is now. */
+            month: string;
+            /** @description The title as it is now. */
+            title: string;
+            fields: components["schemas"]["FieldChange"][];
+        };
+        /**
+         * @description A field of a monthly item.
+         * @enum {string}
+         */
+        ItemField: "month" | "title" | "category" | "owner" | "due_date" | "report_to" | "notify" | "note";
         ItemInput: {
             /** @description Keep an existing item's key when editing; omit for a new item. */
             key?: string | null;
@@ -3726,6 +5498,11 @@ export interface components {
          * @enum {string}
          */
         ItemStatus: "todo" | "doing" | "done";
+        LeadershipResponse: {
+            /** @description 组长 first, then 副组长, then 成员, each by `sort_order`. */
+            members: components["schemas"]["MemberResponse"][];
+            statements: components["schemas"]["StatementResponse"][];
+        };
         LedgerSheetSummary: {
             key: string;
             name: string;
@@ -3739,6 +5516,51 @@ export interface components {
             /** @description The semester's name, when it is a defined semester. */
             semester_name?: string | null;
             sheets: components["schemas"]["LedgerSheetSummary"][];
+        };
+        /**
+         * @example {
+         *       "body": "为落实“谁主管、谁负责”的原则，本人承诺履行本岗位安全职责……",
+         *       "semester": "2026-2027-1",
+         *       "signer_roles": [
+         *         "class_teacher",
+         *         "guard"
+         *       ],
+         *       "title": "2026-2027学年第一学期安全目标责任书"
+         *     }
+         */
+        LetterRequest: {
+            /** @description A defined semester's code. */
+            semester: string;
+            /** @description 1–200 characters. */
+            title: string;
+            /** @description 1–20000 characters. */
+            body: string;
+            /** @description Staff roles that must sign (not `safety_officer`). */
+            signer_roles: components["schemas"]["Role"][];
+        };
+        LetterResponse: {
+            /** Format: uuid */
+            id: string;
+            /** @description The semester's code. */
+            semester: string;
+            title: string;
+            body: string;
+            /** @description Who must sign it. */
+            signer_roles: components["schemas"]["Role"][];
+            /** Format: date-time */
+            created_at: string;
+            /** @description The caller is among those who must sign. */
+            asked_of_me: boolean;
+            /**
+             * Format: date-time
+             * @description When the caller signed it; null if not (yet).
+             */
+            my_signed_at?: string | null;
+            /**
+             * Format: int64
+             * @description Signatures given (the office and the principal; null for others).
+             */
+            signed_count?: number | null;
         };
         LoginRequest: {
             /** @example office */
@@ -3764,9 +5586,15 @@ export interface components {
             refresh_token?: string | null;
             user: components["schemas"]["UserResponse"];
         };
+        /**
+         * @description A meeting's kind.
+         * @enum {string}
+         */
+        MeetingKind: "guard_meeting" | "safety_officer_meeting" | "leadership_group" | "other";
         MeetingRequest: {
-            kind: string;
+            kind: components["schemas"]["MeetingKind"];
             title: string;
+            /** Format: date */
             date: string;
             attendees?: string[];
             minutes?: string;
@@ -3781,7 +5609,7 @@ export interface components {
              * @description `guard_meeting` (保安例会), `safety_officer_meeting` (学生安全员例会),
              *     `leadership_group` (安全领导小组) or `other`.
              */
-            kind: string;
+            kind: components["schemas"]["MeetingKind"];
             title: string;
             date: string;
             attendees: string[];
@@ -3793,6 +5621,39 @@ export interface components {
             created_at: string;
             /** Format: date-time */
             updated_at: string;
+        };
+        /**
+         * @example {
+         *       "department": "分管安全保卫工作",
+         *       "group_role": "deputy",
+         *       "sort_order": 1,
+         *       "user_id": "0190f5a0-0000-7000-8000-000000000001"
+         *     }
+         */
+        MemberRequest: {
+            /**
+             * Format: uuid
+             * @description A staff account.
+             */
+            user_id: string;
+            group_role: components["schemas"]["GroupRole"];
+            /** @description 1–100 characters. */
+            department: string;
+            /** Format: int32 */
+            sort_order?: number | null;
+        };
+        MemberResponse: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            user_id: string;
+            name: string;
+            role?: null | components["schemas"]["Role"];
+            group_role: components["schemas"]["GroupRole"];
+            /** @description The department or work the member answers for. */
+            department: string;
+            /** Format: int32 */
+            sort_order: number;
         };
         MetricInfo: {
             key: string;
@@ -3866,6 +5727,36 @@ export interface components {
             /** @description My shifts running right now. */
             current_shifts: components["schemas"]["ShiftResponse"][];
         };
+        /** @description A student named on the board (missing or injured). */
+        NamedStudent: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+        };
+        /** @description A class of the open head-count, as the caller may act for it. */
+        OpenClass: {
+            /** Format: uuid */
+            class_id: string;
+            class_name: string;
+            status: components["schemas"]["ClassReportStatus"];
+            /** Format: int32 */
+            version: number;
+            /** Format: date-time */
+            reported_at?: string | null;
+        };
+        OpenHeadcount: {
+            /** Format: uuid */
+            id: string;
+            kind: components["schemas"]["HeadcountKind"];
+            title: string;
+            /** Format: date-time */
+            started_at: string;
+            /** @description A class teacher's own classes; every class for the office and the principal. */
+            classes: components["schemas"]["OpenClass"][];
+        };
+        OpenHeadcountResponse: {
+            headcount?: null | components["schemas"]["OpenHeadcount"];
+        };
         OutStudent: {
             /** Format: uuid */
             pass_id: string;
@@ -3912,14 +5803,61 @@ export interface components {
                  *     (CLI, demo loader) or an account or key that no longer exists.
                  */
                 actor_name?: string | null;
-                /** @description The acting person's role (`security_office`, `guard` …); null for a key or the system. */
-                actor_role?: string | null;
+                actor_role?: null | components["schemas"]["Role"];
                 /** @description e.g. `user.create`, `student.import`, `auth.login`. */
                 action: string;
                 entity_type: string;
                 entity_id?: string | null;
                 /** @description What changed, as recorded at the time. */
                 changes: unknown;
+            }[];
+            next_cursor?: string | null;
+        };
+        /**
+         * @description One page of a list. Pass `next_cursor` back as `cursor` for the next page; it is absent on
+         *     the last page.
+         */
+        Page_Colleague: {
+            items: {
+                /** Format: uuid */
+                id: string;
+                display_name: string;
+                role: components["schemas"]["Role"];
+            }[];
+            next_cursor?: string | null;
+        };
+        /**
+         * @description One page of a list. Pass `next_cursor` back as `cursor` for the next page; it is absent on
+         *     the last page.
+         */
+        Page_DeliveryResponse: {
+            items: {
+                /** Format: uuid */
+                id: string;
+                /** Format: uuid */
+                subscription_id: string;
+                /**
+                 * Format: uuid
+                 * @description The event's stable id (the `webhook-id` header).
+                 */
+                event_id: string;
+                event_kind: string;
+                status: components["schemas"]["DeliveryStatus"];
+                /** Format: int32 */
+                attempts: number;
+                /**
+                 * Format: date-time
+                 * @description When the next attempt is due (pending only).
+                 */
+                next_attempt_at?: string | null;
+                /** Format: int32 */
+                last_status_code?: number | null;
+                last_error?: string | null;
+                /** Format: date-time */
+                created_at: string;
+                /** Format: date-time */
+                delivered_at?: string | null;
+                attempt_log: components["schemas"]["AttemptResponse"][];
             }[];
             next_cursor?: string | null;
         };
@@ -3971,6 +5909,27 @@ export interface components {
                 closed_at?: string | null;
                 /** Format: date-time */
                 updated_at: string;
+            }[];
+            next_cursor?: string | null;
+        };
+        /**
+         * @description One page of a list. Pass `next_cursor` back as `cursor` for the next page; it is absent on
+         *     the last page.
+         */
+        Page_HeadcountSummary: {
+            items: {
+                /** Format: uuid */
+                id: string;
+                kind: components["schemas"]["HeadcountKind"];
+                title: string;
+                /** Format: uuid */
+                activity_id?: string | null;
+                status: components["schemas"]["HeadcountStatus"];
+                /** Format: date-time */
+                started_at: string;
+                /** Format: date-time */
+                closed_at?: string | null;
+                totals: components["schemas"]["TotalsResponse"];
             }[];
             next_cursor?: string | null;
         };
@@ -4245,11 +6204,37 @@ export interface components {
             }[];
             next_cursor?: string | null;
         };
+        /** @description `pass.issued` v1: a leave pass was issued. */
+        PassIssued: {
+            /** Format: uuid */
+            pass_id: string;
+            student: components["schemas"]["EventStudent"];
+            kind: components["schemas"]["PassKind"];
+            /** Format: date-time */
+            valid_from: string;
+            /** Format: date-time */
+            valid_until: string;
+            /** Format: date-time */
+            return_by?: string | null;
+        };
         /**
          * @description What a pass allows: leaving only, or leaving and coming back.
          * @enum {string}
          */
         PassKind: "exit_only" | "exit_and_return";
+        /**
+         * @description `pass.overdue` v1: a student out on an `exit_and_return` pass is not back by `return_by`
+         *     (raised once per pass by the scheduler).
+         */
+        PassOverdue: {
+            /** Format: uuid */
+            pass_id: string;
+            student: components["schemas"]["EventStudent"];
+            /** Format: date-time */
+            exited_at?: string | null;
+            /** Format: date-time */
+            return_by: string;
+        };
         /** @description A leave pass as its issuer, the office and the principal see it. */
         PassResponse: {
             /** Format: uuid */
@@ -4295,11 +6280,76 @@ export interface components {
              */
             short_code?: string | null;
         };
+        /** @description `pass.revoked` v1: a pass not yet used was revoked. */
+        PassRevoked: {
+            /** Format: uuid */
+            pass_id: string;
+            student: components["schemas"]["EventStudent"];
+            /** Format: date-time */
+            revoked_at: string;
+        };
+        /**
+         * @example {
+         *       "client_event_id": "0193a6f2-6c1e-7c55-9a1e-1b2c3d4e5f60",
+         *       "direction": "in",
+         *       "plate": "浙A·12345"
+         *     }
+         */
+        PassageRequest: {
+            /** @description As typed or picked; normalised (`浙a·12345` → `浙A12345`). */
+            plate: string;
+            direction: components["schemas"]["VehicleDirection"];
+            /**
+             * @description The phone's id for this record (8–64 characters): a retry with the same id gets the
+             *     first answer and records nothing.
+             */
+            client_event_id?: string | null;
+            /** @description At most 200 characters (e.g. 送货). */
+            note?: string | null;
+        };
+        PassageResponse: {
+            /** Format: uuid */
+            id: string;
+            /** @description Normalised plate. */
+            plate: string;
+            direction: components["schemas"]["VehicleDirection"];
+            /**
+             * Format: uuid
+             * @description The registered vehicle; `null` for a visitor's vehicle.
+             */
+            vehicle_id?: string | null;
+            kind?: null | components["schemas"]["VehicleKind"];
+            /** @description The owner as registered when it passed; `null` for a visitor's vehicle. */
+            owner_name?: string | null;
+            /** @description Not in the register (or retired from it): recorded as a visitor's vehicle. */
+            visitor: boolean;
+            rush?: null | components["schemas"]["RushWindow"];
+            /** Format: date-time */
+            recorded_at: string;
+            /** Format: uuid */
+            recorded_by: string;
+            recorded_by_name: string;
+            note?: string | null;
+        };
         PatrolHazardInput: {
             /** @description A hazard category (see `POST /hazards`). */
             category: string;
             description: string;
             attachment_ids?: string[];
+        };
+        /**
+         * @description `patrol.missed` v1: a scheduled patrol start passed its tolerance without a run, or a run
+         *     missed checkpoints (raised once per route and start by the scheduler).
+         */
+        PatrolMissed: {
+            /** Format: uuid */
+            route_id: string;
+            route_name: string;
+            /** @description `YYYY-MM-DD`. */
+            date: string;
+            /** @description `HH:MM`, school time zone. */
+            start_time: string;
+            missed_checkpoints: string[];
         };
         PatrolNoteRequest: {
             /** Format: uuid */
@@ -4338,6 +6388,28 @@ export interface components {
             /** @description Who rotates through this slot, in order. */
             user_ids: string[];
         };
+        /** @description Someone asked to sign. */
+        Person: {
+            /** Format: uuid */
+            user_id: string;
+            name: string;
+            role: components["schemas"]["Role"];
+        };
+        /** @description `plan.approved` v1: the principal approved it. */
+        PlanApproved: components["schemas"]["PlanChanged"];
+        /** @description `plan.submitted` v1 and `plan.approved` v1. */
+        PlanChanged: {
+            /** Format: uuid */
+            plan_id: string;
+            title: string;
+            semester: string;
+        };
+        PlanChangesResponse: components["schemas"]["Changes"] & {
+            /** Format: uuid */
+            plan_id: string;
+            since?: null | components["schemas"]["RevisionInfo"];
+            revision?: null | components["schemas"]["RevisionInfo"];
+        };
         PlanFigures: {
             /**
              * Format: int64
@@ -4358,10 +6430,17 @@ export interface components {
             items: components["schemas"]["ItemResponse"][];
         };
         /**
+         * @description A part of a plan's text.
+         * @enum {string}
+         */
+        PlanSection: "title" | "guiding_ideology" | "goals_and_priorities" | "measures";
+        /**
          * @description `draft` → `submitted` → `approved`, or back to the office as `returned`.
          * @enum {string}
          */
         PlanStatus: "draft" | "submitted" | "approved" | "returned";
+        /** @description `plan.submitted` v1: the office submitted the semester plan for approval. */
+        PlanSubmitted: components["schemas"]["PlanChanged"];
         PlanSummary: {
             /** Format: uuid */
             id: string;
@@ -4484,6 +6563,39 @@ export interface components {
              */
             locked_until?: string | null;
         };
+        /**
+         * @example {
+         *       "duty_roster_ids": [],
+         *       "phones": {
+         *         "duty_teacher": null,
+         *         "guard": "0512-66005678",
+         *         "leader_on_call": "0512-66001234"
+         *       }
+         *     }
+         */
+        PublicPageSettingsRequest: {
+            /** @description At most 10 published rosters. */
+            duty_roster_ids: string[];
+            phones: components["schemas"]["DutyPhones"];
+        };
+        PublicPageSettingsResponse: {
+            /**
+             * @description Published duty rosters shown on the public page, in this order (while they have not
+             *     ended).
+             */
+            duty_roster_ids: string[];
+            phones: components["schemas"]["DutyPhones"];
+            /** Format: date-time */
+            updated_at?: string | null;
+        };
+        /**
+         * @example {
+         *       "published": true
+         *     }
+         */
+        PublishRequest: {
+            published: boolean;
+        };
         ReceiptResponse: {
             /** Format: uuid */
             user_id: string;
@@ -4525,6 +6637,12 @@ export interface components {
             class_id?: string | null;
             attachment_ids?: string[];
         };
+        /**
+         * @description Who reported a class: its teacher from the assembly point, or the office for a teacher
+         *     who handed the count over in person.
+         * @enum {string}
+         */
+        ReportSource: "teacher" | "office";
         RequestSwapRequest: {
             /**
              * Format: uuid
@@ -4536,6 +6654,16 @@ export interface components {
         ReturnPlanRequest: {
             /** @description Why it is returned, what to change. */
             comment: string;
+        };
+        RevisionInfo: {
+            /**
+             * Format: int32
+             * @description 1 for the first submission, then 2, 3 …
+             */
+            number: number;
+            /** Format: date-time */
+            submitted_at: string;
+            submitted_by_name?: string | null;
         };
         Revocation: {
             /** Format: uuid */
@@ -4552,16 +6680,41 @@ export interface components {
             /** @description Revoked passes still within their window (older ones are denied as expired anyway). */
             revoked: components["schemas"]["Revocation"][];
         };
-        /** @enum {string} */
+        /**
+         * @description The five roles (stored as these snake_case strings in `users.role` and
+         *     `inspection_templates.submitter_role`).
+         * @enum {string}
+         */
         Role: "principal" | "security_office" | "class_teacher" | "guard" | "safety_officer";
+        /** @description `roster.published` v1: a duty roster was published. */
+        RosterPublished: {
+            /** Format: uuid */
+            roster_id: string;
+            title: string;
+            start_date: string;
+            end_date: string;
+            /** Format: date-time */
+            published_at: string;
+        };
         RosterResponse: components["schemas"]["RosterSummary"] & {
             shifts: components["schemas"]["ShiftResponse"][];
+            /** @description The name of who marked it reported (报送). */
+            reported_by_name?: string | null;
+            /** @description The name of who marked it told (通报). */
+            notified_by_name?: string | null;
         };
         /**
          * @description A roster is edited as a `draft`; once `published` its shifts change only through swaps.
          * @enum {string}
          */
         RosterStatus: "draft" | "published";
+        /** @description A student of the class on the form. */
+        RosterStudent: {
+            /** Format: uuid */
+            id: string;
+            student_no: string;
+            name: string;
+        };
         RosterSummary: {
             /** Format: uuid */
             id: string;
@@ -4586,6 +6739,30 @@ export interface components {
             created_at: string;
             /** Format: date-time */
             updated_at: string;
+            /**
+             * Format: uuid
+             * @description Who marked it reported (报送).
+             */
+            reported_by?: string | null;
+            /**
+             * Format: date-time
+             * @description When its audience was told (通报) — marked by the office.
+             */
+            notified_at?: string | null;
+            /**
+             * Format: uuid
+             * @description Who marked it told (通报).
+             */
+            notified_by?: string | null;
+        };
+        RotatedSecretResponse: {
+            /** @description The new secret (`whsec_…`), shown this once. */
+            secret: string;
+            /**
+             * Format: date-time
+             * @description Until then every request is signed with both secrets.
+             */
+            previous_valid_until: string;
         };
         /** @description A checkpoint of a route, as sent and as stored in `patrol_routes.points`. */
         RoutePointInput: {
@@ -4635,6 +6812,111 @@ export interface components {
             /** Format: date-time */
             updated_at: string;
         };
+        /**
+         * @description What a rule is about (制度类别).
+         * @enum {string}
+         */
+        RuleCategory: "gate" | "visitors" | "fire" | "traffic" | "emergency" | "general";
+        RuleDetail: {
+            /** Format: uuid */
+            id: string;
+            title: string;
+            category: components["schemas"]["RuleCategory"];
+            /** @description Newest first; the first is in force. */
+            versions: components["schemas"]["RuleVersionResponse"][];
+        };
+        /**
+         * @example {
+         *       "body": "一、门卫实行24小时值班制度……",
+         *       "category": "gate",
+         *       "effective_on": "2026-09-01",
+         *       "reader_roles": [
+         *         "guard",
+         *         "security_office"
+         *       ],
+         *       "title": "门卫工作制度"
+         *     }
+         */
+        RuleRequest: {
+            /** @description 1–200 characters, unique. */
+            title: string;
+            category: components["schemas"]["RuleCategory"];
+            /** @description `YYYY-MM-DD`. */
+            effective_on: string;
+            /** @description The rule's text, 1–50000 characters. */
+            body: string;
+            /** @description Staff roles that must read and confirm it. */
+            reader_roles: components["schemas"]["Role"][];
+        };
+        RuleSummary: {
+            /** Format: uuid */
+            id: string;
+            title: string;
+            category: components["schemas"]["RuleCategory"];
+            /**
+             * Format: int32
+             * @description The version in force.
+             */
+            version: number;
+            /** Format: uuid */
+            version_id: string;
+            effective_on: string;
+            reader_roles: components["schemas"]["Role"][];
+            /** @description The caller must read and confirm the version in force. */
+            asked_of_me: boolean;
+            /** Format: date-time */
+            my_confirmed_at?: string | null;
+            /**
+             * Format: int64
+             * @description Confirmations of the version in force (the office and the principal; null for others).
+             */
+            confirmed_count?: number | null;
+        };
+        /**
+         * @example {
+         *       "body": "一、门卫实行24小时值班制度,交接班须当面清点……",
+         *       "change_note": "增加交接班清点要求",
+         *       "effective_on": "2027-02-15",
+         *       "reader_roles": [
+         *         "guard",
+         *         "security_office"
+         *       ]
+         *     }
+         */
+        RuleVersionRequest: {
+            effective_on: string;
+            body: string;
+            reader_roles: components["schemas"]["Role"][];
+            /** @description What changed, 1–1000 characters. */
+            change_note: string;
+        };
+        RuleVersionResponse: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            rule_id: string;
+            /**
+             * Format: int32
+             * @description 1, 2, 3 …
+             */
+            version: number;
+            /** @description `YYYY-MM-DD`. */
+            effective_on: string;
+            body: string;
+            /** @description Who must read and confirm it. */
+            reader_roles: components["schemas"]["Role"][];
+            /** @description What changed from the version before (empty for the first). */
+            change_note: string;
+            /** Format: date-time */
+            created_at: string;
+            /** @description The version in force (the highest); older ones stay readable. */
+            in_force: boolean;
+            /**
+             * Format: date-time
+             * @description When the caller confirmed this version; null if not.
+             */
+            my_confirmed_at?: string | null;
+        };
         RunCounts: {
             total: number;
             on_time: number;
@@ -4670,6 +6952,66 @@ export interface components {
         };
         /** @enum {string} */
         RunStatus: "in_progress" | "finished";
+        /**
+         * @description One owner's entries in the rush windows (visitors' vehicles together as one line with
+         *     `owner_name: null`).
+         */
+        RushOwnerResponse: {
+            owner_name?: string | null;
+            plates: string[];
+            /**
+             * Format: int64
+             * @description Entries in either window.
+             */
+            entries: number;
+            /** Format: int64 */
+            morning: number;
+            /** Format: int64 */
+            afternoon: number;
+            /** Format: date-time */
+            last_at: string;
+        };
+        RushReport: {
+            from: string;
+            to: string;
+            /** @description Most entries first. */
+            owners: components["schemas"]["RushOwnerResponse"][];
+        };
+        /**
+         * @description The student rush windows: 上学 (morning) and 放学 (afternoon).
+         * @enum {string}
+         */
+        RushWindow: "morning" | "afternoon";
+        /**
+         * @example {
+         *       "afternoon_end": "17:20",
+         *       "afternoon_start": "16:40",
+         *       "morning_end": "07:50",
+         *       "morning_start": "07:10"
+         *     }
+         */
+        RushWindowsRequest: {
+            morning_start: string;
+            morning_end: string;
+            afternoon_start: string;
+            afternoon_end: string;
+        };
+        /**
+         * @description The student rush windows (local `HH:MM`, start included, end excluded). An entry inside
+         *     one is flagged.
+         */
+        RushWindowsResponse: {
+            /** @description 上学 window start. */
+            morning_start: string;
+            morning_end: string;
+            /** @description 放学 window start. */
+            afternoon_start: string;
+            afternoon_end: string;
+            /** @description True while the school has not set its own (07:00–08:00, 16:30–17:30). */
+            is_default: boolean;
+            /** Format: date-time */
+            updated_at?: string | null;
+        };
         ScanCheckpointRequest: {
             /** @description The value read from the checkpoint's QR code (or typed in). */
             code: string;
@@ -4799,9 +7141,15 @@ export interface components {
             code: string;
             /** @description e.g. `2026-2027学年第一学期`. */
             name: string;
-            /** @description First day, `YYYY-MM-DD`. */
+            /**
+             * Format: date
+             * @description First day, `YYYY-MM-DD`.
+             */
             starts_on: string;
-            /** @description Last day, `YYYY-MM-DD`, not before `starts_on`. */
+            /**
+             * Format: date
+             * @description Last day, `YYYY-MM-DD`, not before `starts_on`.
+             */
             ends_on: string;
         };
         SemesterResponse: {
@@ -4844,6 +7192,11 @@ export interface components {
                 [key: string]: number;
             };
         };
+        /**
+         * @description How serious an incident is, least first.
+         * @enum {string}
+         */
+        Severity: "minor" | "moderate" | "serious" | "critical";
         ShiftResponse: {
             /** Format: uuid */
             id: string;
@@ -4868,9 +7221,16 @@ export interface components {
             phone?: string | null;
             note?: string | null;
         };
+        Signed: components["schemas"]["Person"] & {
+            /** Format: date-time */
+            acknowledged_at: string;
+        };
         /** @description One record behind a metric: `units` of the metric's count come from it. */
         SourceRef: {
-            /** @description `duty_shift`, `inspection`, `hazard`, `incident`, `plan_item` or `platform_figure`. */
+            /**
+             * @description `duty_shift`, `inspection`, `hazard`, `incident`, `plan_item`, `platform_figure` or
+             *     `guard_training`.
+             */
             type: string;
             /** Format: uuid */
             id: string;
@@ -4891,9 +7251,73 @@ export interface components {
             answers?: components["schemas"]["AnswerInput"][];
             note?: string | null;
         };
+        /**
+         * @example {
+         *       "activity_id": "01938a52-6f1c-7a8e-9a41-3c2f0b7d5e10",
+         *       "kind": "drill"
+         *     }
+         */
+        StartHeadcountRequest: {
+            kind: components["schemas"]["HeadcountKind"];
+            /**
+             * Format: uuid
+             * @description The drill's activity record (required for a drill; a real evacuation may have none).
+             */
+            activity_id?: string | null;
+            /** @description Shown on the board; by default the activity's topic, or 紧急疏散清点. */
+            title?: string | null;
+        };
         StartPatrolRequest: {
             /** Format: uuid */
             route_id: string;
+        };
+        /**
+         * @example {
+         *       "duties": "严格执行门卫工作制度和来访登记制度，24小时值守，发现可疑情况立即报告保卫处。",
+         *       "post": "门卫",
+         *       "sort_order": 1
+         *     }
+         */
+        StatementRequest: {
+            /** @description The department or post, 1–100 characters, unique. */
+            post: string;
+            /** @description 1–5000 characters. */
+            duties: string;
+            /** Format: int32 */
+            sort_order?: number | null;
+        };
+        StatementResponse: {
+            /** Format: uuid */
+            id: string;
+            /** @description The department or post (门卫, 班主任, 值周教师 …). */
+            post: string;
+            duties: string;
+            /** Format: int32 */
+            sort_order: number;
+        };
+        /** @description An event as readers get it. */
+        StoredEvent: {
+            /**
+             * Format: int64
+             * @description The cursor: pass the last one seen as `after` to get the next events.
+             */
+            seq: number;
+            /**
+             * Format: uuid
+             * @description Stable across redeliveries: deduplicate by it.
+             */
+            id: string;
+            type: components["schemas"]["EventKind"];
+            /** Format: int32 */
+            version: number;
+            /** Format: date-time */
+            occurred_at: string;
+            /** Format: uuid */
+            class_id?: string | null;
+            /** Format: uuid */
+            subject_id?: string | null;
+            /** @description The kind's payload at `version` (see the spec's `webhooks`). */
+            data: unknown;
         };
         /**
          * @description A student. `is_active`, `guardian_name` and `guardian_phone` are present only for the
@@ -4989,6 +7413,48 @@ export interface components {
             score: number;
             is_current: boolean;
         };
+        /**
+         * @description A channel and what it receives. The URL's query (a robot's access token or key) and the
+         *     secrets are never shown again after creation.
+         */
+        SubscriptionResponse: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+            kind: components["schemas"]["ChannelKind"];
+            audience: components["schemas"]["Audience"];
+            /** @description Scheme, host and path of the target (no query). */
+            url_hint: string;
+            /** @description The event kinds sent, e.g. `pass.overdue`. */
+            event_kinds: string[];
+            /**
+             * Format: uuid
+             * @description Only events of this class (a class group; optional for others).
+             */
+            class_id?: string | null;
+            /** @description Events below this severity are not sent. */
+            min_severity: components["schemas"]["EventSeverity"];
+            enabled: boolean;
+            /** @description Why the server disabled it (failing for days), if it did. */
+            disabled_reason?: string | null;
+            /**
+             * Format: date-time
+             * @description Failing without a success since then.
+             */
+            failing_since?: string | null;
+            /** @description Requests are signed (a webhook always; a DingTalk robot with 加签). */
+            signed: boolean;
+            /**
+             * Format: date-time
+             * @description During a secret rotation: until then requests carry a second signature made with
+             *     the previous secret.
+             */
+            previous_secret_until?: string | null;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+        };
         SwapDecisionRequest: {
             comment?: string | null;
         };
@@ -5031,6 +7497,13 @@ export interface components {
          * @enum {string}
          */
         SwapStatus: "requested" | "accepted" | "declined" | "rejected" | "cancelled" | "approved";
+        /** @description Who signed (earliest first) and who has not yet (by name). */
+        Tally: {
+            /** Format: int64 */
+            asked: number;
+            signed: components["schemas"]["Signed"][];
+            pending: components["schemas"]["Person"][];
+        };
         /**
          * @description What a check is about: a class (answered per class) or a location.
          * @enum {string}
@@ -5080,7 +7553,7 @@ export interface components {
          * @description What kind of work waits. Stable codes: the SPA names them and links them to a screen.
          * @enum {string}
          */
-        TodoCategory: "hazard_to_rectify" | "hazard_to_verify" | "hazard_unassigned" | "plan_item_due" | "plan_to_approve" | "swap_to_answer" | "swap_to_approve" | "health_report_to_file" | "health_report_abnormal" | "traffic_check_to_submit" | "expected_visitor_today" | "announcement_unread";
+        TodoCategory: "hazard_to_rectify" | "hazard_to_verify" | "hazard_unassigned" | "plan_item_due" | "plan_to_approve" | "swap_to_answer" | "swap_to_approve" | "health_report_to_file" | "health_report_abnormal" | "traffic_check_to_submit" | "expected_visitor_today" | "announcement_unread" | "acknowledgement_to_sign";
         TodoGroup: {
             category: components["schemas"]["TodoCategory"];
             /**
@@ -5124,6 +7597,59 @@ export interface components {
             /** @description Every category of my role, in a fixed order, also when its count is 0. */
             groups: components["schemas"]["TodoGroup"][];
         };
+        /** @description The head-count's totals. */
+        TotalsResponse: {
+            /**
+             * Format: int32
+             * @description Classes in the head-count (those with students when it started).
+             */
+            classes: number;
+            /** Format: int32 */
+            classes_reported: number;
+            /**
+             * Format: int32
+             * @description 应到: active students of those classes at the start.
+             */
+            expected: number;
+            /**
+             * Format: int32
+             * @description 实到 (reported classes).
+             */
+            present: number;
+            /**
+             * Format: int32
+             * @description Out of school on a leave pass (reported; for a class not yet reported, per the gate).
+             */
+            on_leave: number;
+            /**
+             * Format: int32
+             * @description Not at school today (缺勤), accounted for.
+             */
+            absent_today: number;
+            /**
+             * Format: int32
+             * @description Named as missing (下落不明) by reported classes.
+             */
+            missing: number;
+            /** Format: int32 */
+            injured: number;
+            /**
+             * Format: int32
+             * @description Not accounted for: the missing, and everyone of a class not yet reported but those
+             *     the gate knows are out.
+             */
+            not_accounted: number;
+            /**
+             * Format: date-time
+             * @description When the last class became accounted for, once all are.
+             */
+            all_accounted_at?: string | null;
+            /**
+             * Format: int64
+             * @description From the start to `all_accounted_at`.
+             */
+            seconds_to_all_accounted?: number | null;
+        };
         TrafficCheckFigures: {
             /** @description This week's period, e.g. `2026-W48`. */
             period: string;
@@ -5138,6 +7664,70 @@ export interface components {
              * @description Classes that have not submitted this week's traffic-safety check.
              */
             missing: number;
+        };
+        /**
+         * @description `traffic_check.missing` v1: a class's weekly traffic check was not submitted by Friday
+         *     afternoon (school time zone).
+         */
+        TrafficCheckMissing: {
+            /** Format: uuid */
+            class_id: string;
+            class_name: string;
+            /** @description The Monday of the week, `YYYY-MM-DD`. */
+            week_start: string;
+        };
+        TrainingDetail: components["schemas"]["TrainingResponse"] & {
+            sign_offs?: null | components["schemas"]["Tally"];
+        };
+        /**
+         * @description The subject of a guard training session.
+         * @enum {string}
+         */
+        TrainingKind: "ethics" | "alarm" | "first_aid" | "extinguisher" | "visitor_rules" | "other";
+        /**
+         * @example {
+         *       "attendee_ids": [
+         *         "0190f5a0-0000-7000-8000-000000000001"
+         *       ],
+         *       "content": "干粉灭火器的检查与使用:一拔二握三压。",
+         *       "date": "2026-11-20",
+         *       "kind": "extinguisher",
+         *       "title": "灭火器实操培训",
+         *       "trainer": "消防大队 王教官"
+         *     }
+         */
+        TrainingRequest: {
+            date: string;
+            kind: components["schemas"]["TrainingKind"];
+            /** @description 1–200 characters. */
+            title: string;
+            /** @description 1–100 characters. */
+            trainer: string;
+            /** @description What was taught, 1–10000 characters. */
+            content: string;
+            /** @description Active staff accounts (usually the guards), 1–200. */
+            attendee_ids: string[];
+        };
+        TrainingResponse: {
+            /** Format: uuid */
+            id: string;
+            /** @description `YYYY-MM-DD`. */
+            date: string;
+            kind: components["schemas"]["TrainingKind"];
+            title: string;
+            trainer: string;
+            content: string;
+            /** Format: int64 */
+            attendee_count: number;
+            /** Format: int64 */
+            signed_count: number;
+            /** @description The caller attended (is on the list). */
+            asked_of_me: boolean;
+            /**
+             * Format: date-time
+             * @description When the caller signed it off; null if not.
+             */
+            my_signed_at?: string | null;
         };
         UpdateCheckpointRequest: {
             name?: string | null;
@@ -5156,11 +7746,9 @@ export interface components {
             class_teacher_id?: string | null;
         };
         UpdateIncidentRequest: {
-            /** @enum {string|null} */
-            kind?: "theft" | "injury" | "traffic" | "fire" | "intrusion" | "other" | null;
+            kind?: null | components["schemas"]["IncidentKind"];
             place?: string | null;
-            /** @enum {string|null} */
-            severity?: "minor" | "moderate" | "serious" | "critical" | null;
+            severity?: null | components["schemas"]["Severity"];
             description?: string | null;
             actions_taken?: string | null;
             reported_to_police?: boolean | null;
@@ -5209,8 +7797,10 @@ export interface components {
             report_to?: string | null;
             notify?: string | null;
             note?: string | null;
-            /** @description `true` marks it reported (报送) now; `false` clears the mark. */
+            /** @description `true` marks it reported (报送) now, by the caller; `false` clears the mark. */
             reported?: boolean | null;
+            /** @description `true` marks its audience told (通报) now, by the caller; `false` clears the mark. */
+            notified?: boolean | null;
         };
         UpdateStudentRequest: {
             name?: string | null;
@@ -5222,6 +7812,21 @@ export interface components {
             guardian_phone?: string | null;
             /** @description `false` for a student who left: passes can no longer be issued. */
             is_active?: boolean | null;
+        };
+        /**
+         * @example {
+         *       "enabled": true,
+         *       "event_kinds": [
+         *         "pass.overdue"
+         *       ]
+         *     }
+         */
+        UpdateSubscriptionRequest: {
+            name?: string | null;
+            event_kinds?: string[] | null;
+            min_severity?: null | components["schemas"]["EventSeverity"];
+            /** @description `true` also clears a disabled channel's failing state. */
+            enabled?: boolean | null;
         };
         /** @description A new version. Category, target kind and frequency belong to the lineage and do not change. */
         UpdateTemplateRequest: {
@@ -5274,6 +7879,70 @@ export interface components {
             updated_at: string;
         };
         /**
+         * @description 入校 or 出校.
+         * @enum {string}
+         */
+        VehicleDirection: "in" | "out";
+        /**
+         * @description 汽车 or 电动车.
+         * @enum {string}
+         */
+        VehicleKind: "car" | "e_bike";
+        /**
+         * @example {
+         *       "kind": "car",
+         *       "note": "白色轿车",
+         *       "owner_name": "王建华",
+         *       "plate": "苏E·A1234"
+         *     }
+         */
+        VehicleRequest: {
+            /** @description As typed: `浙A·12345`, `浙a12345` … are stored as `浙A12345`. */
+            plate: string;
+            kind: components["schemas"]["VehicleKind"];
+            /** @description 1–100 characters. */
+            owner_name: string;
+            /** Format: uuid */
+            owner_user_id?: string | null;
+            /** @description At most 200 characters. */
+            note?: string | null;
+        };
+        VehicleResponse: {
+            /** Format: uuid */
+            id: string;
+            /** @description Normalised, e.g. `浙A12345`. */
+            plate: string;
+            kind: components["schemas"]["VehicleKind"];
+            /** @description The staff member it belongs to. */
+            owner_name: string;
+            /**
+             * Format: uuid
+             * @description The owner's account, when the owner has one.
+             */
+            owner_user_id?: string | null;
+            note?: string | null;
+            /** @description An inactive vehicle (sold, owner left) is no longer recognised at the gate. */
+            active: boolean;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+        };
+        /**
+         * @example {
+         *       "active": false
+         *     }
+         */
+        VehicleUpdateRequest: {
+            plate?: string | null;
+            kind?: null | components["schemas"]["VehicleKind"];
+            owner_name?: string | null;
+            /** Format: uuid */
+            owner_user_id?: string | null;
+            note?: string | null;
+            active?: boolean | null;
+        };
+        /**
          * @description The gate's answer to a scan.
          * @enum {string}
          */
@@ -5283,7 +7952,10 @@ export interface components {
             approved: boolean;
             /** @description Required when sending back: what is still wrong. */
             note?: string | null;
-            /** @description When sending back: a new deadline (local date), else the old one stays. */
+            /**
+             * Format: date
+             * @description When sending back: a new deadline (local date), else the old one stays.
+             */
             deadline?: string | null;
         };
         /**
@@ -5291,6 +7963,17 @@ export interface components {
          * @enum {string}
          */
         VisitStatus: "admitted" | "refused" | "pending";
+        /** @description `visitor.checked_in` v1: a visitor was admitted. */
+        VisitorCheckedIn: {
+            /** Format: uuid */
+            visit_id: string;
+            name: string;
+            organisation?: string | null;
+            host?: string | null;
+            gate?: string | null;
+            /** Format: date-time */
+            checked_in_at: string;
+        };
         VisitorDecisionRequest: {
             /** @description `true`: let the person in (on campus from now); `false`: refuse. */
             admit: boolean;
@@ -5303,6 +7986,20 @@ export interface components {
              * @description Visitors checked in and not checked out.
              */
             on_campus: number;
+        };
+        /**
+         * @description `visitor.flagged` v1: a visitor matched the watchlist (banned: refused at once; suspicious:
+         *     refused or waiting for the office).
+         */
+        VisitorFlagged: {
+            /** Format: uuid */
+            visit_id: string;
+            name: string;
+            category: components["schemas"]["WatchCategory"];
+            status: components["schemas"]["VisitStatus"];
+            gate?: string | null;
+            /** Format: date-time */
+            at: string;
         };
         VisitorResponse: {
             /** Format: uuid */
@@ -5342,6 +8039,26 @@ export interface components {
             checked_out_at?: string | null;
             on_campus: boolean;
         };
+        WaitingResponse: {
+            kind: components["schemas"]["AckSubject"];
+            /**
+             * Format: uuid
+             * @description The letter, the rule version or the training to sign.
+             */
+            id: string;
+            title: string;
+            /** @description The text to read before signing. */
+            body: string;
+            /** @description The letter's semester code, the version's effective date or the training's date. */
+            date: string;
+            /**
+             * Format: uuid
+             * @description For a rule version: the rule and the version number.
+             */
+            rule_id?: string | null;
+            /** Format: int32 */
+            version?: number | null;
+        };
         /**
          * @description Why a person is on the watchlist: `suspicious` (形迹可疑) or `banned` (禁止入校).
          * @enum {string}
@@ -5351,8 +8068,11 @@ export interface components {
             name: string;
             id_number?: string | null;
             phone?: string | null;
-            /** @description `suspicious` or `banned`. */
-            category: string;
+            /**
+             * @description `suspicious` or `banned`.
+             * @enum {string}
+             */
+            category: "suspicious" | "banned";
             note: string;
         };
         WatchlistResponse: {
@@ -5370,7 +8090,8 @@ export interface components {
             updated_at: string;
         };
         WatchlistUpdateRequest: {
-            category?: string | null;
+            /** @enum {string|null} */
+            category?: "suspicious" | "banned" | null;
             note?: string | null;
             is_active?: boolean | null;
         };
@@ -5404,6 +8125,12 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "password": "xiaoan-demo",
+                 *       "username": "office"
+                 *     }
+                 */
                 "application/json": components["schemas"]["LoginRequest"];
             };
         };
@@ -5490,6 +8217,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "refresh_token": "rt_6Jt1yHq0lYFQ2m9zR0bXcA7kP3sVwE5d"
+                 *     }
+                 */
                 "application/json": components["schemas"]["RefreshRequest"];
             };
         };
@@ -5656,6 +8388,12 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "current_password": "xiaoan-demo",
+                 *       "new_password": "Taihu-2026-anquan"
+                 *     }
+                 */
                 "application/json": components["schemas"]["ChangePasswordRequest"];
             };
         };
@@ -5808,6 +8546,15 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "display_name": "周敏",
+                 *       "password": "Taihu-2026-zhoumin",
+                 *       "phone": "13912345678",
+                 *       "role": "class_teacher",
+                 *       "username": "teacher6"
+                 *     }
+                 */
                 "application/json": components["schemas"]["CreateUserRequest"];
             };
         };
@@ -5951,6 +8698,13 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "display_name": "周敏",
+                 *       "is_active": true,
+                 *       "phone": "13912345678"
+                 *     }
+                 */
                 "application/json": components["schemas"]["UpdateUserRequest"];
             };
         };
@@ -6035,6 +8789,65 @@ export interface operations {
             };
         };
     };
+    list_colleagues: {
+        parameters: {
+            query?: {
+                /** @description Matches the display name. */
+                q?: string;
+                /** @description One staff role; `safety_officer` matches nobody. */
+                role?: components["schemas"]["Role"];
+                limit?: number;
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_Colleague"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `validation_failed`: a query parameter holds a control character */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     list_classes: {
         parameters: {
             query?: never;
@@ -6089,6 +8902,13 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "class_teacher_id": "01936f1e-8a4b-7c2d-9e0f-1a2b3c4d5e6f",
+                 *       "grade": "2020级",
+                 *       "name": "2020级烹饪工艺与营养1班"
+                 *     }
+                 */
                 "application/json": components["schemas"]["CreateClassRequest"];
             };
         };
@@ -6232,6 +9052,12 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "class_teacher_id": "01936f1e-8a4b-7c2d-9e0f-1a2b3c4d5e6f",
+                 *       "name": "2020级烹饪工艺与营养1班"
+                 *     }
+                 */
                 "application/json": components["schemas"]["UpdateClassRequest"];
             };
         };
@@ -6385,6 +9211,15 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "class_id": "01936f1e-9b5c-7d3e-8f10-2b3c4d5e6f70",
+                 *       "guardian_name": "王建华",
+                 *       "guardian_phone": "13800001234",
+                 *       "name": "王晓雨",
+                 *       "student_no": "20200115"
+                 *     }
+                 */
                 "application/json": components["schemas"]["CreateStudentRequest"];
             };
         };
@@ -6625,6 +9460,12 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "guardian_name": "李秀英",
+                 *       "guardian_phone": "13800005678"
+                 *     }
+                 */
                 "application/json": components["schemas"]["UpdateStudentRequest"];
             };
         };
@@ -6764,6 +9605,15 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "name": "东门闸机",
+                 *       "scopes": [
+                 *         "gate:scan",
+                 *         "people:read"
+                 *       ]
+                 *     }
+                 */
                 "application/json": components["schemas"]["CreateApiKeyRequest"];
             };
         };
@@ -7034,6 +9884,16 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "kind": "exit_and_return",
+                 *       "reason": "发烧，家长接回就医",
+                 *       "return_by": "2026-12-01T10:00:00Z",
+                 *       "student_id": "01936f20-1c2d-7e3f-9a40-5b6c7d8e9f01",
+                 *       "valid_from": "2026-12-01T05:30:00Z",
+                 *       "valid_until": "2026-12-01T10:00:00Z"
+                 *     }
+                 */
                 "application/json": components["schemas"]["IssuePassRequest"];
             };
         };
@@ -7378,6 +10238,14 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "client_event_id": "0193700a-4f5e-7a6b-8c9d-0e1f2a3b4c5d",
+                 *       "direction": "exit",
+                 *       "gate": "南门",
+                 *       "token": "XA1.eyJwIjoiMDE5MzZmMjEifQ.Qm9ndXNTaWduYXR1cmVGb3JUaGVFeGFtcGxlT25seQ"
+                 *     }
+                 */
                 "application/json": components["schemas"]["ScanRequest"];
             };
         };
@@ -7521,6 +10389,20 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "scans": [
+                 *         {
+                 *           "client_event_id": "0193700a-5a6b-7c8d-9e0f-1a2b3c4d5e6f",
+                 *           "direction": "exit",
+                 *           "gate": "南门",
+                 *           "offline_result": "allow",
+                 *           "scanned_at": "2026-12-01T06:12:40Z",
+                 *           "token": "XA1.eyJwIjoiMDE5MzZmMjEifQ.Qm9ndXNTaWduYXR1cmVGb3JUaGVFeGFtcGxlT25seQ"
+                 *         }
+                 *       ]
+                 *     }
+                 */
                 "application/json": components["schemas"]["BatchRequest"];
             };
         };
@@ -7890,6 +10772,18 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "gate": "南门",
+                 *       "host": "保卫处 刘老师",
+                 *       "id_number": "320506198507123456",
+                 *       "name": "陈国强",
+                 *       "organisation": "苏州市消防器材维保有限公司",
+                 *       "phone": "13700002468",
+                 *       "reason": "灭火器年度检测",
+                 *       "vehicle_plate": "苏E·7K2M9"
+                 *     }
+                 */
                 "application/json": components["schemas"]["CheckInRequest"];
             };
         };
@@ -8144,6 +11038,12 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "admit": true,
+                 *       "reason": "保卫处已电话核实，由刘老师到门口接待"
+                 *     }
+                 */
                 "application/json": components["schemas"]["VisitorDecisionRequest"];
             };
         };
@@ -8294,6 +11194,17 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "expected_date": "2026-12-03",
+                 *       "host": "保卫处 刘老师",
+                 *       "name": "陈国强",
+                 *       "organisation": "苏州市消防器材维保有限公司",
+                 *       "phone": "13700002468",
+                 *       "reason": "灭火器年度检测",
+                 *       "vehicle_plate": "苏E·7K2M9"
+                 *     }
+                 */
                 "application/json": components["schemas"]["ExpectedVisitorRequest"];
             };
         };
@@ -8381,6 +11292,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "gate": "南门"
+                 *     }
+                 */
                 "application/json": components["schemas"]["ExpectedCheckInRequest"];
             };
         };
@@ -8520,6 +11436,14 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "category": "suspicious",
+                 *       "name": "赵某",
+                 *       "note": "多次在校门口徘徊并尾随学生，已报派出所",
+                 *       "phone": "13600009999"
+                 *     }
+                 */
                 "application/json": components["schemas"]["WatchlistRequest"];
             };
         };
@@ -8607,6 +11531,13 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "category": "banned",
+                 *       "is_active": true,
+                 *       "note": "派出所通报：禁止入校"
+                 *     }
+                 */
                 "application/json": components["schemas"]["WatchlistUpdateRequest"];
             };
         };
@@ -8760,6 +11691,31 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "category": "self_inspection",
+                 *       "description": "每周五下午由班主任检查本班实训室",
+                 *       "frequency": "weekly",
+                 *       "items": [
+                 *         {
+                 *           "key": "gas_valve",
+                 *           "photo_required_on_fail": true,
+                 *           "text": "燃气阀门已关闭",
+                 *           "text_en": "Gas valves closed",
+                 *           "weight": 2
+                 *         },
+                 *         {
+                 *           "key": "exits_clear",
+                 *           "text": "安全出口畅通",
+                 *           "weight": 1
+                 *         }
+                 *       ],
+                 *       "name": "实训楼安全自查",
+                 *       "name_en": "Training building self-inspection",
+                 *       "submitter_role": "class_teacher",
+                 *       "target_kind": "class"
+                 *     }
+                 */
                 "application/json": components["schemas"]["CreateTemplateRequest"];
             };
         };
@@ -8903,6 +11859,26 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "is_active": true,
+                 *       "items": [
+                 *         {
+                 *           "key": "gas_valve",
+                 *           "photo_required_on_fail": true,
+                 *           "text": "燃气阀门已关闭",
+                 *           "weight": 2
+                 *         },
+                 *         {
+                 *           "key": "exits_clear",
+                 *           "text": "安全出口畅通，无杂物堆放",
+                 *           "weight": 1
+                 *         }
+                 *       ],
+                 *       "name": "实训楼安全自查",
+                 *       "submitter_role": "class_teacher"
+                 *     }
+                 */
                 "application/json": components["schemas"]["UpdateTemplateRequest"];
             };
         };
@@ -9060,6 +12036,25 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "all_passed": false,
+                 *       "answers": [
+                 *         {
+                 *           "attachment_ids": [
+                 *             "01936f23-4e5f-7061-9b72-8d9e0f1a2b3c"
+                 *           ],
+                 *           "item_key": "exits_clear",
+                 *           "note": "后门堆放纸箱",
+                 *           "result": "fail"
+                 *         }
+                 *       ],
+                 *       "class_id": "01936f1e-9b5c-7d3e-8f10-2b3c4d5e6f70",
+                 *       "note": "已要求本班当天清理",
+                 *       "period": "2026-W49",
+                 *       "template_id": "01936f22-3d4e-7f50-8a61-7c8d9e0f1a2b"
+                 *     }
+                 */
                 "application/json": components["schemas"]["CreateSubmissionRequest"];
             };
         };
@@ -9153,6 +12148,16 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "all_passed": true,
+                 *       "answers": [],
+                 *       "class_id": "01936f1e-9b5c-7d3e-8f10-2b3c4d5e6f70",
+                 *       "note": "保卫处抽查，情况良好",
+                 *       "period": "2026-W49",
+                 *       "template_id": "01936f22-3d4e-7f50-8a61-7c8d9e0f1a2b"
+                 *     }
+                 */
                 "application/json": components["schemas"]["SpotCheckRequest"];
             };
         };
@@ -9416,6 +12421,13 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "all_passed": true,
+                 *       "answers": [],
+                 *       "note": "纸箱已清理，复查合格"
+                 *     }
+                 */
                 "application/json": components["schemas"]["AmendSubmissionRequest"];
             };
         };
@@ -9575,6 +12587,17 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "attachment_ids": [
+                 *         "01936f23-4e5f-7061-9b72-8d9e0f1a2b3c"
+                 *       ],
+                 *       "category": "electrical",
+                 *       "class_id": "01936f1e-9b5c-7d3e-8f10-2b3c4d5e6f70",
+                 *       "description": "插线板串联使用，电线外皮破损",
+                 *       "location": "实训楼B302"
+                 *     }
+                 */
                 "application/json": components["schemas"]["ReportHazardRequest"];
             };
         };
@@ -9830,6 +12853,13 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "deadline": "2026-12-04",
+                 *       "note": "请总务处电工更换插线板",
+                 *       "owner_id": "01936f1e-8a4b-7c2d-9e0f-1a2b3c4d5e6f"
+                 *     }
+                 */
                 "application/json": components["schemas"]["AssignHazardRequest"];
             };
         };
@@ -9925,6 +12955,14 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "attachment_ids": [
+                 *         "01936f24-5f60-7172-8c83-9e0f1a2b3c4d"
+                 *       ],
+                 *       "rectification": "已更换为带过载保护的插线板，破损电线已拆除"
+                 *     }
+                 */
                 "application/json": components["schemas"]["RectifyHazardRequest"];
             };
         };
@@ -10020,6 +13058,13 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "approved": false,
+                 *       "deadline": "2026-12-06",
+                 *       "note": "墙角仍有一处串联插线板"
+                 *     }
+                 */
                 "application/json": components["schemas"]["VerifyHazardRequest"];
             };
         };
@@ -10114,6 +13159,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "accept": true
+                 *     }
+                 */
                 "application/json": components["schemas"]["AttributionDecision"];
             };
         };
@@ -10312,7 +13362,9 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "image/*": number[];
+                    "image/jpeg": string;
+                    "image/png": string;
+                    "image/webp": string;
                 };
             };
             /** @description Malformed request: `invalid_path`, `invalid_query`, `invalid_body` */
@@ -10368,7 +13420,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "image/jpeg": number[];
+                    "image/jpeg": string;
                 };
             };
             /** @description Malformed request: `invalid_path`, `invalid_query`, `invalid_body` */
@@ -10475,6 +13527,17 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "ends_on": "2027-07-02",
+                 *       "goals_and_priorities": "全年无重大安全责任事故；隐患整改率100%。",
+                 *       "guiding_ideology": "坚持安全第一、预防为主，落实安全工作责任制。",
+                 *       "measures": "健全制度；加强门卫管理；开展安全教育与应急演练。",
+                 *       "semester": "2026-2027-2",
+                 *       "starts_on": "2027-02-15",
+                 *       "title": "2026—2027学年第二学期安全工作计划"
+                 *     }
+                 */
                 "application/json": components["schemas"]["CreatePlanRequest"];
             };
         };
@@ -10618,6 +13681,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "goals_and_priorities": "全年无重大安全责任事故；隐患按期整改率100%；安全平台完成率95%以上。"
+                 *     }
+                 */
                 "application/json": components["schemas"]["UpdatePlanRequest"];
             };
         };
@@ -10842,6 +13910,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "comment": "三月份请补充消防疏散演练的具体日期和负责人。"
+                 *     }
+                 */
                 "application/json": components["schemas"]["ReturnPlanRequest"];
             };
         };
@@ -10936,6 +14009,14 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "ends_on": "2028-01-20",
+                 *       "semester": "2027-2028-1",
+                 *       "starts_on": "2027-09-01",
+                 *       "title": "2027—2028学年第一学期安全工作计划"
+                 *     }
+                 */
                 "application/json": components["schemas"]["CopyPlanRequest"];
             };
         };
@@ -11020,6 +14101,60 @@ export interface operations {
             };
         };
     };
+    plan_changes: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlanChangesResponse"];
+                };
+            };
+            /** @description Malformed request: `invalid_path`, `invalid_query`, `invalid_body` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     create_item: {
         parameters: {
             query?: never;
@@ -11031,6 +14166,19 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "category": "drill",
+                 *       "due_date": "2027-03-26",
+                 *       "month": "2027-03",
+                 *       "note": "提前一周通知各班主任",
+                 *       "notify": "教师群",
+                 *       "owner_id": "01936f1e-8a4b-7c2d-9e0f-1a2b3c4d5e6f",
+                 *       "report_to": "校办",
+                 *       "seq": 2,
+                 *       "title": "组织全校消防疏散演练"
+                 *     }
+                 */
                 "application/json": components["schemas"]["CreateItemRequest"];
             };
         };
@@ -11244,6 +14392,12 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "note": "3月26日已完成，参与师生1260人",
+                 *       "status": "done"
+                 *     }
+                 */
                 "application/json": components["schemas"]["UpdateItemRequest"];
             };
         };
@@ -11337,6 +14491,13 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "entity_id": "01936f25-6071-7283-9d94-0f1a2b3c4d5e",
+                 *       "entity_type": "activity",
+                 *       "note": "演练记录及照片"
+                 *     }
+                 */
                 "application/json": components["schemas"]["AddEvidenceRequest"];
             };
         };
@@ -11543,6 +14704,16 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "end_date": "2027-04-05",
+                 *       "note": "值班人员请保持电话畅通",
+                 *       "notify": "教师群",
+                 *       "report_to": "校办",
+                 *       "start_date": "2027-04-03",
+                 *       "title": "2027年清明节假期值班安排"
+                 *     }
+                 */
                 "application/json": components["schemas"]["CreateRosterRequest"];
             };
         };
@@ -11748,6 +14919,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "reported": true
+                 *     }
+                 */
                 "application/json": components["schemas"]["UpdateRosterRequest"];
             };
         };
@@ -11842,6 +15018,16 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "date": "2027-04-03",
+                 *       "end_time": "20:00",
+                 *       "note": "负责教学区巡查",
+                 *       "post": "duty_teacher",
+                 *       "start_time": "08:00",
+                 *       "user_id": "01936f1e-8a4b-7c2d-9e0f-1a2b3c4d5e6f"
+                 *     }
+                 */
                 "application/json": components["schemas"]["CreateShiftRequest"];
             };
         };
@@ -11998,6 +15184,30 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "replace": false,
+                 *       "slots": [
+                 *         {
+                 *           "end_time": "20:00",
+                 *           "post": "leader_on_call",
+                 *           "start_time": "08:00",
+                 *           "user_ids": [
+                 *             "01936f1e-7a3b-7c1d-8e0f-0a1b2c3d4e5f"
+                 *           ]
+                 *         },
+                 *         {
+                 *           "end_time": "08:00",
+                 *           "post": "guard",
+                 *           "start_time": "20:00",
+                 *           "user_ids": [
+                 *             "01936f1e-6a2b-7c0d-9e1f-f0a1b2c3d4e5",
+                 *             "01936f1e-5a1b-7b0c-8d9e-e0f1a2b3c4d5"
+                 *           ]
+                 *         }
+                 *       ]
+                 *     }
+                 */
                 "application/json": components["schemas"]["GenerateRequest"];
             };
         };
@@ -12362,6 +15572,12 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "reason": "当天需带学生参加市技能大赛",
+                 *       "target_user_id": "01936f1e-8a4b-7c2d-9e0f-1a2b3c4d5e6f"
+                 *     }
+                 */
                 "application/json": components["schemas"]["RequestSwapRequest"];
             };
         };
@@ -12520,6 +15736,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "comment": "可以，我来替班"
+                 *     }
+                 */
                 "application/json": components["schemas"]["SwapDecisionRequest"];
             };
         };
@@ -12615,6 +15836,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "comment": "当天已有其他安排"
+                 *     }
+                 */
                 "application/json": components["schemas"]["SwapDecisionRequest"];
             };
         };
@@ -12710,6 +15936,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "comment": "比赛改期，不需要换班了"
+                 *     }
+                 */
                 "application/json": components["schemas"]["SwapDecisionRequest"];
             };
         };
@@ -12805,6 +16036,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "comment": "同意"
+                 *     }
+                 */
                 "application/json": components["schemas"]["SwapDecisionRequest"];
             };
         };
@@ -12900,6 +16136,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "comment": "节假日值班原则上不调换"
+                 *     }
+                 */
                 "application/json": components["schemas"]["SwapDecisionRequest"];
             };
         };
@@ -13229,6 +16470,21 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "class_ids": [
+                 *         "01936f1e-9b5c-7d3e-8f10-2b3c4d5e6f70"
+                 *       ],
+                 *       "date": "2026-11-27",
+                 *       "kind": "drill",
+                 *       "organiser": "保卫处",
+                 *       "participant_count": 1260,
+                 *       "photos": [],
+                 *       "plan_item_id": "01936f26-7182-7394-8ea5-1a2b3c4d5e6f",
+                 *       "summary": "警报响起后3分40秒全部撤离至操场，无人员受伤。",
+                 *       "topic": "全校消防疏散演练"
+                 *     }
+                 */
                 "application/json": components["schemas"]["ActivityRequest"];
             };
         };
@@ -13372,6 +16628,17 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "class_ids": [],
+                 *       "date": "2026-11-27",
+                 *       "kind": "drill",
+                 *       "organiser": "保卫处",
+                 *       "participant_count": 1265,
+                 *       "summary": "警报响起后3分40秒全部撤离至操场，无人员受伤。",
+                 *       "topic": "全校消防疏散演练"
+                 *     }
+                 */
                 "application/json": components["schemas"]["ActivityRequest"];
             };
         };
@@ -13526,6 +16793,20 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "attendees": [
+                 *         "刘建军",
+                 *         "孙志刚",
+                 *         "钱伟"
+                 *       ],
+                 *       "date": "2026-12-01",
+                 *       "decisions": "南门晚间增加一次巡查。",
+                 *       "kind": "guard_meeting",
+                 *       "minutes": "通报11月来访登记情况；强调外来车辆一律登记。",
+                 *       "title": "12月门卫工作例会"
+                 *     }
+                 */
                 "application/json": components["schemas"]["MeetingRequest"];
             };
         };
@@ -13669,6 +16950,20 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "attendees": [
+                 *         "刘建军",
+                 *         "孙志刚",
+                 *         "钱伟"
+                 *       ],
+                 *       "date": "2026-12-01",
+                 *       "decisions": "南门晚间增加一次巡查，由孙志刚负责。",
+                 *       "kind": "guard_meeting",
+                 *       "minutes": "通报11月来访登记情况；强调外来车辆一律登记。",
+                 *       "title": "12月门卫工作例会"
+                 *     }
+                 */
                 "application/json": components["schemas"]["MeetingRequest"];
             };
         };
@@ -13825,6 +17120,19 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "actions_taken": "通知班主任和家长，家长接回观察。",
+                 *       "class_id": "01936f1e-9b5c-7d3e-8f10-2b3c4d5e6f70",
+                 *       "description": "学生打篮球时扭伤脚踝，校医现场冰敷处理。",
+                 *       "kind": "injury",
+                 *       "occurred_at": "2026-11-30T07:20:00Z",
+                 *       "place": "篮球场",
+                 *       "reported_to_fire": false,
+                 *       "reported_to_police": false,
+                 *       "severity": "minor"
+                 *     }
+                 */
                 "application/json": components["schemas"]["CreateIncidentRequest"];
             };
         };
@@ -13977,6 +17285,12 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "actions_taken": "家长已带学生就医，无骨折。",
+                 *       "closed": true
+                 *     }
+                 */
                 "application/json": components["schemas"]["UpdateIncidentRequest"];
             };
         };
@@ -14073,6 +17387,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "accept": true
+                 *     }
+                 */
                 "application/json": components["schemas"]["AttributionDecision"];
             };
         };
@@ -14229,6 +17548,13 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "date": "2026-12-01",
+                 *       "fit_for_duty": true,
+                 *       "temperature": 36.6
+                 *     }
+                 */
                 "application/json": components["schemas"]["CreateHealthReportRequest"];
             };
         };
@@ -14316,6 +17642,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "note": "已安排替班，请好好休息"
+                 *     }
+                 */
                 "application/json": components["schemas"]["AcknowledgeHealthReportRequest"];
             };
         };
@@ -14468,6 +17799,17 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "body": "宿舍内严禁使用电热毯、热得快等大功率电器，保卫处将于本周进行抽查。",
+                 *       "plan_item_id": null,
+                 *       "target_roles": [
+                 *         "class_teacher",
+                 *         "safety_officer"
+                 *       ],
+                 *       "title": "冬季用电安全提醒"
+                 *     }
+                 */
                 "application/json": components["schemas"]["CreateAnnouncementRequest"];
             };
         };
@@ -14711,6 +18053,12 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "name": "实训楼",
+                 *       "note": "共五层，每层两个安全出口"
+                 *     }
+                 */
                 "application/json": components["schemas"]["FireBuildingRequest"];
             };
         };
@@ -14798,6 +18146,12 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "name": "实训楼",
+                 *       "note": "共五层，每层两个安全出口；B座三层为烹饪实训室"
+                 *     }
+                 */
                 "application/json": components["schemas"]["FireBuildingRequest"];
             };
         };
@@ -15008,6 +18362,18 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "building_id": "01936f27-8293-74a5-9fb6-2b3c4d5e6f70",
+                 *       "expiry_date": "2030-03-01",
+                 *       "install_date": "2025-03-01",
+                 *       "kind": "extinguisher",
+                 *       "location": "实训楼三层东侧楼梯口",
+                 *       "name": "3F-东-01",
+                 *       "responsible": "刘建军",
+                 *       "spec": "MFZ/ABC4 干粉 4kg"
+                 *     }
+                 */
                 "application/json": components["schemas"]["FireItemRequest"];
             };
         };
@@ -15152,6 +18518,18 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "building_id": "01936f27-8293-74a5-9fb6-2b3c4d5e6f70",
+                 *       "expiry_date": "2030-03-01",
+                 *       "install_date": "2025-03-01",
+                 *       "kind": "extinguisher",
+                 *       "location": "实训楼三层东侧楼梯口",
+                 *       "name": "3F-东-01",
+                 *       "responsible": "孙志刚",
+                 *       "spec": "MFZ/ABC4 干粉 4kg"
+                 *     }
+                 */
                 "application/json": components["schemas"]["FireItemRequest"];
             };
         };
@@ -15248,6 +18626,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "retired": true
+                 *     }
+                 */
                 "application/json": components["schemas"]["FireRetireRequest"];
             };
         };
@@ -15402,6 +18785,16 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "attachment_ids": [
+                 *         "01936f24-5f60-7172-8c83-9e0f1a2b3c4d"
+                 *       ],
+                 *       "note": "压力表指针在红区，已送检",
+                 *       "pressure_mpa": 0.9,
+                 *       "result": "failed"
+                 *     }
+                 */
                 "application/json": components["schemas"]["FireCheckRequest"];
             };
         };
@@ -15629,7 +19022,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": number[];
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
                 };
             };
             /** @description Malformed request: `invalid_path`, `invalid_query`, `invalid_body` */
@@ -15805,6 +19198,13 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "active": true,
+                 *       "location": "南门东侧",
+                 *       "name": "南门岗亭"
+                 *     }
+                 */
                 "application/json": components["schemas"]["CreateCheckpointRequest"];
             };
         };
@@ -15939,6 +19339,12 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "location": "南门东侧（新岗亭）",
+                 *       "regenerate_code": true
+                 *     }
+                 */
                 "application/json": components["schemas"]["UpdateCheckpointRequest"];
             };
         };
@@ -16079,6 +19485,28 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "active": true,
+                 *       "name": "夜间巡查",
+                 *       "points": [
+                 *         {
+                 *           "checkpoint_id": "01936f28-93a4-75b6-8ac7-3c4d5e6f7081",
+                 *           "offset_minutes": 0,
+                 *           "tolerance_minutes": 10
+                 *         },
+                 *         {
+                 *           "checkpoint_id": "01936f28-a4b5-76c7-9bd8-4d5e6f708192",
+                 *           "offset_minutes": 15,
+                 *           "tolerance_minutes": 10
+                 *         }
+                 *       ],
+                 *       "start_times": [
+                 *         "21:00",
+                 *         "06:00"
+                 *       ]
+                 *     }
+                 */
                 "application/json": components["schemas"]["RouteRequest"];
             };
         };
@@ -16166,6 +19594,28 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "active": true,
+                 *       "name": "夜间巡查",
+                 *       "points": [
+                 *         {
+                 *           "checkpoint_id": "01936f28-93a4-75b6-8ac7-3c4d5e6f7081",
+                 *           "offset_minutes": 0,
+                 *           "tolerance_minutes": 10
+                 *         },
+                 *         {
+                 *           "checkpoint_id": "01936f28-a4b5-76c7-9bd8-4d5e6f708192",
+                 *           "offset_minutes": 20,
+                 *           "tolerance_minutes": 10
+                 *         }
+                 *       ],
+                 *       "start_times": [
+                 *         "21:30",
+                 *         "06:00"
+                 *       ]
+                 *     }
+                 */
                 "application/json": components["schemas"]["RouteRequest"];
             };
         };
@@ -16318,6 +19768,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "route_id": "01936f29-b5c6-77d8-8ce9-5e6f708192a3"
+                 *     }
+                 */
                 "application/json": components["schemas"]["StartPatrolRequest"];
             };
         };
@@ -16529,6 +19984,13 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "client_event_id": "0193700b-6b7c-7d8e-9f0a-1b2c3d4e5f60",
+                 *       "code": "XAP-7Q4M2K9T",
+                 *       "observation": "正常"
+                 *     }
+                 */
                 "application/json": components["schemas"]["ScanCheckpointRequest"];
             };
         };
@@ -16626,6 +20088,17 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "checkpoint_id": "01936f28-a4b5-76c7-9bd8-4d5e6f708192",
+                 *       "hazard": {
+                 *         "attachment_ids": [],
+                 *         "category": "facility",
+                 *         "description": "围墙东北角护栏松动，有翻越风险"
+                 *       },
+                 *       "observation": "围墙东北角护栏松动"
+                 *     }
+                 */
                 "application/json": components["schemas"]["PatrolNoteRequest"];
             };
         };
@@ -16847,6 +20320,14 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "class_id": "01936f1e-9b5c-7d3e-8f10-2b3c4d5e6f70",
+                 *       "class_size": 43,
+                 *       "completed": 41,
+                 *       "month": "2026-11"
+                 *     }
+                 */
                 "application/json": components["schemas"]["SetFigureRequest"];
             };
         };
@@ -17145,6 +20626,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "threshold": 90
+                 *     }
+                 */
                 "application/json": components["schemas"]["PlatformSettings"];
             };
         };
@@ -17316,7 +20802,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": number[];
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
                 };
             };
             /** @description Malformed request: `invalid_path`, `invalid_query`, `invalid_body` */
@@ -17417,6 +20903,14 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "weights": {
+                 *         "duty_shifts": 2,
+                 *         "hazards_on_time": 3
+                 *       }
+                 *     }
+                 */
                 "application/json": components["schemas"]["SetWeightsRequest"];
             };
         };
@@ -17547,6 +21041,14 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "code": "2026-2027-2",
+                 *       "ends_on": "2027-07-02",
+                 *       "name": "2026—2027学年第二学期",
+                 *       "starts_on": "2027-02-15"
+                 *     }
+                 */
                 "application/json": components["schemas"]["SemesterRequest"];
             };
         };
@@ -17751,6 +21253,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "ends_on": "2027-07-09"
+                 *     }
+                 */
                 "application/json": components["schemas"]["SemesterUpdateRequest"];
             };
         };
@@ -17880,6 +21387,3836 @@ export interface operations {
             };
         };
     };
+    list_headcounts: {
+        parameters: {
+            query?: {
+                /** @description Only the head-counts of this activity (a drill's record). */
+                activity_id?: string;
+                /** @description 1–200, default 50. */
+                limit?: number;
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_HeadcountSummary"];
+                };
+            };
+            /** @description Malformed request: `invalid_path`, `invalid_query`, `invalid_body` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the token or key is not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `forbidden`: the role or key scope may not call this, or `not_own_class` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `validation_failed`: a query parameter holds a control character */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    start_headcount: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "activity_id": "0193700a-4f5e-7a6b-8c9d-0e1f2a3b4c5d",
+                 *       "kind": "drill",
+                 *       "title": "消防疏散演练"
+                 *     }
+                 */
+                "application/json": components["schemas"]["StartHeadcountRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HeadcountBoard"];
+                };
+            };
+            /** @description Malformed request: `invalid_path`, `invalid_query`, `invalid_body` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the token or key is not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `forbidden`: the role or key scope may not call this, or `not_own_class` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `headcount_already_open` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `payload_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    open_headcount: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenHeadcountResponse"];
+                };
+            };
+            /** @description Malformed request: `invalid_path`, `invalid_query`, `invalid_body` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the token or key is not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `forbidden`: the role or key scope may not call this, or `not_own_class` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_headcount: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HeadcountBoard"];
+                };
+            };
+            /** @description Malformed request: `invalid_path`, `invalid_query`, `invalid_body` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the token or key is not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `forbidden`: the role or key scope may not call this, or `not_own_class` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `headcount_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    close_headcount: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "note": "全部学生已清点完毕，无人员受伤。"
+                 *     }
+                 */
+                "application/json": components["schemas"]["CloseHeadcountRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HeadcountBoard"];
+                };
+            };
+            /** @description Malformed request: `invalid_path`, `invalid_query`, `invalid_body` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the token or key is not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `forbidden`: the role or key scope may not call this, or `not_own_class` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `headcount_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `headcount_closed` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `payload_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `validation_failed`, with per-field `errors` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_class_sheet: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                class_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ClassSheet"];
+                };
+            };
+            /** @description Malformed request: `invalid_path`, `invalid_query`, `invalid_body` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the token or key is not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `not_own_class` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `headcount_not_found`, `class_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    report_class: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                class_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "absent": [
+                 *         {
+                 *           "reason": "leave_pass",
+                 *           "student_id": "0193700c-2b3c-7d4e-9f5a-6b7c8d9e0f1a"
+                 *         }
+                 *       ],
+                 *       "client_report_id": "0193700b-1a2b-7c3d-8e4f-5a6b7c8d9e0f",
+                 *       "injured": [],
+                 *       "present": 38,
+                 *       "version": 0
+                 *     }
+                 */
+                "application/json": components["schemas"]["ClassReportRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ClassReportResponse"];
+                };
+            };
+            /** @description Malformed request: `invalid_path`, `invalid_query`, `invalid_body` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the token or key is not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `not_own_class` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `headcount_not_found`, `class_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `headcount_closed`, `headcount_version_conflict`, `client_event_conflict` (the report id was used for another class) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `payload_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `headcount_count_mismatch`, `validation_failed` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_leadership: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LeadershipResponse"];
+                };
+            };
+            /** @description Malformed request: `invalid_path`, `invalid_query`, `invalid_body` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `forbidden`: the role or key scope may not call this, or `not_own_class` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    add_member: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "department": "保卫处",
+                 *       "group_role": "deputy",
+                 *       "sort_order": 2,
+                 *       "user_id": "0193700a-4f5e-7a6b-8c9d-0e1f2a3b4c5d"
+                 *     }
+                 */
+                "application/json": components["schemas"]["MemberRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MemberResponse"];
+                };
+            };
+            /** @description Malformed request: `invalid_path`, `invalid_query`, `invalid_body` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the token or key is not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `forbidden`: the role or key scope may not call this, or `not_own_class` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `user_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `already_exists` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `payload_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    remove_member: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Malformed request: `invalid_path`, `invalid_query`, `invalid_body` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the token or key is not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `forbidden`: the role or key scope may not call this, or `not_own_class` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `duty_record_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_statement: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "duties": "负责校门出入管理，查验请假条，来访人员登记后方可入校。",
+                 *       "post": "门卫岗",
+                 *       "sort_order": 1
+                 *     }
+                 */
+                "application/json": components["schemas"]["StatementRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StatementResponse"];
+                };
+            };
+            /** @description Malformed request: `invalid_path`, `invalid_query`, `invalid_body` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the token or key is not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `forbidden`: the role or key scope may not call this, or `not_own_class` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `already_exists` (the post) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `payload_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    update_statement: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "duties": "每周开展一次交通安全检查，学生离校须开具请假条。",
+                 *       "post": "班主任",
+                 *       "sort_order": 2
+                 *     }
+                 */
+                "application/json": components["schemas"]["StatementRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StatementResponse"];
+                };
+            };
+            /** @description Malformed request: `invalid_path`, `invalid_query`, `invalid_body` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the token or key is not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `forbidden`: the role or key scope may not call this, or `not_own_class` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `duty_record_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `already_exists` (the post) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `payload_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    delete_statement: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Malformed request: `invalid_path`, `invalid_query`, `invalid_body` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the token or key is not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `forbidden`: the role or key scope may not call this, or `not_own_class` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `duty_record_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_letters: {
+        parameters: {
+            query?: {
+                /** @description A semester's code; all semesters when absent. */
+                semester?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LetterResponse"][];
+                };
+            };
+            /** @description Malformed request: `invalid_path`, `invalid_query`, `invalid_body` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `forbidden`: the role or key scope may not call this, or `not_own_class` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `validation_failed`: a query parameter holds a control character */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_letter: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "body": "本人承诺认真履行岗位安全职责，做好本岗位的安全工作。",
+                 *       "semester": "2026-2027-1",
+                 *       "signer_roles": [
+                 *         "class_teacher",
+                 *         "guard"
+                 *       ],
+                 *       "title": "2026—2027学年第一学期安全目标责任书"
+                 *     }
+                 */
+                "application/json": components["schemas"]["LetterRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LetterResponse"];
+                };
+            };
+            /** @description Malformed request: `invalid_path`, `invalid_query`, `invalid_body` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the token or key is not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `forbidden`: the role or key scope may not call this, or `not_own_class` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `already_exists` or `reference_conflict`: clashes with a record */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `payload_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description invalid fields, or `semester` not defined */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    letter_signatures: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Tally"];
+                };
+            };
+            /** @description Malformed request: `invalid_path`, `invalid_query`, `invalid_body` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the token or key is not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `forbidden`: the role or key scope may not call this, or `not_own_class` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `duty_record_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    sign_letter: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AckResponse"];
+                };
+            };
+            /** @description Malformed request: `invalid_path`, `invalid_query`, `invalid_body` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the token or key is not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `not_asked_to_acknowledge` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `duty_record_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_rules: {
+        parameters: {
+            query?: {
+                category?: null | components["schemas"]["RuleCategory"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RuleSummary"][];
+                };
+            };
+            /** @description Malformed request: `invalid_path`, `invalid_query`, `invalid_body` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `forbidden`: the role or key scope may not call this, or `not_own_class` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `validation_failed`: a query parameter holds a control character */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_rule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "body": "一、门卫实行24小时值班制度。二、学生离校须凭请假条。",
+                 *       "category": "gate",
+                 *       "effective_on": "2026-09-01",
+                 *       "reader_roles": [
+                 *         "guard",
+                 *         "security_office"
+                 *       ],
+                 *       "title": "门卫工作制度"
+                 *     }
+                 */
+                "application/json": components["schemas"]["RuleRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RuleDetail"];
+                };
+            };
+            /** @description Malformed request: `invalid_path`, `invalid_query`, `invalid_body` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the token or key is not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `forbidden`: the role or key scope may not call this, or `not_own_class` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `already_exists` (the title) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `payload_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_rule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RuleDetail"];
+                };
+            };
+            /** @description Malformed request: `invalid_path`, `invalid_query`, `invalid_body` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the token or key is not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `forbidden`: the role or key scope may not call this, or `not_own_class` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `safety_rule_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    add_rule_version: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "body": "一、门卫实行24小时值班制度。二、学生离校须凭请假条，扫码核验后放行。",
+                 *       "change_note": "增加扫码核验请假条",
+                 *       "effective_on": "2027-02-15",
+                 *       "reader_roles": [
+                 *         "guard",
+                 *         "security_office"
+                 *       ]
+                 *     }
+                 */
+                "application/json": components["schemas"]["RuleVersionRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RuleDetail"];
+                };
+            };
+            /** @description Malformed request: `invalid_path`, `invalid_query`, `invalid_body` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the token or key is not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `forbidden`: the role or key scope may not call this, or `not_own_class` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `safety_rule_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `already_exists` (another version was published at the same moment) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `payload_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    confirm_rule_version: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the version's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AckResponse"];
+                };
+            };
+            /** @description Malformed request: `invalid_path`, `invalid_query`, `invalid_body` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the token or key is not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `not_asked_to_acknowledge` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `safety_rule_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `rule_version_superseded` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    rule_version_confirmations: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the version's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Tally"];
+                };
+            };
+            /** @description Malformed request: `invalid_path`, `invalid_query`, `invalid_body` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the token or key is not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `forbidden`: the role or key scope may not call this, or `not_own_class` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `safety_rule_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_trainings: {
+        parameters: {
+            query?: {
+                /** @description From this date (`YYYY-MM-DD`), inclusive. */
+                from?: string | null;
+                /** @description To this date, inclusive. */
+                to?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TrainingResponse"][];
+                };
+            };
+            /** @description Malformed request: `invalid_path`, `invalid_query`, `invalid_body` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `forbidden`: the role or key scope may not call this, or `not_own_class` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_training: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "attendee_ids": [
+                 *         "0193700a-4f5e-7a6b-8c9d-0e1f2a3b4c5d"
+                 *       ],
+                 *       "content": "干粉灭火器的检查与使用：提、拔、握、压。",
+                 *       "date": "2026-12-04",
+                 *       "kind": "extinguisher",
+                 *       "title": "灭火器使用培训",
+                 *       "trainer": "张卫东"
+                 *     }
+                 */
+                "application/json": components["schemas"]["TrainingRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TrainingDetail"];
+                };
+            };
+            /** @description Malformed request: `invalid_path`, `invalid_query`, `invalid_body` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the token or key is not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `forbidden`: the role or key scope may not call this, or `not_own_class` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `already_exists` or `reference_conflict`: clashes with a record */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `payload_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description invalid fields, or an attendee who is not an active staff account */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_training: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TrainingDetail"];
+                };
+            };
+            /** @description Malformed request: `invalid_path`, `invalid_query`, `invalid_body` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the token or key is not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `forbidden`: the role or key scope may not call this, or `not_own_class` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `training_not_found` (also a guard's request for a session not attended) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    sign_training: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AckResponse"];
+                };
+            };
+            /** @description Malformed request: `invalid_path`, `invalid_query`, `invalid_body` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the token or key is not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `not_asked_to_acknowledge` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `training_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    my_acknowledgements: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WaitingResponse"][];
+                };
+            };
+            /** @description Malformed request: `invalid_path`, `invalid_query`, `invalid_body` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `forbidden`: the role or key scope may not call this, or `not_own_class` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_articles: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ArticleResponse"][];
+                };
+            };
+            /** @description Malformed request: `invalid_path`, `invalid_query`, `invalid_body` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_article: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "body": "寒假期间请家长加强对孩子的安全教育，注意交通、用火用电和防溺水安全。",
+                 *       "kind": "notice",
+                 *       "photo_ids": [],
+                 *       "title": "寒假安全告家长书"
+                 *     }
+                 */
+                "application/json": components["schemas"]["ArticleRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ArticleResponse"];
+                };
+            };
+            /** @description Malformed request: `invalid_path`, `invalid_query`, `invalid_body` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the token or key is not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `forbidden`: the role or key scope may not call this, or `not_own_class` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `already_exists` or `reference_conflict`: clashes with a record */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `payload_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_article: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ArticleResponse"];
+                };
+            };
+            /** @description Malformed request: `invalid_path`, `invalid_query`, `invalid_body` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the token or key is not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `forbidden`: the role or key scope may not call this, or `not_own_class` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    delete_article: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Malformed request: `invalid_path`, `invalid_query`, `invalid_body` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the token or key is not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `forbidden`: the role or key scope may not call this, or `not_own_class` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    update_article: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "title": "寒假安全告家长书（修订）"
+                 *     }
+                 */
+                "application/json": components["schemas"]["ArticleUpdateRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ArticleResponse"];
+                };
+            };
+            /** @description Malformed request: `invalid_path`, `invalid_query`, `invalid_body` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the token or key is not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `forbidden`: the role or key scope may not call this, or `not_own_class` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `already_exists` or `reference_conflict`: clashes with a record */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `payload_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `validation_failed`, `article_names_student` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    set_published: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "published": true
+                 *     }
+                 */
+                "application/json": components["schemas"]["PublishRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ArticleResponse"];
+                };
+            };
+            /** @description Malformed request: `invalid_path`, `invalid_query`, `invalid_body` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the token or key is not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `forbidden`: the role or key scope may not call this, or `not_own_class` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `already_exists` or `reference_conflict`: clashes with a record */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `payload_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `article_names_student` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_public_page: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicPageSettingsResponse"];
+                };
+            };
+            /** @description Malformed request: `invalid_path`, `invalid_query`, `invalid_body` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    set_public_page: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "duty_roster_ids": [
+                 *         "0193700a-4f5e-7a6b-8c9d-0e1f2a3b4c5d"
+                 *       ],
+                 *       "phones": {
+                 *         "duty_teacher": null,
+                 *         "guard": "0571-88005678",
+                 *         "leader_on_call": "0571-88001234"
+                 *       }
+                 *     }
+                 */
+                "application/json": components["schemas"]["PublicPageSettingsRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicPageSettingsResponse"];
+                };
+            };
+            /** @description Malformed request: `invalid_path`, `invalid_query`, `invalid_body` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the token or key is not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `forbidden`: the role or key scope may not call this, or `not_own_class` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `already_exists` or `reference_conflict`: clashes with a record */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `payload_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_vehicles: {
+        parameters: {
+            query?: {
+                /** @description Part of a plate or of an owner's name. */
+                q?: string;
+                /** @description Also list inactive vehicles (default false). */
+                include_inactive?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VehicleResponse"][];
+                };
+            };
+            /** @description Malformed request: `invalid_path`, `invalid_query`, `invalid_body` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `validation_failed`: a query parameter holds a control character */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_vehicle: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "kind": "car",
+                 *       "note": "教职工车辆",
+                 *       "owner_name": "王建国",
+                 *       "plate": "浙A12345"
+                 *     }
+                 */
+                "application/json": components["schemas"]["VehicleRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VehicleResponse"];
+                };
+            };
+            /** @description Malformed request: `invalid_path`, `invalid_query`, `invalid_body` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the token or key is not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `forbidden`: the role or key scope may not call this, or `not_own_class` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `already_exists` (the plate) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `payload_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    update_vehicle: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "active": true,
+                 *       "note": "已换新车"
+                 *     }
+                 */
+                "application/json": components["schemas"]["VehicleUpdateRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VehicleResponse"];
+                };
+            };
+            /** @description Malformed request: `invalid_path`, `invalid_query`, `invalid_body` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the token or key is not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `forbidden`: the role or key scope may not call this, or `not_own_class` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `already_exists` (the plate) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `payload_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_passages: {
+        parameters: {
+            query?: {
+                /** @description The school day, `YYYY-MM-DD` (default today). */
+                date?: string;
+                /** @description Only entries flagged in a rush window. */
+                rush?: boolean;
+                /** @description Only this plate (normalised as typed). */
+                plate?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PassageResponse"][];
+                };
+            };
+            /** @description Malformed request: `invalid_path`, `invalid_query`, `invalid_body` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    record_passage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "client_event_id": "0193700a-4f5e-7a6b-8c9d-0e1f2a3b4c5d",
+                 *       "direction": "in",
+                 *       "plate": "浙A12345"
+                 *     }
+                 */
+                "application/json": components["schemas"]["PassageRequest"];
+            };
+        };
+        responses: {
+            /** @description A retry: the record made the first time */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PassageResponse"];
+                };
+            };
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PassageResponse"];
+                };
+            };
+            /** @description Malformed request: `invalid_path`, `invalid_query`, `invalid_body` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the token or key is not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `forbidden`: the role or key scope may not call this, or `not_own_class` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `client_event_conflict` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `payload_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    rush_by_owner: {
+        parameters: {
+            query?: {
+                /** @description First day, `YYYY-MM-DD` (default 29 days before `to`). */
+                from?: string;
+                /** @description Last day included, `YYYY-MM-DD` (default today); at most a year after `from`. */
+                to?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RushReport"];
+                };
+            };
+            /** @description Malformed request: `invalid_path`, `invalid_query`, `invalid_body` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_rush_windows: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RushWindowsResponse"];
+                };
+            };
+            /** @description Malformed request: `invalid_path`, `invalid_query`, `invalid_body` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    set_rush_windows: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "afternoon_end": "17:30",
+                 *       "afternoon_start": "16:30",
+                 *       "morning_end": "08:00",
+                 *       "morning_start": "07:00"
+                 *     }
+                 */
+                "application/json": components["schemas"]["RushWindowsRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RushWindowsResponse"];
+                };
+            };
+            /** @description Malformed request: `invalid_path`, `invalid_query`, `invalid_body` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the token or key is not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `forbidden`: the role or key scope may not call this, or `not_own_class` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `already_exists` or `reference_conflict`: clashes with a record */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `payload_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_events: {
+        parameters: {
+            query?: {
+                /**
+                 * @description The `seq` of the last event you processed (`next_after` of the previous page); `0` or
+                 *     absent: from the first event.
+                 */
+                after?: number;
+                /** @description 1–200, default 50. */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EventPage"];
+                };
+            };
+            /** @description `invalid_limit`: `limit` outside 1–200; a malformed `after` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the token or key is not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `forbidden`: the role or key scope may not call this, or `not_own_class` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `validation_failed`: a query parameter holds a control character */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_subscriptions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SubscriptionResponse"][];
+                };
+            };
+            /** @description Malformed request: `invalid_path`, `invalid_query`, `invalid_body` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_subscription: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "audience": "security_office",
+                 *       "event_kinds": [
+                 *         "pass.overdue",
+                 *         "visitor.flagged"
+                 *       ],
+                 *       "kind": "dingtalk",
+                 *       "min_severity": "warning",
+                 *       "name": "保卫处值班群",
+                 *       "secret": "SEC0123456789abcdef",
+                 *       "url": "https://oapi.dingtalk.com/robot/send?access_token=0123456789abcdef"
+                 *     }
+                 */
+                "application/json": components["schemas"]["CreateSubscriptionRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreatedSubscriptionResponse"];
+                };
+            };
+            /** @description Malformed request: `invalid_path`, `invalid_query`, `invalid_body` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the token or key is not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `not_own_class` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `class_not_found`: `class_id` names no class */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `already_exists` or `reference_conflict`: clashes with a record */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `payload_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `validation_failed`, `channel_target_not_allowed` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    delete_subscription: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Malformed request: `invalid_path`, `invalid_query`, `invalid_body` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the token or key is not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `not_own_class` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `subscription_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    update_subscription: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "enabled": true,
+                 *       "event_kinds": [
+                 *         "pass.overdue",
+                 *         "gate.exit",
+                 *         "gate.return"
+                 *       ]
+                 *     }
+                 */
+                "application/json": components["schemas"]["UpdateSubscriptionRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SubscriptionResponse"];
+                };
+            };
+            /** @description Malformed request: `invalid_path`, `invalid_query`, `invalid_body` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the token or key is not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `not_own_class` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `subscription_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `already_exists` or `reference_conflict`: clashes with a record */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `payload_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    rotate_subscription_secret: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RotatedSecretResponse"];
+                };
+            };
+            /** @description Malformed request: `invalid_path`, `invalid_query`, `invalid_body` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the token or key is not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `not_own_class` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `subscription_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `secret_not_rotatable`: not a webhook */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    test_subscription: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeliveryResponse"];
+                };
+            };
+            /** @description Malformed request: `invalid_path`, `invalid_query`, `invalid_body` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the token or key is not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `not_own_class` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `subscription_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_deliveries: {
+        parameters: {
+            query?: {
+                /** @description `pending`, `delivered` or `dead`; another value matches nothing. */
+                status?: string;
+                /** @description 1–200, default 50. */
+                limit?: number;
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_DeliveryResponse"];
+                };
+            };
+            /** @description `invalid_limit`, `invalid_cursor` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the token or key is not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `not_own_class` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `subscription_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `validation_failed`: a query parameter holds a control character */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    resend_delivery: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeliveryResponse"];
+                };
+            };
+            /** @description Malformed request: `invalid_path`, `invalid_query`, `invalid_body` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the token or key is not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `forbidden`: the role or key scope may not call this, or `not_own_class` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `delivery_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     get_school: {
         parameters: {
             query?: never;
@@ -17987,6 +25324,930 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["HealthResponse"];
                 };
+            };
+        };
+    };
+    webhook_announcement_published: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: uuid */
+                    class_id: string | null;
+                    data: components["schemas"]["AnnouncementPublished"];
+                    /**
+                     * Format: uuid
+                     * @description Stable across redeliveries: deduplicate by it (also the `webhook-id` header).
+                     */
+                    id: string;
+                    /** Format: date-time */
+                    occurred_at: string;
+                    /**
+                     * Format: int64
+                     * @description The feed's cursor.
+                     */
+                    seq: number;
+                    /** Format: uuid */
+                    subject_id: string | null;
+                    /** @constant */
+                    type: "announcement.published";
+                    /** @constant */
+                    version: 1;
+                };
+            };
+        };
+        responses: {
+            /** @description Received. Anything else is retried. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhook_fire_check_failed: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: uuid */
+                    class_id: string | null;
+                    data: components["schemas"]["FireCheckFailed"];
+                    /**
+                     * Format: uuid
+                     * @description Stable across redeliveries: deduplicate by it (also the `webhook-id` header).
+                     */
+                    id: string;
+                    /** Format: date-time */
+                    occurred_at: string;
+                    /**
+                     * Format: int64
+                     * @description The feed's cursor.
+                     */
+                    seq: number;
+                    /** Format: uuid */
+                    subject_id: string | null;
+                    /** @constant */
+                    type: "fire.check_failed";
+                    /** @constant */
+                    version: 1;
+                };
+            };
+        };
+        responses: {
+            /** @description Received. Anything else is retried. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhook_gate_exit: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: uuid */
+                    class_id: string | null;
+                    data: components["schemas"]["GateExit"];
+                    /**
+                     * Format: uuid
+                     * @description Stable across redeliveries: deduplicate by it (also the `webhook-id` header).
+                     */
+                    id: string;
+                    /** Format: date-time */
+                    occurred_at: string;
+                    /**
+                     * Format: int64
+                     * @description The feed's cursor.
+                     */
+                    seq: number;
+                    /** Format: uuid */
+                    subject_id: string | null;
+                    /** @constant */
+                    type: "gate.exit";
+                    /** @constant */
+                    version: 1;
+                };
+            };
+        };
+        responses: {
+            /** @description Received. Anything else is retried. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhook_gate_refused: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: uuid */
+                    class_id: string | null;
+                    data: components["schemas"]["GateRefused"];
+                    /**
+                     * Format: uuid
+                     * @description Stable across redeliveries: deduplicate by it (also the `webhook-id` header).
+                     */
+                    id: string;
+                    /** Format: date-time */
+                    occurred_at: string;
+                    /**
+                     * Format: int64
+                     * @description The feed's cursor.
+                     */
+                    seq: number;
+                    /** Format: uuid */
+                    subject_id: string | null;
+                    /** @constant */
+                    type: "gate.refused";
+                    /** @constant */
+                    version: 1;
+                };
+            };
+        };
+        responses: {
+            /** @description Received. Anything else is retried. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhook_gate_return: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: uuid */
+                    class_id: string | null;
+                    data: components["schemas"]["GateReturn"];
+                    /**
+                     * Format: uuid
+                     * @description Stable across redeliveries: deduplicate by it (also the `webhook-id` header).
+                     */
+                    id: string;
+                    /** Format: date-time */
+                    occurred_at: string;
+                    /**
+                     * Format: int64
+                     * @description The feed's cursor.
+                     */
+                    seq: number;
+                    /** Format: uuid */
+                    subject_id: string | null;
+                    /** @constant */
+                    type: "gate.return";
+                    /** @constant */
+                    version: 1;
+                };
+            };
+        };
+        responses: {
+            /** @description Received. Anything else is retried. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhook_hazard_assigned: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: uuid */
+                    class_id: string | null;
+                    data: components["schemas"]["HazardAssigned"];
+                    /**
+                     * Format: uuid
+                     * @description Stable across redeliveries: deduplicate by it (also the `webhook-id` header).
+                     */
+                    id: string;
+                    /** Format: date-time */
+                    occurred_at: string;
+                    /**
+                     * Format: int64
+                     * @description The feed's cursor.
+                     */
+                    seq: number;
+                    /** Format: uuid */
+                    subject_id: string | null;
+                    /** @constant */
+                    type: "hazard.assigned";
+                    /** @constant */
+                    version: 1;
+                };
+            };
+        };
+        responses: {
+            /** @description Received. Anything else is retried. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhook_hazard_overdue: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: uuid */
+                    class_id: string | null;
+                    data: components["schemas"]["HazardOverdue"];
+                    /**
+                     * Format: uuid
+                     * @description Stable across redeliveries: deduplicate by it (also the `webhook-id` header).
+                     */
+                    id: string;
+                    /** Format: date-time */
+                    occurred_at: string;
+                    /**
+                     * Format: int64
+                     * @description The feed's cursor.
+                     */
+                    seq: number;
+                    /** Format: uuid */
+                    subject_id: string | null;
+                    /** @constant */
+                    type: "hazard.overdue";
+                    /** @constant */
+                    version: 1;
+                };
+            };
+        };
+        responses: {
+            /** @description Received. Anything else is retried. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhook_hazard_reported: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: uuid */
+                    class_id: string | null;
+                    data: components["schemas"]["HazardReported"];
+                    /**
+                     * Format: uuid
+                     * @description Stable across redeliveries: deduplicate by it (also the `webhook-id` header).
+                     */
+                    id: string;
+                    /** Format: date-time */
+                    occurred_at: string;
+                    /**
+                     * Format: int64
+                     * @description The feed's cursor.
+                     */
+                    seq: number;
+                    /** Format: uuid */
+                    subject_id: string | null;
+                    /** @constant */
+                    type: "hazard.reported";
+                    /** @constant */
+                    version: 1;
+                };
+            };
+        };
+        responses: {
+            /** @description Received. Anything else is retried. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhook_hazard_verified: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: uuid */
+                    class_id: string | null;
+                    data: components["schemas"]["HazardVerified"];
+                    /**
+                     * Format: uuid
+                     * @description Stable across redeliveries: deduplicate by it (also the `webhook-id` header).
+                     */
+                    id: string;
+                    /** Format: date-time */
+                    occurred_at: string;
+                    /**
+                     * Format: int64
+                     * @description The feed's cursor.
+                     */
+                    seq: number;
+                    /** Format: uuid */
+                    subject_id: string | null;
+                    /** @constant */
+                    type: "hazard.verified";
+                    /** @constant */
+                    version: 1;
+                };
+            };
+        };
+        responses: {
+            /** @description Received. Anything else is retried. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhook_health_abnormal: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: uuid */
+                    class_id: string | null;
+                    data: components["schemas"]["HealthAbnormal"];
+                    /**
+                     * Format: uuid
+                     * @description Stable across redeliveries: deduplicate by it (also the `webhook-id` header).
+                     */
+                    id: string;
+                    /** Format: date-time */
+                    occurred_at: string;
+                    /**
+                     * Format: int64
+                     * @description The feed's cursor.
+                     */
+                    seq: number;
+                    /** Format: uuid */
+                    subject_id: string | null;
+                    /** @constant */
+                    type: "health.abnormal";
+                    /** @constant */
+                    version: 1;
+                };
+            };
+        };
+        responses: {
+            /** @description Received. Anything else is retried. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhook_incident_reported: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: uuid */
+                    class_id: string | null;
+                    data: components["schemas"]["IncidentReported"];
+                    /**
+                     * Format: uuid
+                     * @description Stable across redeliveries: deduplicate by it (also the `webhook-id` header).
+                     */
+                    id: string;
+                    /** Format: date-time */
+                    occurred_at: string;
+                    /**
+                     * Format: int64
+                     * @description The feed's cursor.
+                     */
+                    seq: number;
+                    /** Format: uuid */
+                    subject_id: string | null;
+                    /** @constant */
+                    type: "incident.reported";
+                    /** @constant */
+                    version: 1;
+                };
+            };
+        };
+        responses: {
+            /** @description Received. Anything else is retried. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhook_pass_issued: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: uuid */
+                    class_id: string | null;
+                    data: components["schemas"]["PassIssued"];
+                    /**
+                     * Format: uuid
+                     * @description Stable across redeliveries: deduplicate by it (also the `webhook-id` header).
+                     */
+                    id: string;
+                    /** Format: date-time */
+                    occurred_at: string;
+                    /**
+                     * Format: int64
+                     * @description The feed's cursor.
+                     */
+                    seq: number;
+                    /** Format: uuid */
+                    subject_id: string | null;
+                    /** @constant */
+                    type: "pass.issued";
+                    /** @constant */
+                    version: 1;
+                };
+            };
+        };
+        responses: {
+            /** @description Received. Anything else is retried. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhook_pass_overdue: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: uuid */
+                    class_id: string | null;
+                    data: components["schemas"]["PassOverdue"];
+                    /**
+                     * Format: uuid
+                     * @description Stable across redeliveries: deduplicate by it (also the `webhook-id` header).
+                     */
+                    id: string;
+                    /** Format: date-time */
+                    occurred_at: string;
+                    /**
+                     * Format: int64
+                     * @description The feed's cursor.
+                     */
+                    seq: number;
+                    /** Format: uuid */
+                    subject_id: string | null;
+                    /** @constant */
+                    type: "pass.overdue";
+                    /** @constant */
+                    version: 1;
+                };
+            };
+        };
+        responses: {
+            /** @description Received. Anything else is retried. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhook_pass_revoked: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: uuid */
+                    class_id: string | null;
+                    data: components["schemas"]["PassRevoked"];
+                    /**
+                     * Format: uuid
+                     * @description Stable across redeliveries: deduplicate by it (also the `webhook-id` header).
+                     */
+                    id: string;
+                    /** Format: date-time */
+                    occurred_at: string;
+                    /**
+                     * Format: int64
+                     * @description The feed's cursor.
+                     */
+                    seq: number;
+                    /** Format: uuid */
+                    subject_id: string | null;
+                    /** @constant */
+                    type: "pass.revoked";
+                    /** @constant */
+                    version: 1;
+                };
+            };
+        };
+        responses: {
+            /** @description Received. Anything else is retried. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhook_patrol_missed: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: uuid */
+                    class_id: string | null;
+                    data: components["schemas"]["PatrolMissed"];
+                    /**
+                     * Format: uuid
+                     * @description Stable across redeliveries: deduplicate by it (also the `webhook-id` header).
+                     */
+                    id: string;
+                    /** Format: date-time */
+                    occurred_at: string;
+                    /**
+                     * Format: int64
+                     * @description The feed's cursor.
+                     */
+                    seq: number;
+                    /** Format: uuid */
+                    subject_id: string | null;
+                    /** @constant */
+                    type: "patrol.missed";
+                    /** @constant */
+                    version: 1;
+                };
+            };
+        };
+        responses: {
+            /** @description Received. Anything else is retried. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhook_plan_approved: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: uuid */
+                    class_id: string | null;
+                    data: components["schemas"]["PlanApproved"];
+                    /**
+                     * Format: uuid
+                     * @description Stable across redeliveries: deduplicate by it (also the `webhook-id` header).
+                     */
+                    id: string;
+                    /** Format: date-time */
+                    occurred_at: string;
+                    /**
+                     * Format: int64
+                     * @description The feed's cursor.
+                     */
+                    seq: number;
+                    /** Format: uuid */
+                    subject_id: string | null;
+                    /** @constant */
+                    type: "plan.approved";
+                    /** @constant */
+                    version: 1;
+                };
+            };
+        };
+        responses: {
+            /** @description Received. Anything else is retried. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhook_plan_submitted: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: uuid */
+                    class_id: string | null;
+                    data: components["schemas"]["PlanSubmitted"];
+                    /**
+                     * Format: uuid
+                     * @description Stable across redeliveries: deduplicate by it (also the `webhook-id` header).
+                     */
+                    id: string;
+                    /** Format: date-time */
+                    occurred_at: string;
+                    /**
+                     * Format: int64
+                     * @description The feed's cursor.
+                     */
+                    seq: number;
+                    /** Format: uuid */
+                    subject_id: string | null;
+                    /** @constant */
+                    type: "plan.submitted";
+                    /** @constant */
+                    version: 1;
+                };
+            };
+        };
+        responses: {
+            /** @description Received. Anything else is retried. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhook_roster_published: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: uuid */
+                    class_id: string | null;
+                    data: components["schemas"]["RosterPublished"];
+                    /**
+                     * Format: uuid
+                     * @description Stable across redeliveries: deduplicate by it (also the `webhook-id` header).
+                     */
+                    id: string;
+                    /** Format: date-time */
+                    occurred_at: string;
+                    /**
+                     * Format: int64
+                     * @description The feed's cursor.
+                     */
+                    seq: number;
+                    /** Format: uuid */
+                    subject_id: string | null;
+                    /** @constant */
+                    type: "roster.published";
+                    /** @constant */
+                    version: 1;
+                };
+            };
+        };
+        responses: {
+            /** @description Received. Anything else is retried. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhook_traffic_check_missing: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: uuid */
+                    class_id: string | null;
+                    data: components["schemas"]["TrafficCheckMissing"];
+                    /**
+                     * Format: uuid
+                     * @description Stable across redeliveries: deduplicate by it (also the `webhook-id` header).
+                     */
+                    id: string;
+                    /** Format: date-time */
+                    occurred_at: string;
+                    /**
+                     * Format: int64
+                     * @description The feed's cursor.
+                     */
+                    seq: number;
+                    /** Format: uuid */
+                    subject_id: string | null;
+                    /** @constant */
+                    type: "traffic_check.missing";
+                    /** @constant */
+                    version: 1;
+                };
+            };
+        };
+        responses: {
+            /** @description Received. Anything else is retried. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhook_visitor_checked_in: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: uuid */
+                    class_id: string | null;
+                    data: components["schemas"]["VisitorCheckedIn"];
+                    /**
+                     * Format: uuid
+                     * @description Stable across redeliveries: deduplicate by it (also the `webhook-id` header).
+                     */
+                    id: string;
+                    /** Format: date-time */
+                    occurred_at: string;
+                    /**
+                     * Format: int64
+                     * @description The feed's cursor.
+                     */
+                    seq: number;
+                    /** Format: uuid */
+                    subject_id: string | null;
+                    /** @constant */
+                    type: "visitor.checked_in";
+                    /** @constant */
+                    version: 1;
+                };
+            };
+        };
+        responses: {
+            /** @description Received. Anything else is retried. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhook_visitor_flagged: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: uuid */
+                    class_id: string | null;
+                    data: components["schemas"]["VisitorFlagged"];
+                    /**
+                     * Format: uuid
+                     * @description Stable across redeliveries: deduplicate by it (also the `webhook-id` header).
+                     */
+                    id: string;
+                    /** Format: date-time */
+                    occurred_at: string;
+                    /**
+                     * Format: int64
+                     * @description The feed's cursor.
+                     */
+                    seq: number;
+                    /** Format: uuid */
+                    subject_id: string | null;
+                    /** @constant */
+                    type: "visitor.flagged";
+                    /** @constant */
+                    version: 1;
+                };
+            };
+        };
+        responses: {
+            /** @description Received. Anything else is retried. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };

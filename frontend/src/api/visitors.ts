@@ -10,6 +10,7 @@ export type CheckIn = S['CheckInRequest']
 export type CheckInResult = S['CheckInResponse']
 export type WatchlistWarning = S['WatchlistWarning']
 export type WatchlistEntry = S['WatchlistResponse']
+export type WatchlistCategory = S['WatchlistRequest']['category']
 /** What the guard chose for a suspicious person (形迹可疑). */
 export type WatchlistDecision = 'refuse' | 'ask_office'
 /** A visit's outcome at the gate: only `admitted` is on campus. */

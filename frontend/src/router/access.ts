@@ -18,6 +18,7 @@ export const ACCESS = {
   'GET /api/v1/announcements': ALL,
   'GET /api/v1/activities': STAFF,
   'GET /api/v1/meetings': STAFF,
+  'GET /api/v1/me/acknowledgements': STAFF,
   'GET /api/v1/platform/figures': ['principal', 'security_office', 'class_teacher', 'safety_officer'],
 } as const satisfies Record<string, readonly Role[]>
 

@@ -4,6 +4,7 @@ import { getSession } from '../api/tokens'
 import type { Role } from '../stores/auth'
 import { homeFor, tabsFor } from './tabs'
 import { may } from './access'
+import { loadDeferredMessages } from '../i18n'
 
 const Layout = () => import('../layouts/TabLayout.vue')
 const Me = () => import('../views/common/MeView.vue')
@@ -30,6 +31,7 @@ function area(prefix: string, role: Role | Role[], children: RouteRecordRaw[]): 
       { path: 'activities/:id', name: `${prefix}-activity`, component: Activities, meta: { titleKey: 'records.activities', back: true, needs: 'GET /api/v1/activities' } },
       { path: 'meetings', name: `${prefix}-meetings`, component: Meetings, meta: { titleKey: 'records.meetings', back: true, needs: 'GET /api/v1/meetings' } },
       { path: 'meetings/:id', name: `${prefix}-meeting`, component: Meetings, meta: { titleKey: 'records.meetings', back: true, needs: 'GET /api/v1/meetings' } },
+      { path: 'acknowledge', name: `${prefix}-acknowledge`, component: Acknowledge, meta: { titleKey: 'ack.title', back: true, needs: 'GET /api/v1/me/acknowledgements' } },
       { path: 'me', name: `${prefix}-me`, component: Me, meta: { titleKey: 'nav.me' } },
     ] as RouteRecordRaw[]).filter((r) => {
       const op = r.meta?.needs
@@ -56,6 +58,13 @@ const FireCheck = () => import('../views/fire/FireCheckView.vue')
 const FireBoard = () => import('../views/fire/FireBoardView.vue')
 const FireLabels = () => import('../views/fire/FireLabelsView.vue')
 const FigureList = () => import('../views/office/FigureListView.vue')
+const HeadcountBoard = () => import('../views/headcount/HeadcountBoardView.vue')
+const ClassReport = () => import('../views/headcount/ClassReportView.vue')
+const Acknowledge = () => import('../views/duties/AcknowledgeView.vue')
+const Leadership = () => import('../views/duties/LeadershipView.vue')
+const Rules = () => import('../views/duties/RulesView.vue')
+const Trainings = () => import('../views/duties/TrainingsView.vue')
+const Channels = () => import('../views/office/ChannelsView.vue')
 // A list and its record are one page: on a laptop the record opens beside the list.
 const Plans = () => import('../views/principal/PlansView.vue')
 const Rosters = () => import('../views/office/RostersView.vue')
@@ -68,6 +77,7 @@ export const routes: RouteRecordRaw[] = [
     { path: 'scan', name: 'guard-scan', component: () => import('../views/guard/ScanView.vue'), meta: { titleKey: 'nav.scan', bare: true } },
     { path: 'patrol', name: 'guard-patrol', component: () => import('../views/guard/PatrolView.vue'), meta: { titleKey: 'nav.patrol' } },
     { path: 'visitors', name: 'guard-visitors', component: () => import('../views/guard/VisitorsView.vue'), meta: { titleKey: 'nav.visitors' } },
+    { path: 'vehicles', name: 'guard-vehicles', component: () => import('../views/guard/VehicleGateView.vue'), meta: { titleKey: 'nav.vehicles' } },
     { path: 'health', name: 'guard-health', component: () => import('../views/staff/HealthReportView.vue'), meta: { titleKey: 'health.title', back: true } },
     { path: 'report', name: 'guard-report', component: HazardReport, meta: { titleKey: 'nav.report' } },
     { path: 'incident', name: 'guard-incident', component: () => import('../views/guard/IncidentReportView.vue'), meta: { titleKey: 'nav.incident' } },
@@ -78,9 +88,11 @@ export const routes: RouteRecordRaw[] = [
     { path: 'passes/new', name: 'teacher-issue', component: () => import('../views/teacher/IssuePassView.vue'), meta: { titleKey: 'pass.issueTitle', back: true } },
     { path: 'passes/:id', name: 'teacher-pass', component: () => import('../views/teacher/PassQrView.vue'), meta: { titleKey: 'pass.qrTitle', back: true } },
     { path: 'check', name: 'teacher-check', component: () => import('../views/teacher/TrafficCheckView.vue'), meta: { titleKey: 'nav.check' } },
+    { path: 'class-group', name: 'teacher-class-group', component: Channels, meta: { titleKey: 'channels.teacherTitle', back: true } },
     { path: 'report', name: 'teacher-report', component: HazardReport, meta: { titleKey: 'nav.report' } },
     { path: 'spot-check', name: 'teacher-spot-check', component: SpotCheck, meta: { titleKey: 'spot.title', back: true } },
     { path: 'platform', name: 'teacher-platform', component: Platform, meta: { titleKey: 'platform.myClass', back: true } },
+    { path: 'headcount', name: 'teacher-headcount', component: ClassReport, meta: { titleKey: 'headcount.reportTitle', back: true } },
   ]),
   area('officer', 'safety_officer', [
     { path: 'report', name: 'officer-report', component: HazardReport, meta: { titleKey: 'nav.report' } },
@@ -94,6 +106,8 @@ export const routes: RouteRecordRaw[] = [
     { path: 'people/import', name: 'office-import', component: () => import('../views/office/ImportView.vue'), meta: { titleKey: 'students.importTitle', back: true } },
     { path: 'passes', name: 'office-passes', component: () => import('../views/office/PassesView.vue'), meta: { titleKey: 'officePasses.title', back: true } },
     { path: 'visitors', name: 'office-visitors', component: () => import('../views/office/VisitorsDeskView.vue'), meta: { titleKey: 'nav.visitors', back: true } },
+    { path: 'vehicles', name: 'office-vehicles', component: () => import('../views/office/VehiclesView.vue'), meta: { titleKey: 'nav.vehicles', back: true } },
+    { path: 'articles', name: 'office-articles', component: () => import('../views/office/ArticlesView.vue'), meta: { titleKey: 'articles.pageTitle', back: true } },
     { path: 'plans', name: 'office-plans', component: Plans, meta: { titleKey: 'plans.title', back: true } },
     { path: 'plans/:id', name: 'office-plan', component: Plans, meta: { titleKey: 'plans.title', back: true } },
     { path: 'patrol', name: 'office-patrol', component: PatrolAdmin, meta: { titleKey: 'patrol.title', back: true } },
@@ -103,6 +117,7 @@ export const routes: RouteRecordRaw[] = [
     { path: 'compliance', name: 'office-compliance', component: () => import('../views/office/ComplianceView.vue'), meta: { titleKey: 'compliance.title', back: true } },
     { path: 'semesters', name: 'office-semesters', component: () => import('../views/office/SemestersView.vue'), meta: { titleKey: 'semesters.title', back: true } },
     { path: 'keys', name: 'office-keys', component: () => import('../views/office/ApiKeysView.vue'), meta: { titleKey: 'keys.title', back: true } },
+    { path: 'channels', name: 'office-channels', component: Channels, meta: { titleKey: 'channels.title', back: true } },
     { path: 'platform', name: 'office-platform', component: Platform, meta: { titleKey: 'platform.title', back: true } },
     { path: 'assessment', name: 'office-assessment', component: Assessment, meta: { titleKey: 'assessment.title', back: true } },
     { path: 'audit', name: 'office-audit', component: () => import('../views/office/AuditView.vue'), meta: { titleKey: 'audit.title', back: true } },
@@ -116,7 +131,13 @@ export const routes: RouteRecordRaw[] = [
     { path: 'templates', name: 'office-templates', component: () => import('../views/records/TemplatesView.vue'), meta: { titleKey: 'templates.title', back: true } },
     { path: 'hazard-stats', name: 'office-hazard-stats', component: HazardStats, meta: { titleKey: 'hazardStats.title', back: true } },
     { path: 'ledger', name: 'office-ledger', component: Ledger, meta: { titleKey: 'ledger.title', back: true } },
+    { path: 'leadership', name: 'office-leadership', component: Leadership, meta: { titleKey: 'leadership.title', back: true } },
+    { path: 'rules', name: 'office-rules', component: Rules, meta: { titleKey: 'rules.title', back: true } },
+    { path: 'trainings', name: 'office-trainings', component: Trainings, meta: { titleKey: 'training.title', back: true } },
     { path: 'health-reports', name: 'office-health-reports', component: () => import('../views/office/HealthReportsView.vue'), meta: { titleKey: 'healthReports.title', back: true } },
+    { path: 'headcount', name: 'office-headcount', component: HeadcountBoard, meta: { titleKey: 'headcount.title', back: true } },
+    { path: 'headcount/:id', name: 'office-headcount-board', component: HeadcountBoard, meta: { titleKey: 'headcount.title', back: true } },
+    { path: 'headcount/:id/classes/:classId', name: 'office-headcount-class', component: ClassReport, meta: { titleKey: 'headcount.enterTitle', back: true } },
   ]),
   area('principal', 'principal', [
     { path: 'desk', name: 'principal-desk', component: () => import('../views/office/DeskView.vue'), meta: { titleKey: 'nav.desk' } },
@@ -137,6 +158,11 @@ export const routes: RouteRecordRaw[] = [
     { path: 'hazard-stats', name: 'principal-hazard-stats', component: HazardStats, meta: { titleKey: 'hazardStats.title', back: true } },
     { path: 'ledger', name: 'principal-ledger', component: Ledger, meta: { titleKey: 'ledger.title', back: true } },
     { path: 'figures/:kind', name: 'principal-figure', component: FigureList, meta: { titleKey: 'figures.title', back: true } },
+    { path: 'headcount', name: 'principal-headcount', component: HeadcountBoard, meta: { titleKey: 'headcount.title', back: true } },
+    { path: 'headcount/:id', name: 'principal-headcount-board', component: HeadcountBoard, meta: { titleKey: 'headcount.title', back: true } },
+    { path: 'leadership', name: 'principal-leadership', component: Leadership, meta: { titleKey: 'leadership.title', back: true } },
+    { path: 'rules', name: 'principal-rules', component: Rules, meta: { titleKey: 'rules.title', back: true } },
+    { path: 'trainings', name: 'principal-trainings', component: Trainings, meta: { titleKey: 'training.title', back: true } },
   ]),
   // What an item's QR label encodes: the check page in the scanning user's own area (signing
   // in first if needed, then back here).
@@ -169,4 +195,9 @@ export function accessGuard(to: RouteLocationNormalized): RouteLocationRaw | tru
   return true
 }
 
+// Every page but the guard's scan page (kept light: see src/locales/split.ts) waits for the
+// page-specific messages; if they cannot load, the page opens and shows what it has.
+router.beforeEach(async (to) => {
+  if (to.name !== 'guard-scan') await loadDeferredMessages().catch(() => undefined)
+})
 router.beforeEach(accessGuard)

@@ -27,6 +27,13 @@ export const useAuth = defineStore('auth', () => {
     if (user.value?.role === 'guard' || user.value?.role === 'security_office') {
       await import('../offline/sync').then((m) => m.signOutGate()).catch(() => undefined)
     }
+    // Head-count reports still waiting are tried once more, then leave with the teacher.
+    await import('../offline/headcount')
+      .then(async (m) => {
+        await m.flushReports().catch(() => undefined)
+        m.wipeReports()
+      })
+      .catch(() => undefined)
     // Revoke on the server when reachable; the local tokens go either way.
     try {
       await call(api.POST('/api/v1/auth/logout', {}))

@@ -98,9 +98,13 @@ export async function deskFlows({ test, page, base, login, shot, checkLayout, as
       await page.getByTestId('roster-status').filter({ hasText: '已发布' }).waitFor()
       await page.getByTestId('roster-reported').click()
       await page.getByText(/已于 .* 报送/).waitFor()
+      // 通报 教师群: marked the same way, with who did it.
+      await page.getByTestId('roster-notified').click()
+      await page.getByTestId('roster-notify-mark').getByText(/已于 .* 通报（.+）/).waitFor()
+      await page.getByTestId('roster-report-mark').getByText(/已于 .* 报送（.+）/).waitFor()
       await shot(page, `office-roster-published-${vp.width}`)
       const r = await api(office, 'GET', `/api/v1/duty/rosters/${rosterId}`)
-      assert(r.body.status === 'published' && r.body.reported_at && r.body.shifts.length === 12, `saved: ${r.body.status} ${r.body.reported_at} ${r.body.shifts.length}`)
+      assert(r.body.status === 'published' && r.body.reported_at && r.body.notified_at && r.body.notified_by === r.body.reported_by && r.body.shifts.length === 12, `saved: ${r.body.status} ${r.body.reported_at} ${r.body.notified_at} ${r.body.shifts.length}`)
     })
 
     await test(`desk ${label}: teacher2 asks to swap, teacher1 accepts, the office approves, both calendars change`, async () => {
@@ -120,6 +124,8 @@ export async function deskFlows({ test, page, base, login, shot, checkLayout, as
       await page.getByTestId('my-shift').filter({ hasText: '值班教师' }).first().waitFor()
       await page.locator(`[data-testid="my-shift"][data-date="${d('04-05')}"]`).getByTestId('swap-ask').click()
       await page.getByTestId('swap-target').click()
+      // Any colleague may be asked, not only those on this roster (the lookup gives name and role).
+      await visible(page.getByRole('option', { name: user('teacher3').display_name })).waitFor()
       await visible(page.getByRole('option', { name: user('teacher1').display_name })).click()
       await page.getByTestId('swap-reason').locator('input').fill('家中有事')
       await page.getByTestId('swap-send').click()
@@ -246,7 +252,7 @@ export async function deskFlows({ test, page, base, login, shot, checkLayout, as
     await page.goto(`${base}/office/plans`)
     await page.getByTestId('plan-new').click()
     await page.waitForFunction(() => document.querySelector('[data-testid="plan-title"] input')?.value)
-    await page.getByTestId('plan-how').getByText('复制上学期计划').click()
+    await page.getByTestId('plan-how').getByText('复制上学期的工作计划').click()
     await page.getByText('复制自').waitFor()
     await page.getByTestId('plan-title').locator('input').fill(`${cur.name}安全工作计划（复制）`)
     await page.getByTestId('plan-create').click()
@@ -264,11 +270,59 @@ export async function deskFlows({ test, page, base, login, shot, checkLayout, as
     assert(after.items.some((i) => i.evidence.some((e) => e.entity_type === 'duty_roster')), 'no evidence saved')
   })
 
+  await test('desk 1366×768: hazards, people and visits as tables; two hazards assigned at once; a record opens beside the list', async () => {
+    await page.setViewportSize(LAPTOP)
+    const t1 = await apiLogin(base, 'teacher1')
+    const stamp = Date.now() % 100000
+    const ids = []
+    for (const place of [`实训楼三楼走廊 ${stamp}`, `食堂后门 ${stamp}`]) {
+      const h = await api(t1, 'POST', '/api/v1/hazards', { category: 'facility', location: place, description: `灭火器箱门损坏 ${place}` })
+      assert(h.status === 201, `report: ${h.status}`)
+      ids.push(h.body.id)
+    }
+    await login(page, base, 'office')
+    await page.goto(`${base}/office/hazards`)
+    const table = page.getByTestId('hazard-table')
+    for (const id of ids) await table.locator(`[data-testid="hazard-pick"][value="${id}"]`).check()
+    await page.getByTestId('bulk-owner').click()
+    await visible(page.getByRole('option', { name: user('guard1').display_name })).click()
+    await page.getByTestId('bulk-assign').click()
+    await page.getByTestId('hazard-bulk').waitFor({ state: 'detached' })
+    for (const id of ids) {
+      const h = (await api(office, 'GET', `/api/v1/hazards/${id}`)).body
+      assert(h.status === 'assigned' && h.owner_id === user('guard1').id, `not assigned: ${h.status} ${h.owner_id}`)
+    }
+    await page.getByRole('tab', { name: '整改中' }).click()
+    await table.getByRole('link', { name: new RegExp(`灭火器箱门损坏 实训楼三楼走廊 ${stamp}`) }).click()
+    await page.getByTestId('hazard-description').filter({ hasText: `实训楼三楼走廊 ${stamp}` }).waitFor()
+    assert(page.url().includes('/office/hazards?') && page.url().includes(`open=${ids[0]}`), `the record did not open beside the list: ${page.url()}`)
+    await shot(page, 'desk-hazards-table')
+    await checkLayout(page, 'desk hazards table')
+
+    await page.goto(`${base}/office/people`)
+    await page.getByTestId('students-table').getByTestId('student-row').first().waitFor()
+    await page.getByTestId('student-row').first().getByRole('button').click()
+    await page.getByTestId('student-detail').waitFor()
+    await page.getByRole('tab', { name: '账号' }).click()
+    await page.getByTestId('users-role').selectOption('guard')
+    await page.getByTestId('users-table').getByText(user('guard2').display_name).waitFor()
+    const roles = await page.getByTestId('user-row').locator('td:nth-child(3)').allInnerTexts()
+    assert(roles.length >= 2 && roles.every((r) => r === '保安'), `role filter: ${roles}`)
+    await page.getByTestId('user-row').filter({ hasText: user('guard1').display_name }).getByRole('button').click()
+    await page.getByTestId('user-detail').getByText(user('guard1').username).waitFor()
+    await shot(page, 'desk-people-users')
+
+    await page.goto(`${base}/office/visitors`)
+    await page.getByRole('tab', { name: '来访记录' }).click()
+    await page.getByTestId('visits-table').waitFor()
+    await shot(page, 'desk-visits-table')
+  })
+
   await test('accessibility of the desk at 1366×768: side menu and every desk page (axe-core)', async () => {
     await page.setViewportSize(LAPTOP)
     const failures = []
     for (const [u, paths] of [
-      ['office', ['desk', 'duty', 'plans', 'hazards', 'people', 'shifts']],
+      ['office', ['desk', 'duty', 'plans', 'hazards', 'people', 'visitors', 'shifts']],
       ['principal', ['desk', 'plans', 'duty', 'hazards', 'shifts']],
     ]) {
       await login(page, base, u)

@@ -105,7 +105,9 @@ export async function semesterFlows({ test, page, base, login, shot, checkLayout
     await page.getByTestId('semester-picker').filter({ hasText: '本学期' }).waitFor()
     await page.getByTestId('semester-picker').click()
     await page.getByRole('button', { name: /2019-2020学年第二学期/ }).click()
-    await page.getByTestId('assessment-range').filter({ hasText: '2020-02-17' }).waitFor()
+    // The range as people write it, never ISO.
+    await page.getByTestId('assessment-range').filter({ hasText: '2020年2月17日' }).waitFor()
+    assert(!/\d{4}-\d{2}-\d{2}/.test(await page.getByTestId('assessment-range').innerText()), 'an ISO date in the assessment range')
     await shot(page, 'principal-assessment-seed-semester')
     await page.goto(`${base}/principal/desk`)
     await page.getByTestId('semester-picker').filter({ hasText: cur.name }).waitFor()

@@ -82,4 +82,82 @@ export async function todoFlows({ test, page, base, login, shot, checkLayout, as
     assert(n >= 1, `the office's badge: ${n}`)
     await shot(page, 'todo-office-desk')
   })
+
+  // Each role's badge: a 通报 to that role raises it by one, reading it takes it back down; the
+  // principal's also counts a plan waiting for approval until it is approved. At a phone (the tab
+  // bar's badge) and at a laptop (the desk's side menu for the office and the principal).
+  const AREAS = [
+    ['office', 'security_office', '/office', '/office/desk'],
+    ['principal', 'principal', '/principal', '/principal/desk'],
+    ['teacher1', 'class_teacher', '/teacher', '/teacher/me'],
+    ['guard1', 'guard', '/guard', '/guard/me'],
+    ['officer1', 'safety_officer', '/officer', '/officer/me'],
+  ]
+  const shown = async () =>
+    page.evaluate(() => {
+      const b = document.querySelector('[data-testid="todo-side"]') ?? document.querySelector('[data-testid="todo-tab"] .van-badge')
+      return b ? Number(b.textContent.trim()) || 0 : 0
+    })
+  const shownIs = async (n, what) => {
+    await page
+      .waitForFunction(
+        (n) => {
+          const b = document.querySelector('[data-testid="todo-side"]') ?? document.querySelector('[data-testid="todo-tab"] .van-badge')
+          return (b ? Number(b.textContent.trim()) || 0 : 0) === n
+        },
+        n,
+        { timeout: 8000 },
+      )
+      .catch(async () => assert(false, `${what}: badge ${await shown()}, expected ${n}`))
+  }
+  const settled = async () => {
+    await page.getByTestId('todo-card').waitFor()
+    await page.locator('[data-testid="todo-card"] .van-skeleton').waitFor({ state: 'detached' }).catch(() => undefined)
+    await page.waitForTimeout(300)
+  }
+  for (const [label, vp] of [['390×844', { width: 390, height: 844 }], ['1366×768', { width: 1366, height: 768 }]]) {
+    await test(`to-do ${label}: every role's badge appears when work waits and goes when it is done`, async () => {
+      await page.setViewportSize(vp)
+      const office = await apiLogin(base, 'office')
+      const principal = await apiLogin(base, 'principal')
+      for (const [user, role, area, home] of AREAS) {
+        await login(page, base, user)
+        await page.goto(`${base}${home}`)
+        await settled()
+        const before = await shown()
+        const title = `${label} 待办测试通报 ${user}`
+        const sent = await api(user === 'office' ? principal : office, 'POST', '/api/v1/announcements', { title, body: '请阅读。', target_roles: [role] })
+        assert(sent.status === 201, `post to ${role}: ${sent.status} ${JSON.stringify(sent.body)}`)
+        await page.goto(`${base}${home}`)
+        await shownIs(before + 1, `${user} after a 通报`)
+        await page.getByTestId('todo-card').getByTestId('todo-announcement_unread').waitFor()
+        await shot(page, `todo-badge-${user}-${vp.width}`)
+        // Opening it marks it read: wait for that answer before looking at the badge again.
+        const read = page.waitForResponse((r) => r.url().endsWith(`/api/v1/announcements/${sent.body.id}/read`) && r.request().method() === 'POST', { timeout: 10000 })
+        await page.goto(`${base}${area}/announcements/${sent.body.id}`)
+        await page.getByText(title).first().waitFor()
+        assert((await read).ok(), `${user}: marking it read failed`)
+        await page.goto(`${base}${home}`)
+        await shownIs(before, `${user} after reading it`)
+      }
+      // The principal: a plan waiting for approval.
+      await login(page, base, 'principal')
+      await page.goto(`${base}/principal/desk`)
+      await settled()
+      const before = await shown()
+      const cur = (await api(office, 'GET', '/api/v1/semesters/current')).body
+      const p = await api(office, 'POST', '/api/v1/plans', { title: `待办测试计划 ${label}`, semester: cur.code, starts_on: cur.starts_on, ends_on: cur.ends_on })
+      assert(p.status === 201, `plan: ${p.status}`)
+      const it = await api(office, 'POST', `/api/v1/plans/${p.body.id}/items`, { month: cur.starts_on.slice(0, 7), title: '开学安全检查', category: 'inspection' })
+      assert(it.status === 201, `item: ${it.status} ${JSON.stringify(it.body)}`)
+      assert((await api(office, 'POST', `/api/v1/plans/${p.body.id}/submit`)).status === 200, 'submit')
+      await page.goto(`${base}/principal/desk`)
+      await shownIs(before + 1, 'the principal with a plan to approve')
+      await page.getByTestId('todo-card').getByTestId('todo-plan_to_approve').waitFor()
+      assert((await api(principal, 'POST', `/api/v1/plans/${p.body.id}/approve`)).status === 200, 'approve')
+      await page.goto(`${base}/principal/desk`)
+      await shownIs(before, 'the principal after approving')
+    })
+  }
 }
+

@@ -56,9 +56,16 @@ function rustFiles(dir: string): string[] {
 function actionCodes(): string[] {
   const root = join(process.cwd(), '../backend/src')
   const codes = new Set(COMPOSED)
-  for (const f of rustFiles(root)) {
-    // `stored("table.column", …)` names a stored column in a corrupt-data log line, not an action.
-    for (const m of readFileSync(f, 'utf8').matchAll(/(stored\(\s*)?"([a-z][a-z_]*\.[a-z][a-z_]*)"/g)) if (!m[1] && !NOT_ACTIONS.test(m[2])) codes.add(m[2])
+  // The event catalogue's kinds (`pass.overdue`) and the channels' texts for them are event
+  // types and payload paths, not audit actions.
+  const eventCatalogue = /[\\/](schema[\\/]events\.rs|features[\\/]events[\\/]|features[\\/]channels[\\/]messages\.rs)/
+  // The channels feature names event types (`pass.overdue`) in its examples and filters.
+  const channels = /[\\/]features[\\/]channels[\\/]/
+  const eventTypes = new Set(Object.keys((JSON.parse(readFileSync(join(process.cwd(), '../openapi/openapi.json'), 'utf8')) as { webhooks?: object }).webhooks ?? {}))
+  for (const f of rustFiles(root).filter((f) => !eventCatalogue.test(f))) {
+    // `stored("table.column", …)` and `stored_json(…)` name a stored column in a corrupt-data log
+    // line, not an action.
+    for (const m of readFileSync(f, 'utf8').matchAll(/(stored(?:_json)?\(\s*)?"([a-z][a-z_]*\.[a-z][a-z_]*)"/g)) if (!m[1] && !NOT_ACTIONS.test(m[2]) && !(channels.test(f) && eventTypes.has(m[2]))) codes.add(m[2])
   }
   return [...codes].sort()
 }

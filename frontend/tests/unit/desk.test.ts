@@ -1,4 +1,5 @@
-// The desk's side menu, Chinese dates, the plan change summary and form drafts.
+// The desk's side menu, Chinese dates and form drafts (the plan change summary is the server's:
+// tests/tests/desk_api.rs).
 import { describe, expect, it } from 'vitest'
 import { effectScope, nextTick } from 'vue'
 import { createMemoryHistory, createRouter, type RouteLocationRaw } from 'vue-router'
@@ -6,8 +7,6 @@ import { deskMenuFor } from '../../src/router/tabs'
 import { routes } from '../../src/router'
 import { daysBetween, fmtDate, fmtDays, fmtMonth } from '../../src/composables/format'
 import { useDraft } from '../../src/composables/draft'
-import { diffPlan, snapshot } from '../../src/views/principal/planDiff'
-import type { Plan } from '../../src/api/plans'
 
 const all = { gate: true, inspections: true, hazards: true, visitors: true, dashboard: true, ledger: true, health: true, duty: true, plans: true, incidents: true, rosters: true, planTasks: true, patrol: true, platform: true, assessment: true, fire: true, todo: true }
 
@@ -37,19 +36,6 @@ describe('dates as people write them', () => {
     expect(fmtDays(`${y}-03-30`, `${y}-04-02`)).toBe('3月30日–4月2日')
     expect(fmtMonth('2027-03')).toBe('2027年3月')
     expect(daysBetween('2027-02-27', '2027-03-01')).toEqual(['2027-02-27', '2027-02-28', '2027-03-01'])
-  })
-})
-
-describe('plan changes since the last submission', () => {
-  const item = (id: string, title: string, extra: Partial<Plan['items'][number]> = {}): Plan['items'][number] => ({ id, plan_id: 'p', month: '2027-03', seq: 1, title, category: 'other', status: 'todo', overdue: false, evidence: [], ...extra })
-  const plan = (items: Plan['items'], measures = 'm'): Plan => ({
-    id: 'p', title: 'T', semester: 's', starts_on: '2027-02-20', ends_on: '2027-07-10', status: 'submitted', created_at: '', updated_at: '',
-    guiding_ideology: 'g', goals_and_priorities: 'o', measures, items,
-  })
-  it('lists added, removed and changed items and changed sections', () => {
-    const before = snapshot(plan([item('a', '开学安全检查'), item('b', '消防演练')]))
-    const after = plan([item('a', '开学安全检查', { due_date: '2027-03-10' }), item('c', '防溺水教育')], 'm2')
-    expect(diffPlan(before, after)).toEqual({ added: ['防溺水教育'], removed: ['消防演练'], changed: ['开学安全检查'], sections: ['measures'] })
   })
 })
 

@@ -24,7 +24,7 @@ pub struct AuditEntryResponse {
     /// (CLI, demo loader) or an account or key that no longer exists.
     pub actor_name: Option<String>,
     /// The acting person's role (`security_office`, `guard` …); null for a key or the system.
-    pub actor_role: Option<String>,
+    pub actor_role: Option<crate::auth::roles::Role>,
     /// e.g. `user.create`, `student.import`, `auth.login`.
     pub action: String,
     pub entity_type: String,
@@ -116,7 +116,12 @@ pub async fn list_audit_log(
             .into_iter()
             .map(|r| {
                 let (actor_name, actor_role) = actors.of(&r);
-                AuditEntryResponse {
+                Ok(AuditEntryResponse {
+                    changes: crate::infra::util::stored_json(
+                        "audit_log.changes",
+                        r.id,
+                        &r.changes,
+                    )?,
                     id: r.id,
                     occurred_at: r.occurred_at,
                     actor_user_id: r.actor_user_id,
@@ -126,10 +131,9 @@ pub async fn list_audit_log(
                     action: r.action,
                     entity_type: r.entity_type,
                     entity_id: r.entity_id,
-                    changes: serde_json::from_str(&r.changes).unwrap_or(serde_json::Value::Null),
-                }
+                })
             })
-            .collect(),
+            .collect::<AppResult<_>>()?,
         next_cursor: page.next_cursor,
     }))
 }

@@ -2,6 +2,7 @@
 
 use super::model;
 use crate::infra::error::AppResult;
+use crate::schema::users::Role;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use std::collections::{HashMap, HashSet};
 use uuid::Uuid;
@@ -9,14 +10,14 @@ use uuid::Uuid;
 /// Names of the people and keys that acted in one page of entries (two queries per page, not
 /// one per row).
 pub struct ActorNames {
-    users: HashMap<Uuid, (String, String)>,
+    users: HashMap<Uuid, (String, Role)>,
     keys: HashMap<Uuid, String>,
 }
 
 impl ActorNames {
-    pub fn of(&self, r: &model::Model) -> (Option<String>, Option<String>) {
+    pub fn of(&self, r: &model::Model) -> (Option<String>, Option<Role>) {
         if let Some((name, role)) = r.actor_user_id.and_then(|u| self.users.get(&u)) {
-            return (Some(name.clone()), Some(role.clone()));
+            return (Some(name.clone()), Some(*role));
         }
         (
             r.actor_api_key_id.and_then(|k| self.keys.get(&k).cloned()),

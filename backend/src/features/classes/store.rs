@@ -26,7 +26,7 @@ pub async fn teacher_names(
             .await?;
     Ok(users
         .into_values()
-        .filter(|u| u.role == Role::ClassTeacher.as_str())
+        .filter(|u| u.role == Role::ClassTeacher)
         .map(|u| (u.id, u.display_name))
         .collect())
 }
@@ -35,7 +35,7 @@ pub async fn require_teacher(db: &impl ConnectionTrait, id: Uuid) -> AppResult<(
     let ok = crate::features::users::by_ids(db, [id])
         .await?
         .remove(&id)
-        .is_some_and(|u| u.role == Role::ClassTeacher.as_str() && u.is_active);
+        .is_some_and(|u| u.role == Role::ClassTeacher && u.is_active);
     if ok {
         Ok(())
     } else {

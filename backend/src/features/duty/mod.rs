@@ -14,7 +14,7 @@ mod swap;
 
 pub use crate::schema::duty as model;
 pub use conflicts::Conflict;
-pub use http::{ShiftResponse, on_duty_at};
+pub use http::{RosterResponse, ShiftResponse, on_duty_at, published_roster};
 pub use rotation::{NewShift, shift_instants};
 pub use store::{NewRoster, insert_roster, insert_shift, is_on_duty_on, is_on_duty_today};
 

@@ -101,7 +101,7 @@ pub async fn raise_expired(
                 description: format!(
                     "{k}「{}」已过期(有效期至 {}),需更换或重新检测",
                     i.name,
-                    i.expiry_date.as_deref().unwrap_or("")
+                    i.expiry_date.as_deref().map(written_date).unwrap_or_default()
                 ),
                 photo_ids: Vec::new(),
                 details: json!({"fire_item_id": i.id, "reason": "expired", "expiry_date": i.expiry_date}),
@@ -128,4 +128,13 @@ pub async fn notice_expired(db: &Db, u: &CurrentUser, today: NaiveDate) -> AppRe
     raise_expired(&*tx, u, pending).await?;
     tx.commit().await?;
     Ok(())
+}
+
+/// A date in a sentence people read (a hazard's description): `2026年11月22日`, not ISO.
+fn written_date(day: &str) -> String {
+    use chrono::Datelike;
+    NaiveDate::parse_from_str(day, "%Y-%m-%d").map_or_else(
+        |_| day.to_owned(),
+        |d| format!("{}年{}月{}日", d.year(), d.month(), d.day()),
+    )
 }

@@ -8,12 +8,14 @@
 
 mod http;
 mod scan;
+mod state;
 mod store;
 mod verdict;
 mod writer;
 
 pub use crate::schema::gate as model;
 pub use crate::schema::gate::{Direction, ScanSource, Verdict};
+pub use state::GateState;
 pub use store::out_select;
 pub use writer::ScanWriter;
 

@@ -4,11 +4,13 @@
 
 use super::http::{ScanPass, ScanResponse, ScanStudent};
 use super::model::scan;
+use super::state::GateState;
 use super::store::{self, PassRow};
 use super::verdict::{self, Checked, Incoming, Judged};
 use super::{Direction, Verdict};
 use crate::auth::extract::Caller;
 use crate::features::audit::{self, Actor};
+use crate::features::events;
 use crate::features::passes;
 use crate::infra::error::{ApiError, AppResult, ErrorCode};
 use crate::infra::state::AppState;
@@ -44,6 +46,8 @@ pub struct Prepared {
     actor: Actor,
     id: Uuid,
     now: DateTime<Utc>,
+    /// Raise `gate.refused` for a refusal (the `events_gate_refused` setting).
+    refused_events: bool,
 }
 
 impl Prepared {
@@ -67,7 +71,12 @@ impl Prepared {
 
 /// The signature first: nothing in the token is believed before it checks out. Needs no
 /// database read once the key is cached.
-async fn check_token(state: &AppState, inc: &Incoming, now: DateTime<Utc>) -> AppResult<Checked> {
+async fn check_token(
+    state: &AppState,
+    gate: &GateState,
+    inc: &Incoming,
+    now: DateTime<Utc>,
+) -> AppResult<Checked> {
     if let Some(code) = verdict::refused_unread(inc, now) {
         return Ok(Checked::Denied(code));
     }
@@ -75,7 +84,7 @@ async fn check_token(state: &AppState, inc: &Incoming, now: DateTime<Utc>) -> Ap
         Ok(k) => k,
         Err(e) => return Ok(Checked::Denied(e.code())),
     };
-    let key = state.pass_keys.get(&state.db.conn, &kid).await?;
+    let key = gate.pass_keys.get(&state.db.conn, &kid).await?;
     Ok(match passes::verify_token(&inc.token, |_| key) {
         Ok(c) => Checked::Valid(Box::new(c)),
         Err(e) => Checked::Denied(e.code()),
@@ -83,9 +92,14 @@ async fn check_token(state: &AppState, inc: &Incoming, now: DateTime<Utc>) -> Ap
 }
 
 /// Checks the token (no read) and stamps the scan with its id and the server's time.
-async fn prepare(state: &AppState, caller: &Caller, inc: Incoming) -> AppResult<Prepared> {
+async fn prepare(
+    state: &AppState,
+    gate: &GateState,
+    caller: &Caller,
+    inc: Incoming,
+) -> AppResult<Prepared> {
     let now = crate::infra::clock::now();
-    let checked = check_token(state, &inc, now).await?;
+    let checked = check_token(state, gate, &inc, now).await?;
     Ok(Prepared {
         token_hash: token_hash(&inc.token),
         inc,
@@ -93,6 +107,7 @@ async fn prepare(state: &AppState, caller: &Caller, inc: Incoming) -> AppResult<
         actor: caller.actor(),
         id: Uuid::now_v7(),
         now,
+        refused_events: state.settings.events_gate_refused,
     })
 }
 
@@ -100,12 +115,13 @@ async fn prepare(state: &AppState, caller: &Caller, inc: Incoming) -> AppResult<
 /// unique `client_event_id`), not by a read before it: replays are rare, scans are not.
 pub async fn process(
     state: &AppState,
+    gate: &GateState,
     caller: &Caller,
     inc: Incoming,
 ) -> AppResult<Result<ScanResponse, EventConflict>> {
-    let prepared = prepare(state, caller, inc).await?;
+    let prepared = prepare(state, gate, caller, inc).await?;
     let key = ReplayKey::of(&prepared);
-    let applied = match &state.scan_writer {
+    let applied = match &gate.scan_writer {
         Some(writer) => writer.submit(prepared).await?,
         None => write_alone(state, &prepared).await?,
     };
@@ -116,15 +132,16 @@ pub async fn process(
 /// order, so a phone's offline backlog shares a few commits instead of one each.
 pub async fn process_in_order(
     state: &AppState,
+    gate: &GateState,
     caller: &Caller,
     incoming: Vec<Incoming>,
 ) -> AppResult<Vec<Result<ScanResponse, EventConflict>>> {
     let mut prepared = Vec::with_capacity(incoming.len());
     for inc in incoming {
-        prepared.push(prepare(state, caller, inc).await?);
+        prepared.push(prepare(state, gate, caller, inc).await?);
     }
     let keys: Vec<ReplayKey> = prepared.iter().map(ReplayKey::of).collect();
-    let applied = match &state.scan_writer {
+    let applied = match &gate.scan_writer {
         Some(writer) => writer.submit_all(prepared).await,
         None => {
             let mut out = Vec::with_capacity(prepared.len());
@@ -305,6 +322,11 @@ pub(super) async fn apply(
     if let Some(entry) = d.audit {
         audit::model::Entity::insert(entry).exec(tx).await?;
     }
+    if let Some(e) = d.event {
+        events::model::Entity::insert(e)
+            .exec_without_returning(tx)
+            .await?;
+    }
     Ok(Some(d.response))
 }
 
@@ -313,6 +335,8 @@ pub(super) async fn apply(
 pub(super) struct Decided {
     pub row: scan::ActiveModel,
     pub audit: Option<audit::model::ActiveModel>,
+    /// `gate.exit`/`gate.return` when the pass moved; `gate.refused` when asked for.
+    pub event: Option<events::model::ActiveModel>,
     pub response: ScanResponse,
 }
 
@@ -335,6 +359,8 @@ pub(super) async fn decide(
     let mut code: &str = judged.deny.unwrap_or("ok");
     let mut conflict = false;
     let mut pass_after = judged.pass.clone();
+    // Only a scan that moved the pass is a passage (a take-over re-dates an exit already told).
+    let mut passage = false;
     if let (true, Some(pass), None) = (inc.source.phone_denied(), &judged.pass, judged.deny) {
         // The phone refused the student: a refused attempt, whatever the server would say, and
         // the pass stays as it is. Only when the server would have let the student through is
@@ -361,6 +387,7 @@ pub(super) async fn decide(
         if moved {
             result = Verdict::Allow;
             code = "ok";
+            passage = true;
             // What the update wrote, without reading it back.
             let mut p = pass.clone();
             match inc.direction {
@@ -448,11 +475,66 @@ pub(super) async fn decide(
     };
     let audit = (result == Verdict::Allow || conflict)
         .then(|| audit_entry(actor, inc, id, judged.pass.as_ref(), code, conflict));
+    let event = if passage || (result == Verdict::Deny && p.refused_events) {
+        gate_event(p, judged, id, code, passage)?.map(|e| events::row(now, e))
+    } else {
+        None
+    };
     Ok(Decided {
         row,
         audit,
+        event,
         response,
     })
+}
+
+/// The event of a scan: a passage, or (when asked for) a refusal.
+fn gate_event(
+    p: &Prepared,
+    judged: &Judged,
+    scan_id: Uuid,
+    code: &str,
+    passage: bool,
+) -> AppResult<Option<events::NewEvent>> {
+    let student = match (&judged.pass, &judged.student) {
+        (Some(pass), Some((name, class))) => Some(events::EventStudent {
+            id: pass.student_id,
+            name: name.clone(),
+            student_no: judged.student_no.clone().unwrap_or_default(),
+            class_id: pass.class_id,
+            class_name: class.clone(),
+        }),
+        _ => None,
+    };
+    let inc = &p.inc;
+    if !passage {
+        return events::NewEvent::of(&events::GateRefused {
+            scan_id,
+            pass_id: judged.pass.as_ref().map(|p| p.id),
+            student,
+            gate: inc.gate.clone(),
+            direction: inc.direction,
+            code: code.to_owned(),
+            scanned_at: inc.scanned_at,
+        })
+        .map(Some);
+    }
+    let (Some(pass), Some(student)) = (&judged.pass, student) else {
+        return Ok(None);
+    };
+    let e = events::GatePassage {
+        scan_id,
+        pass_id: pass.id,
+        student,
+        gate: inc.gate.clone(),
+        scanned_at: inc.scanned_at,
+        offline: inc.source.is_batch(),
+    };
+    match inc.direction {
+        Direction::Exit => events::NewEvent::of(&events::GateExit(e)),
+        Direction::Return => events::NewEvent::of(&events::GateReturn(e)),
+    }
+    .map(Some)
 }
 
 /// A scan that changed a pass (or conflicts with one) is audited; the scan row itself is the

@@ -93,6 +93,8 @@ pub struct Judged {
     pub pass: Option<leave_pass::Model>,
     /// The student's name (class comes from the token).
     pub student: Option<(String, String)>,
+    /// The student's 学号, for the events this scan raises.
+    pub student_no: Option<String>,
     /// `Some(code)`: deny without touching the pass.
     pub deny: Option<&'static str>,
 }
@@ -107,6 +109,7 @@ pub fn judge(
     let denied = |code| Judged {
         pass: None,
         student: None,
+        student_no: None,
         deny: Some(code),
     };
     let claims = match checked {
@@ -154,6 +157,7 @@ pub fn judge(
     Judged {
         pass: Some(pass.clone()),
         student,
+        student_no: stud.as_ref().map(|s| s.student_no.clone()),
         deny,
     }
 }

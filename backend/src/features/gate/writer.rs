@@ -143,6 +143,7 @@ async fn write_group(
     .await?;
     let mut rows = Vec::with_capacity(group.len());
     let mut audits = Vec::with_capacity(group.len());
+    let mut events = Vec::with_capacity(group.len());
     let mut results = Vec::with_capacity(group.len());
     for (p, _) in group {
         if !recorded.insert(p.inc.client_event_id.clone()) {
@@ -152,15 +153,16 @@ async fn write_group(
         }
         if p.inc.source.is_batch() {
             // An offline exit may re-flag an earlier scan row: that row must be written first.
-            flush(&*tx, &mut rows, &mut audits).await?;
+            flush(&*tx, &mut rows, &mut audits, &mut events).await?;
         }
         let judged = p.judge(&passes);
         let d = scan::decide(&*tx, p, &judged).await?;
         rows.push(d.row);
         audits.extend(d.audit);
+        events.extend(d.event);
         results.push(Ok(Some(d.response)));
     }
-    flush(&*tx, &mut rows, &mut audits).await?;
+    flush(&*tx, &mut rows, &mut audits, &mut events).await?;
     tx.commit().await?;
     Ok(results)
 }
@@ -169,6 +171,7 @@ async fn flush(
     tx: &impl ConnectionTrait,
     rows: &mut Vec<crate::schema::gate::scan::ActiveModel>,
     audits: &mut Vec<crate::features::audit::model::ActiveModel>,
+    events: &mut Vec<crate::features::events::model::ActiveModel>,
 ) -> AppResult<()> {
     if !rows.is_empty() {
         crate::schema::gate::scan::Entity::insert_many(std::mem::take(rows))
@@ -178,6 +181,12 @@ async fn flush(
     if !audits.is_empty() {
         crate::features::audit::model::Entity::insert_many(std::mem::take(audits))
             .exec(tx)
+            .await?;
+    }
+    // The group's events in one statement too, in scan order (their seqs follow it).
+    if !events.is_empty() {
+        crate::features::events::model::Entity::insert_many(std::mem::take(events))
+            .exec_without_returning(tx)
             .await?;
     }
     Ok(())

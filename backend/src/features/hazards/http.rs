@@ -140,18 +140,24 @@ pub(super) async fn detail(
     let names = store::names(db, events.iter().map(|e| e.actor_id)).await?;
     let history = events
         .into_iter()
-        .map(|e| HazardEventResponse {
-            id: e.id,
-            at: e.at,
-            actor_name: names.get(&e.actor_id).cloned().unwrap_or_default(),
-            actor_id: e.actor_id,
-            action: e.action,
-            from_status: e.from_status,
-            to_status: e.to_status,
-            note: e.note,
-            details: serde_json::from_str(&e.details).unwrap_or(serde_json::Value::Null),
+        .map(|e| {
+            Ok(HazardEventResponse {
+                details: crate::infra::util::stored_json(
+                    "hazard_events.details",
+                    e.id,
+                    &e.details,
+                )?,
+                id: e.id,
+                at: e.at,
+                actor_name: names.get(&e.actor_id).cloned().unwrap_or_default(),
+                actor_id: e.actor_id,
+                action: e.action,
+                from_status: e.from_status,
+                to_status: e.to_status,
+                note: e.note,
+            })
         })
-        .collect();
+        .collect::<AppResult<_>>()?;
     let hazard = to_response(db, h, today).await?;
     Ok(HazardDetail { hazard, history })
 }

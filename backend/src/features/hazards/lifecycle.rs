@@ -36,7 +36,7 @@ fn refusal(status: HazardStatus, step: Step) -> ApiError {
     use HazardStatus as S;
     let (code, detail) = match (status, step) {
         (S::Reported, Step::Rectify) => {
-            (ErrorCode::HazardNotAssigned, "隐患尚未指派责任人,不能整改")
+            (ErrorCode::HazardNotAssigned, "隐患尚未分派责任人,不能整改")
         }
         (_, Step::Verify) => (ErrorCode::HazardNotRectified, "隐患尚未整改,不能验收"),
         (S::Closed, _) => (ErrorCode::HazardClosed, "隐患已验收关闭"),

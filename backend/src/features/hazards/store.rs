@@ -233,5 +233,13 @@ pub async fn insert_reported(
         audit_details,
     )
     .await?;
+    let e = crate::features::events::HazardReported {
+        hazard_id: row.id,
+        category: row.category,
+        location: row.location.clone(),
+        class_id: row.class_id,
+        reported_at: now,
+    };
+    crate::features::events::emit_payload(db, now, &e).await?;
     Ok(row)
 }

@@ -277,7 +277,7 @@ pub async fn ensure(db: &impl ConnectionTrait) -> Result<(), DbErr> {
             description: Set(Some(b.description.into())),
             category: Set(b.category),
             target_kind: Set(b.target_kind),
-            submitter_role: Set(b.submitter.as_str().into()),
+            submitter_role: Set(b.submitter),
             frequency: Set(b.frequency),
             items: Set(serde_json::to_string(&items).map_err(|e| DbErr::Custom(e.to_string()))?),
             created_by: Set(None),

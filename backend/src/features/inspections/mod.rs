@@ -14,7 +14,7 @@ mod store;
 pub use builtin::{TRAFFIC, ensure as ensure_builtin_templates};
 pub use http::templates::TemplateResponse;
 pub use model::{AnswerRecord, ItemResult, SubmissionKind, TargetKind, TemplateItem};
-pub use period::{Frequency, Period, today};
+pub use period::{Frequency, Period};
 pub use store::{
     NewSubmission, Target, find_template, insert_submission, items_of, may_spot_check,
     may_view_submission, may_view_submission_root,

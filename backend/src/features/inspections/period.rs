@@ -104,11 +104,6 @@ impl Period {
     }
 }
 
-/// Today's date in the school's time zone.
-pub fn today(tz: &chrono_tz::Tz) -> NaiveDate {
-    Utc::now().with_timezone(tz).date_naive()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

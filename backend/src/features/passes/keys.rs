@@ -161,6 +161,8 @@ pub async fn reseal_on(
         active.update(db).await?;
         changed += 1;
     }
+    // Channel URLs and secrets (信息推送) are sealed under the same key.
+    changed += crate::features::channels::reseal_on(db, old, new).await?;
     Ok(changed)
 }
 

@@ -18,6 +18,7 @@ use crate::auth::extract::{Auth, CurrentUser};
 use crate::auth::roles::{PassReaders, Role, TeacherOrOffice};
 use crate::features::audit;
 use crate::features::classes;
+use crate::features::events::{self, EventStudent};
 use crate::features::students::{self, model::student};
 use crate::infra::error::ErrorCode;
 use crate::infra::error::{ApiError, AppResult, Validator};
@@ -305,6 +306,17 @@ pub async fn issue_pass(
         }}),
     )
     .await?;
+    let student = EventStudent::of(&s, &cls.name);
+    let (pass_id, kind) = (id, created.kind);
+    let e = events::PassIssued {
+        pass_id,
+        student,
+        kind,
+        valid_from,
+        valid_until,
+        return_by,
+    };
+    events::emit_payload(&*tx, now, &e).await?;
     tx.commit().await?;
     Ok(HttpResponse::Created().json(to_response(created, &s, cls.name, now)))
 }
@@ -463,6 +475,13 @@ pub async fn revoke_pass(
     )
     .await?;
     let p = find(&*tx, id).await?;
+    let student = EventStudent::load(&*tx, p.student_id).await?;
+    let e = events::PassRevoked {
+        pass_id: id,
+        student,
+        revoked_at: now,
+    };
+    events::emit_payload(&*tx, now, &e).await?;
     tx.commit().await?;
     Ok(web::Json(full_response(&state.db.conn, p).await?))
 }

@@ -4,6 +4,7 @@
 //!
 //! - `http`: request/response types and handlers (plans; items and evidence);
 //! - `lifecycle`: the rules (pure);
+//! - `revisions`: snapshots at submission and what changed between two (pure);
 //! - `store`: the queries.
 //!
 //! Plans depend on no other feature's module (evidence targets are checked on their entities),
@@ -11,6 +12,7 @@
 
 mod http;
 mod lifecycle;
+mod revisions;
 mod store;
 
 pub use crate::schema::plans as model;

@@ -138,3 +138,87 @@ pub async fn overdue_items(
         .all(db)
         .await?)
 }
+
+/// The plan as it is now, in the shape a revision stores.
+pub async fn snapshot_of(
+    db: &impl ConnectionTrait,
+    p: &plan::Model,
+) -> AppResult<super::revisions::Snapshot> {
+    use super::revisions::{SnapItem, Snapshot};
+    let items = item::Entity::find()
+        .filter(item::Column::PlanId.eq(p.id))
+        .order_by_asc(item::Column::Month)
+        .order_by_asc(item::Column::Seq)
+        .all(db)
+        .await?;
+    let names = user_names(db, items.iter().filter_map(|i| i.owner_id)).await?;
+    Ok(Snapshot {
+        title: p.title.clone(),
+        guiding_ideology: p.guiding_ideology.clone(),
+        goals_and_priorities: p.goals_and_priorities.clone(),
+        measures: p.measures.clone(),
+        items: items
+            .into_iter()
+            .map(|i| SnapItem {
+                owner_name: i.owner_id.and_then(|o| names.get(&o).cloned()),
+                id: i.id,
+                month: i.month,
+                title: i.title,
+                category: i.category.to_value(),
+                owner_id: i.owner_id,
+                due_date: i.due_date,
+                report_to: i.report_to,
+                notify: i.notify,
+                note: i.note,
+            })
+            .collect(),
+    })
+}
+
+/// Store what `p` is at its submission, as its next revision (call inside the submitting
+/// transaction: the revision exists exactly when the submission does).
+pub async fn store_revision(
+    db: &impl ConnectionTrait,
+    p: &plan::Model,
+    by: Uuid,
+    at: chrono::DateTime<chrono::Utc>,
+) -> AppResult<()> {
+    use crate::schema::plans::revision;
+    use sea_orm::QuerySelect;
+    let last = revision::Entity::find()
+        .filter(revision::Column::PlanId.eq(p.id))
+        .order_by_desc(revision::Column::Number)
+        .limit(1)
+        .one(db)
+        .await?;
+    let snapshot = serde_json::to_string(&snapshot_of(db, p).await?).map_err(|e| {
+        tracing::error!(error = %e, "plan snapshot not serialisable");
+        ApiError::internal()
+    })?;
+    revision::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        plan_id: Set(p.id),
+        number: Set(last.map_or(1, |r| r.number + 1)),
+        submitted_at: Set(at),
+        submitted_by: Set(Some(by)),
+        snapshot: Set(snapshot),
+    }
+    .insert(db)
+    .await?;
+    Ok(())
+}
+
+/// A plan's two latest revisions, newest first.
+pub async fn latest_revisions(
+    db: &impl ConnectionTrait,
+    plan_id: Uuid,
+) -> AppResult<Vec<crate::schema::plans::revision::Model>> {
+    use crate::schema::plans::revision;
+    use sea_orm::QuerySelect;
+    Ok(revision::Entity::find()
+        .filter(revision::Column::PlanId.eq(plan_id))
+        .order_by_desc(revision::Column::Number)
+        .limit(2)
+        .all(db)
+        .await?)
+}

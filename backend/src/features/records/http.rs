@@ -37,15 +37,7 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use super::model;
-pub const ACTIVITY_KINDS: &[&str] = &["drill", "education"];
-pub const MEETING_KINDS: &[&str] = &[
-    "guard_meeting",
-    "safety_officer_meeting",
-    "leadership_group",
-    "other",
-];
-pub const INCIDENT_KINDS: &[&str] = &["theft", "injury", "traffic", "fire", "intrusion", "other"];
-pub const SEVERITIES: &[&str] = &["minor", "moderate", "serious", "critical"];
+use crate::schema::records::{ActivityKind, IncidentKind, MeetingKind, Severity};
 
 /// A stored JSON list (class ids, photo URLs, attendees). Corrupt data is an error, not an
 /// empty list.
@@ -60,10 +52,25 @@ fn opt(v: Option<String>) -> Option<String> {
     v.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty())
 }
 
-fn one_of(v: &mut Validator, field: &str, value: &str, allowed: &[&str]) {
-    if !allowed.contains(&value) {
+/// Reads a closed-set field sent as a string (so an unknown value is a field error, 422, not a
+/// body error), noting the allowed values when it is none of them.
+fn one_of<E: sea_orm::Iterable + Copy>(
+    v: &mut Validator,
+    field: &str,
+    value: &str,
+    name: fn(E) -> &'static str,
+) -> Option<E> {
+    let found = E::iter().find(|e| name(*e) == value);
+    if found.is_none() {
+        let allowed: Vec<&str> = E::iter().map(name).collect();
         v.add(field, "invalid", format!("取值应为:{}", allowed.join("、")));
     }
+    found
+}
+
+/// A closed-set value already checked by the request's validation.
+fn checked<E>(parsed: Option<E>) -> AppResult<E> {
+    parsed.ok_or_else(ApiError::internal)
 }
 
 async fn check_plan_item(

@@ -10,7 +10,7 @@ pub use crate::schema::records as model;
 mod http;
 mod screening;
 
-pub use http::{INCIDENT_KINDS, SEVERITIES, insert_activity, insert_announcement, insert_meeting};
+pub use http::{insert_activity, insert_announcement, insert_meeting};
 pub use screening::{FEVER_AT, is_abnormal};
 
 pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {

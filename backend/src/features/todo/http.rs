@@ -39,6 +39,9 @@ pub enum TodoCategory {
     ExpectedVisitorToday,
     /// Announcements (通报) to my role that I have not read.
     AnnouncementUnread,
+    /// What waits for my signature (staff): the semester's 安全目标责任书, rules in force to
+    /// read and confirm, trainings attended to sign off.
+    AcknowledgementToSign,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -87,6 +90,7 @@ pub(super) fn categories(role: Role) -> &'static [TodoCategory] {
             SwapToAnswer,
             PlanItemDue,
             AnnouncementUnread,
+            AcknowledgementToSign,
         ],
         Role::ClassTeacher => &[
             TrafficCheckToSubmit,
@@ -94,6 +98,7 @@ pub(super) fn categories(role: Role) -> &'static [TodoCategory] {
             SwapToAnswer,
             PlanItemDue,
             AnnouncementUnread,
+            AcknowledgementToSign,
         ],
         Role::SafetyOfficer => &[HazardToRectify, AnnouncementUnread],
         Role::SecurityOffice => &[
@@ -105,6 +110,7 @@ pub(super) fn categories(role: Role) -> &'static [TodoCategory] {
             SwapToAnswer,
             PlanItemDue,
             AnnouncementUnread,
+            AcknowledgementToSign,
         ],
         Role::Principal => &[
             PlanToApprove,
@@ -112,6 +118,7 @@ pub(super) fn categories(role: Role) -> &'static [TodoCategory] {
             SwapToAnswer,
             PlanItemDue,
             AnnouncementUnread,
+            AcknowledgementToSign,
         ],
     }
 }

@@ -4,7 +4,7 @@ use super::http::{TodoCategory, TodoGroup, TodoItem};
 use crate::auth::extract::CurrentUser;
 use crate::auth::roles::Role;
 use crate::features::inspections::{Period, TRAFFIC};
-use crate::features::{classes, users};
+use crate::features::{classes, duties, users};
 use crate::infra::clock::{fmt_date, today};
 use crate::infra::error::AppResult;
 use crate::schema::duty::SwapStatus;
@@ -236,6 +236,23 @@ pub(super) async fn group_for(
             group(category, count, items)
         }
         AnnouncementUnread => announcements(db, me, a).await?,
+        AcknowledgementToSign => {
+            let waiting = duties::waiting_for(db, me.id, me.role).await?;
+            let count = waiting.len() as u64;
+            let items = waiting
+                .into_iter()
+                .take(FIRST as usize)
+                .map(|w| TodoItem {
+                    id: Some(w.subject_id),
+                    title: w.title,
+                    due_date: None,
+                    due_at: None,
+                    overdue: false,
+                    route: format!("/{a}/acknowledge"),
+                })
+                .collect();
+            group(category, count, items)
+        }
     })
 }
 

@@ -46,7 +46,7 @@ pub async fn cli_create(
         id: Set(Uuid::now_v7()),
         username: Set(username),
         display_name: Set(display_name.trim().to_owned()),
-        role: Set(role.as_str().to_owned()),
+        role: Set(role),
         phone: Set(None),
         password_hash: Set(hash),
         is_active: Set(true),

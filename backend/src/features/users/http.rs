@@ -6,6 +6,7 @@ use crate::auth::extract::Auth;
 use crate::auth::password;
 use crate::auth::roles::{OfficeOrPrincipal, Role};
 use crate::auth::session;
+use crate::auth::state::Auths;
 use crate::features::audit;
 use crate::infra::error::{ApiError, AppResult, Validator};
 use crate::infra::pagination::{Page, Paging};
@@ -187,7 +188,7 @@ pub async fn create_user(
         id: Set(Uuid::now_v7()),
         username: Set(username),
         display_name: Set(body.display_name.trim().to_owned()),
-        role: Set(body.role.as_str().to_owned()),
+        role: Set(body.role),
         phone: Set(body.phone.filter(|p| !p.trim().is_empty())),
         password_hash: Set(hash),
         is_active: Set(true),
@@ -240,6 +241,7 @@ pub async fn create_user(
 pub async fn update_user(
     auth: Auth<OfficeOrPrincipal>,
     state: State,
+    auths: Auths,
     id: web::Path<Uuid>,
     body: web::Json<UpdateUserRequest>,
 ) -> AppResult<web::Json<UserResponse>> {
@@ -262,7 +264,7 @@ pub async fn update_user(
     };
     let tx = state.db.begin_write().await?;
     let before = store::find(&*tx, id).await?;
-    let old_role = Role::parse(&before.role).ok_or_else(ApiError::internal)?;
+    let old_role = before.role;
     let new_role = body.role.unwrap_or(old_role);
     let new_active = body.is_active.unwrap_or(before.is_active);
     if !auth.user.is(Role::Principal) {
@@ -322,7 +324,7 @@ pub async fn update_user(
     if let Some(phone) = body.phone {
         active.phone = Set(Some(phone.trim().to_owned()).filter(|p| !p.is_empty()));
     }
-    active.role = Set(new_role.as_str().to_owned());
+    active.role = Set(new_role);
     active.is_active = Set(new_active);
     if let Some(hash) = new_hash {
         active.password_hash = Set(hash);
@@ -349,6 +351,6 @@ pub async fn update_user(
     let resp = to_response(&*tx, after).await?;
     tx.commit().await?;
     // Cached session checks carry the role and state just changed.
-    state.sessions.invalidate();
+    auths.sessions.invalidate();
     Ok(web::Json(resp))
 }

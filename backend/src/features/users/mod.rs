@@ -8,6 +8,7 @@ pub use crate::schema::users as model;
 
 mod accounts;
 mod cli;
+mod colleagues;
 mod http;
 mod store;
 
@@ -34,5 +35,6 @@ pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(http::list_users)
         .service(http::create_user)
         .service(http::get_user)
-        .service(http::update_user);
+        .service(http::update_user)
+        .service(colleagues::list_colleagues);
 }

@@ -470,6 +470,10 @@ pub async fn decide_visitor(
     )
     .await?;
     let v = find_visitor(&*tx, id).await?;
+    if b.admit {
+        let e = super::store::checked_in_event(&v);
+        crate::features::events::emit_payload(&*tx, now, &e).await?;
+    }
     tx.commit().await?;
     Ok(web::Json(visitor_response(v)))
 }

@@ -1,11 +1,12 @@
 //! Visitor queries: the ID-number hash key, watchlist matching, reading a visit, and writing
 //! a check-in (or a refused or pending attempt) with its audit rows.
 
-use super::WatchCategory;
 use super::http::{CheckInResponse, WatchlistWarning, visitor_response};
 use super::model::{expected, visitor, watchlist};
 use super::rules::{self, hmac_sha256, mask, normalise_id};
+use super::{VisitStatus, WatchCategory};
 use crate::features::audit;
+use crate::features::events;
 use crate::infra::error::{ApiError, AppResult, ErrorCode};
 use crate::infra::keys::{MasterKey, OpenError};
 use crate::infra::state::State;
@@ -224,6 +225,18 @@ pub async fn check_in_visitor(
             json!({"watchlist_entry_id": w.entry_id, "category": w.category, "matched_on": w.matched_on}),
         )
         .await?;
+        let e = events::VisitorFlagged {
+            visit_id: v.id,
+            name: v.name.clone(),
+            category: w.category,
+            status: v.status,
+            gate: v.gate.clone(),
+            at: now,
+        };
+        events::emit_payload(&*tx, now, &e).await?;
+    }
+    if v.status == VisitStatus::Admitted {
+        events::emit_payload(&*tx, now, &checked_in_event(&v)).await?;
     }
     tx.commit().await?;
     // Recorded (and so flagged for the office) first, then refused: there is no override.
@@ -240,4 +253,16 @@ pub async fn check_in_visitor(
         visitor: visitor_response(v),
         warning,
     })
+}
+
+/// `visitor.checked_in` for an admitted visit (at the gate, or by the office's decision).
+pub fn checked_in_event(v: &visitor::Model) -> events::VisitorCheckedIn {
+    events::VisitorCheckedIn {
+        visit_id: v.id,
+        name: v.name.clone(),
+        organisation: v.organisation.clone(),
+        host: v.host.clone(),
+        gate: v.gate.clone(),
+        checked_in_at: v.checked_in_at,
+    }
 }

@@ -69,7 +69,7 @@ pub async fn staff_facts(db: &impl ConnectionTrait, r: &Range) -> AppResult<Vec<
                 Facts {
                     id: u.id,
                     name: u.display_name,
-                    detail: role_zh(&u.role).into(),
+                    detail: role_zh(u.role.as_str()).into(),
                     sources: HashMap::new(),
                 },
             )
@@ -164,6 +164,22 @@ pub async fn staff_facts(db: &impl ConnectionTrait, r: &Range) -> AppResult<Vec<
                 src("plan_item", i.id, 1),
             );
         }
+    }
+
+    // A session counts for an attendee once signed off (attended and confirmed).
+    for (training_id, user_id) in crate::features::duties::signed_trainings(
+        db,
+        &crate::infra::clock::fmt_date(r.from),
+        &crate::infra::clock::fmt_date(r.to),
+    )
+    .await?
+    {
+        push(
+            &mut map,
+            user_id,
+            "trainings_signed",
+            src("guard_training", training_id, 1),
+        );
     }
     Ok(map.into_values().collect())
 }

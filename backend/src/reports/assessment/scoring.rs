@@ -53,6 +53,13 @@ pub const METRICS: &[Metric] = &[
         rule: "已批准计划中由本人负责、已完成的一项任务",
     },
     Metric {
+        key: "trainings_signed",
+        subject: Subject::Staff,
+        label: "参加培训",
+        default_weight: 1,
+        rule: "本人参加并签到确认的一次门卫培训(按培训日期计入)",
+    },
+    Metric {
         key: "traffic_on_time",
         subject: Subject::Class,
         label: "交通安全检查按时",
@@ -101,7 +108,8 @@ pub fn default_weights() -> Weights {
 /// One record behind a metric: `units` of the metric's count come from it.
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 pub struct SourceRef {
-    /// `duty_shift`, `inspection`, `hazard`, `incident`, `plan_item` or `platform_figure`.
+    /// `duty_shift`, `inspection`, `hazard`, `incident`, `plan_item`, `platform_figure` or
+    /// `guard_training`.
     #[serde(rename = "type")]
     pub kind: String,
     pub id: Uuid,

@@ -20,6 +20,8 @@ pub(super) const STAFF_HEADERS: &[&str] = &[
     "隐患按期整改(分)",
     "计划任务完成(项)",
     "计划任务完成(分)",
+    "参加培训(次)",
+    "参加培训(分)",
     "总分",
 ];
 pub(super) const CLASS_HEADERS: &[&str] = &[
@@ -136,6 +138,7 @@ fn source_zh(kind: &str) -> &'static str {
         "incident" => "安全事件",
         "plan_item" => "计划任务",
         "platform_figure" => "安全平台",
+        "guard_training" => "门卫培训",
         _ => "",
     }
 }

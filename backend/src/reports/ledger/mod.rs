@@ -9,6 +9,8 @@ pub use crate::reports::sheet::{
 };
 pub use html::to_html;
 
+mod duties_sheets;
+mod headcount_sheet;
 mod html;
 mod http;
 mod labels;
@@ -16,6 +18,8 @@ mod safety_sheets;
 mod school_sheets;
 
 use crate::infra::error::AppResult;
+use duties_sheets::*;
+use headcount_sheet::headcount_sheet;
 use safety_sheets::*;
 use school_sheets::*;
 use sea_orm::ConnectionTrait;
@@ -24,11 +28,16 @@ use sea_orm::ConnectionTrait;
 pub async fn sheets(db: &impl ConnectionTrait, r: &Range) -> AppResult<Vec<Sheet>> {
     Ok([
         organisation(db, r).await?,
+        leadership_sheet(db, r).await?,
+        letters_sheet(db, r).await?,
+        rules_sheet(db, r).await?,
+        trainings_sheet(db, r).await?,
         plan_sheet(db, r).await?,
         duty_sheet(db, r).await?,
         inspections_sheet(db, r).await?,
         hazards_sheet(db, r).await?,
         activities_sheet(db, r).await?,
+        headcount_sheet(db, r).await?,
         meetings_sheet(db, r).await?,
         incidents_sheet(db, r).await?,
         health_sheet(db, r).await?,

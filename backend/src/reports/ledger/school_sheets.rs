@@ -43,7 +43,7 @@ pub(super) async fn organisation(db: &impl ConnectionTrait, _r: &Range) -> AppRe
                 .collect();
             vec![
                 u.display_name,
-                role_zh(&u.role).to_owned(),
+                role_zh(u.role.as_str()).to_owned(),
                 duty.join("、"),
                 u.phone.unwrap_or_default(),
                 if u.is_active { "在岗" } else { "停用" }.to_owned(),
@@ -196,7 +196,7 @@ pub(super) async fn activities_sheet(db: &impl ConnectionTrait, r: &Range) -> Ap
         .map(|a| {
             vec![
                 a.date,
-                if a.kind == "drill" {
+                if a.kind == crate::schema::records::ActivityKind::Drill {
                     "演练"
                 } else {
                     "专题教育"
@@ -226,17 +226,18 @@ pub(super) async fn meetings_sheet(db: &impl ConnectionTrait, r: &Range) -> AppR
         .await?
         .into_iter()
         .map(|m| {
-            let attendees: Vec<String> = serde_json::from_str(&m.attendees).unwrap_or_default();
-            vec![
+            let attendees: Vec<String> =
+                crate::infra::util::stored_json("meetings.attendees", m.id, &m.attendees)?;
+            Ok(vec![
                 m.date,
-                meeting_kind_zh(&m.kind).to_owned(),
+                meeting_kind_zh(m.kind.as_str()).to_owned(),
                 m.title,
                 attendees.join("、"),
                 m.minutes,
                 m.decisions,
-            ]
+            ])
         })
-        .collect();
+        .collect::<AppResult<_>>()?;
     Ok(Sheet {
         key: "meetings",
         name: "会议记录",
@@ -260,9 +261,9 @@ pub(super) async fn incidents_sheet(db: &impl ConnectionTrait, r: &Range) -> App
         .map(|i| {
             vec![
                 local(i.occurred_at, r.tz),
-                incident_kind_zh(&i.kind).to_owned(),
+                incident_kind_zh(i.kind.as_str()).to_owned(),
                 i.place,
-                severity_zh(&i.severity).to_owned(),
+                severity_zh(i.severity.as_str()).to_owned(),
                 i.description,
                 i.actions_taken,
                 yes(i.reported_to_police),

@@ -10,7 +10,7 @@ use crate::infra::error::{ApiError, AppResult, ErrorCode};
 use crate::schema::duty::{Post, RosterStatus, roster, shift};
 use crate::schema::users as user;
 use chrono::{DateTime, Utc};
-use sea_orm::ConnectionTrait;
+use sea_orm::{ConnectionTrait, EntityTrait};
 use serde::Serialize;
 use serde_json::json;
 use std::collections::HashMap;
@@ -35,6 +35,12 @@ pub struct RosterSummary {
     pub published_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// Who marked it reported (报送).
+    pub reported_by: Option<Uuid>,
+    /// When its audience was told (通报) — marked by the office.
+    pub notified_at: Option<DateTime<Utc>>,
+    /// Who marked it told (通报).
+    pub notified_by: Option<Uuid>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -63,6 +69,10 @@ pub struct RosterResponse {
     #[serde(flatten)]
     pub summary: RosterSummary,
     pub shifts: Vec<ShiftResponse>,
+    /// The name of who marked it reported (报送).
+    pub reported_by_name: Option<String>,
+    /// The name of who marked it told (通报).
+    pub notified_by_name: Option<String>,
 }
 
 fn roster_summary(r: &roster::Model) -> RosterSummary {
@@ -79,6 +89,9 @@ fn roster_summary(r: &roster::Model) -> RosterSummary {
         published_at: r.published_at,
         created_at: r.created_at,
         updated_at: r.updated_at,
+        reported_by: r.reported_by,
+        notified_at: r.notified_at,
+        notified_by: r.notified_by,
     }
 }
 
@@ -114,9 +127,16 @@ async fn shift_responses(
 
 async fn roster_response(db: &impl ConnectionTrait, r: roster::Model) -> AppResult<RosterResponse> {
     let shifts = store::shifts_of(db, r.id).await?;
+    let markers = store::users_by_ids(db, r.reported_by.into_iter().chain(r.notified_by)).await?;
+    let name = |id: Option<Uuid>| {
+        id.and_then(|i| markers.get(&i))
+            .map(|u| u.display_name.clone())
+    };
     Ok(RosterResponse {
         summary: roster_summary(&r),
         shifts: shift_responses(db, shifts).await?,
+        reported_by_name: name(r.reported_by),
+        notified_by_name: name(r.notified_by),
     })
 }
 
@@ -135,6 +155,7 @@ fn audit_roster(r: &roster::Model) -> serde_json::Value {
     json!({
         "title": r.title, "start_date": r.start_date, "end_date": r.end_date, "status": r.status,
         "report_to": r.report_to, "reported_at": r.reported_at, "notify": r.notify, "note": r.note,
+        "reported_by": r.reported_by, "notified_at": r.notified_at, "notified_by": r.notified_by,
     })
 }
 
@@ -183,4 +204,20 @@ pub async fn on_duty_at(
 ) -> AppResult<Vec<ShiftResponse>> {
     let rows = store::shifts_at(db, at).await?;
     shift_responses(db, rows).await
+}
+
+/// A published roster with its shifts (assignees' names; the caller decides what to show), or
+/// `None` when it does not exist or is a draft. The public page shows the rosters the school
+/// chooses.
+pub async fn published_roster(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+) -> AppResult<Option<RosterResponse>> {
+    let Some(r) = roster::Entity::find_by_id(id).one(db).await? else {
+        return Ok(None);
+    };
+    if r.status != RosterStatus::Published {
+        return Ok(None);
+    }
+    Ok(Some(roster_response(db, r).await?))
 }

@@ -176,11 +176,13 @@ pub struct UpdateRosterRequest {
     pub report_to: Option<String>,
     pub notify: Option<String>,
     pub note: Option<String>,
-    /// `true` marks it reported (报送) now; `false` clears the mark.
+    /// `true` marks it reported (报送) now, by the caller; `false` clears the mark.
     pub reported: Option<bool>,
+    /// `true` marks its audience told (通报) now, by the caller; `false` clears the mark.
+    pub notified: Option<bool>,
 }
 
-/// Change a roster's details, or mark it reported (报送).
+/// Change a roster's details, or mark it reported (报送) or its audience told (通报).
 #[utoipa::path(
     tag = "duty",
     params(("id" = Uuid, Path)),
@@ -235,6 +237,11 @@ pub async fn update_roster(
     }
     if let Some(r) = b.reported {
         a.reported_at = Set(r.then(crate::infra::clock::now));
+        a.reported_by = Set(r.then_some(auth.user.id));
+    }
+    if let Some(n) = b.notified {
+        a.notified_at = Set(n.then(crate::infra::clock::now));
+        a.notified_by = Set(n.then_some(auth.user.id));
     }
     a.updated_at = Set(crate::infra::clock::now());
     let after = a.update(&*tx).await?;
@@ -352,6 +359,14 @@ pub async fn publish_roster(
         json!({"before": audit_roster(&r), "after": audit_roster(&after)}),
     )
     .await?;
+    let e = crate::features::events::RosterPublished {
+        roster_id: after.id,
+        title: after.title.clone(),
+        start_date: after.start_date.clone(),
+        end_date: after.end_date.clone(),
+        published_at: now,
+    };
+    crate::features::events::emit_payload(&*tx, now, &e).await?;
     tx.commit().await?;
     Ok(web::Json(roster_response(&state.db.conn, after).await?))
 }

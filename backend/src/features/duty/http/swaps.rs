@@ -144,7 +144,7 @@ pub async fn request_swap(
         None => v.add("target_user_id", "not_found", "人员不存在"),
         Some(t) if !t.is_active => v.add("target_user_id", "invalid", "该人员账号已停用"),
         Some(t) if t.id == auth.user.id => v.add("target_user_id", "invalid", "不能与自己换班"),
-        Some(t) if t.role == Role::SafetyOfficer.as_str() => {
+        Some(t) if t.role == Role::SafetyOfficer => {
             v.add("target_user_id", "invalid", "学生不能值班")
         }
         _ => {}

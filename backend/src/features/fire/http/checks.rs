@@ -196,6 +196,17 @@ pub async fn submit_fire_check(
         json!({"check_id": c.id, "result": c.result, "pressure_mpa": c.pressure_mpa, "test_passed": c.test_passed, "photo_ids": body.attachment_ids, "hazard_id": hazard_id}),
     )
     .await?;
+    if c.result == CheckResult::Failed {
+        let e = crate::features::events::FireCheckFailed {
+            check_id: c.id,
+            item_id: i.id,
+            item_name: i.name.clone(),
+            location: i.location.clone(),
+            hazard_id,
+            checked_at: c.checked_at,
+        };
+        crate::features::events::emit_payload(&*tx, c.checked_at, &e).await?;
+    }
     // A check is also when an expired item is noticed.
     let expired = i
         .expiry_date

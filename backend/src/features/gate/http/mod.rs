@@ -5,6 +5,7 @@ pub mod lists;
 pub mod log;
 
 use super::scan::{self, EventConflict, event_conflict};
+use super::state::GateState;
 use super::store;
 use super::verdict::{Incoming, Source};
 use super::{Direction, Verdict};
@@ -149,6 +150,7 @@ fn validate(gate: &str, client_event_id: &str, prefix: &str) -> Vec<FieldError> 
 pub async fn record_scan(
     auth: AuthOrKey<GuardOrOffice, GateScan>,
     state: State,
+    gate: web::Data<GateState>,
     body: web::Json<ScanRequest>,
 ) -> AppResult<web::Json<ScanResponse>> {
     let body = body.into_inner();
@@ -201,7 +203,7 @@ pub async fn record_scan(
         scanned_at: now,
         source: Source::Online,
     };
-    match scan::process(&state, &auth.caller, incoming).await? {
+    match scan::process(&state, &gate, &auth.caller, incoming).await? {
         Ok(r) => Ok(web::Json(r)),
         Err(EventConflict) => Err(event_conflict()),
     }
@@ -225,6 +227,7 @@ pub async fn record_scan(
 pub async fn record_scan_batch(
     auth: AuthOrKey<GuardOrOffice, GateScan>,
     state: State,
+    gate: web::Data<GateState>,
     body: web::Bytes,
 ) -> AppResult<web::Json<BatchResponse>> {
     // Raw bytes so that a full batch may exceed the app-wide JSON limit.
@@ -287,7 +290,7 @@ pub async fn record_scan_batch(
     }
     for (i, r) in slots
         .into_iter()
-        .zip(scan::process_in_order(&state, &auth.caller, incoming).await?)
+        .zip(scan::process_in_order(&state, &gate, &auth.caller, incoming).await?)
     {
         results[i] = Some(r.unwrap_or_else(|EventConflict| ScanResponse {
             result: Verdict::Deny,

@@ -4,6 +4,7 @@ use super::{HazardDetail, HazardResponse, detail, forbidden, to_response};
 use crate::auth::extract::Auth;
 use crate::auth::roles::{AnyUser, Office, OfficeOrPrincipal, Role};
 use crate::features::attachments::{self, LINK_HAZARD};
+use crate::features::events;
 use crate::features::hazards::lifecycle::{self, Involved};
 use crate::features::hazards::model::{HazardStatus, hazard};
 use crate::features::hazards::raise::check_photos;
@@ -58,7 +59,8 @@ pub async fn assign_hazard(
     let h = store::find(&*tx, id.into_inner()).await?;
     let action = lifecycle::assign(h.status)?;
     let owner = user::Entity::find_by_id(body.owner_id).one(&*tx).await?;
-    if !owner.is_some_and(|o| o.is_active && o.role != Role::SafetyOfficer.as_str()) {
+    let owner_name = owner.as_ref().map(|o| o.display_name.clone());
+    if !owner.is_some_and(|o| o.is_active && o.role != Role::SafetyOfficer) {
         return Err(ApiError::validation(vec![FieldError {
             field: "owner_id".into(),
             code: "invalid_owner".into(),
@@ -91,6 +93,16 @@ pub async fn assign_hazard(
         details,
     )
     .await?;
+    let e = events::HazardAssigned {
+        hazard_id: after.id,
+        category: after.category,
+        location: after.location.clone(),
+        class_id: after.class_id,
+        owner_id: body.owner_id,
+        owner_name: owner_name.unwrap_or_default(),
+        deadline: after.deadline.clone(),
+    };
+    events::emit_payload(&*tx, now, &e).await?;
     let resp = detail(&*tx, after, today).await?;
     tx.commit().await?;
     Ok(web::Json(resp))
@@ -261,6 +273,16 @@ pub async fn verify_hazard(
         json!({"approved": body.approved, "note": note, "deadline": after.deadline}),
     )
     .await?;
+    if body.approved {
+        let e = events::HazardVerified {
+            hazard_id: after.id,
+            category: after.category,
+            location: after.location.clone(),
+            class_id: after.class_id,
+            closed_at: now,
+        };
+        events::emit_payload(&*tx, now, &e).await?;
+    }
     let resp = detail(&*tx, after, today).await?;
     tx.commit().await?;
     Ok(web::Json(resp))

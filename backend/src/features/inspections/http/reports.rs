@@ -2,7 +2,7 @@
 
 use super::super::builtin;
 use super::super::model::{Frequency, TargetKind, submission, template};
-use super::super::period::{self, Period};
+use super::super::period::Period;
 use super::super::scoring::{ComplianceStatus, DueStatus};
 use super::super::store::SLOT_SELF;
 use crate::auth::extract::Auth;
@@ -85,7 +85,7 @@ pub async fn get_compliance(
         .ok_or_else(|| ApiError::not_found(ErrorCode::TemplateNotFound, "检查模板不存在"))?;
     // Future periods are fine to ask about here (everything is simply missing).
     let freq = tpl.frequency;
-    let today = period::today(&state.tz);
+    let today = crate::infra::clock::today(state.tz);
     let period = match q.period.as_deref() {
         None => Period::containing(freq, today),
         Some(s) => match Period::parse(s) {
@@ -195,7 +195,7 @@ pub async fn my_checks_due(
 ) -> AppResult<web::Json<Vec<DueCheck>>> {
     let db = &state.db.conn;
     let user = &auth.user;
-    let today = period::today(&state.tz);
+    let today = crate::infra::clock::today(state.tz);
     let tpls = template::Entity::find()
         .filter(template::Column::IsCurrent.eq(true))
         .filter(template::Column::IsActive.eq(true))

@@ -1,7 +1,7 @@
 //! Checks: submit, amend, spot-check, list and read.
 
 use super::super::model::{AnswerRecord, SubmissionKind, TargetKind, TemplateItem, submission};
-use super::super::period::{self, Period};
+use super::super::period::Period;
 use super::super::scoring::{
     AnswerInput, already_submitted, require_answerable, resolve_answers, resolve_period, superseded,
 };
@@ -179,7 +179,7 @@ pub async fn create_submission(
     let tx = state.db.begin_write().await?;
     let tpl = store::find_template(&*tx, body.template_id).await?;
     require_answerable(&tpl)?;
-    if user.role != Role::SecurityOffice && tpl.submitter_role != user.role.as_str() {
+    if user.role != Role::SecurityOffice && tpl.submitter_role != user.role {
         return Err(ApiError::forbidden(
             ErrorCode::WrongSubmitterRole,
             "此检查不由您的角色提交",
@@ -192,7 +192,7 @@ pub async fn create_submission(
     let period = resolve_period(
         tpl.frequency,
         body.period.as_deref(),
-        period::today(&state.tz),
+        crate::infra::clock::today(state.tz),
     )?;
     if store::current_own_check(&*tx, &tpl.code, &target.key, &period.key())
         .await?
@@ -367,7 +367,7 @@ pub async fn create_spot_check(
     let mut v = Validator::new();
     v.opt_text("note", body.note.as_deref(), 1000);
     v.finish()?;
-    let today = period::today(&state.tz);
+    let today = crate::infra::clock::today(state.tz);
     let tx = state.db.begin_write().await?;
     let tpl = store::find_template(&*tx, body.template_id).await?;
     let target = if tpl.target_kind == TargetKind::Class {

@@ -43,7 +43,7 @@ pub struct TemplateResponse {
 pub fn to_response(t: template::Model) -> AppResult<TemplateResponse> {
     Ok(TemplateResponse {
         items: items_of(&t)?,
-        submitter_role: Role::parse(&t.submitter_role).unwrap_or(Role::SecurityOffice),
+        submitter_role: t.submitter_role,
         frequency: t.frequency,
         id: t.id,
         code: t.code,
@@ -286,7 +286,7 @@ pub async fn create_template(
         description: Set(body.description.filter(|s| !s.trim().is_empty())),
         category: Set(category),
         target_kind: Set(target_kind),
-        submitter_role: Set(body.submitter_role.as_str().into()),
+        submitter_role: Set(body.submitter_role),
         frequency: Set(body.frequency),
         items: Set(serde_json::to_string(&items).map_err(|_| ApiError::internal())?),
         created_by: Set(Some(auth.user.id)),
@@ -375,7 +375,7 @@ pub async fn update_template(
         description: Set(body.description.filter(|s| !s.trim().is_empty())),
         category: Set(prev.category),
         target_kind: Set(prev.target_kind),
-        submitter_role: Set(body.submitter_role.as_str().into()),
+        submitter_role: Set(body.submitter_role),
         frequency: Set(prev.frequency),
         items: Set(serde_json::to_string(&items).map_err(|_| ApiError::internal())?),
         created_by: Set(Some(auth.user.id)),

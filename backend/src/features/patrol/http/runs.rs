@@ -261,7 +261,7 @@ pub struct PatrolDateQuery {
 
 fn query_date(state: &State, d: Option<&str>) -> AppResult<NaiveDate> {
     match d {
-        None => Ok(crate::features::inspections::today(&state.tz)),
+        None => Ok(crate::infra::clock::today(state.tz)),
         Some(s) => crate::features::plans::parse_date(s).ok_or_else(|| {
             ApiError::bad_request(ErrorCode::InvalidDate, "日期格式应为 YYYY-MM-DD")
         }),

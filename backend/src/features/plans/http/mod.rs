@@ -1,5 +1,6 @@
 //! Plans over HTTP: the response types both sub-resources share, and the route table.
 
+mod changes;
 mod items;
 mod plans;
 
@@ -238,6 +239,7 @@ pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(plans::approve_plan)
         .service(plans::return_plan)
         .service(plans::copy_plan)
+        .service(changes::plan_changes)
         .service(items::create_item)
         .service(items::my_tasks)
         .service(items::update_item)

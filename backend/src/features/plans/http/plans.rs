@@ -7,6 +7,7 @@ use super::{
 use crate::auth::extract::{Auth, CurrentUser};
 use crate::auth::roles::{Office, PrincipalOnly, Staff};
 use crate::features::audit;
+use crate::features::events;
 use crate::features::plans::lifecycle::{self, shift_date, shift_month};
 use crate::features::plans::store;
 use crate::infra::clock::{check_date, parse_date, today};
@@ -317,8 +318,13 @@ async fn transition(
     let before = store::find_plan(&*tx, id).await?;
     let mut a: plan::ActiveModel = before.clone().into();
     apply(&before, &mut a)?;
-    a.updated_at = Set(crate::infra::clock::now());
+    let now = crate::infra::clock::now();
+    a.updated_at = Set(now);
     let after = a.update(&*tx).await?;
+    // Each submission keeps what was submitted, so the next review can be shown what changed.
+    if after.status == PlanStatus::Submitted {
+        store::store_revision(&*tx, &after, actor.id, now).await?;
+    }
     audit::record(
         &*tx,
         actor.actor(),
@@ -328,6 +334,17 @@ async fn transition(
         json!({"before": audit_plan(&before), "after": audit_plan(&after)}),
     )
     .await?;
+    let changed = events::PlanChanged {
+        plan_id: after.id,
+        title: after.title.clone(),
+        semester: after.semester.clone(),
+    };
+    let now = after.updated_at;
+    match action {
+        "plan.submit" => events::emit_payload(&*tx, now, &events::PlanSubmitted(changed)).await?,
+        "plan.approve" => events::emit_payload(&*tx, now, &events::PlanApproved(changed)).await?,
+        _ => {}
+    }
     tx.commit().await?;
     plan_response(&state.db.conn, after, today(state.tz)).await
 }

@@ -6,7 +6,7 @@ use super::*;
 pub struct ActivityResponse {
     pub id: Uuid,
     /// `drill` (演练) or `education` (专题教育).
-    pub kind: String,
+    pub kind: ActivityKind,
     /// e.g. `消防演练`, `防溺水安全专题教育`.
     pub topic: String,
     pub date: String,
@@ -42,6 +42,7 @@ fn activity_response(a: activity::Model) -> AppResult<ActivityResponse> {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ActivityRequest {
+    #[schema(value_type = ActivityKind)]
     pub kind: String,
     pub topic: String,
     pub date: String,
@@ -59,7 +60,7 @@ pub struct ActivityRequest {
 
 async fn check_activity(db: &impl ConnectionTrait, b: &ActivityRequest) -> AppResult<()> {
     let mut v = Validator::new();
-    one_of(&mut v, "kind", &b.kind, ACTIVITY_KINDS);
+    one_of(&mut v, "kind", &b.kind, ActivityKind::as_str);
     v.text("topic", &b.topic, 1, 200);
     check_date(&mut v, "date", &b.date);
     v.text("organiser", &b.organiser, 1, 100);
@@ -170,7 +171,7 @@ pub async fn insert_activity(
     let now = crate::infra::clock::now();
     Ok(activity::ActiveModel {
         id: Set(Uuid::now_v7()),
-        kind: Set(b.kind),
+        kind: Set(checked(ActivityKind::parse(&b.kind))?),
         topic: Set(b.topic.trim().to_owned()),
         date: Set(b.date.trim().to_owned()),
         organiser: Set(b.organiser.trim().to_owned()),
@@ -232,7 +233,7 @@ pub async fn update_activity(
     let before = find_activity(&*tx, id.into_inner()).await?;
     check_activity(&*tx, &b).await?;
     let mut a: activity::ActiveModel = before.clone().into();
-    a.kind = Set(b.kind);
+    a.kind = Set(checked(ActivityKind::parse(&b.kind))?);
     a.topic = Set(b.topic.trim().to_owned());
     a.date = Set(b.date.trim().to_owned());
     a.organiser = Set(b.organiser.trim().to_owned());

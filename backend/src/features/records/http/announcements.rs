@@ -60,7 +60,7 @@ pub async fn insert_announcement(
     let mut names: Vec<&str> = roles.iter().map(|r| r.as_str()).collect();
     names.sort_unstable();
     names.dedup();
-    Ok(announcement::ActiveModel {
+    let a = announcement::ActiveModel {
         id: Set(Uuid::now_v7()),
         title: Set(title.trim().to_owned()),
         body: Set(body.to_owned()),
@@ -70,7 +70,14 @@ pub async fn insert_announcement(
         created_at: Set(crate::infra::clock::now()),
     }
     .insert(db)
-    .await?)
+    .await?;
+    let e = crate::features::events::AnnouncementPublished {
+        announcement_id: a.id,
+        title: a.title.clone(),
+        target_roles: names.iter().map(|n| (*n).to_owned()).collect(),
+    };
+    crate::features::events::emit_payload(db, a.created_at, &e).await?;
+    Ok(a)
 }
 
 /// Send an announcement (通报) to chosen roles.
@@ -279,13 +286,11 @@ pub async fn announcement_receipts(
         .collect();
     let receipts: Vec<ReceiptResponse> = users
         .into_iter()
-        .filter_map(|u| {
-            Some(ReceiptResponse {
-                read_at: reads.get(&u.id).copied(),
-                role: Role::parse(&u.role)?,
-                user_id: u.id,
-                display_name: u.display_name,
-            })
+        .map(|u| ReceiptResponse {
+            read_at: reads.get(&u.id).copied(),
+            role: u.role,
+            user_id: u.id,
+            display_name: u.display_name,
         })
         .collect();
     Ok(web::Json(ReceiptsResponse {

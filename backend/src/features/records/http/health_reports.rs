@@ -138,6 +138,17 @@ pub async fn create_health_report(
     .insert(&*tx)
     .await?;
     audit::record(&*tx, auth.user.actor(), "health_report.create", "health_report", Some(h.id.to_string()), json!({"date": h.date, "temperature": h.temperature, "fit_for_duty": h.fit_for_duty, "abnormal": h.abnormal})).await?;
+    if h.abnormal {
+        // Who and when only: the temperature and symptoms stay here for 校医.
+        let e = crate::features::events::HealthAbnormal {
+            report_id: h.id,
+            guard_id: h.guard_id,
+            guard_name: auth.user.display_name.clone(),
+            date: h.date.clone(),
+            fit_for_duty: h.fit_for_duty,
+        };
+        crate::features::events::emit_payload(&*tx, h.created_at, &e).await?;
+    }
     tx.commit().await?;
     let n = names(&state.db.conn, std::slice::from_ref(&h)).await?;
     Ok(HttpResponse::Created().json(health_response(h, &n)))

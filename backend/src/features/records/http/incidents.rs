@@ -7,11 +7,11 @@ use crate::features::records::screening::{self, IncidentTime};
 pub struct IncidentResponse {
     pub id: Uuid,
     /// `theft`, `injury`, `traffic`, `fire`, `intrusion` or `other`.
-    pub kind: String,
+    pub kind: IncidentKind,
     pub occurred_at: DateTime<Utc>,
     pub place: String,
     /// `minor`, `moderate`, `serious` or `critical`.
-    pub severity: String,
+    pub severity: Severity,
     pub description: String,
     pub actions_taken: String,
     pub reported_to_police: bool,
@@ -102,9 +102,11 @@ fn incident_audit(i: &incident::Model) -> serde_json::Value {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateIncidentRequest {
+    #[schema(value_type = IncidentKind)]
     pub kind: String,
     pub occurred_at: DateTime<Utc>,
     pub place: String,
+    #[schema(value_type = Severity)]
     pub severity: String,
     pub description: String,
     #[serde(default)]
@@ -121,8 +123,10 @@ pub struct CreateIncidentRequest {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateIncidentRequest {
+    #[schema(value_type = Option<IncidentKind>)]
     pub kind: Option<String>,
     pub place: Option<String>,
+    #[schema(value_type = Option<Severity>)]
     pub severity: Option<String>,
     pub description: Option<String>,
     pub actions_taken: Option<String>,
@@ -213,8 +217,8 @@ pub async fn create_incident(
 ) -> AppResult<HttpResponse> {
     let b = body.into_inner();
     let mut v = Validator::new();
-    one_of(&mut v, "kind", &b.kind, INCIDENT_KINDS);
-    one_of(&mut v, "severity", &b.severity, SEVERITIES);
+    let kind = one_of(&mut v, "kind", &b.kind, IncidentKind::as_str);
+    let severity = one_of(&mut v, "severity", &b.severity, Severity::as_str);
     v.text("place", &b.place, 1, 200);
     v.text("description", &b.description, 1, 20_000);
     v.opt_text("actions_taken", Some(&b.actions_taken), 20_000);
@@ -237,10 +241,10 @@ pub async fn create_incident(
     }
     let i = incident::ActiveModel {
         id: Set(Uuid::now_v7()),
-        kind: Set(b.kind),
+        kind: Set(checked(kind)?),
         occurred_at: Set(b.occurred_at),
         place: Set(b.place.trim().to_owned()),
-        severity: Set(b.severity),
+        severity: Set(checked(severity)?),
         description: Set(b.description),
         actions_taken: Set(b.actions_taken),
         reported_to_police: Set(b.reported_to_police),
@@ -263,6 +267,15 @@ pub async fn create_incident(
         json!({"after": incident_audit(&i)}),
     )
     .await?;
+    let e = crate::features::events::IncidentReported {
+        incident_id: i.id,
+        kind: i.kind,
+        severity: i.severity,
+        place: i.place.clone(),
+        occurred_at: i.occurred_at,
+        class_id: i.class_id,
+    };
+    crate::features::events::emit_payload(&*tx, now, &e).await?;
     let response = one_incident_response(&*tx, i).await?;
     tx.commit().await?;
     Ok(HttpResponse::Created().json(response))
@@ -314,12 +327,14 @@ pub async fn update_incident(
 ) -> AppResult<web::Json<IncidentResponse>> {
     let b = body.into_inner();
     let mut v = Validator::new();
-    if let Some(k) = &b.kind {
-        one_of(&mut v, "kind", k, INCIDENT_KINDS);
-    }
-    if let Some(s) = &b.severity {
-        one_of(&mut v, "severity", s, SEVERITIES);
-    }
+    let kind = b
+        .kind
+        .as_deref()
+        .map(|k| one_of(&mut v, "kind", k, IncidentKind::as_str));
+    let severity = b
+        .severity
+        .as_deref()
+        .map(|s| one_of(&mut v, "severity", s, Severity::as_str));
     if let Some(p) = &b.place {
         v.text("place", p, 1, 200);
     }
@@ -334,11 +349,11 @@ pub async fn update_incident(
         .await?
         .ok_or_else(|| ApiError::not_found(ErrorCode::IncidentNotFound, "事件记录不存在"))?;
     let mut a: incident::ActiveModel = before.clone().into();
-    if let Some(k) = b.kind {
-        a.kind = Set(k);
+    if let Some(k) = kind {
+        a.kind = Set(checked(k)?);
     }
-    if let Some(s) = b.severity {
-        a.severity = Set(s);
+    if let Some(s) = severity {
+        a.severity = Set(checked(s)?);
     }
     if let Some(p) = b.place {
         a.place = Set(p.trim().to_owned());

@@ -7,7 +7,7 @@ pub struct MeetingResponse {
     pub id: Uuid,
     /// `guard_meeting` (保安例会), `safety_officer_meeting` (学生安全员例会),
     /// `leadership_group` (安全领导小组) or `other`.
-    pub kind: String,
+    pub kind: MeetingKind,
     pub title: String,
     pub date: String,
     pub attendees: Vec<String>,
@@ -36,6 +36,7 @@ fn meeting_response(m: meeting::Model) -> AppResult<MeetingResponse> {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MeetingRequest {
+    #[schema(value_type = MeetingKind)]
     pub kind: String,
     pub title: String,
     pub date: String,
@@ -50,7 +51,7 @@ pub struct MeetingRequest {
 
 async fn check_meeting(db: &impl ConnectionTrait, b: &MeetingRequest) -> AppResult<()> {
     let mut v = Validator::new();
-    one_of(&mut v, "kind", &b.kind, MEETING_KINDS);
+    one_of(&mut v, "kind", &b.kind, MeetingKind::as_str);
     v.text("title", &b.title, 1, 200);
     check_date(&mut v, "date", &b.date);
     if b.attendees.len() > 500 || b.attendees.iter().any(|a| a.chars().count() > 100) {
@@ -74,7 +75,7 @@ pub async fn insert_meeting(
     let now = crate::infra::clock::now();
     Ok(meeting::ActiveModel {
         id: Set(Uuid::now_v7()),
-        kind: Set(b.kind),
+        kind: Set(checked(MeetingKind::parse(&b.kind))?),
         title: Set(b.title.trim().to_owned()),
         date: Set(b.date.trim().to_owned()),
         attendees: Set(serde_json::to_string(&b.attendees).unwrap_or_else(|_| "[]".into())),
@@ -201,7 +202,7 @@ pub async fn update_meeting(
     let before = find_meeting(&*tx, id.into_inner()).await?;
     check_meeting(&*tx, &b).await?;
     let mut a: meeting::ActiveModel = before.clone().into();
-    a.kind = Set(b.kind);
+    a.kind = Set(checked(MeetingKind::parse(&b.kind))?);
     a.title = Set(b.title.trim().to_owned());
     a.date = Set(b.date.trim().to_owned());
     a.attendees = Set(serde_json::to_string(&b.attendees).unwrap_or_else(|_| "[]".into()));
