@@ -1,7 +1,7 @@
 //! Demo leave passes in every state with their gate scans.
 
 use crate::features::audit::{self, Actor};
-use crate::features::gate::{Direction, ScanSource, Verdict, model::scan};
+use crate::features::gate::{Direction, ScanCode, ScanSource, Verdict, model::scan};
 use crate::features::passes::{self, PassKind, PassStatus, leave_pass};
 use crate::schema::classes as class;
 use crate::schema::students::student;
@@ -198,7 +198,7 @@ pub async fn seed(
                 direction: Set(dir),
                 gate: Set("南门".into()),
                 result: Set(Verdict::Allow),
-                code: Set("ok".into()),
+                code: Set(ScanCode::Ok),
                 conflict: Set(false),
                 source: Set(ScanSource::Online),
                 scanned_at: Set(at),

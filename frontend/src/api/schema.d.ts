@@ -5023,8 +5023,8 @@ export interface components {
             student?: null | components["schemas"]["EventStudent"];
             gate: string;
             direction: components["schemas"]["Direction"];
-            /** @description The refusal code (`pass_expired`, `bad_signature` …), as the gate answered. */
-            code: string;
+            /** @description The refusal code, as the gate answered. */
+            code: components["schemas"]["ScanCode"];
             /** Format: date-time */
             scanned_at: string;
         };
@@ -6037,7 +6037,7 @@ export interface components {
                 direction: components["schemas"]["Direction"];
                 gate: string;
                 result: components["schemas"]["Verdict"];
-                code: string;
+                code: components["schemas"]["ScanCode"];
                 conflict: boolean;
                 source: components["schemas"]["ScanSource"];
                 /** Format: date-time */
@@ -7027,6 +7027,12 @@ export interface components {
             replayed: boolean;
             run: components["schemas"]["PatrolRunResponse"];
         };
+        /**
+         * @description Why the gate answered as it did: `ok` on allow, else the reason for the refusal. Stored with
+         *     each scan (values unchanged from when the column was free text).
+         * @enum {string}
+         */
+        ScanCode: "ok" | "malformed_token" | "unknown_key" | "bad_signature" | "pass_not_found" | "pass_revoked" | "pass_not_yet_valid" | "pass_expired" | "student_disabled" | "pass_already_used" | "return_before_exit" | "already_returned" | "bad_scanned_at" | "scan_too_old" | "denied_offline" | "client_event_conflict";
         ScanLogEntry: {
             /** Format: uuid */
             id: string;
@@ -7042,7 +7048,7 @@ export interface components {
             direction: components["schemas"]["Direction"];
             gate: string;
             result: components["schemas"]["Verdict"];
-            code: string;
+            code: components["schemas"]["ScanCode"];
             conflict: boolean;
             source: components["schemas"]["ScanSource"];
             /** Format: date-time */
@@ -7091,17 +7097,12 @@ export interface components {
             scanned_at?: string | null;
         };
         /**
-         * @description The verdict. `code` is `ok` on allow; on deny one of `malformed_token`, `unknown_key`,
-         *     `bad_signature`, `pass_not_found`, `pass_revoked`, `pass_not_yet_valid`, `pass_expired`,
-         *     `student_disabled`, `pass_already_used`, `return_before_exit`, `already_returned`,
-         *     `bad_scanned_at` (in the future, or before the pass was issued), `scan_too_old` (synced
-         *     later than `gate_offline_sync_max_age_hours`), `denied_offline` (the phone refused a scan
-         *     the server would have allowed), `client_event_conflict` (batch only: the id was used with
-         *     another token, direction or caller; nothing recorded, `event_id` is the nil UUID).
+         * @description The verdict. `code` is `ok` on allow, else why the scan was refused (see `ScanCode`);
+         *     on `client_event_conflict` nothing was recorded and `event_id` is the nil UUID.
          */
         ScanResponse: {
             result: components["schemas"]["Verdict"];
-            code: string;
+            code: components["schemas"]["ScanCode"];
             /**
              * Format: uuid
              * @description The recorded scan's id.

@@ -4,7 +4,7 @@
 //! A payload only grows within a version; anything else bumps `VERSION`.
 
 use super::EventKind;
-use crate::schema::gate::Direction;
+use crate::schema::gate::{Direction, ScanCode};
 use crate::schema::hazards::HazardCategory;
 use crate::schema::passes::PassKind;
 use crate::schema::records::{IncidentKind, Severity};
@@ -156,8 +156,8 @@ pub struct GateRefused {
     pub student: Option<EventStudent>,
     pub gate: String,
     pub direction: Direction,
-    /// The refusal code (`pass_expired`, `bad_signature` …), as the gate answered.
-    pub code: String,
+    /// The refusal code, as the gate answered.
+    pub code: ScanCode,
     pub scanned_at: DateTime<Utc>,
 }
 payload!(

@@ -14,7 +14,7 @@ mod verdict;
 mod writer;
 
 pub use crate::schema::gate as model;
-pub use crate::schema::gate::{Direction, ScanSource, Verdict};
+pub use crate::schema::gate::{Direction, ScanCode, ScanSource, Verdict};
 pub use state::GateState;
 pub use store::out_select;
 pub use writer::ScanWriter;

@@ -7,7 +7,7 @@ use super::model::scan;
 use super::state::GateState;
 use super::store::{self, PassRow};
 use super::verdict::{self, Checked, Incoming, Judged};
-use super::{Direction, Verdict};
+use super::{Direction, ScanCode, Verdict};
 use crate::auth::extract::Caller;
 use crate::features::audit::{self, Actor};
 use crate::features::events;
@@ -244,7 +244,7 @@ impl ReplayKey {
 #[derive(Serialize, Deserialize)]
 struct StoredAnswer {
     result: Verdict,
-    code: String,
+    code: ScanCode,
     pass: Option<ScanPass>,
     conflict: bool,
 }
@@ -356,7 +356,7 @@ pub(super) async fn decide(
     } = p;
     let (actor, id, now) = (*actor, *id, *now);
     let mut result = Verdict::Deny;
-    let mut code: &str = judged.deny.unwrap_or("ok");
+    let mut code = judged.deny.unwrap_or(ScanCode::Ok);
     let mut conflict = false;
     let mut pass_after = judged.pass.clone();
     // Only a scan that moved the pass is a passage (a take-over re-dates an exit already told).
@@ -367,7 +367,7 @@ pub(super) async fn decide(
         // it a conflict (the office should know someone was turned away).
         let current = passes::find(tx, pass.id).await?;
         let server_code = verdict::server_refusal(inc.direction, &current, inc.scanned_at);
-        code = server_code.unwrap_or("denied_offline");
+        code = server_code.unwrap_or(ScanCode::DeniedOffline);
         conflict = server_code.is_none();
         pass_after = Some(current);
     } else if let (Some(pass), None) = (&judged.pass, judged.deny) {
@@ -386,7 +386,7 @@ pub(super) async fn decide(
         .await?;
         if moved {
             result = Verdict::Allow;
-            code = "ok";
+            code = ScanCode::Ok;
             passage = true;
             // What the update wrote, without reading it back.
             let mut p = pass.clone();
@@ -422,7 +422,7 @@ pub(super) async fn decide(
                     && store::take_over_exit(tx, pass.id, prev_id, id, at, now).await?
                 {
                     result = Verdict::Allow;
-                    code = "ok";
+                    code = ScanCode::Ok;
                     conflict = false;
                     current.exited_at = Some(at);
                     current.exit_scan_id = Some(id);
@@ -436,7 +436,7 @@ pub(super) async fn decide(
     }
     let response = ScanResponse {
         result,
-        code: code.into(),
+        code,
         event_id: id,
         client_event_id: inc.client_event_id.clone(),
         student: judged.student.as_ref().map(|(name, class)| ScanStudent {
@@ -449,7 +449,7 @@ pub(super) async fn decide(
     };
     let answer = serde_json::to_string(&StoredAnswer {
         result,
-        code: code.into(),
+        code,
         pass: response.pass.clone(),
         conflict,
     })
@@ -463,7 +463,7 @@ pub(super) async fn decide(
         direction: Set(inc.direction),
         gate: Set(inc.gate.clone()),
         result: Set(result),
-        code: Set(code.into()),
+        code: Set(code),
         conflict: Set(conflict),
         source: Set(inc.source.stored()),
         scanned_at: Set(inc.scanned_at),
@@ -493,7 +493,7 @@ fn gate_event(
     p: &Prepared,
     judged: &Judged,
     scan_id: Uuid,
-    code: &str,
+    code: ScanCode,
     passage: bool,
 ) -> AppResult<Option<events::NewEvent>> {
     let student = match (&judged.pass, &judged.student) {
@@ -514,7 +514,7 @@ fn gate_event(
             student,
             gate: inc.gate.clone(),
             direction: inc.direction,
-            code: code.to_owned(),
+            code,
             scanned_at: inc.scanned_at,
         })
         .map(Some);
@@ -544,7 +544,7 @@ fn audit_entry(
     inc: &Incoming,
     scan_id: Uuid,
     pass: Option<&leave_pass::Model>,
-    code: &str,
+    code: ScanCode,
     conflict: bool,
 ) -> audit::model::ActiveModel {
     audit::entry(

@@ -2,7 +2,7 @@
 //! (the database decides between concurrent scans), scan rows, the lists and the log.
 
 use super::model::scan;
-use super::{Direction, ScanSource, Verdict};
+use super::{Direction, ScanCode, ScanSource, Verdict};
 use crate::auth::extract::Caller;
 use crate::features::passes::{self, PassKind, PassStatus};
 use crate::infra::error::AppResult;
@@ -183,7 +183,7 @@ pub async fn take_over_exit(
         scan::Entity::update_many()
             .col_expr(scan::Column::Conflict, Expr::value(true))
             .col_expr(scan::Column::Result, Expr::value(Verdict::Deny))
-            .col_expr(scan::Column::Code, Expr::value("pass_already_used"))
+            .col_expr(scan::Column::Code, Expr::value(ScanCode::PassAlreadyUsed))
             .filter(scan::Column::Id.eq(previous))
             .exec(tx)
             .await?;

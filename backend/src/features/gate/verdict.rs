@@ -2,7 +2,7 @@
 //! it before the pass moves, what a pass's state says when it did not move, and when an offline
 //! scan takes over from another or must be shown to the office.
 
-use super::Direction;
+use super::{Direction, ScanCode};
 use crate::features::passes::{self, PassStatus, WindowError};
 use crate::schema::passes::leave_pass;
 use crate::schema::students::student;
@@ -65,7 +65,7 @@ impl Source {
 pub struct Incoming {
     pub token: String,
     /// Already refused before the token is read (a manual code that names no pass).
-    pub preset: Option<&'static str>,
+    pub preset: Option<ScanCode>,
     pub direction: Direction,
     pub gate: String,
     pub client_event_id: String,
@@ -76,14 +76,14 @@ pub struct Incoming {
 /// The token, checked before anything is read: its claims, or why it was refused.
 pub enum Checked {
     Valid(Box<passes::Claims>),
-    Denied(&'static str),
+    Denied(ScanCode),
 }
 
 /// Refused before the token's signature is even looked at: a batch scan dated in the future,
 /// or a manual code that names no pass.
-pub fn refused_unread(inc: &Incoming, now: DateTime<Utc>) -> Option<&'static str> {
+pub fn refused_unread(inc: &Incoming, now: DateTime<Utc>) -> Option<ScanCode> {
     if inc.source.is_batch() && inc.scanned_at > now + Duration::seconds(CLOCK_SKEW_SECS) {
-        return Some("bad_scanned_at");
+        return Some(ScanCode::BadScannedAt);
     }
     inc.preset
 }
@@ -96,7 +96,7 @@ pub struct Judged {
     /// The student's 学号, for the events this scan raises.
     pub student_no: Option<String>,
     /// `Some(code)`: deny without touching the pass.
-    pub deny: Option<&'static str>,
+    pub deny: Option<ScanCode>,
 }
 
 /// The checks that need the pass and the student (read inside the write transaction).
@@ -114,10 +114,10 @@ pub fn judge(
     };
     let claims = match checked {
         Checked::Valid(c) => c,
-        Checked::Denied(code) => return denied(code),
+        Checked::Denied(code) => return denied(*code),
     };
     let Some((pass, stud)) = found else {
-        return denied("pass_not_found");
+        return denied(ScanCode::PassNotFound);
     };
     let student = Some((
         stud.as_ref().map(|s| s.name.clone()).unwrap_or_default(),
@@ -129,23 +129,23 @@ pub fn judge(
     };
     let late = matches!(inc.source, Source::Batch { too_old: true, .. });
     let deny = if late {
-        Some("scan_too_old")
+        Some(ScanCode::ScanTooOld)
     } else if at < pass.issued_at - Duration::seconds(CLOCK_SKEW_SECS) {
         // The QR did not exist yet: the claimed time is false (beyond a phone clock's drift).
-        Some("bad_scanned_at")
+        Some(ScanCode::BadScannedAt)
     } else {
         match inc.direction {
             Direction::Exit => {
                 let revoked = pass.revoked_at.is_some_and(|r| r <= at);
                 if revoked {
-                    Some("pass_revoked")
+                    Some(ScanCode::PassRevoked)
                 } else if let Err(w) = passes::check_window(claims, at.timestamp()) {
                     Some(match w {
-                        WindowError::NotYetValid => "pass_not_yet_valid",
-                        WindowError::Expired => "pass_expired",
+                        WindowError::NotYetValid => ScanCode::PassNotYetValid,
+                        WindowError::Expired => ScanCode::PassExpired,
                     })
                 } else if !stud.as_ref().is_some_and(|s| s.is_active) {
-                    Some("student_disabled")
+                    Some(ScanCode::StudentDisabled)
                 } else {
                     None
                 }
@@ -163,13 +163,13 @@ pub fn judge(
 }
 
 /// Why a pass in `status` does not move in `direction`.
-pub fn refusal(direction: Direction, status: PassStatus) -> &'static str {
+pub fn refusal(direction: Direction, status: PassStatus) -> ScanCode {
     match (direction, status) {
-        (Direction::Exit, PassStatus::Revoked) => "pass_revoked",
-        (Direction::Exit, _) => "pass_already_used",
-        (Direction::Return, PassStatus::Returned) => "already_returned",
-        (Direction::Return, PassStatus::Revoked) => "pass_revoked",
-        (Direction::Return, _) => "return_before_exit",
+        (Direction::Exit, PassStatus::Revoked) => ScanCode::PassRevoked,
+        (Direction::Exit, _) => ScanCode::PassAlreadyUsed,
+        (Direction::Return, PassStatus::Returned) => ScanCode::AlreadyReturned,
+        (Direction::Return, PassStatus::Revoked) => ScanCode::PassRevoked,
+        (Direction::Return, _) => ScanCode::ReturnBeforeExit,
     }
 }
 
@@ -180,7 +180,7 @@ pub fn server_refusal(
     direction: Direction,
     pass: &leave_pass::Model,
     at: DateTime<Utc>,
-) -> Option<&'static str> {
+) -> Option<ScanCode> {
     match (direction, pass.status) {
         (Direction::Exit, PassStatus::Issued) => None,
         // Revoked after the student already left offline: the exit stands.
@@ -276,12 +276,12 @@ mod tests {
     fn refusals_name_the_state() {
         use Direction::*;
         use PassStatus::*;
-        assert_eq!(refusal(Exit, Revoked), "pass_revoked");
-        assert_eq!(refusal(Exit, Out), "pass_already_used");
-        assert_eq!(refusal(Exit, Returned), "pass_already_used");
-        assert_eq!(refusal(Return, Returned), "already_returned");
-        assert_eq!(refusal(Return, Revoked), "pass_revoked");
-        assert_eq!(refusal(Return, Issued), "return_before_exit");
+        assert_eq!(refusal(Exit, Revoked), ScanCode::PassRevoked);
+        assert_eq!(refusal(Exit, Out), ScanCode::PassAlreadyUsed);
+        assert_eq!(refusal(Exit, Returned), ScanCode::PassAlreadyUsed);
+        assert_eq!(refusal(Return, Returned), ScanCode::AlreadyReturned);
+        assert_eq!(refusal(Return, Revoked), ScanCode::PassRevoked);
+        assert_eq!(refusal(Return, Issued), ScanCode::ReturnBeforeExit);
     }
 
     #[test]
@@ -290,13 +290,13 @@ mod tests {
         assert_eq!(server_refusal(Direction::Exit, &p, t(9, 0)), None);
         assert_eq!(
             server_refusal(Direction::Exit, &p, t(10, 0)),
-            Some("pass_revoked")
+            Some(ScanCode::PassRevoked)
         );
         let issued = pass(PassStatus::Issued, None);
         assert_eq!(server_refusal(Direction::Exit, &issued, t(9, 0)), None);
         assert_eq!(
             server_refusal(Direction::Return, &issued, t(9, 0)),
-            Some("return_before_exit")
+            Some(ScanCode::ReturnBeforeExit)
         );
         let out = pass(PassStatus::Out, None);
         assert_eq!(server_refusal(Direction::Return, &out, t(9, 0)), None);
@@ -352,7 +352,7 @@ mod tests {
         let now = t(9, 0);
         assert_eq!(
             refused_unread(&inc(batch(true, false), t(9, 6)), now),
-            Some("bad_scanned_at")
+            Some(ScanCode::BadScannedAt)
         );
         assert_eq!(refused_unread(&inc(batch(true, false), t(9, 5)), now), None);
         assert_eq!(refused_unread(&inc(Source::Online, t(9, 6)), now), None);

@@ -39,6 +39,7 @@
 //! 4. The validity window: `valid_from ≤ t < valid_until` (t = now online; the moment of the
 //!    scan offline).
 
+use crate::schema::gate::ScanCode;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
@@ -78,11 +79,11 @@ pub enum TokenError {
 }
 
 impl TokenError {
-    pub fn code(self) -> &'static str {
+    pub fn code(self) -> ScanCode {
         match self {
-            TokenError::Malformed => "malformed_token",
-            TokenError::UnknownKey => "unknown_key",
-            TokenError::BadSignature => "bad_signature",
+            TokenError::Malformed => ScanCode::MalformedToken,
+            TokenError::UnknownKey => ScanCode::UnknownKey,
+            TokenError::BadSignature => ScanCode::BadSignature,
         }
     }
 }

@@ -188,7 +188,7 @@ pub(super) async fn gate_sheet(db: &impl ConnectionTrait, r: &Range) -> AppResul
                     "拒绝"
                 }
                 .to_owned(),
-                s.code,
+                s.code.as_str().to_owned(),
                 s.class_id
                     .and_then(|c| classes.get(&c).cloned())
                     .unwrap_or_default(),

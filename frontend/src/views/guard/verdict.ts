@@ -10,7 +10,10 @@ type S = components['schemas']
  * What a verdict is made from: the fields of POST /api/v1/gate/scans's answer that the screen
  * shows (the phone's own offline decision has them too). Derived from the spec, never retyped.
  */
-export type ScanAnswer = Pick<S['ScanResponse'], 'result' | 'code'> & {
+export type ScanAnswer = Pick<S['ScanResponse'], 'result'> & {
+  /** One of the spec's `ScanCode`s, or (from a server newer than this page) one it does not
+   * know yet: shown as a generic refusal, never as a pass. */
+  code: S['ScanCode'] | (string & {})
   student?: S['ScanStudent'] | null
   pass?: Pick<S['ScanPass'], 'return_by'> | null
 }

@@ -1,7 +1,7 @@
 //! The gate log.
 
 use super::super::store::{self, LogFilter};
-use super::super::{Direction, ScanSource, Verdict};
+use super::super::{Direction, ScanCode, ScanSource, Verdict};
 use crate::auth::extract::AuthOrKey;
 use crate::auth::roles::{GateLogReaders, GateRead};
 use crate::infra::error::AppResult;
@@ -25,7 +25,7 @@ pub struct ScanLogEntry {
     pub direction: Direction,
     pub gate: String,
     pub result: Verdict,
-    pub code: String,
+    pub code: ScanCode,
     pub conflict: bool,
     pub source: ScanSource,
     pub scanned_at: DateTime<Utc>,

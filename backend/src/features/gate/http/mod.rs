@@ -8,7 +8,7 @@ use super::scan::{self, EventConflict, event_conflict};
 use super::state::GateState;
 use super::store;
 use super::verdict::{Incoming, Source};
-use super::{Direction, Verdict};
+use super::{Direction, ScanCode, Verdict};
 use crate::auth::extract::{Auth, AuthOrKey};
 use crate::auth::roles::{GateScan, GuardOrOffice};
 use crate::features::passes::{self, PassKind};
@@ -83,17 +83,12 @@ pub struct ScanPass {
     pub status: String,
 }
 
-/// The verdict. `code` is `ok` on allow; on deny one of `malformed_token`, `unknown_key`,
-/// `bad_signature`, `pass_not_found`, `pass_revoked`, `pass_not_yet_valid`, `pass_expired`,
-/// `student_disabled`, `pass_already_used`, `return_before_exit`, `already_returned`,
-/// `bad_scanned_at` (in the future, or before the pass was issued), `scan_too_old` (synced
-/// later than `gate_offline_sync_max_age_hours`), `denied_offline` (the phone refused a scan
-/// the server would have allowed), `client_event_conflict` (batch only: the id was used with
-/// another token, direction or caller; nothing recorded, `event_id` is the nil UUID).
+/// The verdict. `code` is `ok` on allow, else why the scan was refused (see `ScanCode`);
+/// on `client_event_conflict` nothing was recorded and `event_id` is the nil UUID.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ScanResponse {
     pub result: Verdict,
-    pub code: String,
+    pub code: ScanCode,
     /// The recorded scan's id.
     pub event_id: Uuid,
     pub client_event_id: String,
@@ -187,7 +182,7 @@ pub async fn record_scan(
     let (token, preset) = match code {
         Some(c) => match store::pass_by_short_code(&state.db.conn, &c).await? {
             Some(p) => (p.token, None),
-            None => (format!("code:{c}"), Some("pass_not_found")),
+            None => (format!("code:{c}"), Some(ScanCode::PassNotFound)),
         },
         None => (body.token.unwrap_or_default(), None),
     };
@@ -294,7 +289,7 @@ pub async fn record_scan_batch(
     {
         results[i] = Some(r.unwrap_or_else(|EventConflict| ScanResponse {
             result: Verdict::Deny,
-            code: "client_event_conflict".into(),
+            code: ScanCode::ClientEventConflict,
             event_id: Uuid::nil(),
             client_event_id: String::new(),
             student: None,
