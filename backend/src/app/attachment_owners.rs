@@ -3,7 +3,7 @@
 
 use crate::auth::extract::CurrentUser;
 use crate::features::attachments::{AttachmentOwner, LinkKind, Linked, Owners};
-use crate::features::{articles, fire, hazards, inspections};
+use crate::features::{articles, duties, fire, hazards, inspections};
 use crate::infra::error::AppResult;
 use futures_util::future::BoxFuture;
 use sea_orm::DatabaseConnection;
@@ -83,6 +83,19 @@ impl AttachmentOwner for Articles {
     }
 }
 
+/// A rule version's PDF: whoever reads the rules library (staff).
+struct RulePdfs;
+impl AttachmentOwner for RulePdfs {
+    fn may_view<'a>(
+        &'a self,
+        _db: &'a DatabaseConnection,
+        user: &'a CurrentUser,
+        _photo: Linked,
+    ) -> BoxFuture<'a, AppResult<bool>> {
+        Box::pin(std::future::ready(Ok(duties::may_read_rules(user))))
+    }
+}
+
 pub fn owners() -> Owners {
     Owners::default()
         .register(LinkKind::Submission, Submissions)
@@ -91,4 +104,5 @@ pub fn owners() -> Owners {
         .register(LinkKind::FireCheck, FireChecks)
         .register(LinkKind::FireCheck, HazardPhotos)
         .register(LinkKind::Article, Articles)
+        .register(LinkKind::RuleVersion, RulePdfs)
 }

@@ -12,6 +12,7 @@ mod platform;
 mod public;
 mod seed_plan;
 mod semesters;
+mod traffic;
 mod vehicles;
 mod visitors;
 
@@ -161,12 +162,13 @@ pub async fn seed_if_empty(db: &Db, tz: chrono_tz::Tz) -> Result<bool, BoxError>
     fire::seed(&*tx, tz).await?;
     headcount::seed(&*tx, tz).await?;
     let cast = Cast::load(&*tx).await?;
-    public::seed(&*tx, &cast).await?;
+    public::seed(&*tx, &cast, tz).await?;
     vehicles::seed(&*tx, &cast, tz).await?;
     // The seed's 2019–2020 semester and the one containing today, with a plan for it.
     let current = semesters::seed_demo(&*tx, tz).await?;
     plans::seed_current(&*tx, &current, crate::infra::clock::today(tz)).await?;
     duties::seed(&*tx, tz, &current).await?;
+    traffic::seed_traffic(&*tx, &cast, tz, &current).await?;
     tx.commit().await?;
     tracing::info!("demo data loaded");
     Ok(true)

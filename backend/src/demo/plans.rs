@@ -241,6 +241,7 @@ pub async fn seed_demo(db: &impl ConnectionTrait, tz: chrono_tz::Tz) -> Result<(
             status: Set(ItemStatus::Done),
             created_at: Set(at("2020-03-26", (9, 0))),
             updated_at: Set(at("2020-03-26", (9, 0))),
+            duty_roster_id: Set(None),
         }
         .insert(db)
         .await?;
@@ -285,6 +286,7 @@ pub async fn seed_demo(db: &impl ConnectionTrait, tz: chrono_tz::Tz) -> Result<(
                 post,
                 user_id,
                 note: None,
+                place: None,
             };
             let mut day_shifts = vec![shift(
                 "08:00",
@@ -591,6 +593,7 @@ pub async fn seed_current(
             status: Set(closed::<ItemStatus>(status)?),
             created_at: Set(now),
             updated_at: Set(now),
+            duty_roster_id: Set(None),
         }
         .insert(db)
         .await?;

@@ -1,5 +1,6 @@
-//! Demo public page: two published articles of the security office and a draft, and the duty
-//! phones of the posts (the demo's rosters are the 2020 ones, long ended, so none is shown).
+//! Demo public page: two published articles of the security office and a draft, the duty
+//! phones of the posts, and the next holiday's roster (元旦 …, made for the demo's today) as
+//! the duty contacts shown; the seed plan's 2020 rosters are long over.
 
 use super::Cast;
 use crate::features::articles::model::{ArticleKind, article, settings};
@@ -29,7 +30,11 @@ const ARTICLES: &[(ArticleKind, &str, &str, Option<i64>)] = &[
     ),
 ];
 
-pub async fn seed(db: &impl ConnectionTrait, cast: &Cast) -> Result<(), BoxError> {
+pub async fn seed(
+    db: &impl ConnectionTrait,
+    cast: &Cast,
+    tz: chrono_tz::Tz,
+) -> Result<(), BoxError> {
     let office = cast.user("office")?;
     let now = crate::infra::clock::now();
     for (kind, title, body, days_ago) in ARTICLES {
@@ -47,9 +52,10 @@ pub async fn seed(db: &impl ConnectionTrait, cast: &Cast) -> Result<(), BoxError
         .insert(db)
         .await?;
     }
+    let holiday = super::traffic::seed_holiday(db, cast, tz).await?;
     settings::ActiveModel {
         id: Set(1),
-        duty_roster_ids: Set("[]".into()),
+        duty_roster_ids: Set(serde_json::to_string(&[holiday])?),
         phone_leader_on_call: Set(Some("0512-66321001".into())),
         phone_duty_teacher: Set(None),
         phone_guard: Set(Some("0512-66321110".into())),

@@ -30,6 +30,9 @@ pub enum LinkKind {
     /// An article of the public page.
     #[sea_orm(string_value = "article")]
     Article,
+    /// A PDF of a safety rule's version.
+    #[sea_orm(string_value = "rule_version")]
+    RuleVersion,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]

@@ -118,6 +118,8 @@ pub mod shift {
         pub user_id: Uuid,
         pub note: Option<String>,
         pub created_at: DateTimeUtc,
+        /// Where the post stands (a traffic post: `校门口东侧`); none for a plain duty shift.
+        pub place: Option<String>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -147,6 +147,8 @@ pub mod item {
         pub status: super::ItemStatus,
         pub created_at: DateTimeUtc,
         pub updated_at: DateTimeUtc,
+        /// The duty roster that carries the item out (车辆疏导 → the traffic-post roster).
+        pub duty_roster_id: Option<Uuid>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

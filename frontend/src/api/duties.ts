@@ -59,3 +59,22 @@ export function acknowledge(w: Pick<Waiting, 'kind' | 'id'>) {
   if (w.kind === 'rule_version') return confirmRuleVersion(w.id)
   return signTraining(w.id)
 }
+
+/** Uploads a rule's PDF (the office, the principal); its id goes into a new version's `pdf_id`. */
+export function uploadRulePdf(file: Blob, name = 'rule.pdf') {
+  // multipart, as the photo upload: the spec's `format: binary` field is typed `string`.
+  return call(
+    api.POST('/api/v1/attachments/pdf', {
+      body: { file: file as unknown as string },
+      bodySerializer: () => {
+        const fd = new FormData()
+        fd.append('file', file, name)
+        return fd
+      },
+    }),
+  )
+}
+
+/** A rule version's PDF as a blob (the bearer token cannot ride on a plain link). */
+export const ruleVersionPdf = (versionId: string) =>
+  call(api.GET('/api/v1/safety-rule-versions/{id}/pdf', { ...path(versionId), parseAs: 'blob' }))

@@ -1085,6 +1085,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/attachments/pdf": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Upload a PDF (multipart, one part named `file`), at most 10 MB, checked by its content
+         *     (`%PDF-`; the file name and declared type are ignored). The office and the principal, who
+         *     publish the rules: the upload is theirs alone until a rule version names it (`pdf_id`).
+         */
+        post: operations["upload_pdf"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/plans": {
         parameters: {
             query?: never;
@@ -1266,7 +1287,10 @@ export interface paths {
         delete: operations["delete_item"];
         options?: never;
         head?: never;
-        /** Update an item: progress (office or owner) or content (office, editable plans only). */
+        /**
+         * Update an item: progress (office or owner), content (office, editable plans only), or the
+         *     duty roster it links to (office, any plan).
+         */
         patch: operations["update_item"];
         trace?: never;
     };
@@ -1333,7 +1357,10 @@ export interface paths {
         get: operations["get_roster"];
         put?: never;
         post?: never;
-        /** Delete a draft roster. */
+        /**
+         * Delete a draft roster. A roster a plan item links to is kept (`409
+         *     roster_linked_to_plan_item`): unlink it on the item first, so no item points at nothing.
+         */
         delete: operations["delete_roster"];
         options?: never;
         head?: never;
@@ -2900,6 +2927,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/safety-rule-versions/{id}/pdf": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A rule version's PDF (`application/pdf`, `Content-Disposition: inline` with the rule's
+         *     title and version as the file name). Every staff member may read the rules, so every staff
+         *     member may read their PDFs, old versions' too. `404 rule_pdf_not_found` when the version
+         *     has none.
+         */
+        get: operations["get_rule_pdf"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/guard-trainings": {
         parameters: {
             query?: never;
@@ -4437,6 +4486,12 @@ export interface components {
             report_to?: string | null;
             notify?: string | null;
             note?: string | null;
+            /**
+             * Format: uuid
+             * @description The duty roster that carries the item out (e.g. the traffic posts' roster of
+             *     期末家长车辆疏导).
+             */
+            duty_roster_id?: string | null;
         };
         CreatePlanRequest: {
             title: string;
@@ -4474,6 +4529,8 @@ export interface components {
             /** Format: uuid */
             user_id: string;
             note?: string | null;
+            /** @description Where the post stands, up to 50 characters (a traffic post: `校门口东侧`). */
+            place?: string | null;
         };
         CreateStudentRequest: {
             student_no: string;
@@ -4623,6 +4680,16 @@ export interface components {
          * @enum {string}
          */
         Direction: "exit" | "return";
+        DocumentResponse: {
+            /** Format: uuid */
+            id: string;
+            /** @description Always `application/pdf`. */
+            content_type: string;
+            /** Format: int64 */
+            size_bytes: number;
+            /** Format: date-time */
+            uploaded_at: string;
+        };
         DueCheck: {
             /** Format: uuid */
             template_id: string;
@@ -4658,7 +4725,7 @@ export interface components {
          *     Each has a Chinese message (`message()`), the default text the SPA shows for it.
          * @enum {string}
          */
-        ErrorCode: "hazard_invalid_transition" | "hazard_closed" | "hazard_not_rectified" | "hazard_not_assigned" | "headcount_already_open" | "headcount_closed" | "headcount_count_mismatch" | "headcount_not_found" | "headcount_version_conflict" | "account_disabled" | "activity_not_found" | "already_checked_in" | "already_checked_out" | "already_exists" | "already_submitted" | "announcement_not_found" | "api_key_not_allowed" | "api_key_not_found" | "attachment_file_missing" | "attachment_forbidden" | "attachment_not_found" | "attachment_quota_exceeded" | "attachment_too_large" | "attribution_not_pending" | "bad_request" | "cannot_verify_own_rectification" | "cannot_verify_own_report" | "checkpoint_already_scanned" | "checkpoint_not_on_route" | "checkpoint_not_scanned" | "class_not_found" | "client_event_conflict" | "csv_invalid" | "duty_record_not_found" | "evidence_not_found" | "expected_visitor_not_found" | "feed_not_found" | "fire_building_not_found" | "fire_item_not_found" | "fire_item_retired" | "forbidden_role" | "hazard_already_reported" | "hazard_forbidden" | "hazard_not_found" | "health_report_exists" | "health_report_not_found" | "image_too_large" | "import_invalid" | "import_too_large" | "incident_not_found" | "insufficient_scope" | "internal_error" | "invalid_api_key" | "invalid_body" | "invalid_credentials" | "invalid_cursor" | "invalid_date" | "invalid_image" | "invalid_limit" | "invalid_multipart" | "invalid_path" | "invalid_query" | "invalid_submitter_role" | "invalid_time" | "invalid_token" | "last_principal" | "last_security_office" | "meeting_not_found" | "method_not_allowed" | "method_not_implemented" | "no_current_semester" | "not_a_class_template" | "not_asked_to_acknowledge" | "not_hazard_owner" | "not_item_owner" | "not_on_duty" | "not_own_class" | "not_own_patrol" | "not_submitter" | "not_your_shift" | "pass_not_found" | "pass_not_revocable" | "pass_window_in_past" | "patrol_checkpoint_not_found" | "patrol_finished" | "patrol_not_found" | "patrol_route_empty" | "patrol_route_inactive" | "patrol_route_not_found" | "payload_too_large" | "plan_item_not_found" | "plan_locked" | "plan_not_found" | "plan_not_submitted" | "platform_figure_not_found" | "principal_account_protected" | "principal_role_reserved" | "reference_conflict" | "refresh_token_invalid" | "refresh_token_missing" | "refresh_token_reused" | "roster_conflicts" | "roster_not_found" | "roster_not_published" | "roster_published" | "route_not_found" | "semester_in_use" | "semester_not_found" | "semester_overlap" | "safety_rule_not_found" | "rule_version_superseded" | "service_unavailable" | "session_ended" | "shift_not_found" | "shift_started" | "student_disabled" | "student_not_found" | "submission_not_found" | "submission_superseded" | "swap_conflict" | "swap_not_allowed" | "swap_not_found" | "swap_pending" | "swap_wrong_state" | "template_inactive" | "template_not_found" | "template_outdated" | "token_expired" | "too_many_attempts" | "training_not_found" | "unauthenticated" | "unknown_checkpoint" | "unsupported_image_type" | "unsupported_media_type" | "upload_rate_limited" | "uploads_busy" | "user_not_found" | "validation_failed" | "visitor_banned" | "visitor_not_admitted" | "visitor_not_found" | "visitor_not_pending" | "visitor_suspicious" | "watchlist_entry_not_found" | "wrong_password" | "wrong_submitter_role" | "article_not_found" | "article_names_student" | "vehicle_not_found" | "subscription_not_found" | "delivery_not_found" | "channel_target_not_allowed" | "secret_not_rotatable";
+        ErrorCode: "hazard_invalid_transition" | "hazard_closed" | "hazard_not_rectified" | "hazard_not_assigned" | "headcount_already_open" | "headcount_closed" | "headcount_count_mismatch" | "headcount_not_found" | "headcount_version_conflict" | "account_disabled" | "activity_not_found" | "already_checked_in" | "already_checked_out" | "already_exists" | "already_submitted" | "announcement_not_found" | "api_key_not_allowed" | "api_key_not_found" | "attachment_file_missing" | "attachment_forbidden" | "attachment_not_found" | "attachment_quota_exceeded" | "attachment_too_large" | "attribution_not_pending" | "bad_request" | "cannot_verify_own_rectification" | "cannot_verify_own_report" | "checkpoint_already_scanned" | "checkpoint_not_on_route" | "checkpoint_not_scanned" | "class_not_found" | "client_event_conflict" | "csv_invalid" | "duty_record_not_found" | "document_too_large" | "evidence_not_found" | "expected_visitor_not_found" | "feed_not_found" | "fire_building_not_found" | "fire_item_not_found" | "fire_item_retired" | "forbidden_role" | "hazard_already_reported" | "hazard_forbidden" | "hazard_not_found" | "health_report_exists" | "health_report_not_found" | "image_too_large" | "import_invalid" | "import_too_large" | "incident_not_found" | "insufficient_scope" | "internal_error" | "invalid_api_key" | "invalid_body" | "invalid_credentials" | "invalid_cursor" | "invalid_date" | "invalid_image" | "invalid_limit" | "invalid_multipart" | "invalid_path" | "invalid_query" | "invalid_submitter_role" | "invalid_time" | "invalid_token" | "last_principal" | "last_security_office" | "meeting_not_found" | "method_not_allowed" | "method_not_implemented" | "no_current_semester" | "not_a_class_template" | "not_asked_to_acknowledge" | "not_hazard_owner" | "not_item_owner" | "not_on_duty" | "not_own_class" | "not_own_patrol" | "not_submitter" | "not_your_shift" | "pass_not_found" | "pass_not_revocable" | "pass_window_in_past" | "patrol_checkpoint_not_found" | "patrol_finished" | "patrol_not_found" | "patrol_route_empty" | "patrol_route_inactive" | "patrol_route_not_found" | "payload_too_large" | "plan_item_not_found" | "plan_locked" | "plan_not_found" | "plan_not_submitted" | "platform_figure_not_found" | "principal_account_protected" | "principal_role_reserved" | "reference_conflict" | "refresh_token_invalid" | "refresh_token_missing" | "refresh_token_reused" | "roster_conflicts" | "roster_not_found" | "roster_linked_to_plan_item" | "roster_not_published" | "roster_published" | "route_not_found" | "semester_in_use" | "semester_not_found" | "semester_overlap" | "safety_rule_not_found" | "rule_version_superseded" | "rule_pdf_not_found" | "service_unavailable" | "session_ended" | "shift_not_found" | "shift_started" | "student_disabled" | "student_not_found" | "submission_not_found" | "submission_superseded" | "swap_conflict" | "swap_not_allowed" | "swap_not_found" | "swap_pending" | "swap_wrong_state" | "template_inactive" | "template_not_found" | "template_outdated" | "token_expired" | "too_many_attempts" | "training_not_found" | "unauthenticated" | "unknown_checkpoint" | "unsupported_image_type" | "unsupported_document_type" | "unsupported_media_type" | "upload_rate_limited" | "uploads_busy" | "user_not_found" | "validation_failed" | "visitor_banned" | "visitor_not_admitted" | "visitor_not_found" | "visitor_not_pending" | "visitor_suspicious" | "watchlist_entry_not_found" | "wrong_password" | "wrong_submitter_role" | "article_not_found" | "article_names_student" | "vehicle_not_found" | "subscription_not_found" | "delivery_not_found" | "channel_target_not_allowed" | "secret_not_rotatable";
         /**
          * @description The catalogue: every kind of event the system raises. Stored and sent as its dotted name
          *     (`pass.overdue`); a kind is never renamed, a payload change bumps its `version`.
@@ -5490,6 +5557,7 @@ export interface components {
             /** @description Due date passed and not done. */
             overdue: boolean;
             evidence: components["schemas"]["EvidenceResponse"][];
+            duty_roster?: null | components["schemas"]["LinkedRoster"];
         };
         /** @enum {string} */
         ItemResult: "pass" | "fail" | "na";
@@ -5561,6 +5629,16 @@ export interface components {
              * @description Signatures given (the office and the principal; null for others).
              */
             signed_count?: number | null;
+        };
+        /** @description The duty roster a plan item links to (车辆疏导 → the traffic-post roster). */
+        LinkedRoster: {
+            /** Format: uuid */
+            id: string;
+            title: string;
+            start_date: string;
+            end_date: string;
+            /** @description A draft is the office's only: others cannot open it yet. */
+            status: components["schemas"]["RosterStatus"];
         };
         LoginRequest: {
             /** @example office */
@@ -6387,6 +6465,13 @@ export interface components {
             end_time: string;
             /** @description Who rotates through this slot, in order. */
             user_ids: string[];
+            /** @description Where the post stands, up to 50 characters (a traffic post: `校门口东侧`). */
+            place?: string | null;
+        };
+        /** @description The multipart form: one part named `file`, a PDF. */
+        PdfUploadForm: {
+            /** Format: binary */
+            file: string;
         };
         /** @description Someone asked to sign. */
         Person: {
@@ -6686,6 +6771,19 @@ export interface components {
          * @enum {string}
          */
         Role: "principal" | "security_office" | "class_teacher" | "guard" | "safety_officer";
+        /** @description A plan item a roster carries out (linked from the item: `duty_roster_id`). */
+        RosterPlanItem: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            plan_id: string;
+            plan_title: string;
+            /** @description `YYYY-MM`. */
+            month: string;
+            title: string;
+            status: components["schemas"]["ItemStatus"];
+            due_date?: string | null;
+        };
         /** @description `roster.published` v1: a duty roster was published. */
         RosterPublished: {
             /** Format: uuid */
@@ -6702,6 +6800,11 @@ export interface components {
             reported_by_name?: string | null;
             /** @description The name of who marked it told (通报). */
             notified_by_name?: string | null;
+            /**
+             * @description The plan items this roster carries out (those of approved plans only, except for the
+             *     office).
+             */
+            plan_items: components["schemas"]["RosterPlanItem"][];
         };
         /**
          * @description A roster is edited as a `draft`; once `published` its shifts change only through swaps.
@@ -6825,11 +6928,20 @@ export interface components {
             /** @description Newest first; the first is in force. */
             versions: components["schemas"]["RuleVersionResponse"][];
         };
+        RulePdf: {
+            /** Format: int64 */
+            size_bytes: number;
+            /** Format: date-time */
+            uploaded_at: string;
+            /** @description `GET` it with the bearer token (`application/pdf`). */
+            url: string;
+        };
         /**
          * @example {
          *       "body": "一、门卫实行24小时值班制度……",
          *       "category": "gate",
          *       "effective_on": "2026-09-01",
+         *       "pdf_id": null,
          *       "reader_roles": [
          *         "guard",
          *         "security_office"
@@ -6843,10 +6955,15 @@ export interface components {
             category: components["schemas"]["RuleCategory"];
             /** @description `YYYY-MM-DD`. */
             effective_on: string;
-            /** @description The rule's text, 1–50000 characters. */
+            /** @description The rule's text, up to 50000 characters; may be empty when `pdf_id` gives it as a PDF. */
             body: string;
             /** @description Staff roles that must read and confirm it. */
             reader_roles: components["schemas"]["Role"][];
+            /**
+             * Format: uuid
+             * @description The rule as a PDF: your upload from `POST /attachments/pdf`.
+             */
+            pdf_id?: string | null;
         };
         RuleSummary: {
             /** Format: uuid */
@@ -6877,6 +6994,7 @@ export interface components {
          *       "body": "一、门卫实行24小时值班制度,交接班须当面清点……",
          *       "change_note": "增加交接班清点要求",
          *       "effective_on": "2027-02-15",
+         *       "pdf_id": null,
          *       "reader_roles": [
          *         "guard",
          *         "security_office"
@@ -6885,10 +7003,17 @@ export interface components {
          */
         RuleVersionRequest: {
             effective_on: string;
+            /** @description The text, up to 50000 characters; may be empty when `pdf_id` gives it as a PDF. */
             body: string;
             reader_roles: components["schemas"]["Role"][];
             /** @description What changed, 1–1000 characters. */
             change_note: string;
+            /**
+             * Format: uuid
+             * @description This version as a PDF: your upload from `POST /attachments/pdf` (a version without one
+             *     has none; earlier versions keep theirs).
+             */
+            pdf_id?: string | null;
         };
         RuleVersionResponse: {
             /** Format: uuid */
@@ -6916,6 +7041,7 @@ export interface components {
              * @description When the caller confirmed this version; null if not.
              */
             my_confirmed_at?: string | null;
+            pdf?: null | components["schemas"]["RulePdf"];
         };
         RunCounts: {
             total: number;
@@ -7221,6 +7347,8 @@ export interface components {
             /** @description The assignee's phone, from the account. */
             phone?: string | null;
             note?: string | null;
+            /** @description Where the post stands (a traffic post: `校门口东侧`); null for a plain duty shift. */
+            place?: string | null;
         };
         Signed: components["schemas"]["Person"] & {
             /** Format: date-time */
@@ -7780,6 +7908,12 @@ export interface components {
             report_to?: string | null;
             notify?: string | null;
             note?: string | null;
+            /**
+             * Format: uuid
+             * @description Link the duty roster that carries the item out; the nil UUID unlinks it. The office
+             *     only, also on an approved plan: a roster is how the agreed item is carried out.
+             */
+            duty_roster_id?: string | null;
         };
         UpdatePlanRequest: {
             title?: string | null;
@@ -13460,6 +13594,92 @@ export interface operations {
             };
         };
     };
+    upload_pdf: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["PdfUploadForm"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DocumentResponse"];
+                };
+            };
+            /** @description `invalid_multipart` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the token or key is not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `forbidden`: the role or key scope may not call this, or `not_own_class` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `already_exists` or `reference_conflict`: clashes with a record */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `document_too_large` (over 10 MB), `attachment_quota_exceeded` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unsupported_document_type` (not a PDF) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `validation_failed` (no `file` part) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     list_plans: {
         parameters: {
             query?: {
@@ -14395,6 +14615,7 @@ export interface operations {
             content: {
                 /**
                  * @example {
+                 *       "duty_roster_id": "01936f1e-7a3b-7c1d-8e0f-0a1b2c3d4e5f",
                  *       "note": "3月26日已完成，参与师生1260人",
                  *       "status": "done"
                  *     }
@@ -14899,6 +15120,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `roster_published`, `roster_linked_to_plan_item` */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -15024,6 +15246,7 @@ export interface operations {
                  *       "date": "2027-04-03",
                  *       "end_time": "20:00",
                  *       "note": "负责教学区巡查",
+                 *       "place": "校门口东侧",
                  *       "post": "duty_teacher",
                  *       "start_time": "08:00",
                  *       "user_id": "01936f1e-8a4b-7c2d-9e0f-1a2b3c4d5e6f"
@@ -22862,6 +23085,7 @@ export interface operations {
                  *       "body": "一、门卫实行24小时值班制度。二、学生离校须凭请假条，扫码核验后放行。",
                  *       "change_note": "增加扫码核验请假条",
                  *       "effective_on": "2027-02-15",
+                 *       "pdf_id": "01936f1e-9a5b-7d3e-8f10-2b3c4d5e6f70",
                  *       "reader_roles": [
                  *         "guard",
                  *         "security_office"
@@ -23068,6 +23292,65 @@ export interface operations {
                 };
             };
             /** @description `safety_rule_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_rule_pdf: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the version's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The PDF */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/pdf": string;
+                };
+            };
+            /** @description Malformed request: `invalid_path`, `invalid_query`, `invalid_body` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the token or key is not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `forbidden_role` (students) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `safety_rule_not_found`, `rule_pdf_not_found` */
             404: {
                 headers: {
                     [name: string]: unknown;

@@ -29,3 +29,31 @@ export async function dutiesFlows({ test, page, base, login, shot, checkLayout, 
     await page.setViewportSize({ width: 390, height: 844 })
   })
 }
+
+/** 车辆疏导 (issue 19): the demo's 期末家长车辆疏导 item shows its traffic-post roster, and the
+ * roster shows its places and the item it carries out (office, 390×844). */
+export async function trafficFlows({ test, page, base, login, shot, checkLayout, assert }) {
+  await test('traffic: the office opens 期末家长车辆疏导 and its traffic-post roster (390×844)', async () => {
+    await page.setViewportSize({ width: 390, height: 844 })
+    await login(page, base, 'office')
+    await page.goto(`${base}/office/plans`)
+    await page.getByText('学期保卫处工作计划').first().click()
+    const item = page.getByTestId('plan-item').filter({ hasText: '期末家长车辆疏导' })
+    if (!(await item.first().isVisible())) {
+      // The term's last month is collapsed: open it.
+      await page.getByTestId('plan-months').getByText(/（\d+）/).last().click()
+    }
+    const link = item.first().getByTestId('item-roster')
+    await link.waitFor()
+    assert((await link.innerText()).includes('期末家长车辆疏导岗位表'), 'the item shows its roster')
+    await shot(page, 'traffic-plan-item-phone')
+    await link.getByRole('link').click()
+    const fulfils = page.getByTestId('roster-plan-item')
+    await fulfils.first().waitFor()
+    assert((await fulfils.first().innerText()).includes('期末家长车辆疏导'), 'the roster shows the item')
+    const shifts = await page.getByTestId('shift').allInnerTexts()
+    assert(shifts.some((s) => s.includes('校门口东侧')) && shifts.some((s) => s.includes('校门口西侧')), 'places on the shifts')
+    await checkLayout(page, '期末家长车辆疏导岗位表')
+    await shot(page, 'traffic-roster-phone')
+  })
+}

@@ -15,7 +15,7 @@ import { chromium } from 'playwright-core'
 import { gateFlows } from './gate-flows.mjs'
 import { spaFlows } from './spa-flows.mjs'
 import { semesterFlows } from './semester-flows.mjs'
-import { dutiesFlows } from './duties-flows.mjs'
+import { dutiesFlows, trafficFlows } from './duties-flows.mjs'
 import { authFlows } from './auth-flows.mjs'
 import { todoFlows } from './todo-flows.mjs'
 import { deskFlows } from './desk-flows.mjs'
@@ -834,6 +834,7 @@ async function main() {
     await spaFlows({ page, ctx, base, test, login, shot, checkLayout, assert, apiLogin })
     await semesterFlows({ test, page, base, login, shot, checkLayout, assert, apiLogin })
     await dutiesFlows({ test, page, base, login, shot, checkLayout, assert, apiLogin })
+    await trafficFlows({ test, page, base, login, shot, checkLayout, assert })
     await todoFlows({ test, page, base, login, shot, checkLayout, assert, apiLogin })
     await deskFlows({ test, page, base, login, shot, checkLayout, assert, apiLogin })
     await recordsFlows({ test, page, base, login, shot, checkLayout, assert, apiLogin })

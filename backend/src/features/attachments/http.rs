@@ -107,26 +107,7 @@ pub async fn upload_attachment(
     if declared.is_some_and(|n| n > MAX_BYTES + 64 * 1024) {
         return Err(too_large());
     }
-    let bad_multipart = || ApiError::bad_request(ErrorCode::InvalidMultipart, "上传内容格式不正确");
-    let mut file: Option<Vec<u8>> = None;
-    while let Some(field) = payload.next().await {
-        let mut field = field.map_err(|_| bad_multipart())?;
-        let is_file = field.name() == Some("file") && file.is_none();
-        let mut buf = Vec::new();
-        while let Some(chunk) = field.next().await {
-            let chunk = chunk.map_err(|_| bad_multipart())?;
-            if !is_file {
-                continue;
-            }
-            if buf.len() + chunk.len() > MAX_BYTES {
-                return Err(too_large());
-            }
-            buf.extend_from_slice(&chunk);
-        }
-        if is_file {
-            file = Some(buf);
-        }
-    }
+    let file = read_file_part(&mut payload, MAX_BYTES, too_large).await?;
     let Some(bytes) = file.filter(|b| !b.is_empty()) else {
         return Err(ApiError::validation(vec![FieldError {
             field: "file".into(),
@@ -220,6 +201,36 @@ pub async fn upload_attachment(
     }
 }
 
+/// The bytes of the form's first part named `file` (other parts are read and dropped), or
+/// `too_large()` as soon as it passes `max` bytes.
+pub(super) async fn read_file_part(
+    payload: &mut Multipart,
+    max: usize,
+    too_large: fn() -> ApiError,
+) -> AppResult<Option<Vec<u8>>> {
+    let bad_multipart = || ApiError::bad_request(ErrorCode::InvalidMultipart, "上传内容格式不正确");
+    let mut file: Option<Vec<u8>> = None;
+    while let Some(field) = payload.next().await {
+        let mut field = field.map_err(|_| bad_multipart())?;
+        let is_file = field.name() == Some("file") && file.is_none();
+        let mut buf = Vec::new();
+        while let Some(chunk) = field.next().await {
+            let chunk = chunk.map_err(|_| bad_multipart())?;
+            if !is_file {
+                continue;
+            }
+            if buf.len() + chunk.len() > max {
+                return Err(too_large());
+            }
+            buf.extend_from_slice(&chunk);
+        }
+        if is_file {
+            file = Some(buf);
+        }
+    }
+    Ok(file)
+}
+
 /// The uploader always may; otherwise whoever the owning feature lets see the record it is
 /// linked to. An unreferenced upload is the uploader's alone (404 for others, so its existence
 /// is not told).
@@ -260,6 +271,13 @@ async fn serve(
 ) -> AppResult<HttpResponse> {
     let a = store::find(&state.db.conn, id).await?;
     require_view(owners, &state.db.conn, user, &a).await?;
+    let is_pdf = a.content_type == super::pdf::PDF;
+    if thumbnail && is_pdf {
+        return Err(ApiError::not_found(
+            ErrorCode::AttachmentNotFound,
+            "PDF 文件没有缩略图",
+        ));
+    }
     let (name, content_type) = if thumbnail {
         (a.thumb_name.clone(), "image/jpeg".to_owned())
     } else {
@@ -273,10 +291,17 @@ async fn serve(
             tracing::error!(error = %e, "attachment file missing");
             ApiError::not_found(ErrorCode::AttachmentFileMissing, "图片文件不存在")
         })?;
-    Ok(HttpResponse::Ok()
-        .content_type(content_type)
+    let mut resp = HttpResponse::Ok();
+    resp.content_type(content_type)
         .insert_header((header::CACHE_CONTROL, "private, no-store"))
-        .body(bytes))
+        .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"));
+    if is_pdf {
+        resp.insert_header((
+            header::CONTENT_DISPOSITION,
+            super::pdf::disposition(&format!("{}.pdf", a.id.simple()), None),
+        ));
+    }
+    Ok(resp.body(bytes))
 }
 
 /// The image (its own content type). Only for its uploader and those who may see the record it

@@ -1,10 +1,11 @@
 //! Photo attachments: upload (JPEG, PNG or WebP, checked by content), thumbnails, storage
 //! under the attachments directory, and serving only to those who may see the linked record
-//! (asked of the owning feature through [`AttachmentOwner`]).
+//! (asked of the owning feature through [`AttachmentOwner`]); and PDF documents (a rule's
+//! version), stored the same way and served by the feature that owns them.
 //!
 //! `image.rs` decides what an upload is from its bytes, `limits.rs` bounds uploads per
 //! process, `store.rs` holds rows and files, `owners.rs` the visibility registry, `http.rs`
-//! the API.
+//! the API, `pdf.rs` the documents.
 
 pub use crate::schema::attachments as model;
 
@@ -12,11 +13,13 @@ mod http;
 mod image;
 mod limits;
 mod owners;
+mod pdf;
 mod store;
 
 pub use limits::UploadLimits;
 pub use model::LinkKind;
 pub use owners::{AttachmentOwner, Linked, Owners};
+pub use pdf::{DocumentResponse, MAX_PDF_BYTES, PDF, claim_pdf, disposition, pdfs_of, read_bytes};
 pub use store::{claim, find};
 
 pub const MAX_BYTES: usize = 8 * 1024 * 1024;
@@ -31,5 +34,6 @@ pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     use http::*;
     cfg.service(upload_attachment)
         .service(get_attachment)
-        .service(get_attachment_thumbnail);
+        .service(get_attachment_thumbnail)
+        .service(pdf::upload_pdf);
 }

@@ -120,3 +120,16 @@ pub fn store_files(
     }
     Ok(())
 }
+
+/// Writes one file (a document: no thumbnail), or nothing.
+pub fn store_file(dir: &Path, name: &str, bytes: &[u8]) -> Result<(), std::io::Error> {
+    crate::infra::keys::create_private_dir(dir)?;
+    let path = dir.join(name);
+    let tmp = dir.join(format!("{name}.part"));
+    let res =
+        crate::infra::keys::write_private(&tmp, bytes).and_then(|_| std::fs::rename(&tmp, &path));
+    if res.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    res
+}

@@ -16,3 +16,12 @@ pub use store::{Waiting, current_versions, signed_trainings, tally_for, waiting_
 pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     http::routes(cfg);
 }
+
+/// Who may read the rules library (and so a rule version's PDF): staff, not students.
+pub fn may_read_rules(user: &crate::auth::extract::CurrentUser) -> bool {
+    use crate::auth::roles::Role;
+    matches!(
+        user.role,
+        Role::Principal | Role::SecurityOffice | Role::ClassTeacher | Role::Guard
+    )
+}

@@ -126,6 +126,7 @@ mod tests {
             user_id: Uuid::from_u128(user),
             note: None,
             created_at: at(0),
+            place: None,
         }
     }
 

@@ -38,6 +38,8 @@ pub struct NewShift {
     pub post: Post,
     pub user_id: Uuid,
     pub note: Option<String>,
+    /// Where the post stands (a traffic post).
+    pub place: Option<String>,
 }
 
 /// One checked slot of a pattern: a post, its times, who rotates through it.
@@ -47,6 +49,8 @@ pub struct Slot {
     pub start: NaiveTime,
     pub end: NaiveTime,
     pub user_ids: Vec<Uuid>,
+    /// Where the post stands (a traffic post), copied to each shift.
+    pub place: Option<String>,
 }
 
 /// Each day from `start` to `end` gets one shift per slot. Slots of the same post rotate
@@ -75,6 +79,7 @@ pub fn generate(
                     post: s.post,
                     user_id: s.user_ids[(d + *k) % s.user_ids.len()],
                     note: None,
+                    place: s.place.clone(),
                 });
             }
             *k += 1;
@@ -112,18 +117,21 @@ mod tests {
                 start: t("08:00"),
                 end: t("20:00"),
                 user_ids: vec![a, b],
+                place: None,
             },
             Slot {
                 post: Post::Guard,
                 start: t("20:00"),
                 end: t("08:00"),
                 user_ids: vec![a, b],
+                place: None,
             },
             Slot {
                 post: Post::LeaderOnCall,
                 start: t("08:00"),
                 end: t("08:00"),
                 user_ids: vec![l1, l2],
+                place: None,
             },
         ];
         let out = generate(Uuid::nil(), d("2020-04-04"), d("2020-04-06"), &slots);

@@ -155,6 +155,7 @@ pub async fn insert_shift(
         post: Set(s.post),
         user_id: Set(s.user_id),
         note: Set(s.note),
+        place: Set(s.place),
         created_at: Set(crate::infra::clock::now()),
     }
     .insert(db)

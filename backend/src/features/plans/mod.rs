@@ -19,7 +19,7 @@ pub use crate::schema::plans as model;
 // The date helpers live in infra; re-exported for the features that still import them here.
 pub use crate::infra::clock::{check_date, check_date_range, fmt_date, parse_date, today};
 pub use lifecycle::is_overdue;
-pub use store::{find_plan, link_evidence, overdue_items};
+pub use store::{find_plan, items_for_roster, link_evidence, overdue_items};
 
 pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     http::routes(cfg);

@@ -222,3 +222,49 @@ pub async fn latest_revisions(
         .all(db)
         .await?)
 }
+
+/// The rosters named by items, by id (title, dates, status for the item's view).
+pub async fn rosters_by_ids(
+    db: &impl ConnectionTrait,
+    ids: impl IntoIterator<Item = Uuid>,
+) -> AppResult<HashMap<Uuid, crate::schema::duty::roster::Model>> {
+    use crate::schema::duty::roster;
+    let ids: BTreeSet<Uuid> = ids.into_iter().collect();
+    if ids.is_empty() {
+        return Ok(Default::default());
+    }
+    Ok(roster::Entity::find()
+        .filter(roster::Column::Id.is_in(ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|r| (r.id, r))
+        .collect())
+}
+
+/// The plan items a roster carries out, with their plans, by month and sequence; when
+/// `approved_only`, items of approved plans only (what staff other than the office and the
+/// principal may see).
+pub async fn items_for_roster(
+    db: &impl ConnectionTrait,
+    roster_id: Uuid,
+    approved_only: bool,
+) -> AppResult<Vec<(item::Model, plan::Model)>> {
+    let items = item::Entity::find()
+        .filter(item::Column::DutyRosterId.eq(roster_id))
+        .order_by_asc(item::Column::Month)
+        .order_by_asc(item::Column::Seq)
+        .all(db)
+        .await?;
+    let mut out = Vec::new();
+    for i in items {
+        let Some(p) = plan::Entity::find_by_id(i.plan_id).one(db).await? else {
+            continue;
+        };
+        if approved_only && p.status != PlanStatus::Approved {
+            continue;
+        }
+        out.push((i, p));
+    }
+    Ok(out)
+}

@@ -3,6 +3,7 @@
 mod leadership;
 mod letters;
 mod mine;
+mod rule_pdf;
 mod rules;
 mod trainings;
 

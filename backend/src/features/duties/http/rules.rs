@@ -2,13 +2,14 @@
 //! publishing one asks the roles named to read and confirm it again.
 
 use super::AckResponse;
+use super::rule_pdf::{RulePdf, attach_pdf, rule_pdf};
 use crate::auth::extract::Auth;
 use crate::auth::roles::{OfficeOrPrincipal, Role, Staff};
-use crate::features::audit;
 use crate::features::duties::acknowledge::{Tally, check_roles, format_roles, parse_roles, tally};
 use crate::features::duties::store::{
     acknowledge, asked_by_roles, counts, current_versions, mine, signatures,
 };
+use crate::features::{attachments, audit};
 use crate::infra::clock::{check_date, fmt_date, now};
 use crate::infra::error::{ApiError, AppResult, ErrorCode, Validator};
 use crate::infra::state::State;
@@ -45,6 +46,8 @@ pub struct RuleVersionResponse {
     pub in_force: bool,
     /// When the caller confirmed this version; null if not.
     pub my_confirmed_at: Option<DateTime<Utc>>,
+    /// The version as a PDF, when the office attached one (old versions keep theirs).
+    pub pdf: Option<RulePdf>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -140,14 +143,18 @@ async fn detail(db: &impl ConnectionTrait, id: Uuid, me: Uuid) -> AppResult<Rule
         .await?
         .ok_or_else(rule_not_found)?;
     let confirmed = mine(db, AckSubject::RuleVersion, me).await?;
-    let versions: Vec<RuleVersionResponse> = rule_version::Entity::find()
+    let rows = rule_version::Entity::find()
         .filter(rule_version::Column::RuleId.eq(r.id))
         .order_by_desc(rule_version::Column::Version)
         .all(db)
-        .await?
+        .await?;
+    let ids: Vec<Uuid> = rows.iter().map(|v| v.id).collect();
+    let mut pdfs = attachments::pdfs_of(db, attachments::LinkKind::RuleVersion, &ids).await?;
+    let versions: Vec<RuleVersionResponse> = rows
         .into_iter()
         .enumerate()
         .map(|(i, v)| RuleVersionResponse {
+            pdf: pdfs.remove(&v.id).map(|a| rule_pdf(v.id, &a)),
             in_force: i == 0,
             my_confirmed_at: confirmed.get(&v.id).copied(),
             reader_roles: parse_roles(&v.reader_roles),
@@ -191,28 +198,34 @@ pub async fn get_rule(
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-#[schema(example = json!({"title": "门卫工作制度", "category": "gate", "effective_on": "2026-09-01", "body": "一、门卫实行24小时值班制度……", "reader_roles": ["guard", "security_office"]}))]
+#[schema(example = json!({"title": "门卫工作制度", "category": "gate", "effective_on": "2026-09-01", "body": "一、门卫实行24小时值班制度……", "reader_roles": ["guard", "security_office"], "pdf_id": null}))]
 pub struct RuleRequest {
     /// 1–200 characters, unique.
     pub title: String,
     pub category: RuleCategory,
     /// `YYYY-MM-DD`.
     pub effective_on: String,
-    /// The rule's text, 1–50000 characters.
+    /// The rule's text, up to 50000 characters; may be empty when `pdf_id` gives it as a PDF.
     pub body: String,
     /// Staff roles that must read and confirm it.
     pub reader_roles: Vec<Role>,
+    /// The rule as a PDF: your upload from `POST /attachments/pdf`.
+    pub pdf_id: Option<Uuid>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-#[schema(example = json!({"effective_on": "2027-02-15", "body": "一、门卫实行24小时值班制度,交接班须当面清点……", "reader_roles": ["guard", "security_office"], "change_note": "增加交接班清点要求"}))]
+#[schema(example = json!({"effective_on": "2027-02-15", "body": "一、门卫实行24小时值班制度,交接班须当面清点……", "reader_roles": ["guard", "security_office"], "change_note": "增加交接班清点要求", "pdf_id": null}))]
 pub struct RuleVersionRequest {
     pub effective_on: String,
+    /// The text, up to 50000 characters; may be empty when `pdf_id` gives it as a PDF.
     pub body: String,
     pub reader_roles: Vec<Role>,
     /// What changed, 1–1000 characters.
     pub change_note: String,
+    /// This version as a PDF: your upload from `POST /attachments/pdf` (a version without one
+    /// has none; earlier versions keep theirs).
+    pub pdf_id: Option<Uuid>,
 }
 
 fn check_version(
@@ -220,8 +233,10 @@ fn check_version(
     effective_on: &str,
     body: &str,
     roles: &[Role],
+    pdf: Option<Uuid>,
 ) -> Option<NaiveDate> {
-    v.text("body", body, 1, 50000);
+    // The text or a PDF: one of them.
+    v.text("body", body, usize::from(pdf.is_none()), 50000);
     check_roles(v, "reader_roles", roles);
     check_date(v, "effective_on", effective_on)
 }
@@ -285,7 +300,7 @@ pub async fn create_rule(
     let b = body.into_inner();
     let mut v = Validator::new();
     v.text("title", &b.title, 1, 200);
-    let day = check_version(&mut v, &b.effective_on, &b.body, &b.reader_roles);
+    let day = check_version(&mut v, &b.effective_on, &b.body, &b.reader_roles, b.pdf_id);
     v.finish()?;
     let day = day.ok_or_else(ApiError::internal)?;
     let t = now();
@@ -312,13 +327,14 @@ pub async fn create_rule(
         },
     )
     .await?;
+    attach_pdf(&*tx, auth.user.id, b.pdf_id, ver.id).await?;
     audit::record(
         &*tx,
         auth.user.actor(),
         "safety_rule.create",
         "safety_rule",
         Some(r.id.to_string()),
-        json!({"after": {"title": r.title, "category": r.category, "version": 1, "effective_on": ver.effective_on, "reader_roles": ver.reader_roles}}),
+        json!({"after": {"title": r.title, "category": r.category, "version": 1, "effective_on": ver.effective_on, "reader_roles": ver.reader_roles, "pdf_id": b.pdf_id}}),
     )
     .await?;
     let d = detail(&*tx, r.id, auth.user.id).await?;
@@ -350,7 +366,7 @@ pub async fn add_rule_version(
     let b = body.into_inner();
     let mut v = Validator::new();
     v.text("change_note", &b.change_note, 1, 1000);
-    let day = check_version(&mut v, &b.effective_on, &b.body, &b.reader_roles);
+    let day = check_version(&mut v, &b.effective_on, &b.body, &b.reader_roles, b.pdf_id);
     v.finish()?;
     let day = day.ok_or_else(ApiError::internal)?;
     let tx = state.db.begin_write().await?;
@@ -377,6 +393,7 @@ pub async fn add_rule_version(
         },
     )
     .await?;
+    attach_pdf(&*tx, auth.user.id, b.pdf_id, ver.id).await?;
     let mut a: rule::ActiveModel = r.clone().into();
     a.updated_at = Set(now());
     a.update(&*tx).await?;
@@ -386,7 +403,7 @@ pub async fn add_rule_version(
         "safety_rule.add_version",
         "safety_rule",
         Some(r.id.to_string()),
-        json!({"after": {"version": ver.version, "effective_on": ver.effective_on, "reader_roles": ver.reader_roles, "change_note": ver.change_note}}),
+        json!({"after": {"version": ver.version, "effective_on": ver.effective_on, "reader_roles": ver.reader_roles, "change_note": ver.change_note, "pdf_id": b.pdf_id}}),
     )
     .await?;
     let d = detail(&*tx, r.id, auth.user.id).await?;
@@ -485,5 +502,6 @@ pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(create_rule)
         .service(add_rule_version)
         .service(confirm_rule_version)
-        .service(rule_version_confirmations);
+        .service(rule_version_confirmations)
+        .service(super::rule_pdf::get_rule_pdf);
 }

@@ -8,6 +8,7 @@ mod swaps;
 use super::store;
 use crate::infra::error::{ApiError, AppResult, ErrorCode};
 use crate::schema::duty::{Post, RosterStatus, roster, shift};
+use crate::schema::plans::ItemStatus;
 use crate::schema::users as user;
 use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, EntityTrait};
@@ -62,6 +63,21 @@ pub struct ShiftResponse {
     /// The assignee's phone, from the account.
     pub phone: Option<String>,
     pub note: Option<String>,
+    /// Where the post stands (a traffic post: `校门口东侧`); null for a plain duty shift.
+    pub place: Option<String>,
+}
+
+/// A plan item a roster carries out (linked from the item: `duty_roster_id`).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RosterPlanItem {
+    pub id: Uuid,
+    pub plan_id: Uuid,
+    pub plan_title: String,
+    /// `YYYY-MM`.
+    pub month: String,
+    pub title: String,
+    pub status: ItemStatus,
+    pub due_date: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -73,6 +89,9 @@ pub struct RosterResponse {
     pub reported_by_name: Option<String>,
     /// The name of who marked it told (通报).
     pub notified_by_name: Option<String>,
+    /// The plan items this roster carries out (those of approved plans only, except for the
+    /// office).
+    pub plan_items: Vec<RosterPlanItem>,
 }
 
 fn roster_summary(r: &roster::Model) -> RosterSummary {
@@ -110,6 +129,7 @@ fn shift_response(s: shift::Model, users: &HashMap<Uuid, user::Model>) -> ShiftR
         post: s.post,
         user_id: s.user_id,
         note: s.note,
+        place: s.place,
     }
 }
 
@@ -125,8 +145,27 @@ async fn shift_responses(
         .collect())
 }
 
-async fn roster_response(db: &impl ConnectionTrait, r: roster::Model) -> AppResult<RosterResponse> {
+/// A roster with its shifts and the plan items it carries out (`approved_only`: those of
+/// approved plans only, for staff who do not see drafts of plans).
+async fn roster_response(
+    db: &impl ConnectionTrait,
+    r: roster::Model,
+    approved_only: bool,
+) -> AppResult<RosterResponse> {
     let shifts = store::shifts_of(db, r.id).await?;
+    let plan_items = crate::features::plans::items_for_roster(db, r.id, approved_only)
+        .await?
+        .into_iter()
+        .map(|(i, p)| RosterPlanItem {
+            id: i.id,
+            plan_id: p.id,
+            plan_title: p.title,
+            month: i.month,
+            title: i.title,
+            status: i.status,
+            due_date: i.due_date,
+        })
+        .collect();
     let markers = store::users_by_ids(db, r.reported_by.into_iter().chain(r.notified_by)).await?;
     let name = |id: Option<Uuid>| {
         id.and_then(|i| markers.get(&i))
@@ -137,6 +176,7 @@ async fn roster_response(db: &impl ConnectionTrait, r: roster::Model) -> AppResu
         shifts: shift_responses(db, shifts).await?,
         reported_by_name: name(r.reported_by),
         notified_by_name: name(r.notified_by),
+        plan_items,
     })
 }
 
@@ -219,5 +259,5 @@ pub async fn published_roster(
     if r.status != RosterStatus::Published {
         return Ok(None);
     }
-    Ok(Some(roster_response(db, r).await?))
+    Ok(Some(roster_response(db, r, true).await?))
 }

@@ -139,7 +139,7 @@ pub async fn create_roster(
     )
     .await?;
     tx.commit().await?;
-    Ok(HttpResponse::Created().json(roster_response(&state.db.conn, r).await?))
+    Ok(HttpResponse::Created().json(roster_response(&state.db.conn, r, false).await?))
 }
 
 /// One roster with its shifts (assignees' phones included). Drafts: the office only.
@@ -163,7 +163,8 @@ pub async fn get_roster(
             "值班表不存在",
         ));
     }
-    Ok(web::Json(roster_response(db, r).await?))
+    let sees_draft_plans = auth.user.is(Role::SecurityOffice) || auth.user.is(Role::Principal);
+    Ok(web::Json(roster_response(db, r, !sees_draft_plans).await?))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -255,14 +256,17 @@ pub async fn update_roster(
     )
     .await?;
     tx.commit().await?;
-    Ok(web::Json(roster_response(&state.db.conn, after).await?))
+    Ok(web::Json(
+        roster_response(&state.db.conn, after, false).await?,
+    ))
 }
 
-/// Delete a draft roster.
+/// Delete a draft roster. A roster a plan item links to is kept (`409
+/// roster_linked_to_plan_item`): unlink it on the item first, so no item points at nothing.
 #[utoipa::path(
     tag = "duty",
     params(("id" = Uuid, Path)),
-    responses((status = 204), (status = 404, body = crate::infra::error::Problem), (status = 409, body = crate::infra::error::Problem)),
+    responses((status = 204), (status = 404, body = crate::infra::error::Problem), (status = 409, description = "`roster_published`, `roster_linked_to_plan_item`", body = crate::infra::error::Problem)),
     security(("bearer" = ["security_office"]))
 )]
 #[delete("/duty/rosters/{id}")]
@@ -274,6 +278,16 @@ pub async fn delete_roster(
     let tx = state.db.begin_write().await?;
     let r = store::find_roster(&*tx, id.into_inner()).await?;
     require_draft(&r)?;
+    let linked = crate::features::plans::items_for_roster(&*tx, r.id, false).await?;
+    if let Some((item, plan)) = linked.first() {
+        return Err(ApiError::conflict(
+            ErrorCode::RosterLinkedToPlanItem,
+            format!(
+                "值班表已关联工作计划「{}」的项目「{}」,请先在该项目中取消关联",
+                plan.title, item.title
+            ),
+        ));
+    }
     roster::Entity::delete_by_id(r.id).exec(&*tx).await?;
     audit::record(
         &*tx,
@@ -368,5 +382,7 @@ pub async fn publish_roster(
     };
     crate::features::events::emit_payload(&*tx, now, &e).await?;
     tx.commit().await?;
-    Ok(web::Json(roster_response(&state.db.conn, after).await?))
+    Ok(web::Json(
+        roster_response(&state.db.conn, after, false).await?,
+    ))
 }

@@ -33,6 +33,8 @@ pub struct CreateShiftRequest {
     pub post: String,
     pub user_id: Uuid,
     pub note: Option<String>,
+    /// Where the post stands, up to 50 characters (a traffic post: `校门口东侧`).
+    pub place: Option<String>,
 }
 
 fn in_roster(r: &roster::Model, d: NaiveDate) -> bool {
@@ -82,6 +84,7 @@ pub async fn create_shift(
         v.add("user_id", "not_found", "人员不存在");
     }
     v.opt_text("note", b.note.as_deref(), 500);
+    v.opt_text("place", b.place.as_deref(), 50);
     v.finish()?;
     let (Some(date), Some(start), Some(end), Some(post), Some(assignee)) =
         (date, start, end, post, assignee)
@@ -99,10 +102,11 @@ pub async fn create_shift(
             post,
             user_id: b.user_id,
             note: opt(b.note),
+            place: opt(b.place),
         },
     )
     .await?;
-    audit::record(&*tx, auth.user.actor(), "shift.create", "duty_shift", Some(s.id.to_string()), json!({"roster_id": r.id, "date": s.date, "start_time": s.start_time, "end_time": s.end_time, "post": s.post, "user_id": s.user_id})).await?;
+    audit::record(&*tx, auth.user.actor(), "shift.create", "duty_shift", Some(s.id.to_string()), json!({"roster_id": r.id, "date": s.date, "start_time": s.start_time, "end_time": s.end_time, "post": s.post, "user_id": s.user_id, "place": s.place})).await?;
     tx.commit().await?;
     let users = [(assignee.id, assignee)].into_iter().collect();
     Ok(HttpResponse::Created().json(shift_response(s, &users)))
@@ -149,6 +153,8 @@ pub struct PatternSlot {
     pub end_time: String,
     /// Who rotates through this slot, in order.
     pub user_ids: Vec<Uuid>,
+    /// Where the post stands, up to 50 characters (a traffic post: `校门口东侧`).
+    pub place: Option<String>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -219,12 +225,14 @@ pub async fn generate_shifts(
         if s.user_ids.iter().any(|u| !users.contains_key(u)) {
             v.add(&format!("slots[{i}].user_ids"), "not_found", "人员不存在");
         }
+        v.opt_text(&format!("slots[{i}].place"), s.place.as_deref(), 50);
         if let (Some(post), Some(start), Some(end)) = (post, start, end) {
             slots.push(Slot {
                 post,
                 start,
                 end,
                 user_ids: s.user_ids.clone(),
+                place: opt(s.place.clone()),
             });
         }
     }
@@ -251,7 +259,7 @@ pub async fn generate_shifts(
     )
     .await?;
     tx.commit().await?;
-    Ok(web::Json(roster_response(&state.db.conn, r).await?))
+    Ok(web::Json(roster_response(&state.db.conn, r, false).await?))
 }
 
 /// Who is on duty right now (published rosters), with phones.

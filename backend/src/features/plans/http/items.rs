@@ -38,6 +38,9 @@ pub struct CreateItemRequest {
     pub report_to: Option<String>,
     pub notify: Option<String>,
     pub note: Option<String>,
+    /// The duty roster that carries the item out (e.g. the traffic posts' roster of
+    /// 期末家长车辆疏导).
+    pub duty_roster_id: Option<Uuid>,
 }
 
 fn check_month(v: &mut Validator, m: &str) {
@@ -54,6 +57,19 @@ fn check_category(v: &mut Validator, c: &str) -> Option<ItemCategory> {
         v.add("category", "invalid", "类别无效");
     }
     category
+}
+
+async fn check_roster(
+    db: &impl ConnectionTrait,
+    v: &mut Validator,
+    roster: Option<Uuid>,
+) -> AppResult<()> {
+    if let Some(r) = roster
+        && store::rosters_by_ids(db, [r]).await?.is_empty()
+    {
+        v.add("duty_roster_id", "not_found", "值班表不存在");
+    }
+    Ok(())
 }
 
 async fn check_owner(
@@ -99,6 +115,7 @@ pub async fn create_item(
     v.opt_text("notify", b.notify.as_deref(), 200);
     v.opt_text("note", b.note.as_deref(), 2000);
     check_owner(&*tx, &mut v, b.owner_id).await?;
+    check_roster(&*tx, &mut v, b.duty_roster_id).await?;
     v.finish()?;
     let seq = match b.seq {
         Some(s) => s,
@@ -131,6 +148,7 @@ pub async fn create_item(
         status: Set(ItemStatus::Todo),
         created_at: Set(now),
         updated_at: Set(now),
+        duty_roster_id: Set(b.duty_roster_id),
     }
     .insert(&*tx)
     .await?;
@@ -168,6 +186,9 @@ pub struct UpdateItemRequest {
     pub report_to: Option<String>,
     pub notify: Option<String>,
     pub note: Option<String>,
+    /// Link the duty roster that carries the item out; the nil UUID unlinks it. The office
+    /// only, also on an approved plan: a roster is how the agreed item is carried out.
+    pub duty_roster_id: Option<Uuid>,
 }
 
 fn may_progress(user: &CurrentUser, it: &item::Model) -> AppResult<()> {
@@ -181,7 +202,8 @@ fn may_progress(user: &CurrentUser, it: &item::Model) -> AppResult<()> {
     }
 }
 
-/// Update an item: progress (office or owner) or content (office, editable plans only).
+/// Update an item: progress (office or owner), content (office, editable plans only), or the
+/// duty roster it links to (office, any plan).
 #[utoipa::path(
     tag = "plans",
     params(("id" = Uuid, Path)),
@@ -218,6 +240,12 @@ pub async fn update_item(
         }
         require_editable(&store::find_plan(&*tx, before.plan_id).await?)?;
     }
+    if b.duty_roster_id.is_some() && !auth.user.is(Role::SecurityOffice) {
+        return Err(ApiError::forbidden(
+            ErrorCode::ForbiddenRole,
+            "只有保卫处可以关联值班表",
+        ));
+    }
     let mut v = Validator::new();
     let status = b.status.as_deref().map(parse_enum::<ItemStatus>);
     if status.is_some_and(|s| s.is_none()) {
@@ -237,6 +265,7 @@ pub async fn update_item(
     v.opt_text("notify", b.notify.as_deref(), 200);
     v.opt_text("note", b.note.as_deref(), 2000);
     check_owner(&*tx, &mut v, b.owner_id.filter(|o| !o.is_nil())).await?;
+    check_roster(&*tx, &mut v, b.duty_roster_id.filter(|r| !r.is_nil())).await?;
     v.finish()?;
     let mut a: item::ActiveModel = before.clone().into();
     if let Some(Some(s)) = status {
@@ -268,6 +297,9 @@ pub async fn update_item(
     }
     if b.note.is_some() {
         a.note = Set(trimmed(b.note));
+    }
+    if let Some(r) = b.duty_roster_id {
+        a.duty_roster_id = Set((!r.is_nil()).then_some(r));
     }
     a.updated_at = Set(crate::infra::clock::now());
     let after = a.update(&*tx).await?;

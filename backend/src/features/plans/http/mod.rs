@@ -9,6 +9,7 @@ use super::store;
 use crate::auth::extract::CurrentUser;
 use crate::auth::roles::Role;
 use crate::infra::error::{ApiError, AppResult, ErrorCode};
+use crate::schema::duty::RosterStatus;
 use crate::schema::plans::{
     EvidenceType, ItemCategory, ItemStatus, PlanStatus, evidence, item, plan,
 };
@@ -62,6 +63,17 @@ pub struct EvidenceResponse {
     pub created_at: DateTime<Utc>,
 }
 
+/// The duty roster a plan item links to (车辆疏导 → the traffic-post roster).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LinkedRoster {
+    pub id: Uuid,
+    pub title: String,
+    pub start_date: String,
+    pub end_date: String,
+    /// A draft is the office's only: others cannot open it yet.
+    pub status: RosterStatus,
+}
+
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ItemResponse {
     pub id: Uuid,
@@ -84,6 +96,9 @@ pub struct ItemResponse {
     /// Due date passed and not done.
     pub overdue: bool,
     pub evidence: Vec<EvidenceResponse>,
+    /// The duty roster that carries the item out (e.g. 期末家长车辆疏导 → the traffic posts'
+    /// roster); null when none is linked.
+    pub duty_roster: Option<LinkedRoster>,
 }
 
 pub(super) fn summary(p: &plan::Model) -> PlanSummary {
@@ -130,11 +145,22 @@ pub(super) async fn items_response(
         }
     }
     let names = store::user_names(db, items.iter().filter_map(|i| i.owner_id)).await?;
+    let rosters = store::rosters_by_ids(db, items.iter().filter_map(|i| i.duty_roster_id)).await?;
     Ok(items
         .into_iter()
         .map(|i| {
             let overdue = lifecycle::is_overdue(i.status, i.due_date.as_deref(), today);
             ItemResponse {
+                duty_roster: i
+                    .duty_roster_id
+                    .and_then(|r| rosters.get(&r))
+                    .map(|r| LinkedRoster {
+                        id: r.id,
+                        title: r.title.clone(),
+                        start_date: r.start_date.clone(),
+                        end_date: r.end_date.clone(),
+                        status: r.status,
+                    }),
                 owner_name: i.owner_id.and_then(|o| names.get(&o).cloned()),
                 evidence: ev.remove(&i.id).unwrap_or_default(),
                 overdue,
@@ -227,6 +253,7 @@ pub(super) fn audit_item(i: &item::Model) -> serde_json::Value {
         "plan_id": i.plan_id, "month": i.month, "seq": i.seq, "title": i.title,
         "category": i.category, "owner_id": i.owner_id, "due_date": i.due_date,
         "report_to": i.report_to, "notify": i.notify, "note": i.note, "status": i.status,
+        "duty_roster_id": i.duty_roster_id,
     })
 }
 

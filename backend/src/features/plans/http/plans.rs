@@ -540,6 +540,8 @@ pub async fn copy_plan(
             status: Set(ItemStatus::Todo),
             created_at: Set(now),
             updated_at: Set(now),
+            // A new semester has its own rosters.
+            duty_roster_id: Set(None),
         }
         .insert(&*tx)
         .await?;
