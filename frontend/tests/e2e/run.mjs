@@ -22,6 +22,7 @@ import { deskFlows } from './desk-flows.mjs'
 import { recordsFlows } from './records-flows.mjs'
 import { headcountFlows } from './headcount-flows.mjs'
 import { vehicleFlows } from './vehicle-flows.mjs'
+import { equipFlows } from './equip-flows.mjs'
 
 const here = dirname(fileURLToPath(import.meta.url))
 const root = resolve(here, '../..')
@@ -839,6 +840,7 @@ async function main() {
     await recordsFlows({ test, page, base, login, shot, checkLayout, assert, apiLogin })
     await headcountFlows({ test, page, base, login, shot, checkLayout, assert, apiLogin })
     await vehicleFlows({ test, page, base, login, shot, checkLayout, assert, apiLogin })
+    await equipFlows({ test, page, base, login, shot, checkLayout, assert, apiLogin })
 
     await test('no uncaught errors in the page', async () => {
       assert(!consoleErrors.length, consoleErrors.join('\n'))
