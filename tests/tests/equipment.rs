@@ -53,7 +53,13 @@ fn ids(list: &Value) -> Vec<String> {
     list.as_array()
         .unwrap()
         .iter()
-        .map(|i| i["id"].as_str().or(i["item_id"].as_str()).unwrap().to_owned())
+        .map(|i| {
+            i["id"]
+                .as_str()
+                .or(i["item_id"].as_str())
+                .unwrap()
+                .to_owned()
+        })
         .collect()
 }
 
@@ -136,7 +142,11 @@ async fn security_kinds_need_their_evidence_and_filter_by_category() {
                 json!({"result": "ok", "test_passed": false, "attachment_ids": [photo]}),
             )
             .await;
-        assert!(has(&r, "test_passed", "test_failed_marked_ok"), "{}", r.text);
+        assert!(
+            has(&r, "test_passed", "test_failed_marked_ok"),
+            "{}",
+            r.text
+        );
     }
     // Riot gear: a photo, and no function test.
     let r = app
@@ -147,7 +157,9 @@ async fn security_kinds_need_their_evidence_and_filter_by_category() {
         )
         .await;
     assert!(has(&r, "test_passed", "not_applicable"), "{}", r.text);
-    let r = app.post(&check(gear), &guard, json!({"result": "ok"})).await;
+    let r = app
+        .post(&check(gear), &guard, json!({"result": "ok"}))
+        .await;
     assert!(has(&r, "attachment_ids", "required"), "{}", r.text);
     // Only an alarm device records whether the alarm reached the receiving end.
     let r = app
@@ -207,7 +219,10 @@ async fn security_kinds_need_their_evidence_and_filter_by_category() {
     assert_eq!(bd["counts"]["due"], 3);
     assert_eq!(bd["counts"]["overdue"], 3);
     let bd = board(&app, &format!("?building_id={b}&category=fire")).await;
-    assert_eq!(ids(&bd["items"]), vec![extinguisher["id"].as_str().unwrap()]);
+    assert_eq!(
+        ids(&bd["items"]),
+        vec![extinguisher["id"].as_str().unwrap()]
+    );
     // Every item on the whole board, the demo's included, is in the category asked for.
     let all = board(&app, "?category=security").await;
     assert!(
@@ -273,14 +288,17 @@ async fn the_office_sets_the_responsible_person_and_others_may_not_edit() {
 
     let office = app.token("office").await;
     let body = |extra: Value| {
-        let mut b = json!({"building_id": b, "kind": "radio", "name": "对讲机 07", "location": "巡逻岗"});
+        let mut b =
+            json!({"building_id": b, "kind": "radio", "name": "对讲机 07", "location": "巡逻岗"});
         for (k, v) in extra.as_object().unwrap() {
             b[k] = v.clone();
         }
         b
     };
     // Neither an account nor a name: no responsible person.
-    let r = app.post("/api/v1/fire/items", &office, body(json!({}))).await;
+    let r = app
+        .post("/api/v1/fire/items", &office, body(json!({})))
+        .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
     assert!(has(&r, "responsible", "required"), "{}", r.text);
     // A student (a safety officer's account) or an unknown account is not a responsible person.
@@ -308,11 +326,17 @@ async fn the_office_sets_the_responsible_person_and_others_may_not_edit() {
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     let r = app
-        .get(&format!("/api/v1/fire/items/{id}"), &app.token("guard1").await)
+        .get(
+            &format!("/api/v1/fire/items/{id}"),
+            &app.token("guard1").await,
+        )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     assert_eq!(r.body["responsible_user_id"], teacher.id.as_str());
-    assert_eq!(r.body["responsible_user_name"], teacher.display_name.as_str());
+    assert_eq!(
+        r.body["responsible_user_name"],
+        teacher.display_name.as_str()
+    );
     assert_eq!(r.body["responsible"], "巡逻岗");
     let audit = app.audit("action=fire_item.update").await;
     assert!(
@@ -334,7 +358,11 @@ async fn the_office_sets_the_responsible_person_and_others_may_not_edit() {
             .await;
         assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.text);
         let r = app
-            .post("/api/v1/fire/items", token, body(json!({"responsible": "我"})))
+            .post(
+                "/api/v1/fire/items",
+                token,
+                body(json!({"responsible": "我"})),
+            )
             .await;
         assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.text);
         let r = app
@@ -442,7 +470,11 @@ async fn alarm_tests_show_when_last_tested_and_a_failed_test_raises_a_security_h
         )
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
-    assert!(has(&r, "alarm_reached", "alarm_not_reached_marked_ok"), "{}", r.text);
+    assert!(
+        has(&r, "alarm_reached", "alarm_not_reached_marked_ok"),
+        "{}",
+        r.text
+    );
     let r = app
         .post(
             &check,
@@ -452,7 +484,10 @@ async fn alarm_tests_show_when_last_tested_and_a_failed_test_raises_a_security_h
         )
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
-    let hazard_id = r.body["hazard_id"].as_str().expect("hazard raised").to_owned();
+    let hazard_id = r.body["hazard_id"]
+        .as_str()
+        .expect("hazard raised")
+        .to_owned();
 
     let office = app.token("office").await;
     let h = app
@@ -463,8 +498,14 @@ async fn alarm_tests_show_when_last_tested_and_a_failed_test_raises_a_security_h
     assert_eq!(h.body["source"], "fire_equipment");
     assert_eq!(h.body["status"], "reported");
     let description = h.body["description"].as_str().unwrap();
-    assert!(description.contains("一键报警按钮「一键报警按钮 实训楼」"), "{description}");
-    assert!(description.contains("报警信号未传到接收端"), "{description}");
+    assert!(
+        description.contains("一键报警按钮「一键报警按钮 实训楼」"),
+        "{description}"
+    );
+    assert!(
+        description.contains("报警信号未传到接收端"),
+        "{description}"
+    );
     let list = app.get("/api/v1/hazards?category=security", &office).await;
     assert_eq!(list.status, StatusCode::OK, "{}", list.text);
     assert!(list.text.contains(&hazard_id));
@@ -499,9 +540,15 @@ async fn alarm_tests_show_when_last_tested_and_a_failed_test_raises_a_security_h
         .map(|r| r.iter().map(Data::to_string).collect())
         .collect();
     assert_eq!(rows[0][0], "类型");
-    let mine: Vec<&Vec<String>> = rows.iter().filter(|r| r[1] == "一键报警按钮 实训楼").collect();
+    let mine: Vec<&Vec<String>> = rows
+        .iter()
+        .filter(|r| r[1] == "一键报警按钮 实训楼")
+        .collect();
     assert_eq!(mine.len(), 3, "{mine:?}");
-    assert!(mine.iter().all(|r| r[0] == "一键报警按钮" && r[6] == "每月"));
+    assert!(
+        mine.iter()
+            .all(|r| r[0] == "一键报警按钮" && r[6] == "每月")
+    );
     assert!(
         mine.iter()
             .any(|r| r[9] == "不合格" && r[12] == "否" && r[15] == "已生成隐患"),
@@ -516,7 +563,10 @@ async fn alarm_tests_show_when_last_tested_and_a_failed_test_raises_a_security_h
     // The fire alarm is fire equipment: on the other sheet.
     assert!(!rows.iter().any(|r| r[1] == "烟感 实训楼"));
     let fire = wb.worksheet_range("消防器材").expect("消防器材 sheet");
-    assert!(fire.rows().any(|r| r[1].to_string() == "烟感 实训楼"));
+    assert!(
+        fire.rows()
+            .any(|r| r[1] == Data::String("烟感 实训楼".into()))
+    );
 }
 
 #[tokio::test]
@@ -565,14 +615,27 @@ async fn the_demo_school_has_security_equipment_with_one_overdue_alarm_test() {
         .expect("the gate's alarm button");
     assert_eq!(gate["overdue"], false);
     assert_eq!(gate["last_check"]["alarm_reached"], true);
-    assert_eq!(gate["responsible_user_name"], app.me("guard1").await["display_name"]);
+    assert_eq!(
+        gate["responsible_user_name"],
+        app.me("guard1").await["display_name"]
+    );
     let overdue: Vec<&Value> = items.iter().filter(|i| i["overdue"] == true).collect();
     assert_eq!(overdue.len(), 1, "{overdue:?}");
     assert_eq!(overdue[0]["name"], "一键报警按钮 宿舍值班室");
     let all = board(&app, "?category=security").await;
-    for kind in ["riot_gear", "camera", "alarm_button", "access_control", "radio"] {
+    for kind in [
+        "riot_gear",
+        "camera",
+        "alarm_button",
+        "access_control",
+        "radio",
+    ] {
         assert!(
-            all["items"].as_array().unwrap().iter().any(|i| i["kind"] == kind),
+            all["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|i| i["kind"] == kind),
             "no demo {kind}"
         );
     }

@@ -35,7 +35,10 @@ fn opt_yes(b: Option<bool>) -> String {
     b.map(yes).unwrap_or_default()
 }
 
-pub(super) async fn equipment_sheets(db: &impl ConnectionTrait, r: &Range) -> AppResult<Vec<Sheet>> {
+pub(super) async fn equipment_sheets(
+    db: &impl ConnectionTrait,
+    r: &Range,
+) -> AppResult<Vec<Sheet>> {
     let (start, end) = r.bounds_utc();
     let items = item::Entity::find()
         .filter(item::Column::CreatedAt.lt(end))
@@ -72,7 +75,12 @@ pub(super) async fn equipment_sheets(db: &impl ConnectionTrait, r: &Range) -> Ap
         .collect();
     let mut items: Vec<(String, item::Model)> = items
         .into_iter()
-        .map(|i| (buildings.get(&i.building_id).cloned().unwrap_or_default(), i))
+        .map(|i| {
+            (
+                buildings.get(&i.building_id).cloned().unwrap_or_default(),
+                i,
+            )
+        })
         .collect();
     items.sort_by(|(ba, a), (bb, b)| ba.cmp(bb).then_with(|| a.name.cmp(&b.name)));
     let mut fire = Vec::new();

@@ -339,9 +339,7 @@ async fn item_responses(
                 period: k.period,
                 next_check_due: last_day.map(|d| fmt_date(k.period.next_due(d))),
                 overdue: i.retired_at.is_none() && status::overdue(k.period, last_day, today),
-                responsible_user_name: i
-                    .responsible_user_id
-                    .and_then(|u| names.get(&u).cloned()),
+                responsible_user_name: i.responsible_user_id.and_then(|u| names.get(&u).cloned()),
                 responsible_user_id: i.responsible_user_id,
                 id: i.id,
                 building_id: i.building_id,
