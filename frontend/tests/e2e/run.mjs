@@ -779,7 +779,7 @@ async function main() {
       await page.goto(`${base}/office/fire/items/${label.item_id}/edit`)
       await page.getByTestId('fire-retire').filter({ hasText: '停用' }).click()
       await page.locator('.van-dialog__confirm').click()
-      await page.getByText('此设施已停用').waitFor()
+      await page.getByText('此器材已停用').waitFor()
       await page.goto(`${base}/office/fire`)
       await page.getByTestId('fire-item').first().waitFor()
       assert(!(await page.getByTestId('fire-item').filter({ hasText: '灭火器 A-1-01' }).count()), 'a retired item is off the board')
