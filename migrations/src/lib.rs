@@ -30,6 +30,7 @@ mod m20261202_000501_public_articles;
 mod m20261202_000502_vehicles;
 mod m20261202_000701_headcounts;
 mod m20261203_190001_rule_pdfs_traffic_posts;
+mod m20261203_000190_equipment;
 
 pub struct Migrator;
 
@@ -64,6 +65,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000301_events::Migration),
             Box::new(m20261202_000311_channels::Migration),
             Box::new(m20261203_190001_rule_pdfs_traffic_posts::Migration),
+            Box::new(m20261203_000190_equipment::Migration),
         ]
     }
 }

@@ -172,6 +172,18 @@ async fn every_stored_value_of_every_enum_column_parses() {
         .into_iter()
         .filter(|t| !tables.contains(&t.as_str()))
         .collect();
+    // The registry's kinds, fire and security equipment alike, each stored by the demo school
+    // and read back as its enum.
+    let kinds: Vec<_> = schema::fire::item::Entity::find()
+        .all(&db)
+        .await
+        .expect("fire items")
+        .into_iter()
+        .map(|i| i.kind)
+        .collect();
+    for k in <schema::fire::ItemKind as sea_orm::Iterable>::iter() {
+        assert!(kinds.contains(&k), "no stored item of kind {k:?}");
+    }
     let _ = db.close().await;
     assert!(
         unread.is_empty(),

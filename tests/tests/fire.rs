@@ -503,8 +503,8 @@ async fn registry_validation_and_who_may_edit() {
     assert_eq!(r.status, StatusCode::OK);
     assert_eq!(
         r.body.as_array().unwrap().len(),
-        10,
-        "the demo school's items"
+        10 + 9,
+        "the demo school's items: 10 fire, 9 security"
     );
     let r = app.get("/api/v1/fire/board?status=broken", &office).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);

@@ -41,6 +41,8 @@ async fn the_semester_ledger_opens_with_one_sheet_per_category() {
             "门卫出入",
             "来访登记",
             "安全平台使用督查",
+            "消防器材",
+            "安防器材",
             "考核-教职工",
             "考核-班级",
             "考核依据",

@@ -38,7 +38,7 @@ scopes of the `api_key` scheme). Ownership (a class teacher's own class) is enfo
         (name = "plans", description = "The semester plan (工作计划), its monthly items and their evidence"),
         (name = "duty", description = "Duty rosters (值班安排), swaps, who is on duty, calendar feeds"),
         (name = "records", description = "Activities and drills, meetings, incidents, health reports, announcements"),
-        (name = "fire", description = "Fire equipment registry (消防设施): buildings, items, QR labels, item checks, the status board"),
+        (name = "fire", description = "Equipment registry: fire equipment (消防器材) and security equipment (安防器材: 防暴器材, 监控, 一键报警按钮, 门禁, 对讲机) — buildings, items with a responsible person, QR labels, item checks with evidence (alarm tests), the status board"),
         (name = "dashboard", description = "Figures computed from the records"),
         (name = "patrol", description = "Patrol checkpoints (安保巡查): checkpoints with QR labels, routes, guards' patrol runs, missed checkpoints"),
         (name = "ledger", description = "The safety ledger (台账): XLSX and printable HTML"),

@@ -2,6 +2,7 @@
 //! (generated Chinese names), and one account per role. Loaded only into an empty database.
 
 mod duties;
+mod equipment;
 mod fire;
 mod gate;
 mod headcount;
@@ -163,6 +164,7 @@ pub async fn seed_if_empty(db: &Db, tz: chrono_tz::Tz) -> Result<bool, BoxError>
     headcount::seed(&*tx, tz).await?;
     let cast = Cast::load(&*tx).await?;
     public::seed(&*tx, &cast, tz).await?;
+    equipment::seed(&*tx, &cast).await?;
     vehicles::seed(&*tx, &cast, tz).await?;
     // The seed's 2019–2020 semester and the one containing today, with a plan for it.
     let current = semesters::seed_demo(&*tx, tz).await?;

@@ -1,5 +1,5 @@
-//! Fire buildings, items and checks, with the item kind and check result as enums (stored
-//! strings unchanged).
+//! The equipment registry's buildings, items and checks (fire equipment and security
+//! equipment), with the item kind and check result as enums (stored strings unchanged).
 
 use sea_orm::entity::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -22,6 +22,21 @@ pub enum ItemKind {
     EmergencyLight,
     #[sea_orm(string_value = "exit")]
     Exit,
+    /// 防暴器材: 钢叉, 盾牌, 防刺背心, 防暴头盔 …
+    #[sea_orm(string_value = "riot_gear")]
+    RiotGear,
+    /// 监控摄像头.
+    #[sea_orm(string_value = "camera")]
+    Camera,
+    /// 一键报警按钮 (e.g. linked to the police or the duty room).
+    #[sea_orm(string_value = "alarm_button")]
+    AlarmButton,
+    /// 门禁.
+    #[sea_orm(string_value = "access_control")]
+    AccessControl,
+    /// 对讲机.
+    #[sea_orm(string_value = "radio")]
+    Radio,
 }
 
 /// A check's outcome.
@@ -76,7 +91,11 @@ pub mod item {
         pub install_date: Option<String>,
         /// Local date `YYYY-MM-DD`: the last day it is valid.
         pub expiry_date: Option<String>,
+        /// Who is responsible, as written (a name or a department); may be empty when
+        /// `responsible_user_id` is set.
         pub responsible: String,
+        /// The staff account responsible for it (责任人), when the office chose one.
+        pub responsible_user_id: Option<Uuid>,
         /// The hazard raised when it was found expired (set once, so it is raised once; cleared
         /// when the expiry date is moved to a valid date).
         pub expired_hazard_id: Option<Uuid>,
@@ -105,6 +124,9 @@ pub mod check {
         pub result: CheckResult,
         pub pressure_mpa: Option<f64>,
         pub test_passed: Option<bool>,
+        /// An alarm device's test: whether the alarm reached the receiving end (e.g. the duty
+        /// room or 联网报警); `None` when not recorded.
+        pub alarm_reached: Option<bool>,
         #[sea_orm(column_type = "Text")]
         pub note: String,
         /// JSON array of attachment ids.

@@ -1949,8 +1949,10 @@ export interface paths {
         };
         /**
          * The status board: every item with its status (`normal`, `due`, `failed`, `expired`; see
-         *     `FireItemResponse.status`), filtered by building, kind and status. Loading it raises a hazard
-         *     for each newly expired item (once per item).
+         *     `FireItemResponse.status`) and whether its check is overdue, filtered by building, kind,
+         *     category (消防器材 / 安防器材), alarm devices, status and overdue. With `alarm=true` it is the
+         *     office's view of the alarm tests: when each was last tested (`last_check`) and which are
+         *     overdue. Loading it raises a hazard for each newly expired item (once per item).
          */
         get: operations["fire_board"];
         put?: never;
@@ -1968,7 +1970,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Labels to print: each item's name, place and a QR code that opens its check page. */
+        /**
+         * Labels to print: each item's name, place and a QR code that opens its check page; by
+         *     building and category.
+         */
         get: operations["fire_labels"];
         put?: never;
         post?: never;
@@ -1987,7 +1992,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Register an item. */
+        /**
+         * Register an item: fire equipment (灭火器, 消火栓, 火灾报警器, 应急照明灯, 安全出口) or
+         *     security equipment (防暴器材, 监控摄像头, 一键报警按钮, 门禁, 对讲机), with its responsible
+         *     person (a staff account, `responsible_user_id`, and/or a name as written).
+         */
         post: operations["create_fire_item"];
         delete?: never;
         options?: never;
@@ -2005,8 +2014,8 @@ export interface paths {
         /** One item with what its check needs and its latest checks: what the QR label opens. */
         get: operations["get_fire_item"];
         /**
-         * Change an item (e.g. a replaced extinguisher's new expiry date). Moving the expiry date to
-         *     a valid date lets a later expiry raise a new hazard.
+         * Change an item (e.g. a replaced extinguisher's new expiry date, or its responsible person).
+         *     Moving the expiry date to a valid date lets a later expiry raise a new hazard.
          */
         put: operations["update_fire_item"];
         post?: never;
@@ -2065,9 +2074,12 @@ export interface paths {
         put?: never;
         /**
          * Record a check of one item (reached from its QR label). Each type needs its evidence —
-         *     extinguisher: pressure reading (MPa) + photo; hydrant, exit: photo; alarm, emergency light:
-         *     function test + photo — else 422. A failed check raises a `fire` hazard (or joins the
-         *     item's hazard still open from an earlier failed check).
+         *     extinguisher: pressure reading (MPa) + photo; hydrant, exit, 防暴器材: photo; fire alarm,
+         *     emergency light, 一键报警按钮, 监控摄像头, 门禁, 对讲机: function test + photo — else 422.
+         *     An alarm device's check (火灾报警器, 一键报警按钮) may also record whether the alarm reached
+         *     the receiving end (`alarm_reached`); a test that failed or did not reach it must be marked
+         *     failed. A failed check raises a hazard — category `fire` for fire equipment, `security`
+         *     for security equipment — or joins the item's hazard still open from an earlier failed check.
          */
         post: operations["submit_fire_check"];
         delete?: never;
@@ -4185,6 +4197,12 @@ export interface components {
             checked_out: number;
         };
         /**
+         * @description How often a kind is checked: an item is due when it has no check in the current calendar
+         *     period, and overdue when a whole period has passed since its last check.
+         * @enum {string}
+         */
+        CheckPeriod: "weekly" | "monthly" | "quarterly";
+        /**
          * @description A check's outcome.
          * @enum {string}
          */
@@ -4721,6 +4739,12 @@ export interface components {
             guard?: string | null;
         };
         /**
+         * @description Which part of the registry a kind belongs to (a list filter, and the hazard category a
+         *     failed or expired item raises).
+         * @enum {string}
+         */
+        EquipmentCategory: "fire" | "security";
+        /**
          * @description Every problem code the API returns: stable snake_case values an integrator can switch on.
          *     Each has a Chinese message (`message()`), the default text the SPA shows for it.
          * @enum {string}
@@ -4842,7 +4866,10 @@ export interface components {
         FireBoardResponse: {
             /** @description The school's local date the statuses are computed for. */
             today: string;
-            /** @description Counts over the items matching `building_id` and `kind` (before the `status` filter). */
+            /**
+             * @description Counts over the items matching `building_id`, `kind`, `category` and `alarm` (before the
+             *     `status` and `overdue` filters).
+             */
             counts: components["schemas"]["FireStatusCounts"];
             /** @description Worst status first, then by building and name. */
             items: components["schemas"]["FireItemResponse"][];
@@ -4862,7 +4889,10 @@ export interface components {
             /** Format: date-time */
             updated_at: string;
         };
-        /** @description `fire.check_failed` v1: a fire-equipment check failed. */
+        /**
+         * @description `fire.check_failed` v1: a check of a registry item failed (fire equipment, or security
+         *     equipment such as a failed alarm-button test).
+         */
         FireCheckFailed: {
             /** Format: uuid */
             check_id: string;
@@ -4882,8 +4912,13 @@ export interface components {
              * @description Required for extinguishers.
              */
             pressure_mpa?: number | null;
-            /** @description Required for alarms and emergency lights. */
+            /** @description Required for alarms, emergency lights, alarm buttons, cameras, access control and radios. */
             test_passed?: boolean | null;
+            /**
+             * @description Alarm devices only (`火灾报警器`, `一键报警按钮`), optional: whether the alarm reached
+             *     the receiving end. `false` means the check failed.
+             */
+            alarm_reached?: boolean | null;
             /** @description Required when failed: what is wrong. */
             note?: string;
             /** @description Uploaded photos (`POST /attachments`); at least one. */
@@ -4898,6 +4933,11 @@ export interface components {
             /** Format: double */
             pressure_mpa?: number | null;
             test_passed?: boolean | null;
+            /**
+             * @description An alarm device's test: whether the alarm reached the receiving end (`None`: not
+             *     recorded).
+             */
+            alarm_reached?: boolean | null;
             note: string;
             photo_ids: string[];
             /**
@@ -4923,6 +4963,11 @@ export interface components {
             test: boolean;
             /** @description At least one photo is required. */
             photo: boolean;
+            /**
+             * @description An alarm device: the check may also record (optionally) whether the alarm reached the
+             *     receiving end (`alarm_reached`, e.g. 联网报警 to the duty room); `false` is a failure.
+             */
+            alarm_reached: boolean;
         };
         FireItemDetail: components["schemas"]["FireItemResponse"] & {
             /** @description Latest first, at most 12. */
@@ -4940,7 +4985,13 @@ export interface components {
             spec?: string;
             install_date?: string | null;
             expiry_date?: string | null;
-            responsible: string;
+            /** @description The responsible person as written; required unless `responsible_user_id` is given. */
+            responsible?: string;
+            /**
+             * Format: uuid
+             * @description A staff account (not a student) responsible for the item; its name is shown.
+             */
+            responsible_user_id?: string | null;
         };
         FireItemResponse: {
             /** Format: uuid */
@@ -4949,6 +5000,10 @@ export interface components {
             building_id: string;
             building_name: string;
             kind: components["schemas"]["ItemKind"];
+            /** @description 消防器材 (`fire`) or 安防器材 (`security`), from the kind. */
+            category: components["schemas"]["EquipmentCategory"];
+            /** @description How often items of this kind are checked. */
+            period: components["schemas"]["CheckPeriod"];
             name: string;
             location: string;
             /** @description Specification, e.g. `MFZ/ABC4 干粉 4kg`. */
@@ -4956,10 +5011,27 @@ export interface components {
             install_date?: string | null;
             /** @description The last day it is valid. */
             expiry_date?: string | null;
-            /** @description The person responsible for it. */
+            /** @description The person responsible for it, as written (may be empty when an account is chosen). */
             responsible: string;
+            /**
+             * Format: uuid
+             * @description The staff account responsible for it (责任人), if the office chose one.
+             */
+            responsible_user_id?: string | null;
+            /** @description That account's display name. */
+            responsible_user_name?: string | null;
             /** @description See the board. */
             status: components["schemas"]["FireStatus"];
+            /**
+             * @description The last day the next check is on time: the latest check's date plus one period
+             *     (`None` when never checked).
+             */
+            next_check_due?: string | null;
+            /**
+             * @description In service and never checked, or `next_check_due` has passed (for an alarm device:
+             *     its test is overdue).
+             */
+            overdue: boolean;
             /**
              * Format: date-time
              * @description When it was retired (replaced or removed), if it was.
@@ -4980,6 +5052,7 @@ export interface components {
             item_id: string;
             name: string;
             kind: components["schemas"]["ItemKind"];
+            category: components["schemas"]["EquipmentCategory"];
             building_name: string;
             location: string;
             /** @description The check page the QR code opens. */
@@ -5007,6 +5080,11 @@ export interface components {
             expired: number;
             /** Format: int64 */
             retired: number;
+            /**
+             * Format: int64
+             * @description Items in service whose check is overdue (any status).
+             */
+            overdue: number;
         };
         /**
          * @description How often a template is answered; periods are keyed accordingly (see `inspections::period`).
@@ -5531,7 +5609,7 @@ export interface components {
          * @description A registered item's type.
          * @enum {string}
          */
-        ItemKind: "extinguisher" | "hydrant" | "alarm" | "emergency_light" | "exit";
+        ItemKind: "extinguisher" | "hydrant" | "alarm" | "emergency_light" | "exit" | "riot_gear" | "camera" | "alarm_button" | "access_control" | "radio";
         ItemResponse: {
             /** Format: uuid */
             id: string;
@@ -18468,6 +18546,12 @@ export interface operations {
                 /** @description `normal`, `due`, `failed`, `expired` or `retired`. */
                 status?: components["schemas"]["FireStatus"];
                 kind?: components["schemas"]["ItemKind"];
+                /** @description `fire` (消防器材) or `security` (安防器材). */
+                category?: components["schemas"]["EquipmentCategory"];
+                /** @description `true`: alarm devices only (火灾报警器, 一键报警按钮). */
+                alarm?: boolean;
+                /** @description `true`: only items whose check is overdue; `false`: only those on time. */
+                overdue?: boolean;
             };
             header?: never;
             path?: never;
@@ -18524,6 +18608,8 @@ export interface operations {
         parameters: {
             query?: {
                 building_id?: string;
+                /** @description `fire` (消防器材) or `security` (安防器材). */
+                category?: components["schemas"]["EquipmentCategory"];
             };
             header?: never;
             path?: never;
@@ -18566,7 +18652,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `validation_failed`: a query parameter holds a control character */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -18745,13 +18830,14 @@ export interface operations {
                 /**
                  * @example {
                  *       "building_id": "01936f27-8293-74a5-9fb6-2b3c4d5e6f70",
-                 *       "expiry_date": "2030-03-01",
+                 *       "expiry_date": null,
                  *       "install_date": "2025-03-01",
-                 *       "kind": "extinguisher",
-                 *       "location": "实训楼三层东侧楼梯口",
-                 *       "name": "3F-东-01",
-                 *       "responsible": "孙志刚",
-                 *       "spec": "MFZ/ABC4 干粉 4kg"
+                 *       "kind": "alarm_button",
+                 *       "location": "门卫室值班台下",
+                 *       "name": "一键报警按钮 门卫室",
+                 *       "responsible": "",
+                 *       "responsible_user_id": "01936f1e-9b5c-7d3e-8f10-2b3c4d5e6f71",
+                 *       "spec": "110 联网紧急报警按钮"
                  *     }
                  */
                 "application/json": components["schemas"]["FireItemRequest"];
@@ -19094,7 +19180,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing evidence (`required`), `pressure_out_of_band` or `test_failed_marked_ok` when marked ok */
+            /** @description Missing evidence (`required`), evidence the kind does not take (`not_applicable`), `pressure_out_of_band`, `test_failed_marked_ok` or `alarm_not_reached_marked_ok` when marked ok */
             422: {
                 headers: {
                     [name: string]: unknown;

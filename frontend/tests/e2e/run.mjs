@@ -22,6 +22,7 @@ import { deskFlows } from './desk-flows.mjs'
 import { recordsFlows } from './records-flows.mjs'
 import { headcountFlows } from './headcount-flows.mjs'
 import { vehicleFlows } from './vehicle-flows.mjs'
+import { equipFlows } from './equip-flows.mjs'
 
 const here = dirname(fileURLToPath(import.meta.url))
 const root = resolve(here, '../..')
@@ -778,7 +779,7 @@ async function main() {
       await page.goto(`${base}/office/fire/items/${label.item_id}/edit`)
       await page.getByTestId('fire-retire').filter({ hasText: '停用' }).click()
       await page.locator('.van-dialog__confirm').click()
-      await page.getByText('此设施已停用').waitFor()
+      await page.getByText('此器材已停用').waitFor()
       await page.goto(`${base}/office/fire`)
       await page.getByTestId('fire-item').first().waitFor()
       assert(!(await page.getByTestId('fire-item').filter({ hasText: '灭火器 A-1-01' }).count()), 'a retired item is off the board')
@@ -840,6 +841,7 @@ async function main() {
     await recordsFlows({ test, page, base, login, shot, checkLayout, assert, apiLogin })
     await headcountFlows({ test, page, base, login, shot, checkLayout, assert, apiLogin })
     await vehicleFlows({ test, page, base, login, shot, checkLayout, assert, apiLogin })
+    await equipFlows({ test, page, base, login, shot, checkLayout, assert, apiLogin })
 
     await test('no uncaught errors in the page', async () => {
       assert(!consoleErrors.length, consoleErrors.join('\n'))

@@ -304,7 +304,8 @@ pub struct TrafficCheckMissing {
 }
 payload!(TrafficCheckMissing, TrafficCheckMissing, 1, subject = class_id, class = always class_id);
 
-/// `fire.check_failed` v1: a fire-equipment check failed.
+/// `fire.check_failed` v1: a check of a registry item failed (fire equipment, or security
+/// equipment such as a failed alarm-button test).
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
 pub struct FireCheckFailed {
     pub check_id: Uuid,

@@ -34,7 +34,7 @@ pub async fn find_item(db: &impl ConnectionTrait, id: Uuid) -> AppResult<item::M
     item::Entity::find_by_id(id)
         .one(db)
         .await?
-        .ok_or_else(|| ApiError::not_found(ErrorCode::FireItemNotFound, "消防设施不存在"))
+        .ok_or_else(|| ApiError::not_found(ErrorCode::FireItemNotFound, "器材不存在"))
 }
 
 pub async fn user_names(
@@ -89,13 +89,14 @@ pub async fn raise_expired(
             continue;
         }
         let b = find_building(db, i.building_id).await?;
-        let k = kind(i.kind).name;
+        let kind = kind(i.kind);
+        let k = kind.name;
         crate::features::hazards::create_from_source(
             db,
             u,
             hazard_id,
             crate::features::hazards::FromSource {
-                category: "fire",
+                category: kind.category.hazard_category(),
                 source: "fire_equipment",
                 location: format!("{} {}", b.name, i.location),
                 description: format!(

@@ -10,6 +10,7 @@ pub use crate::reports::sheet::{
 pub use html::to_html;
 
 mod duties_sheets;
+mod equipment_sheet;
 mod headcount_sheet;
 mod html;
 mod http;
@@ -19,6 +20,7 @@ mod school_sheets;
 
 use crate::infra::error::AppResult;
 use duties_sheets::*;
+use equipment_sheet::equipment_sheets;
 use headcount_sheet::headcount_sheet;
 use safety_sheets::*;
 use school_sheets::*;
@@ -47,6 +49,7 @@ pub async fn sheets(db: &impl ConnectionTrait, r: &Range) -> AppResult<Vec<Sheet
         crate::reports::platform::ledger_sheet(db, r).await?,
     ]
     .into_iter()
+    .chain(equipment_sheets(db, r).await?)
     .chain(crate::reports::assessment::ledger_sheets(db, r).await?)
     .collect())
 }

@@ -65,6 +65,21 @@ fn check_evidence(k: &Kind, b: &FireCheckRequest) -> AppResult<CheckResult> {
             format!("{}无需功能测试", k.name),
         );
     }
+    if k.alarm {
+        if b.alarm_reached == Some(false) && !failed {
+            v.add(
+                "alarm_reached",
+                "alarm_not_reached_marked_ok",
+                "报警信号未传到接收端,应判为不合格",
+            );
+        }
+    } else if b.alarm_reached.is_some() {
+        v.add(
+            "alarm_reached",
+            "not_applicable",
+            format!("{}不是报警装置,无需记录报警是否送达", k.name),
+        );
+    }
     if k.photo && b.attachment_ids.is_empty() {
         v.add(
             "attachment_ids",
@@ -85,9 +100,12 @@ fn check_evidence(k: &Kind, b: &FireCheckRequest) -> AppResult<CheckResult> {
 }
 
 /// Record a check of one item (reached from its QR label). Each type needs its evidence —
-/// extinguisher: pressure reading (MPa) + photo; hydrant, exit: photo; alarm, emergency light:
-/// function test + photo — else 422. A failed check raises a `fire` hazard (or joins the
-/// item's hazard still open from an earlier failed check).
+/// extinguisher: pressure reading (MPa) + photo; hydrant, exit, 防暴器材: photo; fire alarm,
+/// emergency light, 一键报警按钮, 监控摄像头, 门禁, 对讲机: function test + photo — else 422.
+/// An alarm device's check (火灾报警器, 一键报警按钮) may also record whether the alarm reached
+/// the receiving end (`alarm_reached`); a test that failed or did not reach it must be marked
+/// failed. A failed check raises a hazard — category `fire` for fire equipment, `security`
+/// for security equipment — or joins the item's hazard still open from an earlier failed check.
 #[utoipa::path(
     tag = "fire",
     params(("id" = Uuid, Path)),
@@ -96,7 +114,7 @@ fn check_evidence(k: &Kind, b: &FireCheckRequest) -> AppResult<CheckResult> {
         (status = 201, body = FireCheckResponse),
         (status = 404, description = "`fire_item_not_found`", body = crate::infra::error::Problem),
         (status = 409, description = "`fire_item_retired`: the item was replaced or removed", body = crate::infra::error::Problem),
-        (status = 422, description = "Missing evidence (`required`), `pressure_out_of_band` or `test_failed_marked_ok` when marked ok", body = crate::infra::error::Problem),
+        (status = 422, description = "Missing evidence (`required`), evidence the kind does not take (`not_applicable`), `pressure_out_of_band`, `test_failed_marked_ok` or `alarm_not_reached_marked_ok` when marked ok", body = crate::infra::error::Problem),
     ),
     security(("bearer" = ["security_office", "guard"]))
 )]
@@ -115,7 +133,7 @@ pub async fn submit_fire_check(
     if i.retired_at.is_some() {
         return Err(ApiError::conflict(
             ErrorCode::FireItemRetired,
-            "该设施已停用(已更换或拆除),无需检查",
+            "该器材已停用(已更换或拆除),无需检查",
         ));
     }
     let k = kind(i.kind);
@@ -152,13 +170,16 @@ pub async fn submit_fire_check(
                 if body.test_passed == Some(false) {
                     description.push_str("(功能测试未通过)");
                 }
+                if body.alarm_reached == Some(false) {
+                    description.push_str("(报警信号未传到接收端)");
+                }
                 Some(
                     crate::features::hazards::create_from_source(
                         &*tx,
                         u,
                         Uuid::now_v7(),
                         crate::features::hazards::FromSource {
-                            category: "fire",
+                            category: k.category.hazard_category(),
                             source: "fire_equipment",
                             location: format!("{} {}", b.name, i.location),
                             description,
@@ -179,6 +200,7 @@ pub async fn submit_fire_check(
         result: Set(result),
         pressure_mpa: Set(body.pressure_mpa),
         test_passed: Set(body.test_passed),
+        alarm_reached: Set(body.alarm_reached),
         note: Set(note),
         photo_ids: Set(json!(body.attachment_ids).to_string()),
         hazard_id: Set(hazard_id),
@@ -193,7 +215,7 @@ pub async fn submit_fire_check(
         "fire_check.submit",
         "fire_item",
         Some(i.id.to_string()),
-        json!({"check_id": c.id, "result": c.result, "pressure_mpa": c.pressure_mpa, "test_passed": c.test_passed, "photo_ids": body.attachment_ids, "hazard_id": hazard_id}),
+        json!({"check_id": c.id, "result": c.result, "pressure_mpa": c.pressure_mpa, "test_passed": c.test_passed, "alarm_reached": c.alarm_reached, "photo_ids": body.attachment_ids, "hazard_id": hazard_id}),
     )
     .await?;
     if c.result == CheckResult::Failed {

@@ -1,4 +1,5 @@
-//! Items: register, change, retire, read, the status board and the labels.
+//! Items (fire and security equipment): register, change, retire, read, the status board and
+//! the labels.
 
 use super::*;
 
@@ -15,13 +16,37 @@ async fn check_item(db: &impl ConnectionTrait, b: &FireItemRequest) -> AppResult
         v.add(
             "kind",
             "invalid",
-            "类型应为:灭火器、消火栓、火灾报警器、应急照明灯、安全出口之一",
+            format!(
+                "类型应为:{}之一",
+                status::KINDS
+                    .iter()
+                    .map(|k| k.name)
+                    .collect::<Vec<_>>()
+                    .join("、")
+            ),
         );
     }
     v.text("name", &b.name, 1, 100);
     v.text("location", &b.location, 1, 200);
     v.opt_text("spec", Some(&b.spec), 200);
-    v.text("responsible", &b.responsible, 1, 100);
+    if b.responsible_user_id.is_some() {
+        v.opt_text("responsible", Some(&b.responsible), 100);
+    } else {
+        v.text("responsible", &b.responsible, 1, 100);
+    }
+    if let Some(uid) = b.responsible_user_id {
+        let staff = crate::schema::users::Entity::find_by_id(uid)
+            .one(db)
+            .await?
+            .filter(|u| u.is_active && u.role != crate::schema::users::Role::SafetyOfficer);
+        if staff.is_none() {
+            v.add(
+                "responsible_user_id",
+                "not_found",
+                "责任人应为在职的教职工账号",
+            );
+        }
+    }
     let date = |v: &mut Validator, field: &str, s: &Option<String>| {
         s.as_deref()
             .map(str::trim)
@@ -51,7 +76,7 @@ async fn check_item(db: &impl ConnectionTrait, b: &FireItemRequest) -> AppResult
 }
 
 fn item_audit(i: &item::Model) -> serde_json::Value {
-    json!({"building_id": i.building_id, "kind": i.kind, "name": i.name, "location": i.location, "spec": i.spec, "install_date": i.install_date, "expiry_date": i.expiry_date, "responsible": i.responsible, "retired_at": i.retired_at})
+    json!({"building_id": i.building_id, "kind": i.kind, "name": i.name, "location": i.location, "spec": i.spec, "install_date": i.install_date, "expiry_date": i.expiry_date, "responsible": i.responsible, "responsible_user_id": i.responsible_user_id, "retired_at": i.retired_at})
 }
 
 async fn one_response(
@@ -65,7 +90,9 @@ async fn one_response(
         .ok_or_else(ApiError::internal)
 }
 
-/// Register an item.
+/// Register an item: fire equipment (灭火器, 消火栓, 火灾报警器, 应急照明灯, 安全出口) or
+/// security equipment (防暴器材, 监控摄像头, 一键报警按钮, 门禁, 对讲机), with its responsible
+/// person (a staff account, `responsible_user_id`, and/or a name as written).
 #[utoipa::path(
     tag = "fire",
     request_body = FireItemRequest,
@@ -95,6 +122,7 @@ pub async fn create_fire_item(
         install_date: Set(valid.install),
         expiry_date: Set(valid.expiry),
         responsible: Set(body.responsible.trim().to_owned()),
+        responsible_user_id: Set(body.responsible_user_id),
         expired_hazard_id: Set(None),
         retired_at: Set(None),
         created_at: Set(now),
@@ -116,8 +144,8 @@ pub async fn create_fire_item(
     Ok(HttpResponse::Created().json(resp))
 }
 
-/// Change an item (e.g. a replaced extinguisher's new expiry date). Moving the expiry date to
-/// a valid date lets a later expiry raise a new hazard.
+/// Change an item (e.g. a replaced extinguisher's new expiry date, or its responsible person).
+/// Moving the expiry date to a valid date lets a later expiry raise a new hazard.
 #[utoipa::path(
     tag = "fire",
     params(("id" = Uuid, Path)),
@@ -154,6 +182,7 @@ pub async fn update_fire_item(
     am.install_date = Set(valid.install);
     am.expiry_date = Set(valid.expiry);
     am.responsible = Set(body.responsible.trim().to_owned());
+    am.responsible_user_id = Set(body.responsible_user_id);
     if !still_expired {
         am.expired_hazard_id = Set(None);
     }
@@ -263,8 +292,10 @@ pub async fn get_fire_item(
 }
 
 /// The status board: every item with its status (`normal`, `due`, `failed`, `expired`; see
-/// `FireItemResponse.status`), filtered by building, kind and status. Loading it raises a hazard
-/// for each newly expired item (once per item).
+/// `FireItemResponse.status`) and whether its check is overdue, filtered by building, kind,
+/// category (消防器材 / 安防器材), alarm devices, status and overdue. With `alarm=true` it is the
+/// office's view of the alarm tests: when each was last tested (`last_check`) and which are
+/// overdue. Loading it raises a hazard for each newly expired item (once per item).
 #[utoipa::path(
     tag = "fire",
     params(FireBoardQuery),
@@ -300,6 +331,7 @@ pub async fn fire_board(
     if kind.is_some_and(|k| k.is_none()) {
         v.add("kind", "invalid", "类型无效");
     }
+    let category = parse_category(&mut v, q.category.as_deref());
     v.finish()?;
     let today = today(state.tz);
     store::notice_expired(&state.db, &auth.user, today).await?;
@@ -310,6 +342,12 @@ pub async fn fire_board(
     }
     if let Some(Some(k)) = kind {
         select = select.filter(item::Column::Kind.eq(k));
+    }
+    if let Some(c) = category {
+        select = select.filter(item::Column::Kind.is_in(status::kinds_of(c)));
+    }
+    if q.alarm == Some(true) {
+        select = select.filter(item::Column::Kind.is_in(status::alarm_kinds()));
     }
     let rows = select.all(db).await?;
     let mut items = item_responses(db, rows, today, state.tz).await?;
@@ -322,6 +360,12 @@ pub async fn fire_board(
             FireStatus::Retired => counts.retired += 1,
             FireStatus::Normal => counts.normal += 1,
         }
+        if i.overdue {
+            counts.overdue += 1;
+        }
+    }
+    if let Some(o) = q.overdue {
+        items.retain(|i| i.overdue == o);
     }
     match wanted {
         Some(s) => items.retain(|i| i.status == s),
@@ -342,11 +386,15 @@ pub async fn fire_board(
     }))
 }
 
-/// Labels to print: each item's name, place and a QR code that opens its check page.
+/// Labels to print: each item's name, place and a QR code that opens its check page; by
+/// building and category.
 #[utoipa::path(
     tag = "fire",
     params(FireLabelQuery),
-    responses((status = 200, body = Vec<FireLabelResponse>)),
+    responses(
+        (status = 200, body = Vec<FireLabelResponse>),
+        (status = 422, body = crate::infra::error::Problem),
+    ),
     security(("bearer" = ["principal", "security_office"]))
 )]
 #[get("/fire/labels")]
@@ -356,10 +404,16 @@ pub async fn fire_labels(
     req: HttpRequest,
     q: web::Query<FireLabelQuery>,
 ) -> AppResult<web::Json<Vec<FireLabelResponse>>> {
+    let mut v = Validator::new();
+    let category = parse_category(&mut v, q.category.as_deref());
+    v.finish()?;
     let db = &state.db.conn;
     let mut select = item::Entity::find();
     if let Some(b) = q.building_id {
         select = select.filter(item::Column::BuildingId.eq(b));
+    }
+    if let Some(c) = category {
+        select = select.filter(item::Column::Kind.is_in(status::kinds_of(c)));
     }
     let rows = select
         .filter(item::Column::RetiredAt.is_null())
@@ -382,6 +436,7 @@ pub async fn fire_labels(
             building_name: buildings.get(&i.building_id).cloned().unwrap_or_default(),
             name: i.name,
             kind: i.kind,
+            category: kind(i.kind).category,
             location: i.location,
         });
     }

@@ -1,11 +1,14 @@
-//! The registry API: request and response types, and the handlers by sub-resource.
+//! The registry API (fire and security equipment): request and response types, and the
+//! handlers by sub-resource.
 
 mod buildings;
 mod checks;
 mod items;
 
 use super::model::{CheckResult, ItemKind, building, check, item};
-use super::status::{self, FireStatus, Kind, PRESSURE_MAX, PRESSURE_MIN, kind};
+use super::status::{
+    self, CheckPeriod, EquipmentCategory, FireStatus, Kind, PRESSURE_MAX, PRESSURE_MIN, kind,
+};
 use super::store::{self, photo_ids_of};
 use crate::auth::extract::Auth;
 use crate::auth::roles::{FireReaders, GuardOrOffice, Office};
@@ -57,6 +60,9 @@ pub struct FireEvidence {
     pub test: bool,
     /// At least one photo is required.
     pub photo: bool,
+    /// An alarm device: the check may also record (optionally) whether the alarm reached the
+    /// receiving end (`alarm_reached`, e.g. 联网报警 to the duty room); `false` is a failure.
+    pub alarm_reached: bool,
 }
 
 fn evidence(k: &Kind) -> FireEvidence {
@@ -66,6 +72,7 @@ fn evidence(k: &Kind) -> FireEvidence {
         pressure_max: k.pressure.then_some(PRESSURE_MAX),
         test: k.test,
         photo: k.photo,
+        alarm_reached: k.alarm,
     }
 }
 
@@ -76,6 +83,9 @@ pub struct FireCheckResponse {
     pub result: CheckResult,
     pub pressure_mpa: Option<f64>,
     pub test_passed: Option<bool>,
+    /// An alarm device's test: whether the alarm reached the receiving end (`None`: not
+    /// recorded).
+    pub alarm_reached: Option<bool>,
     pub note: String,
     pub photo_ids: Vec<Uuid>,
     /// The hazard a failed check raised (or joined, if one was still open for the item).
@@ -91,6 +101,10 @@ pub struct FireItemResponse {
     pub building_id: Uuid,
     pub building_name: String,
     pub kind: ItemKind,
+    /// 消防器材 (`fire`) or 安防器材 (`security`), from the kind.
+    pub category: EquipmentCategory,
+    /// How often items of this kind are checked.
+    pub period: CheckPeriod,
     pub name: String,
     pub location: String,
     /// Specification, e.g. `MFZ/ABC4 干粉 4kg`.
@@ -98,10 +112,20 @@ pub struct FireItemResponse {
     pub install_date: Option<String>,
     /// The last day it is valid.
     pub expiry_date: Option<String>,
-    /// The person responsible for it.
+    /// The person responsible for it, as written (may be empty when an account is chosen).
     pub responsible: String,
+    /// The staff account responsible for it (责任人), if the office chose one.
+    pub responsible_user_id: Option<Uuid>,
+    /// That account's display name.
+    pub responsible_user_name: Option<String>,
     /// See the board.
     pub status: FireStatus,
+    /// The last day the next check is on time: the latest check's date plus one period
+    /// (`None` when never checked).
+    pub next_check_due: Option<String>,
+    /// In service and never checked, or `next_check_due` has passed (for an alarm device:
+    /// its test is overdue).
+    pub overdue: bool,
     /// When it was retired (replaced or removed), if it was.
     pub retired_at: Option<DateTime<Utc>>,
     pub last_check: Option<FireCheckResponse>,
@@ -134,7 +158,11 @@ pub struct FireItemRequest {
     pub spec: String,
     pub install_date: Option<String>,
     pub expiry_date: Option<String>,
+    /// The responsible person as written; required unless `responsible_user_id` is given.
+    #[serde(default)]
     pub responsible: String,
+    /// A staff account (not a student) responsible for the item; its name is shown.
+    pub responsible_user_id: Option<Uuid>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -144,8 +172,11 @@ pub struct FireCheckRequest {
     pub result: String,
     /// Required for extinguishers.
     pub pressure_mpa: Option<f64>,
-    /// Required for alarms and emergency lights.
+    /// Required for alarms, emergency lights, alarm buttons, cameras, access control and radios.
     pub test_passed: Option<bool>,
+    /// Alarm devices only (`火灾报警器`, `一键报警按钮`), optional: whether the alarm reached
+    /// the receiving end. `false` means the check failed.
+    pub alarm_reached: Option<bool>,
     /// Required when failed: what is wrong.
     #[serde(default)]
     pub note: String,
@@ -161,6 +192,8 @@ pub struct FireStatusCounts {
     pub failed: i64,
     pub expired: i64,
     pub retired: i64,
+    /// Items in service whose check is overdue (any status).
+    pub overdue: i64,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -174,7 +207,8 @@ pub struct FireRetireRequest {
 pub struct FireBoardResponse {
     /// The school's local date the statuses are computed for.
     pub today: String,
-    /// Counts over the items matching `building_id` and `kind` (before the `status` filter).
+    /// Counts over the items matching `building_id`, `kind`, `category` and `alarm` (before the
+    /// `status` and `overdue` filters).
     pub counts: FireStatusCounts,
     /// Worst status first, then by building and name.
     pub items: Vec<FireItemResponse>,
@@ -190,6 +224,13 @@ pub struct FireBoardQuery {
     pub status: Option<String>,
     #[param(value_type = Option<ItemKind>)]
     pub kind: Option<String>,
+    /// `fire` (消防器材) or `security` (安防器材).
+    #[param(value_type = Option<EquipmentCategory>)]
+    pub category: Option<String>,
+    /// `true`: alarm devices only (火灾报警器, 一键报警按钮).
+    pub alarm: Option<bool>,
+    /// `true`: only items whose check is overdue; `false`: only those on time.
+    pub overdue: Option<bool>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -197,6 +238,7 @@ pub struct FireLabelResponse {
     pub item_id: Uuid,
     pub name: String,
     pub kind: ItemKind,
+    pub category: EquipmentCategory,
     pub building_name: String,
     pub location: String,
     /// The check page the QR code opens.
@@ -210,6 +252,23 @@ pub struct FireLabelResponse {
 #[serde(deny_unknown_fields)]
 pub struct FireLabelQuery {
     pub building_id: Option<Uuid>,
+    /// `fire` (消防器材) or `security` (安防器材).
+    #[param(value_type = Option<EquipmentCategory>)]
+    pub category: Option<String>,
+}
+
+/// A category from a query string; an unknown one is a field error.
+fn parse_category(v: &mut Validator, s: Option<&str>) -> Option<EquipmentCategory> {
+    let s = s?;
+    let c = serde_json::from_value(serde_json::Value::String(s.to_owned())).ok();
+    if c.is_none() {
+        v.add(
+            "category",
+            "invalid",
+            "类别应为 fire(消防器材)或 security(安防器材)",
+        );
+    }
+    c
 }
 
 fn local_date(at: DateTime<Utc>, tz: chrono_tz::Tz) -> NaiveDate {
@@ -225,6 +284,7 @@ fn check_response(c: check::Model, names: &HashMap<Uuid, String>) -> AppResult<F
         result: c.result,
         pressure_mpa: c.pressure_mpa,
         test_passed: c.test_passed,
+        alarm_reached: c.alarm_reached,
         note: c.note,
         hazard_id: c.hazard_id,
         checked_by: c.checked_by,
@@ -245,18 +305,28 @@ async fn item_responses(
         .map(|b| (b.id, b.name))
         .collect();
     let mut latest = store::latest_checks(db, rows.iter().map(|i| i.id).collect()).await?;
-    let names = store::user_names(db, latest.values().map(|c| c.checked_by).collect()).await?;
+    let names = store::user_names(
+        db,
+        latest
+            .values()
+            .map(|c| c.checked_by)
+            .chain(rows.iter().filter_map(|i| i.responsible_user_id))
+            .collect(),
+    )
+    .await?;
     rows.into_iter()
         .map(|i| {
             let last = latest.remove(&i.id);
+            let k = kind(i.kind);
             let expiry = i.expiry_date.as_deref().and_then(parse_date);
+            let last_day = last.as_ref().map(|c| local_date(c.checked_at, tz));
             let st = if i.retired_at.is_some() {
                 FireStatus::Retired
             } else {
                 status::status(
+                    k.period,
                     expiry,
-                    last.as_ref()
-                        .map(|c| (c.result, local_date(c.checked_at, tz))),
+                    last.as_ref().map(|c| c.result).zip(last_day),
                     today,
                 )
             };
@@ -264,7 +334,13 @@ async fn item_responses(
                 building_name: buildings.get(&i.building_id).cloned().unwrap_or_default(),
                 status: st,
                 last_check: last.map(|c| check_response(c, &names)).transpose()?,
-                requires: evidence(kind(i.kind)),
+                requires: evidence(k),
+                category: k.category,
+                period: k.period,
+                next_check_due: last_day.map(|d| fmt_date(k.period.next_due(d))),
+                overdue: i.retired_at.is_none() && status::overdue(k.period, last_day, today),
+                responsible_user_name: i.responsible_user_id.and_then(|u| names.get(&u).cloned()),
+                responsible_user_id: i.responsible_user_id,
                 id: i.id,
                 building_id: i.building_id,
                 kind: i.kind,
