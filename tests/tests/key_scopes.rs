@@ -405,6 +405,19 @@ async fn a_records_key_reads_the_records_lists_as_the_office_does() {
     let app = spawn_app().await;
     let key = app.api_key(&["records:read"]).await;
     let office = app.token("office").await;
+    // A guard's incident report (the office sees every one; so does the key).
+    let guard = app.token("guard1").await;
+    let r = app
+        .post(
+            "/api/v1/incidents",
+            &guard,
+            json!({"kind": "injury", "occurred_at": chrono::Utc::now().to_rfc3339(),
+                   "place": "篮球场", "severity": "minor", "description": "学生扭伤脚踝",
+                   "actions_taken": "校医冰敷", "reported_to_police": false,
+                   "reported_to_fire": false}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
     for path in [
         "/api/v1/incidents",
         "/api/v1/activities",
