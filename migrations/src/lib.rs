@@ -31,6 +31,7 @@ mod m20261202_000502_vehicles;
 mod m20261202_000701_headcounts;
 mod m20261203_190001_rule_pdfs_traffic_posts;
 mod m20261203_000190_equipment;
+mod m20261203_000801_key_actors;
 
 pub struct Migrator;
 
@@ -66,6 +67,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000311_channels::Migration),
             Box::new(m20261203_190001_rule_pdfs_traffic_posts::Migration),
             Box::new(m20261203_000190_equipment::Migration),
+            Box::new(m20261203_000801_key_actors::Migration),
         ]
     }
 }

@@ -1,5 +1,6 @@
 //! Which fields each role sees on every read of a student, a leave pass and a visitor, list
-//! and single, for every role and an integration key: students are minors, guards see the
+//! and single, for every role and integration keys (`people:read`, `passes:read`,
+//! `visitors:read`): students are minors, guards see the
 //! fewest fields, a guardian's phone never reaches a guard, an ID number is never shown whole.
 
 use chrono::{Duration, Utc};
@@ -42,6 +43,26 @@ const PASS_FULL: &[&str] = &[
     "returned_at",
     "token",
     "short_code",
+];
+/// What a `passes:read` key sees of a pass: who, which class, when, the status — no reason,
+/// no credential, no manual code, no issuer.
+const PASS_KEY: &[&str] = &[
+    "id",
+    "student_id",
+    "student_no",
+    "student_name",
+    "class_id",
+    "class_name",
+    "kind",
+    "valid_from",
+    "valid_until",
+    "return_by",
+    "status",
+    "overdue",
+    "issued_at",
+    "revoked_at",
+    "exited_at",
+    "returned_at",
 ];
 const GATE_PASS_HIT: &[&str] = &["pass_id", "student_name", "class_name", "status"];
 const OUT_STUDENT: &[&str] = &[
@@ -236,7 +257,39 @@ async fn every_pass_read_shows_each_caller_only_its_fields() {
             assert!(!r.text.contains(GUARDIAN_PHONE), "{who} {path}");
         }
     }
-    // Nobody else reads passes: other teacher, guard, officer, keys of any scope.
+    // A `passes:read` key: every class, the fewest fields; never the reason, the credential,
+    // its manual code or a guardian's contact.
+    let pass_key = app.api_key(&["passes:read"]).await;
+    for path in [
+        format!("/api/v1/leave-passes/{pass_id}"),
+        format!("/api/v1/leave-passes?class_id={class_a}"),
+        format!("/api/v1/leave-passes?student_id={student_id}"),
+        "/api/v1/leave-passes?status=issued&limit=200".to_owned(),
+    ] {
+        let r = app.get(&path, &pass_key).await;
+        assert_eq!(r.status, StatusCode::OK, "key {path}: {}", r.text);
+        let p = if path.contains('?') {
+            row(&r.body, "id", &pass_id)
+                .unwrap_or_else(|| panic!("key {path}: the pass is listed"))
+                .clone()
+        } else {
+            r.body.clone()
+        };
+        assert_eq!(keys(&p), set(PASS_KEY), "key {path}");
+        assert_eq!(p["student_name"], name.as_str(), "key {path}");
+        assert_eq!(p["student_no"], "2019099", "key {path}");
+        let code = pass["short_code"].as_str().expect("short code");
+        for secret in [
+            PASS_REASON,
+            GUARDIAN_PHONE,
+            GUARDIAN_NAME,
+            token.as_str(),
+            code,
+        ] {
+            assert!(!r.text.contains(secret), "key {path} leaks {secret}");
+        }
+    }
+    // Nobody else reads passes: other teacher, guard, officer, keys of other scopes.
     let t2 = app.token("teacher2").await;
     let r = app
         .get(&format!("/api/v1/leave-passes/{pass_id}"), &t2)
@@ -245,13 +298,13 @@ async fn every_pass_read_shows_each_caller_only_its_fields() {
         (r.status, r.code()),
         (StatusCode::FORBIDDEN, "not_own_class")
     );
-    let all_key = app
-        .api_key(&["people:read", "gate:scan", "gate:read"])
+    let other_key = app
+        .api_key(&["people:read", "gate:scan", "gate:read", "records:read"])
         .await;
     for (who, auth, code) in [
         ("guard1", app.token("guard1").await, "forbidden_role"),
         ("officer1", app.token("officer1").await, "forbidden_role"),
-        ("key", all_key.clone(), "api_key_not_allowed"),
+        ("key", other_key.clone(), "insufficient_scope"),
     ] {
         for path in [
             format!("/api/v1/leave-passes/{pass_id}"),
@@ -342,14 +395,21 @@ async fn every_visitor_read_shows_the_same_fields_and_never_the_id_number() {
     let id = r.body["visitor"]["id"].as_str().expect("id").to_owned();
     assert_eq!(keys(&r.body["visitor"]), set(VISITOR));
     assert!(!r.text.contains(ID_NUMBER), "check-in echoes the ID number");
+    let mut readers = Vec::new();
     for who in ["principal", "office", "guard1"] {
-        let t = app.token(who).await;
+        readers.push((who.to_owned(), app.token(who).await));
+    }
+    readers.push((
+        "visitors:read key".to_owned(),
+        app.api_key(&["visitors:read"]).await,
+    ));
+    for (who, t) in &readers {
         for path in [
             format!("/api/v1/visitors/{id}"),
             "/api/v1/visitors?on_campus=true".to_owned(),
             "/api/v1/visitors?q=周丽华".to_owned(),
         ] {
-            let r = app.get(&path, &t).await;
+            let r = app.get(&path, t).await;
             assert_eq!(r.status, StatusCode::OK, "{who} {path}: {}", r.text);
             let v = if path.contains('?') {
                 row(&r.body, "id", &id)
@@ -367,12 +427,12 @@ async fn every_visitor_read_shows_the_same_fields_and_never_the_id_number() {
         }
     }
     let key = app
-        .api_key(&["people:read", "gate:scan", "gate:read"])
+        .api_key(&["people:read", "gate:scan", "gate:read", "passes:read"])
         .await;
     for (who, auth, code) in [
         ("teacher1", app.token("teacher1").await, "forbidden_role"),
         ("officer1", app.token("officer1").await, "forbidden_role"),
-        ("key", key, "api_key_not_allowed"),
+        ("key", key, "insufficient_scope"),
     ] {
         for path in [
             format!("/api/v1/visitors/{id}"),

@@ -75,7 +75,7 @@ async fn east_gate_scans(app: &TestApp) -> Vec<serde_json::Value> {
 #[tokio::test]
 async fn the_curl_examples_of_the_guide_work_as_written() {
     let sh = blocks("sh");
-    assert!(sh.len() >= 5, "{} shell blocks", sh.len());
+    assert!(sh.len() >= 7, "{} shell blocks", sh.len());
     let app = spawn_app().await;
     let token = pass_token(&app, 1).await;
     // One shell session, in page order, stopping at the first failure (curl -f fails on 4xx/5xx).
@@ -115,12 +115,51 @@ async fn the_curl_examples_of_the_guide_work_as_written() {
     // The log block printed that scan.
     let logged = format!("exit allow {}", scans[0]["student_name"].as_str().unwrap());
     assert!(stdout.contains(&logged), "{logged:?} not in:\n{stdout}");
+
+    // The roster upsert ran twice: created, then unchanged; the office reads what it stored.
+    assert!(
+        stdout.contains("first: 20260101 created, 20260102 created\n"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("again: 20260101 unchanged, 20260102 unchanged\n"),
+        "{stdout}"
+    );
+    let r = app.get("/api/v1/students?q=20260101", &office).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let s = &r.body["items"][0];
+    assert_eq!(s["name"], "顾晨阳");
+    assert_eq!(s["class_name"], "2026级数控技术应用1班");
+    assert_eq!(s["guardian_phone"], "13962100001");
+    let roster_key = key_named(&keys.body, "教务系统");
+    assert_eq!(roster_key["scopes"], json!(["people:write"]));
+    // The sensor's hazard, reported under the key's name.
+    let line = stdout
+        .lines()
+        .find(|l| l.starts_with("hazard "))
+        .unwrap_or_else(|| panic!("no hazard line in:\n{stdout}"));
+    assert!(line.ends_with(" reported reported by 实训楼烟感"), "{line}");
+    let id = line.split(' ').nth(1).unwrap();
+    let h = app.get(&format!("/api/v1/hazards/{id}"), &office).await;
+    assert_eq!(h.status, StatusCode::OK, "{}", h.text);
+    assert_eq!(h.body["reported_by_name"], "实训楼烟感");
+    let sensor = key_named(&keys.body, "实训楼烟感");
+    assert_eq!(h.body["reported_by_api_key_id"], sensor["id"]);
+}
+
+fn key_named(keys: &serde_json::Value, name: &str) -> serde_json::Value {
+    keys.as_array()
+        .unwrap()
+        .iter()
+        .find(|k| k["name"] == name)
+        .unwrap_or_else(|| panic!("no key {name}: {keys}"))
+        .clone()
 }
 
 #[tokio::test]
 async fn the_python_example_of_the_guide_works_as_written() {
     let py = blocks("python");
-    assert_eq!(py.len(), 1);
+    assert_eq!(py.len(), 2);
     let app = spawn_app().await;
     let token = pass_token(&app, 2).await;
     let key = app
@@ -151,4 +190,41 @@ async fn the_python_example_of_the_guide_works_as_written() {
     assert_eq!(scans.len(), 1, "{scans:?}");
     let name = scans[0]["student_name"].as_str().unwrap();
     assert!(stdout.contains(&format!(" exit allow {name}")), "{stdout}");
+}
+
+#[tokio::test]
+async fn the_python_roster_and_sensor_example_of_the_guide_works_as_written() {
+    let py = blocks("python");
+    assert_eq!(py.len(), 2);
+    let app = spawn_app().await;
+    let key = app.api_key(&["people:write", "hazards:write"]).await;
+    let mut python = Command::new("timeout");
+    python
+        .args(["120", "python3", "-c"])
+        .arg(&py[1])
+        .env("XIAOAN", &app.base)
+        .env("XIAOAN_KEY", key.strip_prefix("key:").unwrap());
+    let stdout = run(python, "the guide's roster and sensor example").await;
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(
+        lines[0], "roster {'created': 2, 'updated': 0, 'unchanged': 0, 'deactivated': 0}",
+        "{stdout}"
+    );
+    assert_eq!(
+        lines[1], "again {'created': 0, 'updated': 0, 'unchanged': 2, 'deactivated': 0}",
+        "{stdout}"
+    );
+    assert_eq!(
+        lines[2], "refused 422 validation_failed ['students[0].class: not_found']",
+        "{stdout}"
+    );
+    assert_eq!(lines[3], "hazard reported 测试集成", "{stdout}");
+    // Read back as the office: the students, the guardian stored, the class made.
+    let office = app.token("office").await;
+    let r = app.get("/api/v1/students?q=2026020", &office).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let items = r.body["items"].as_array().unwrap();
+    assert_eq!(items.len(), 2, "{}", r.text);
+    assert_eq!(items[0]["guardian_phone"], "13962100201");
+    assert_eq!(items[1]["class_name"], "2026级汽车运用与维修1班");
 }

@@ -31,9 +31,30 @@ async fn spec_documents_security_schemes_and_scopes() {
     assert_eq!(schemes["bearer"]["scheme"], "bearer");
     assert_eq!(schemes["api_key"]["name"], "X-API-Key");
     let doc = schemes["api_key"]["description"].as_str().unwrap();
-    for scope in ["people:read", "gate:scan", "gate:read"] {
-        assert!(doc.contains(scope), "scope {scope} undocumented");
+    // Every scope a key may hold, each on its own line with what it grants and reveals.
+    for scope in [
+        "people:read",
+        "people:write",
+        "passes:read",
+        "gate:scan",
+        "gate:read",
+        "hazards:read",
+        "hazards:write",
+        "visitors:read",
+        "visitors:write",
+        "records:read",
+        "events:read",
+    ] {
+        let line = doc
+            .lines()
+            .find(|l| l.starts_with(&format!("- `{scope}`: ")))
+            .unwrap_or_else(|| panic!("scope {scope} undocumented: {doc}"));
+        assert!(line.len() > scope.len() + 15, "{line}");
     }
+    // The office's form offers exactly these (the enum of the request's scopes).
+    let values = &spec["components"]["schemas"]["CreateApiKeyRequest"]["properties"]["scopes"]["items"]
+        ["enum"];
+    assert_eq!(values.as_array().map(Vec::len), Some(11), "{values}");
 }
 
 #[tokio::test]

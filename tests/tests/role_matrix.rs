@@ -98,6 +98,17 @@ fn operations(spec: &Value) -> Vec<Operation> {
     ops
 }
 
+/// The scopes listed in the `api_key` scheme's description (`- `people:read`: …`).
+fn documented_scopes(spec: &Value) -> BTreeSet<String> {
+    let text = spec["components"]["securitySchemes"]["api_key"]["description"]
+        .as_str()
+        .expect("api_key scheme description");
+    text.lines()
+        .filter_map(|l| l.trim().strip_prefix("- `"))
+        .filter_map(|l| l.split_once('`').map(|(s, _)| s.to_owned()))
+        .collect()
+}
+
 async fn call(app: &TestApp, op: &Operation, auth: Option<&str>) -> Resp {
     let mut req = app
         .client
@@ -129,8 +140,19 @@ async fn every_route_enforces_its_declared_roles_and_scopes() {
     );
 
     let all_scopes: BTreeSet<String> = ops.iter().flat_map(|o| o.scopes.clone()).collect();
+    // Every scope the `api_key` scheme documents is accepted somewhere, and only those are.
+    let documented = documented_scopes(&spec);
+    assert_eq!(
+        all_scopes, documented,
+        "the scopes operations accept differ from the documented ones"
+    );
+    assert!(all_scopes.len() >= 11, "{all_scopes:?}");
     let all_scopes_vec: Vec<&str> = all_scopes.iter().map(String::as_str).collect();
     let full_key = app.api_key(&all_scopes_vec).await;
+    let mut scope_keys = Vec::new();
+    for scope in &all_scopes {
+        scope_keys.push((scope.clone(), app.api_key(&[scope.as_str()]).await));
+    }
 
     let mut tokens = Vec::new();
     for (role, user) in ROLES {
@@ -203,28 +225,37 @@ async fn every_route_enforces_its_declared_roles_and_scopes() {
                     r.code()
                 ));
             }
-        } else {
-            if r.status == StatusCode::UNAUTHORIZED
-                || r.status == StatusCode::FORBIDDEN
-                || r.status.is_server_error()
-            {
-                failures.push(format!(
-                    "{label}: key with scope got {} ({})",
-                    r.status,
-                    r.code()
-                ));
+        } else if r.status == StatusCode::UNAUTHORIZED
+            || r.status == StatusCode::FORBIDDEN
+            || r.status.is_server_error()
+        {
+            failures.push(format!(
+                "{label}: key with every scope got {} ({})",
+                r.status,
+                r.code()
+            ));
+        }
+        // A key of each scope alone: let in exactly where the operation accepts that scope.
+        for (scope, key) in &scope_keys {
+            let r = call(&app, op, Some(key)).await;
+            if r.status.is_server_error() {
+                failures.push(format!("{label}: {scope} key got {} {}", r.status, r.text));
             }
-            // A key holding only other scopes is refused.
-            if let Some(other) = all_scopes.iter().find(|s| !op.scopes.contains(*s)) {
-                let narrow = app.api_key(&[other.as_str()]).await;
-                let r = call(&app, op, Some(&narrow)).await;
-                if r.status != StatusCode::FORBIDDEN || r.code() != "insufficient_scope" {
+            let (outcome, code) = (r.status, r.code());
+            if op.scopes.is_empty() {
+                if outcome != StatusCode::FORBIDDEN || code != "api_key_not_allowed" {
+                    failures.push(format!("{label}: {scope} key got {outcome} ({code})"));
+                }
+            } else if op.scopes.contains(scope) {
+                if outcome == StatusCode::UNAUTHORIZED || outcome == StatusCode::FORBIDDEN {
                     failures.push(format!(
-                        "{label}: key without scope got {} ({})",
-                        r.status,
-                        r.code()
+                        "{label}: {scope} is declared but its key got {outcome} ({code})"
                     ));
                 }
+            } else if outcome != StatusCode::FORBIDDEN || code != "insufficient_scope" {
+                failures.push(format!(
+                    "{label}: {scope} is not declared but its key got {outcome} ({code})"
+                ));
             }
         }
     }

@@ -45,6 +45,10 @@ impl CurrentUser {
 pub struct KeyCaller {
     pub id: Uuid,
     pub name: String,
+    /// The office account that created the key: answerable for what the key writes, and the
+    /// person a record names where one is required (a hazard's reporter); the key is named
+    /// beside it.
+    pub created_by: Uuid,
 }
 
 #[derive(Clone, Debug)]
@@ -64,6 +68,20 @@ impl Caller {
         match self {
             Caller::User(u) => Some(u),
             Caller::Key(_) => None,
+        }
+    }
+    /// The person a record names as its author: the user, or the key's creator.
+    pub fn person_id(&self) -> Uuid {
+        match self {
+            Caller::User(u) => u.id,
+            Caller::Key(k) => k.created_by,
+        }
+    }
+    /// The integration key, when a key is calling.
+    pub fn key_id(&self) -> Option<Uuid> {
+        match self {
+            Caller::User(_) => None,
+            Caller::Key(k) => Some(k.id),
         }
     }
 }
@@ -173,6 +191,7 @@ pub async fn authenticate_key(state: &AppState, key: &str) -> AppResult<(KeyCall
         KeyCaller {
             id: row.id,
             name: row.name,
+            created_by: row.created_by,
         },
         scopes,
     ))

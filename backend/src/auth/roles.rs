@@ -62,6 +62,13 @@ role_sets! {
     TrainingReaders => [Principal, SecurityOffice, Guard];
 }
 
+/// No person: operations only integration keys call (a roster system's `PUT /people`), used
+/// as `AuthOrKey<KeysOnly, PeopleWrite>`. A signed-in person gets `403 forbidden_role`.
+pub struct KeysOnly;
+impl RoleSet for KeysOnly {
+    const ROLES: &'static [Role] = &[];
+}
+
 /// An integration-key scope an operation accepts, used as `AuthOrKey<R, PeopleRead>`.
 pub trait KeyScope: 'static {
     const SCOPE: &'static str;
@@ -78,6 +85,8 @@ macro_rules! key_scopes {
         )+
         /// Every scope an integration key may hold, with what it grants.
         pub const SCOPES: &[(&str, &str)] = &[$(($scope, concat!($($doc),*))),+];
+        /// The scopes' names alone (the spec's enum of `CreateApiKeyRequest.scopes`).
+        pub const SCOPE_NAMES: &[&str] = &[$($scope),+];
     };
 }
 
@@ -91,6 +100,31 @@ key_scopes! {
     /// Read the event feed (`GET /events`): every event of the catalogue, with the students'
     /// names, classes and 学号 they carry.
     EventsRead => "events:read";
+    /// Upsert classes and students by 学号 (`PUT /people`): a roster system. Guardian contact
+    /// sent is stored but never echoed back.
+    PeopleWrite => "people:write";
+    /// Read leave passes (`GET /leave-passes`, `/leave-passes/{id}`): student number, name and
+    /// class, kind, times and status only; never the reason, the QR credential or its code.
+    PassesRead => "passes:read";
+    /// Read hazards (`GET /hazards`, `/hazards/{id}`, `/hazards/overdue`): location,
+    /// description, class, status, deadlines, and the names of staff who reported, own or
+    /// rectified them.
+    HazardsRead => "hazards:read";
+    /// Report a hazard (`POST /hazards`): a sensor or another system; the hazard names the key
+    /// as its reporter.
+    HazardsWrite => "hazards:write";
+    /// Read visitor records and expected visitors (`GET /visitors`, `/visitors/{id}`,
+    /// `/expected-visitors`): visitors' names, phones, organisations, hosts, times; ID numbers
+    /// only masked (last 4).
+    VisitorsRead => "visitors:read";
+    /// A visitor kiosk: register an expected visitor (`POST /expected-visitors`), check a
+    /// visitor in (`POST /visitors`, `/expected-visitors/{id}/check-in`) and out
+    /// (`POST /visitors/{id}/check-out`). The watchlist is checked as for a guard.
+    VisitorsWrite => "visitors:write";
+    /// Read the records lists (`GET /incidents`, `/activities`, `/meetings`, `/announcements`):
+    /// what the office sees of them, which names students only where the record itself does
+    /// (an incident's involved people as typed); never a health report.
+    RecordsRead => "records:read";
 }
 
 pub fn is_known_scope(scope: &str) -> bool {

@@ -42,6 +42,7 @@ pub async fn seed(
         decided_by: Set(None),
         decided_at: Set(None),
         decision_reason: Set(None),
+        checked_in_by_api_key_id: Set(None),
     }
     .insert(db)
     .await?;
@@ -61,6 +62,7 @@ pub async fn seed(
         created_at: Set(now),
         visitor_id: Set(None),
         cancelled_at: Set(None),
+        created_by_api_key_id: Set(None),
     }
     .insert(db)
     .await?;

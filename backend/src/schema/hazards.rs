@@ -216,6 +216,9 @@ pub mod hazard {
         /// `class_id` was proposed by someone other than the class's teacher or the office:
         /// not counted for the class until the office confirms it.
         pub class_pending: bool,
+        /// Reported by an integration key (a sensor, another system): that key. `reported_by`
+        /// is then the office account that created the key.
+        pub reported_by_api_key_id: Option<Uuid>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -243,6 +246,8 @@ pub mod event {
         pub note: Option<String>,
         #[sea_orm(column_type = "Text")]
         pub details: String,
+        /// The step was taken by an integration key (`actor_id` is then its creator).
+        pub actor_api_key_id: Option<Uuid>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

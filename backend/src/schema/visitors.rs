@@ -86,6 +86,9 @@ pub mod visitor {
         pub decided_by: Option<Uuid>,
         pub decided_at: Option<DateTimeUtc>,
         pub decision_reason: Option<String>,
+        /// Checked in by an integration key (a visitor kiosk): that key. `checked_in_by` is
+        /// then the office account that created the key.
+        pub checked_in_by_api_key_id: Option<Uuid>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -116,6 +119,9 @@ pub mod expected {
         pub created_at: DateTimeUtc,
         pub visitor_id: Option<Uuid>,
         pub cancelled_at: Option<DateTimeUtc>,
+        /// Registered by an integration key (a visitor kiosk): that key. `created_by` is then
+        /// the office account that created the key.
+        pub created_by_api_key_id: Option<Uuid>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

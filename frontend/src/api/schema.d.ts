@@ -266,6 +266,31 @@ export interface paths {
         patch: operations["update_student"];
         trace?: never;
     };
+    "/api/v1/people": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Upsert classes (by name) and students (by 学号) from a roster system. Key only
+         *     (`people:write`); the office uses the CSV import. All or nothing: any bad row refuses the
+         *     batch with `422 validation_failed`, each error naming the row and field
+         *     (`students[3].guardian_phone`), never the value. Idempotent: the same batch again answers
+         *     `unchanged` for every row and writes nothing. Students absent from a batch are left alone;
+         *     one sent with `active: false` is `deactivated`. The answer echoes 学号 and outcomes only —
+         *     never names or guardian contact.
+         */
+        put: operations["upsert_people"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/api-keys": {
         parameters: {
             query?: never;
@@ -325,7 +350,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Leave passes, newest first. A class teacher sees own classes only. */
+        /**
+         * Leave passes, newest first. A class teacher sees own classes only; a `passes:read` key
+         *     every class, with the fewest fields (no reason, credential or code).
+         */
         get: operations["list_passes"];
         put?: never;
         /**
@@ -346,7 +374,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One pass (own class for a class teacher). */
+        /** One pass (own class for a class teacher; a `passes:read` key: any, with the fewest fields). */
         get: operations["get_pass"];
         put?: never;
         post?: never;
@@ -561,7 +589,8 @@ export interface paths {
          *     last 4 characters; it is never returned in full. A person on the watchlist is never let in
          *     here: banned → recorded as refused, `409 visitor_banned`; suspicious → `409
          *     visitor_suspicious` until the guard chooses `watchlist_decision` (refuse, or ask the office:
-         *     `pending` until `POST /visitors/{id}/decision`). Both are flagged for the office.
+         *     `pending` until `POST /visitors/{id}/decision`). Both are flagged for the office. A visitor
+         *     kiosk checks visitors in with a `visitors:write` key, under the same rules.
          */
         post: operations["check_in"];
         delete?: never;
@@ -613,7 +642,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Check a visitor out. */
+        /** Check a visitor out (also a visitor kiosk's `visitors:write` key). */
         post: operations["check_out"];
         delete?: never;
         options?: never;
@@ -648,10 +677,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The visitors expected on a day (default today), for the guard's one-tap check-in. */
+        /**
+         * The visitors expected on a day (default today), for the guard's one-tap check-in (and a
+         *     visitor kiosk's, with a `visitors:read` key).
+         */
         get: operations["list_expected"];
         put?: never;
-        /** Pre-register a visitor expected on a day. */
+        /**
+         * Pre-register a visitor expected on a day. A visitor kiosk may, with a `visitors:write`
+         *     key: the record then names the key (`created_by` is the office account that created it).
+         */
         post: operations["create_expected"];
         delete?: never;
         options?: never;
@@ -668,7 +703,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Check an expected visitor in with one tap (the watchlist is checked as for any visitor). */
+        /**
+         * Check an expected visitor in with one tap (the watchlist is checked as for any visitor);
+         *     also a visitor kiosk's `visitors:write` key.
+         */
         post: operations["check_in_expected"];
         delete?: never;
         options?: never;
@@ -883,10 +921,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Hazards the caller may see, newest first. */
+        /** Hazards the caller may see, newest first (a `hazards:read` key: every one, as the office). */
         get: operations["list_hazards"];
         put?: never;
-        /** Report a hazard. Anyone signed in may, student safety officers included. */
+        /**
+         * Report a hazard. Anyone signed in may, student safety officers included; so may a sensor
+         *     or another system with a `hazards:write` key: the hazard then names the key as its
+         *     reporter (`reported_by_name` is the key's name, `reported_by_api_key_id` the key), takes
+         *     no photos (`attachment_ids` must be empty), and a class it names awaits the office's
+         *     confirmation.
+         */
         post: operations["report_hazard"];
         delete?: never;
         options?: never;
@@ -903,7 +947,7 @@ export interface paths {
         };
         /**
          * Overdue hazards (assigned, deadline passed), most overdue first: every one for the
-         *     office and the principal, the caller's own for everyone else.
+         *     office, the principal and a `hazards:read` key, the caller's own for everyone else.
          */
         get: operations["list_overdue"];
         put?: never;
@@ -938,7 +982,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One hazard with its history. */
+        /** One hazard with its history (a `hazards:read` key: any, as the office). */
         get: operations["get_hazard"];
         put?: never;
         post?: never;
@@ -1754,8 +1798,9 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Incidents the caller may see, newest first: all for the office and the principal, own
-         *     classes' and own reports for a class teacher, own reports for a guard.
+         * Incidents the caller may see, newest first: all for the office, the principal and a
+         *     `records:read` key (the record as the office sees it), own classes' and own reports for a
+         *     class teacher, own reports for a guard.
          */
         get: operations["list_incidents"];
         put?: never;
@@ -1859,7 +1904,7 @@ export interface paths {
         };
         /**
          * Announcements for me (the office and the principal see all), newest first, with my read
-         *     state.
+         *     state. A `records:read` key sees all, with no read state (`read_at` absent).
          */
         get: operations["list_announcements"];
         put?: never;
@@ -4222,6 +4267,10 @@ export interface components {
             /** Format: date-time */
             updated_at: string;
         };
+        ClassOutcome: {
+            name: string;
+            outcome: components["schemas"]["UpsertOutcome"];
+        };
         ClassRef: {
             /** Format: uuid */
             id: string;
@@ -4440,8 +4489,13 @@ export interface components {
         CreateApiKeyRequest: {
             /** @description Who uses it, e.g. `东门闸机`. */
             name: string;
-            /** @description One or more of the documented scopes (`people:read`, `gate:scan`, `gate:read`). */
-            scopes: string[];
+            /**
+             * @description One or more of the scopes the `api_key` security scheme documents, each with what it
+             *     reveals: `people:read`, `people:write`, `gate:scan`, `gate:read`, `events:read`,
+             *     `passes:read`, `hazards:read`, `hazards:write`, `visitors:read`, `visitors:write`,
+             *     `records:read`.
+             */
+            scopes: ("people:read" | "gate:scan" | "gate:read" | "events:read" | "people:write" | "passes:read" | "hazards:read" | "hazards:write" | "visitors:read" | "visitors:write" | "records:read")[];
         };
         CreateCheckpointRequest: {
             name: string;
@@ -5226,7 +5280,13 @@ export interface components {
             at: string;
             /** Format: uuid */
             actor_id: string;
+            /** @description The person's name, or the integration key's when a key took the step. */
             actor_name: string;
+            /**
+             * Format: uuid
+             * @description The integration key that took the step, if one did.
+             */
+            actor_api_key_id?: string | null;
             action: components["schemas"]["HazardAction"];
             from_status?: null | components["schemas"]["HazardStatus"];
             to_status: components["schemas"]["HazardStatus"];
@@ -5291,9 +5351,19 @@ export interface components {
             item_key?: string | null;
             photo_ids: string[];
             status: components["schemas"]["HazardStatus"];
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @description The person who reported it; for a report by an integration key, the office account
+             *     that created the key.
+             */
             reported_by: string;
+            /** @description The reporter's name, or the integration key's (`东门烟感`) when a key reported it. */
             reported_by_name: string;
+            /**
+             * Format: uuid
+             * @description The integration key that reported it (a sensor, another system), if one did.
+             */
+            reported_by_api_key_id?: string | null;
             /** Format: date-time */
             reported_at: string;
             /** Format: uuid */
@@ -6042,9 +6112,19 @@ export interface components {
                 item_key?: string | null;
                 photo_ids: string[];
                 status: components["schemas"]["HazardStatus"];
-                /** Format: uuid */
+                /**
+                 * Format: uuid
+                 * @description The person who reported it; for a report by an integration key, the office account
+                 *     that created the key.
+                 */
                 reported_by: string;
+                /** @description The reporter's name, or the integration key's (`东门烟感`) when a key reported it. */
                 reported_by_name: string;
+                /**
+                 * Format: uuid
+                 * @description The integration key that reported it (a sensor, another system), if one did.
+                 */
+                reported_by_api_key_id?: string | null;
                 /** Format: date-time */
                 reported_at: string;
                 /** Format: uuid */
@@ -6105,8 +6185,8 @@ export interface components {
                 class_id: string;
                 class_name: string;
                 kind: components["schemas"]["PassKind"];
-                /** @description Kept on the server; never in the QR code. */
-                reason: string;
+                /** @description Kept on the server; never in the QR code. Absent for integration keys. */
+                reason?: string | null;
                 /** Format: date-time */
                 valid_from: string;
                 /** Format: date-time */
@@ -6120,8 +6200,11 @@ export interface components {
                 status: string;
                 /** @description Out and past `return_by`. */
                 overdue: boolean;
-                /** Format: uuid */
-                issued_by: string;
+                /**
+                 * Format: uuid
+                 * @description Absent for integration keys.
+                 */
+                issued_by?: string | null;
                 /** Format: date-time */
                 issued_at: string;
                 /** Format: date-time */
@@ -6130,11 +6213,15 @@ export interface components {
                 exited_at?: string | null;
                 /** Format: date-time */
                 returned_at?: string | null;
-                /** @description The signed credential (format `XA1`, see `GET /gate/keys`), what the QR code holds. */
-                token: string;
+                /**
+                 * @description The signed credential (format `XA1`, see `GET /gate/keys`), what the QR code holds.
+                 *     Absent for integration keys (it would let one pass the gate).
+                 */
+                token?: string | null;
                 /**
                  * @description The manual code shown under the QR (8 characters of `23456789ABCDEFGHJKMNPQRSTUVWXYZ`):
                  *     a guard types it when the QR will not scan (`POST /gate/scans` with `code`, online only).
+                 *     Absent for integration keys.
                  */
                 short_code?: string | null;
             }[];
@@ -6391,7 +6478,10 @@ export interface components {
             /** Format: date-time */
             return_by: string;
         };
-        /** @description A leave pass as its issuer, the office and the principal see it. */
+        /**
+         * @description A leave pass as its issuer, the office and the principal see it. A `passes:read` key sees
+         *     no `reason`, `token`, `short_code` or `issued_by`: who is out, when, and the status only.
+         */
         PassResponse: {
             /** Format: uuid */
             id: string;
@@ -6403,8 +6493,8 @@ export interface components {
             class_id: string;
             class_name: string;
             kind: components["schemas"]["PassKind"];
-            /** @description Kept on the server; never in the QR code. */
-            reason: string;
+            /** @description Kept on the server; never in the QR code. Absent for integration keys. */
+            reason?: string | null;
             /** Format: date-time */
             valid_from: string;
             /** Format: date-time */
@@ -6418,8 +6508,11 @@ export interface components {
             status: string;
             /** @description Out and past `return_by`. */
             overdue: boolean;
-            /** Format: uuid */
-            issued_by: string;
+            /**
+             * Format: uuid
+             * @description Absent for integration keys.
+             */
+            issued_by?: string | null;
             /** Format: date-time */
             issued_at: string;
             /** Format: date-time */
@@ -6428,11 +6521,15 @@ export interface components {
             exited_at?: string | null;
             /** Format: date-time */
             returned_at?: string | null;
-            /** @description The signed credential (format `XA1`, see `GET /gate/keys`), what the QR code holds. */
-            token: string;
+            /**
+             * @description The signed credential (format `XA1`, see `GET /gate/keys`), what the QR code holds.
+             *     Absent for integration keys (it would let one pass the gate).
+             */
+            token?: string | null;
             /**
              * @description The manual code shown under the QR (8 characters of `23456789ABCDEFGHJKMNPQRSTUVWXYZ`):
              *     a guard types it when the QR will not scan (`POST /gate/scans` with `code`, online only).
+             *     Absent for integration keys.
              */
             short_code?: string | null;
         };
@@ -6550,6 +6647,42 @@ export interface components {
         PdfUploadForm: {
             /** Format: binary */
             file: string;
+        };
+        PeopleClass: {
+            /** @description The class's exact name, its key: e.g. `2019级旅游服务与管理1班`. */
+            name: string;
+            /** @description e.g. `2019级`. */
+            grade: string;
+        };
+        PeopleStudent: {
+            /** @description 学号, the key: a student with this number is updated, else created. */
+            student_no: string;
+            name: string;
+            /** @description The class's exact name: one in the system or in this batch's `classes`. */
+            class: string;
+            /** @description Absent: kept as it is; empty: cleared. Stored, never echoed back. */
+            guardian_name?: string | null;
+            /** @description Absent: kept as it is; empty: cleared. Stored, never echoed back. */
+            guardian_phone?: string | null;
+            /**
+             * @description `false`: the student has left (deactivated: no more leave passes); `true` (the
+             *     default) brings a student who left back.
+             */
+            active?: boolean | null;
+        };
+        PeopleUpsertRequest: {
+            /** @description Classes to create or update (by name), at most 200. */
+            classes?: components["schemas"]["PeopleClass"][];
+            /** @description Students to create or update (by 学号), at most 1,000. */
+            students?: components["schemas"]["PeopleStudent"][];
+        };
+        PeopleUpsertResponse: {
+            /** @description One per class of the batch, in its order. */
+            classes: components["schemas"]["ClassOutcome"][];
+            /** @description One per student of the batch, in its order. */
+            students: components["schemas"]["StudentOutcome"][];
+            /** @description Students by outcome. */
+            counts: components["schemas"]["UpsertCounts"];
         };
         /** @description Someone asked to sign. */
         Person: {
@@ -7526,6 +7659,15 @@ export interface components {
             /** @description The kind's payload at `version` (see the spec's `webhooks`). */
             data: unknown;
         };
+        StudentOutcome: {
+            student_no: string;
+            outcome: components["schemas"]["UpsertOutcome"];
+            /**
+             * @description The fields that changed (`name`, `class`, `guardian_name`, `guardian_phone`,
+             *     `active`): their names, never their values.
+             */
+            changed: string[];
+        };
         /**
          * @description A student. `is_active`, `guardian_name` and `guardian_phone` are present only for the
          *     security office, the principal and the student's own class teacher.
@@ -8071,6 +8213,21 @@ export interface components {
             /** Format: binary */
             file: string;
         };
+        UpsertCounts: {
+            /** Format: int64 */
+            created: number;
+            /** Format: int64 */
+            updated: number;
+            /** Format: int64 */
+            unchanged: number;
+            /** Format: int64 */
+            deactivated: number;
+        };
+        /**
+         * @description What a batch did to one class or student.
+         * @enum {string}
+         */
+        UpsertOutcome: "created" | "updated" | "unchanged" | "deactivated";
         UserResponse: {
             /** Format: uuid */
             id: string;
@@ -9763,6 +9920,117 @@ export interface operations {
             };
         };
     };
+    upsert_people: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "classes": [
+                 *         {
+                 *           "grade": "2020级",
+                 *           "name": "2020级烹饪工艺与营养1班"
+                 *         }
+                 *       ],
+                 *       "students": [
+                 *         {
+                 *           "class": "2020级烹饪工艺与营养1班",
+                 *           "guardian_name": "王建华",
+                 *           "guardian_phone": "13800001234",
+                 *           "name": "王晓雨",
+                 *           "student_no": "20200115"
+                 *         },
+                 *         {
+                 *           "active": false,
+                 *           "class": "2019级旅游服务与管理1班",
+                 *           "name": "陈思远",
+                 *           "student_no": "20190342"
+                 *         }
+                 *       ]
+                 *     }
+                 */
+                "application/json": components["schemas"]["PeopleUpsertRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PeopleUpsertResponse"];
+                };
+            };
+            /** @description Malformed request: `invalid_path`, `invalid_query`, `invalid_body` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the token or key is not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `forbidden`: the role or key scope may not call this, or `not_own_class` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `already_exists` or `reference_conflict`: clashes with a record */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `payload_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `validation_failed`: `errors[].field` names the row and field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     list_api_keys: {
         parameters: {
             query?: never;
@@ -9965,6 +10233,8 @@ export interface operations {
                 entity_type?: string;
                 entity_id?: string;
                 actor_user_id?: string;
+                /** @description Only what this integration key did. */
+                actor_api_key_id?: string;
                 action?: string;
                 /** @description Only entries at or after this instant (RFC 3339). */
                 from?: string;

@@ -312,6 +312,10 @@ async function main() {
       await page.goto(`${base}/office/keys`)
       await page.locator('.van-field input').first().fill('东门闸机')
       await page.getByText('gate:scan').click()
+      // The new scopes, each with what it reveals in Chinese.
+      await page.getByText('上报隐患（如烟感、传感器；上报人显示为此密钥名称）').waitFor()
+      await page.getByText('hazards:write').click()
+      await page.getByText('people:write').click()
       await page.getByRole('button', { name: '生成密钥' }).click()
       const secret = (await page.getByTestId('api-key-secret').textContent())?.trim() ?? ''
       assert(secret.length > 16, 'no secret shown')
@@ -320,6 +324,8 @@ async function main() {
       await page.reload()
       await page.getByText('东门闸机').waitFor()
       assert(!(await page.content()).includes(secret), 'secret shown again')
+      const label = (await page.locator('.van-cell').filter({ hasText: '东门闸机' }).first().textContent()) ?? ''
+      assert(['gate:scan', 'hazards:write', 'people:write'].every((s) => label.includes(s)), `scopes not kept: ${label}`)
     })
 
     await test('a lost connection keeps what was typed and offers a retry', async () => {

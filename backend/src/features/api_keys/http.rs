@@ -41,7 +41,10 @@ pub struct CreatedApiKeyResponse {
 pub struct CreateApiKeyRequest {
     /// Who uses it, e.g. `东门闸机`.
     pub name: String,
-    /// One or more of the documented scopes (`people:read`, `gate:scan`, `gate:read`).
+    /// One or more of the scopes the `api_key` security scheme documents, each with what it
+    /// reveals: `people:read`, `people:write`, `gate:scan`, `gate:read`, `events:read`,
+    /// `passes:read`, `hazards:read`, `hazards:write`, `visitors:read`, `visitors:write`,
+    /// `records:read`.
     pub scopes: Vec<String>,
 }
 

@@ -40,6 +40,8 @@ pub struct AuditQuery {
     pub entity_type: Option<String>,
     pub entity_id: Option<String>,
     pub actor_user_id: Option<Uuid>,
+    /// Only what this integration key did.
+    pub actor_api_key_id: Option<Uuid>,
     pub action: Option<String>,
     /// Only entries at or after this instant (RFC 3339).
     pub from: Option<DateTime<Utc>>,
@@ -79,6 +81,9 @@ pub async fn list_audit_log(
     }
     if let Some(v) = q.actor_user_id {
         select = select.filter(model::Column::ActorUserId.eq(v));
+    }
+    if let Some(v) = q.actor_api_key_id {
+        select = select.filter(model::Column::ActorApiKeyId.eq(v));
     }
     if let Some(v) = q.action {
         select = select.filter(model::Column::Action.eq(v));

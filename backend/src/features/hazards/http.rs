@@ -9,8 +9,8 @@ use super::lifecycle;
 use super::model::{HazardAction, HazardCategory, HazardSource, HazardStatus, event, hazard};
 use super::raise;
 use super::store;
-use crate::auth::extract::Auth;
-use crate::auth::roles::{AnyUser, OfficeOrPrincipal, Role};
+use crate::auth::extract::{Auth, AuthOrKey, Caller};
+use crate::auth::roles::{AnyUser, HazardsRead, HazardsWrite, OfficeOrPrincipal, Role};
 use crate::infra::error::{ApiError, AppResult, ErrorCode};
 use crate::infra::pagination::{Page, Paging};
 use crate::infra::state::State;
@@ -39,8 +39,13 @@ pub struct HazardResponse {
     pub item_key: Option<String>,
     pub photo_ids: Vec<Uuid>,
     pub status: HazardStatus,
+    /// The person who reported it; for a report by an integration key, the office account
+    /// that created the key.
     pub reported_by: Uuid,
+    /// The reporter's name, or the integration key's (`东门烟感`) when a key reported it.
     pub reported_by_name: String,
+    /// The integration key that reported it (a sensor, another system), if one did.
+    pub reported_by_api_key_id: Option<Uuid>,
     pub reported_at: DateTime<Utc>,
     pub owner_id: Option<Uuid>,
     pub owner_name: Option<String>,
@@ -61,7 +66,10 @@ pub struct HazardEventResponse {
     pub id: Uuid,
     pub at: DateTime<Utc>,
     pub actor_id: Uuid,
+    /// The person's name, or the integration key's when a key took the step.
     pub actor_name: String,
+    /// The integration key that took the step, if one did.
+    pub actor_api_key_id: Option<Uuid>,
     pub action: HazardAction,
     pub from_status: Option<HazardStatus>,
     pub to_status: HazardStatus,
@@ -85,14 +93,20 @@ pub(super) async fn to_responses(
     let mut uids: Vec<Uuid> = rows.iter().map(|h| h.reported_by).collect();
     uids.extend(rows.iter().filter_map(|h| h.owner_id));
     let names = store::names(db, uids).await?;
+    let keys = store::key_names(db, rows.iter().filter_map(|h| h.reported_by_api_key_id)).await?;
     let cls = crate::features::classes::names(db, rows.iter().filter_map(|h| h.class_id)).await?;
     rows.into_iter()
         .map(|h| {
+            let reporter = match h.reported_by_api_key_id {
+                Some(k) => keys.get(&k),
+                None => names.get(&h.reported_by),
+            };
             Ok(HazardResponse {
                 is_overdue: lifecycle::is_overdue(h.status, h.deadline.as_deref(), today),
                 class_pending: h.class_pending,
                 class_name: h.class_id.and_then(|c| cls.get(&c).cloned()),
-                reported_by_name: names.get(&h.reported_by).cloned().unwrap_or_default(),
+                reported_by_name: reporter.cloned().unwrap_or_default(),
+                reported_by_api_key_id: h.reported_by_api_key_id,
                 owner_name: h.owner_id.and_then(|o| names.get(&o).cloned()),
                 photo_ids: store::ids_of(&h.photo_ids)?,
                 rectification_photo_ids: store::ids_of(&h.rectification_photo_ids)?,
@@ -138,9 +152,14 @@ pub(super) async fn detail(
 ) -> AppResult<HazardDetail> {
     let events: Vec<event::Model> = store::history(db, h.id).await?;
     let names = store::names(db, events.iter().map(|e| e.actor_id)).await?;
+    let keys = store::key_names(db, events.iter().filter_map(|e| e.actor_api_key_id)).await?;
     let history = events
         .into_iter()
         .map(|e| {
+            let actor = match e.actor_api_key_id {
+                Some(k) => keys.get(&k),
+                None => names.get(&e.actor_id),
+            };
             Ok(HazardEventResponse {
                 details: crate::infra::util::stored_json(
                     "hazard_events.details",
@@ -149,7 +168,8 @@ pub(super) async fn detail(
                 )?,
                 id: e.id,
                 at: e.at,
-                actor_name: names.get(&e.actor_id).cloned().unwrap_or_default(),
+                actor_name: actor.cloned().unwrap_or_default(),
+                actor_api_key_id: e.actor_api_key_id,
                 actor_id: e.actor_id,
                 action: e.action,
                 from_status: e.from_status,
@@ -181,7 +201,11 @@ pub struct ReportHazardRequest {
     pub attachment_ids: Vec<Uuid>,
 }
 
-/// Report a hazard. Anyone signed in may, student safety officers included.
+/// Report a hazard. Anyone signed in may, student safety officers included; so may a sensor
+/// or another system with a `hazards:write` key: the hazard then names the key as its
+/// reporter (`reported_by_name` is the key's name, `reported_by_api_key_id` the key), takes
+/// no photos (`attachment_ids` must be empty), and a class it names awaits the office's
+/// confirmation.
 #[utoipa::path(
     tag = "hazards",
     request_body = ReportHazardRequest,
@@ -190,19 +214,24 @@ pub struct ReportHazardRequest {
         (status = 404, body = crate::infra::error::Problem),
         (status = 422, body = crate::infra::error::Problem),
     ),
-    security(("bearer" = ["principal", "security_office", "class_teacher", "guard", "safety_officer"]))
+    security(
+        ("bearer" = ["principal", "security_office", "class_teacher", "guard", "safety_officer"]),
+        ("api_key" = ["hazards:write"])
+    )
 )]
 #[post("/hazards")]
 pub async fn report_hazard(
-    auth: Auth<AnyUser>,
+    auth: AuthOrKey<AnyUser, HazardsWrite>,
     state: State,
     body: web::Json<ReportHazardRequest>,
 ) -> AppResult<HttpResponse> {
     let body = body.into_inner();
-    let u = &auth.user;
     raise::validate_report(&body)?;
     let tx = state.db.begin_write().await?;
-    let row = raise::report_in_tx(&*tx, u, body, json!({"source": "report"})).await?;
+    let row = match &auth.caller {
+        Caller::User(u) => raise::report_in_tx(&*tx, u, body, json!({"source": "report"})).await?,
+        Caller::Key(k) => raise::report_by_key(&*tx, k, body).await?,
+    };
     let today = crate::infra::clock::today(state.tz);
     let resp = to_response(&*tx, row, today).await?;
     tx.commit().await?;
@@ -227,7 +256,7 @@ pub struct HazardQuery {
     pub cursor: Option<String>,
 }
 
-/// Hazards the caller may see, newest first.
+/// Hazards the caller may see, newest first (a `hazards:read` key: every one, as the office).
 #[utoipa::path(
     tag = "hazards",
     params(HazardQuery),
@@ -235,11 +264,14 @@ pub struct HazardQuery {
         (status = 200, body = Page<HazardResponse>),
         (status = 400, body = crate::infra::error::Problem),
     ),
-    security(("bearer" = ["principal", "security_office", "class_teacher", "guard", "safety_officer"]))
+    security(
+        ("bearer" = ["principal", "security_office", "class_teacher", "guard", "safety_officer"]),
+        ("api_key" = ["hazards:read"])
+    )
 )]
 #[get("/hazards")]
 pub async fn list_hazards(
-    auth: Auth<AnyUser>,
+    auth: AuthOrKey<AnyUser, HazardsRead>,
     state: State,
     query: web::Query<HazardQuery>,
 ) -> AppResult<web::Json<Page<HazardResponse>>> {
@@ -248,7 +280,9 @@ pub async fn list_hazards(
     let db = &state.db.conn;
     let today = crate::infra::clock::today(state.tz);
     let mut select = hazard::Entity::find();
-    if let Some(c) = store::visibility(db, &auth.user).await? {
+    if let Caller::User(u) = &auth.caller
+        && let Some(c) = store::visibility(db, u).await?
+    {
         select = select.filter(c);
     }
     if let Some(v) = q.status {
@@ -292,15 +326,18 @@ pub async fn list_hazards(
 }
 
 /// Overdue hazards (assigned, deadline passed), most overdue first: every one for the
-/// office and the principal, the caller's own for everyone else.
+/// office, the principal and a `hazards:read` key, the caller's own for everyone else.
 #[utoipa::path(
     tag = "hazards",
     responses((status = 200, body = Vec<HazardResponse>)),
-    security(("bearer" = ["principal", "security_office", "class_teacher", "guard", "safety_officer"]))
+    security(
+        ("bearer" = ["principal", "security_office", "class_teacher", "guard", "safety_officer"]),
+        ("api_key" = ["hazards:read"])
+    )
 )]
 #[get("/hazards/overdue")]
 pub async fn list_overdue(
-    auth: Auth<AnyUser>,
+    auth: AuthOrKey<AnyUser, HazardsRead>,
     state: State,
 ) -> AppResult<web::Json<Vec<HazardResponse>>> {
     let db = &state.db.conn;
@@ -308,8 +345,10 @@ pub async fn list_overdue(
     let mut select = hazard::Entity::find()
         .filter(hazard::Column::Status.eq(HazardStatus::Assigned))
         .filter(hazard::Column::Deadline.lt(today.format("%Y-%m-%d").to_string()));
-    if !matches!(auth.user.role, Role::SecurityOffice | Role::Principal) {
-        select = select.filter(hazard::Column::OwnerId.eq(auth.user.id));
+    if let Caller::User(u) = &auth.caller
+        && !matches!(u.role, Role::SecurityOffice | Role::Principal)
+    {
+        select = select.filter(hazard::Column::OwnerId.eq(u.id));
     }
     let rows = select
         .order_by_asc(hazard::Column::Deadline)
@@ -391,7 +430,7 @@ pub async fn hazard_stats(
     Ok(web::Json(s))
 }
 
-/// One hazard with its history.
+/// One hazard with its history (a `hazards:read` key: any, as the office).
 #[utoipa::path(
     tag = "hazards",
     params(("id" = Uuid, Path)),
@@ -400,17 +439,22 @@ pub async fn hazard_stats(
         (status = 403, description = "`hazard_forbidden`", body = crate::infra::error::Problem),
         (status = 404, body = crate::infra::error::Problem),
     ),
-    security(("bearer" = ["principal", "security_office", "class_teacher", "guard", "safety_officer"]))
+    security(
+        ("bearer" = ["principal", "security_office", "class_teacher", "guard", "safety_officer"]),
+        ("api_key" = ["hazards:read"])
+    )
 )]
 #[get("/hazards/{id}")]
 pub async fn get_hazard(
-    auth: Auth<AnyUser>,
+    auth: AuthOrKey<AnyUser, HazardsRead>,
     state: State,
     id: web::Path<Uuid>,
 ) -> AppResult<web::Json<HazardDetail>> {
     let db = &state.db.conn;
     let h = store::find(db, id.into_inner()).await?;
-    if !store::may_view(db, &auth.user, &h).await? {
+    if let Caller::User(u) = &auth.caller
+        && !store::may_view(db, u, &h).await?
+    {
         return Err(forbidden());
     }
     Ok(web::Json(

@@ -75,7 +75,8 @@ pub fn rectify(status: HazardStatus, owner: Option<Uuid>, caller: Uuid) -> Resul
 /// Who is involved in a rectified hazard, for the four-eyes rule of verifying.
 pub struct Involved {
     pub rectified_by: Option<Uuid>,
-    pub reported_by: Uuid,
+    /// The person who reported it; `None` when an integration key did (a sensor).
+    pub reported_by: Option<Uuid>,
 }
 
 /// Verifying a rectification: only while `rectified`, and neither by the person who rectified
@@ -95,7 +96,7 @@ pub fn verify(
             "整改人不能验收自己的整改",
         ));
     }
-    if who.reported_by == caller {
+    if who.reported_by == Some(caller) {
         return Err(ApiError::conflict(
             ErrorCode::CannotVerifyOwnReport,
             "隐患报告人不能验收该隐患",
@@ -194,7 +195,7 @@ mod tests {
     fn verify_needs_a_rectification_and_a_third_person() {
         let who = Involved {
             rectified_by: Some(Uuid::from_u128(1)),
-            reported_by: Uuid::from_u128(2),
+            reported_by: Some(Uuid::from_u128(2)),
         };
         let office = Uuid::from_u128(3);
         assert_eq!(

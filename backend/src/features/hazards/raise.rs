@@ -4,7 +4,7 @@
 use super::http::ReportHazardRequest;
 use super::model::{HazardCategory, HazardSource, hazard};
 use super::store::{self, NewHazard};
-use crate::auth::extract::CurrentUser;
+use crate::auth::extract::{CurrentUser, KeyCaller};
 use crate::auth::roles::Role;
 use crate::features::attachments::{self, LINK_HAZARD, MAX_PER_FIELD};
 use crate::infra::error::{ApiError, AppResult, Validator};
@@ -96,6 +96,55 @@ pub async fn report_in_tx(
         photo_ids: body.attachment_ids,
     };
     store::insert_reported(db, u, h, details, audit_details).await
+}
+
+/// Records a (validated) hazard report by an integration key (`hazards:write`: a sensor or
+/// another system) inside the caller's write transaction. A key uploads no photos
+/// (attachments are for people), and a class it names is pending until the office confirms
+/// it, as for anyone but the office or the class's own teacher.
+pub async fn report_by_key(
+    db: &impl ConnectionTrait,
+    key: &KeyCaller,
+    body: ReportHazardRequest,
+) -> AppResult<hazard::Model> {
+    if !body.attachment_ids.is_empty() {
+        let mut v = Validator::new();
+        v.add(
+            "attachment_ids",
+            "not_allowed",
+            "API 密钥上报隐患不能附带照片",
+        );
+        v.finish()?;
+    }
+    let category = HazardCategory::parse(&body.category).ok_or_else(|| {
+        tracing::error!("hazard report with an unchecked category");
+        ApiError::internal()
+    })?;
+    if let Some(cid) = body.class_id {
+        crate::features::classes::find(db, cid).await?;
+    }
+    let location = body.location.trim().to_owned();
+    let class_pending = body.class_id.is_some();
+    let history = json!({"source": "report", "api_key": key.name});
+    let audit_details = json!({"source": "report", "category": category, "location": location, "class_id": body.class_id, "class_pending": class_pending, "photos": 0});
+    let h = NewHazard {
+        id: Uuid::now_v7(),
+        category,
+        location,
+        description: body.description.trim().to_owned(),
+        class_id: body.class_id,
+        source: HazardSource::Report,
+        class_pending,
+        submission_id: None,
+        item_key: None,
+        photo_ids: Vec::new(),
+    };
+    let by = store::Reporter {
+        person: key.created_by,
+        key: Some(key.id),
+        actor: crate::features::audit::Actor::api_key(key.id),
+    };
+    store::insert_reported_as(db, by, h, history, audit_details).await
 }
 
 /// A category named by another module: one of the hazard categories, else a programming error.

@@ -137,6 +137,7 @@ pub async fn add_event(db: &impl ConnectionTrait, e: NewEvent) -> AppResult<()> 
         to_status: Set(e.to),
         note: Set(e.note),
         details: Set(e.details.to_string()),
+        actor_api_key_id: Set(None),
     }
     .insert(db)
     .await?;
@@ -180,11 +181,55 @@ pub struct NewHazard {
     pub photo_ids: Vec<Uuid>,
 }
 
+/// Who reports a hazard: a person, or an integration key (a sensor, another system), which
+/// the hazard names beside the office account that created the key.
+pub struct Reporter {
+    pub person: Uuid,
+    pub key: Option<Uuid>,
+    pub actor: audit::Actor,
+}
+
+impl Reporter {
+    pub fn user(u: &CurrentUser) -> Self {
+        Reporter {
+            person: u.id,
+            key: None,
+            actor: u.actor(),
+        }
+    }
+}
+
+/// Display names of the given integration keys.
+pub async fn key_names(
+    db: &impl ConnectionTrait,
+    ids: impl IntoIterator<Item = Uuid>,
+) -> AppResult<HashMap<Uuid, String>> {
+    use crate::schema::api_keys as api_key;
+    Ok(api_key::Entity::find()
+        .filter(api_key::Column::Id.is_in(ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|k| (k.id, k.name))
+        .collect())
+}
+
 /// The one place a hazard row is created, inside the caller's transaction: the row in
 /// `reported`, its first history step (with `history`) and its audit entry (`audit_details`).
 pub async fn insert_reported(
     db: &impl ConnectionTrait,
     u: &CurrentUser,
+    h: NewHazard,
+    history: serde_json::Value,
+    audit_details: serde_json::Value,
+) -> AppResult<hazard::Model> {
+    insert_reported_as(db, Reporter::user(u), h, history, audit_details).await
+}
+
+/// [`insert_reported`] for any reporter, a key included.
+pub async fn insert_reported_as(
+    db: &impl ConnectionTrait,
+    by: Reporter,
     h: NewHazard,
     history: serde_json::Value,
     audit_details: serde_json::Value,
@@ -201,7 +246,7 @@ pub async fn insert_reported(
         item_key: Set(h.item_key),
         photo_ids: Set(json!(h.photo_ids).to_string()),
         status: Set(HazardStatus::Reported),
-        reported_by: Set(u.id),
+        reported_by: Set(by.person),
         reported_at: Set(now),
         owner_id: Set(None),
         deadline: Set(None),
@@ -215,21 +260,30 @@ pub async fn insert_reported(
         closed_at: Set(None),
         updated_at: Set(now),
         class_pending: Set(h.class_pending),
+        reported_by_api_key_id: Set(by.key),
     }
     .insert(db)
     .await?;
-    record_step(
+    event::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        hazard_id: Set(row.id),
+        at: Set(now),
+        actor_id: Set(by.person),
+        action: Set(HazardAction::Report),
+        from_status: Set(None),
+        to_status: Set(HazardStatus::Reported),
+        note: Set(None),
+        details: Set(history.to_string()),
+        actor_api_key_id: Set(by.key),
+    }
+    .insert(db)
+    .await?;
+    audit::record(
         db,
-        u,
-        NewEvent {
-            hazard_id: row.id,
-            actor: u.id,
-            action: HazardAction::Report,
-            from: None,
-            to: HazardStatus::Reported,
-            note: None,
-            details: history,
-        },
+        by.actor,
+        "hazard.report",
+        "hazard",
+        Some(row.id.to_string()),
         audit_details,
     )
     .await?;

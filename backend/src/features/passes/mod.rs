@@ -14,8 +14,8 @@ pub use token::{
     sign as sign_token, verify as verify_token,
 };
 
-use crate::auth::extract::{Auth, CurrentUser};
-use crate::auth::roles::{PassReaders, Role, TeacherOrOffice};
+use crate::auth::extract::{Auth, AuthOrKey, Caller};
+use crate::auth::roles::{PassReaders, PassesRead, Role, TeacherOrOffice};
 use crate::features::audit;
 use crate::features::classes;
 use crate::features::events::{self, EventStudent};
@@ -42,7 +42,8 @@ const MAX_WINDOW_DAYS: i64 = 7;
 /// 32-bit seconds (which end in 2106) and passes within a school term.
 const MAX_START_AHEAD_DAYS: i64 = 30;
 
-/// A leave pass as its issuer, the office and the principal see it.
+/// A leave pass as its issuer, the office and the principal see it. A `passes:read` key sees
+/// no `reason`, `token`, `short_code` or `issued_by`: who is out, when, and the status only.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct PassResponse {
     pub id: Uuid,
@@ -52,8 +53,9 @@ pub struct PassResponse {
     pub class_id: Uuid,
     pub class_name: String,
     pub kind: PassKind,
-    /// Kept on the server; never in the QR code.
-    pub reason: String,
+    /// Kept on the server; never in the QR code. Absent for integration keys.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
     pub valid_from: DateTime<Utc>,
     pub valid_until: DateTime<Utc>,
     /// When the student must be back (`exit_and_return` only).
@@ -62,15 +64,21 @@ pub struct PassResponse {
     pub status: String,
     /// Out and past `return_by`.
     pub overdue: bool,
-    pub issued_by: Uuid,
+    /// Absent for integration keys.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub issued_by: Option<Uuid>,
     pub issued_at: DateTime<Utc>,
     pub revoked_at: Option<DateTime<Utc>>,
     pub exited_at: Option<DateTime<Utc>>,
     pub returned_at: Option<DateTime<Utc>>,
     /// The signed credential (format `XA1`, see `GET /gate/keys`), what the QR code holds.
-    pub token: String,
+    /// Absent for integration keys (it would let one pass the gate).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub token: Option<String>,
     /// The manual code shown under the QR (8 characters of `23456789ABCDEFGHJKMNPQRSTUVWXYZ`):
     /// a guard types it when the QR will not scan (`POST /gate/scans` with `code`, online only).
+    /// Absent for integration keys.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub short_code: Option<String>,
 }
 
@@ -121,11 +129,13 @@ pub fn is_overdue(p: &leave_pass::Model, now: DateTime<Utc>) -> bool {
     p.status == PassStatus::Out && p.return_by.is_some_and(|r| r < now)
 }
 
+/// `full`: a person's view; else an integration key's (see [`PassResponse`]).
 fn to_response(
     p: leave_pass::Model,
     s: &student::Model,
     class_name: String,
     now: DateTime<Utc>,
+    full: bool,
 ) -> PassResponse {
     PassResponse {
         status: effective_status(&p, now).to_owned(),
@@ -137,17 +147,17 @@ fn to_response(
         class_id: p.class_id,
         class_name,
         kind: p.kind,
-        reason: p.reason,
+        reason: full.then_some(p.reason),
         valid_from: p.valid_from,
         valid_until: p.valid_until,
         return_by: p.return_by,
-        issued_by: p.issued_by,
+        issued_by: full.then_some(p.issued_by),
         issued_at: p.issued_at,
         revoked_at: p.revoked_at,
         exited_at: p.exited_at,
         returned_at: p.returned_at,
-        token: p.token,
-        short_code: p.short_code,
+        token: full.then_some(p.token),
+        short_code: p.short_code.filter(|_| full),
     }
 }
 
@@ -318,7 +328,7 @@ pub async fn issue_pass(
     };
     events::emit_payload(&*tx, now, &e).await?;
     tx.commit().await?;
-    Ok(HttpResponse::Created().json(to_response(created, &s, cls.name, now)))
+    Ok(HttpResponse::Created().json(to_response(created, &s, cls.name, now, true)))
 }
 
 /// Inserts a pass with a fresh manual code; a code already taken (the database's unique index
@@ -353,24 +363,31 @@ pub async fn find(db: &impl ConnectionTrait, id: Uuid) -> AppResult<leave_pass::
         .ok_or_else(|| ApiError::not_found(ErrorCode::PassNotFound, "假条不存在"))
 }
 
-/// A pass the caller may see: 404 first, then own class.
+/// A pass the caller may see: 404 first, then own class (a key: any).
 async fn readable(
     db: &impl ConnectionTrait,
-    user: &CurrentUser,
+    caller: &Caller,
     id: Uuid,
 ) -> AppResult<leave_pass::Model> {
     let p = find(db, id).await?;
-    classes::require_own_class(db, user, p.class_id).await?;
+    if let Caller::User(user) = caller {
+        classes::require_own_class(db, user, p.class_id).await?;
+    }
     Ok(p)
 }
 
-async fn full_response(db: &impl ConnectionTrait, p: leave_pass::Model) -> AppResult<PassResponse> {
+async fn response_for(
+    db: &impl ConnectionTrait,
+    p: leave_pass::Model,
+    caller: &Caller,
+) -> AppResult<PassResponse> {
     let s = students::find(db, p.student_id).await?;
     let cname = classes::find(db, p.class_id).await?.name;
-    Ok(to_response(p, &s, cname, crate::infra::clock::now()))
+    let full = caller.user().is_some();
+    Ok(to_response(p, &s, cname, crate::infra::clock::now(), full))
 }
 
-/// One pass (own class for a class teacher).
+/// One pass (own class for a class teacher; a `passes:read` key: any, with the fewest fields).
 #[utoipa::path(
     tag = "leave-passes",
     params(("id" = Uuid, Path)),
@@ -379,17 +396,20 @@ async fn full_response(db: &impl ConnectionTrait, p: leave_pass::Model) -> AppRe
         (status = 403, description = "`not_own_class`", body = crate::infra::error::Problem),
         (status = 404, description = "`pass_not_found`", body = crate::infra::error::Problem),
     ),
-    security(("bearer" = ["principal", "security_office", "class_teacher"]))
+    security(
+        ("bearer" = ["principal", "security_office", "class_teacher"]),
+        ("api_key" = ["passes:read"])
+    )
 )]
 #[get("/leave-passes/{id}")]
 pub async fn get_pass(
-    auth: Auth<PassReaders>,
+    auth: AuthOrKey<PassReaders, PassesRead>,
     state: State,
     id: web::Path<Uuid>,
 ) -> AppResult<web::Json<PassResponse>> {
     let db = &state.db.conn;
-    let p = readable(db, &auth.user, id.into_inner()).await?;
-    Ok(web::Json(full_response(db, p).await?))
+    let p = readable(db, &auth.caller, id.into_inner()).await?;
+    Ok(web::Json(response_for(db, p, &auth.caller).await?))
 }
 
 /// The pass's QR code (SVG, error-correction level Q), for a screen or paper.
@@ -409,7 +429,8 @@ pub async fn pass_qr(
     state: State,
     id: web::Path<Uuid>,
 ) -> AppResult<HttpResponse> {
-    let p = readable(&state.db.conn, &auth.user, id.into_inner()).await?;
+    let caller = Caller::User(auth.user);
+    let p = readable(&state.db.conn, &caller, id.into_inner()).await?;
     let svg = crate::infra::util::qr_svg(&p.token, qrcode::EcLevel::Q, 320)?;
     Ok(HttpResponse::Ok().content_type("image/svg+xml").body(svg))
 }
@@ -434,7 +455,8 @@ pub async fn revoke_pass(
     id: web::Path<Uuid>,
 ) -> AppResult<web::Json<PassResponse>> {
     let id = id.into_inner();
-    readable(&state.db.conn, &auth.user, id).await?;
+    let caller = Caller::User(auth.user.clone());
+    readable(&state.db.conn, &caller, id).await?;
     let now = crate::infra::clock::now();
     let tx = state.db.begin_write().await?;
     // Conditional: a scan that lets the student out at this very moment wins, or this does.
@@ -483,7 +505,7 @@ pub async fn revoke_pass(
     };
     events::emit_payload(&*tx, now, &e).await?;
     tx.commit().await?;
-    Ok(web::Json(full_response(&state.db.conn, p).await?))
+    Ok(web::Json(response_for(&state.db.conn, p, &caller).await?))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -513,7 +535,8 @@ pub fn local_day(tz: chrono_tz::Tz, date: NaiveDate) -> (DateTime<Utc>, DateTime
     (start(date), start(date + Duration::days(1)))
 }
 
-/// Leave passes, newest first. A class teacher sees own classes only.
+/// Leave passes, newest first. A class teacher sees own classes only; a `passes:read` key
+/// every class, with the fewest fields (no reason, credential or code).
 #[utoipa::path(
     tag = "leave-passes",
     params(PassQuery),
@@ -522,11 +545,14 @@ pub fn local_day(tz: chrono_tz::Tz, date: NaiveDate) -> (DateTime<Utc>, DateTime
         (status = 400, body = crate::infra::error::Problem),
         (status = 403, description = "`not_own_class`", body = crate::infra::error::Problem),
     ),
-    security(("bearer" = ["principal", "security_office", "class_teacher"]))
+    security(
+        ("bearer" = ["principal", "security_office", "class_teacher"]),
+        ("api_key" = ["passes:read"])
+    )
 )]
 #[get("/leave-passes")]
 pub async fn list_passes(
-    auth: Auth<PassReaders>,
+    auth: AuthOrKey<PassReaders, PassesRead>,
     state: State,
     query: web::Query<PassQuery>,
 ) -> AppResult<web::Json<Page<PassResponse>>> {
@@ -535,10 +561,11 @@ pub async fn list_passes(
     let db = &state.db.conn;
     let now = crate::infra::clock::now();
     let mut select = leave_pass::Entity::find();
-    let own = if auth.user.is(Role::ClassTeacher) {
-        Some(crate::features::users::own_class_ids(db, auth.user.id, auth.user.role).await?)
-    } else {
-        None
+    let own = match auth.caller.user() {
+        Some(u) if u.is(Role::ClassTeacher) => {
+            Some(crate::features::users::own_class_ids(db, u.id, u.role).await?)
+        }
+        _ => None,
     };
     match (&own, q.class_id) {
         (Some(own), Some(cid)) if !own.contains(&cid) => {
@@ -629,7 +656,8 @@ pub async fn list_passes(
             r.id.to_string()
         }
     });
-    let items = responses(db, page.items, now).await?;
+    let full = auth.caller.user().is_some();
+    let items = responses(db, page.items, now, full).await?;
     Ok(web::Json(Page {
         items,
         next_cursor: page.next_cursor,
@@ -641,6 +669,7 @@ pub async fn responses(
     db: &impl ConnectionTrait,
     rows: Vec<leave_pass::Model>,
     now: DateTime<Utc>,
+    full: bool,
 ) -> AppResult<Vec<PassResponse>> {
     let sids: Vec<Uuid> = rows.iter().map(|r| r.student_id).collect();
     let studs: HashMap<Uuid, student::Model> = student::Entity::find()
@@ -657,7 +686,7 @@ pub async fn responses(
             continue;
         };
         let cname = names.get(&r.class_id).cloned().unwrap_or_default();
-        out.push(to_response(r, s, cname, now));
+        out.push(to_response(r, s, cname, now, full));
     }
     Ok(out)
 }

@@ -13,9 +13,9 @@ pub use health_reports::*;
 pub use incidents::*;
 pub use meetings::*;
 
-use crate::auth::extract::{Auth, CurrentUser};
+use crate::auth::extract::{Auth, AuthOrKey, Caller, CurrentUser};
 use crate::auth::roles::{
-    AnyUser, GuardOnly, GuardOrOffice, Office, OfficeOrPrincipal, Role, Staff,
+    AnyUser, GuardOnly, GuardOrOffice, Office, OfficeOrPrincipal, RecordsRead, Role, Staff,
 };
 use crate::features::audit;
 use crate::features::plans::{check_date, today};

@@ -49,6 +49,96 @@ pub fn csv_invalid(errors: Vec<FieldError>) -> ApiError {
     }
 }
 
+/// One roster row as sent (CSV cells, or the fields of `PUT /people`), before checking; an
+/// absent optional field is empty.
+pub struct RawRow<'a> {
+    pub student_no: &'a str,
+    pub name: &'a str,
+    pub class: &'a str,
+    pub guardian_name: &'a str,
+    pub guardian_phone: &'a str,
+}
+
+/// A problem with one field of a row. The message never quotes the value (personal data).
+#[derive(Debug)]
+pub struct RowProblem {
+    pub field: &'static str,
+    pub code: &'static str,
+    pub message: &'static str,
+}
+
+/// Checks one row, as every roster input does (the CSV import, `PUT /people`): text hygiene,
+/// lengths, a 学号 not seen before in the same batch, a class that exists (by exact name), the
+/// guardian's phone. Returns the row or every problem.
+pub fn check_row(
+    raw: &RawRow<'_>,
+    classes_by_name: &HashMap<String, Uuid>,
+    seen: &mut HashSet<String>,
+) -> Result<ImportRow, Vec<RowProblem>> {
+    let mut problems = Vec::new();
+    let mut add = |field, code, message| {
+        problems.push(RowProblem {
+            field,
+            code,
+            message,
+        })
+    };
+    // The same text hygiene as JSON bodies: a NUL must not reach PostgreSQL, an ESC or a
+    // bidi override must not reach the ledger.
+    for (field, value) in [
+        ("student_no", raw.student_no),
+        ("name", raw.name),
+        ("class", raw.class),
+        ("guardian_name", raw.guardian_name),
+        ("guardian_phone", raw.guardian_phone),
+    ] {
+        if let Some(code) = crate::infra::hygiene::refused_in(value) {
+            add(field, code, crate::infra::hygiene::message(code));
+        }
+    }
+    let student_no = raw.student_no.trim();
+    if student_no.is_empty() || student_no.chars().count() > 32 {
+        add("student_no", "invalid", "学号为空或超过 32 个字符");
+    } else if !seen.insert(student_no.to_owned()) {
+        add(
+            "student_no",
+            "duplicate",
+            "学号重复(同一文件或同一批中出现两次)",
+        );
+    }
+    let name = raw.name.trim();
+    if name.is_empty() || name.chars().count() > 100 {
+        add("name", "invalid", "姓名为空或超过 100 个字符");
+    }
+    let class_id = classes_by_name.get(raw.class.trim()).copied();
+    if class_id.is_none() {
+        add("class", "not_found", "班级不存在(须与系统中的班级名称一致)");
+    }
+    let guardian_name = raw.guardian_name.trim();
+    if guardian_name.chars().count() > 100 {
+        add("guardian_name", "too_long", "监护人姓名过长");
+    }
+    let guardian_phone = raw.guardian_phone.trim();
+    let mut pv = Validator::new();
+    pv.phone(
+        "guardian_phone",
+        Some(guardian_phone).filter(|p| !p.is_empty()),
+    );
+    if !pv.is_empty() {
+        add("guardian_phone", "invalid", "电话号码格式不正确");
+    }
+    match class_id {
+        Some(class_id) if problems.is_empty() => Ok(ImportRow {
+            student_no: student_no.to_owned(),
+            name: name.to_owned(),
+            class_id,
+            guardian_name: Some(guardian_name.to_owned()).filter(|s| !s.is_empty()),
+            guardian_phone: Some(guardian_phone.to_owned()).filter(|s| !s.is_empty()),
+        }),
+        _ => Err(problems),
+    }
+}
+
 /// Parses and checks the whole file; returns every error found, by line, or the rows.
 /// Messages name lines and columns, never the values (they are personal data).
 pub fn parse_csv(
@@ -115,92 +205,20 @@ pub fn parse_csv(
                 .unwrap_or("")
                 .to_owned()
         };
-        let (student_no, name, class_name) = (get("student_no"), get("name"), get("class"));
-        let (guardian_name, guardian_phone) = (get("guardian_name"), get("guardian_phone"));
-        let before = errors.len();
-        // The same text hygiene as JSON bodies: a NUL must not reach PostgreSQL, an ESC or a
-        // bidi override must not reach the ledger.
-        for (field, value) in [
-            ("student_no", &student_no),
-            ("name", &name),
-            ("class", &class_name),
-            ("guardian_name", &guardian_name),
-            ("guardian_phone", &guardian_phone),
-        ] {
-            if let Some(code) = crate::infra::hygiene::refused_in(value) {
-                errors.push(row_error(
-                    line,
-                    field,
-                    code,
-                    crate::infra::hygiene::message(code),
-                ));
-            }
-        }
-        if student_no.is_empty() || student_no.chars().count() > 32 {
-            errors.push(row_error(
-                line,
-                "student_no",
-                "invalid",
-                "学号为空或超过 32 个字符",
-            ));
-        } else if !seen.insert(student_no.clone()) {
-            errors.push(row_error(
-                line,
-                "student_no",
-                "duplicate",
-                "学号在文件中重复",
-            ));
-        }
-        if name.is_empty() || name.chars().count() > 100 {
-            errors.push(row_error(
-                line,
-                "name",
-                "invalid",
-                "姓名为空或超过 100 个字符",
-            ));
-        }
-        let class_id = classes_by_name.get(&class_name).copied();
-        if class_id.is_none() {
-            errors.push(row_error(
-                line,
-                "class",
-                "not_found",
-                "班级不存在(须与系统中的班级名称一致)",
-            ));
-        }
-        if guardian_name.chars().count() > 100 {
-            errors.push(row_error(
-                line,
-                "guardian_name",
-                "too_long",
-                "监护人姓名过长",
-            ));
-        }
-        let mut pv = Validator::new();
-        pv.phone(
-            "guardian_phone",
-            Some(&guardian_phone)
-                .filter(|p| !p.is_empty())
-                .map(|s| s.as_str()),
-        );
-        if !pv.is_empty() {
-            errors.push(row_error(
-                line,
-                "guardian_phone",
-                "invalid",
-                "电话号码格式不正确",
-            ));
-        }
-        if errors.len() == before
-            && let Some(class_id) = class_id
-        {
-            rows.push(ImportRow {
-                student_no,
-                name,
-                class_id,
-                guardian_name: Some(guardian_name).filter(|s| !s.is_empty()),
-                guardian_phone: Some(guardian_phone).filter(|s| !s.is_empty()),
-            });
+        let raw = RawRow {
+            student_no: &get("student_no"),
+            name: &get("name"),
+            class: &get("class"),
+            guardian_name: &get("guardian_name"),
+            guardian_phone: &get("guardian_phone"),
+        };
+        match check_row(&raw, classes_by_name, &mut seen) {
+            Ok(row) => rows.push(row),
+            Err(problems) => errors.extend(
+                problems
+                    .into_iter()
+                    .map(|p| row_error(line, p.field, p.code, p.message)),
+            ),
         }
     }
     if errors.is_empty() {

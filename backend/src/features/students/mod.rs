@@ -7,6 +7,7 @@ pub use crate::schema::students as model;
 mod csv;
 mod http;
 mod store;
+mod upsert;
 mod view;
 
 pub use store::find;
@@ -16,5 +17,6 @@ pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(http::create_student)
         .service(http::import_students)
         .service(http::get_student)
-        .service(http::update_student);
+        .service(http::update_student)
+        .service(upsert::upsert_people);
 }

@@ -97,7 +97,12 @@ pub(super) async fn group_for(
                         .add(hazard::Column::RectifiedBy.is_null())
                         .add(hazard::Column::RectifiedBy.ne(me.id)),
                 )
-                .filter(hazard::Column::ReportedBy.ne(me.id))
+                // A key's report names its creator only as answerable: they may verify it.
+                .filter(
+                    Condition::any()
+                        .add(hazard::Column::ReportedBy.ne(me.id))
+                        .add(hazard::Column::ReportedByApiKeyId.is_not_null()),
+                )
                 .order_by_asc(hazard::Column::RectifiedAt);
             hazards(db, category, q, a, t).await?
         }

@@ -12,8 +12,8 @@ use super::model::visitor;
 use super::rules::{blank_to_none, check_decision, mask, validate_person};
 use super::store::{NewVisitor, check_in_visitor, find_visitor, protect_id};
 use super::{VisitStatus, WatchCategory};
-use crate::auth::extract::Auth;
-use crate::auth::roles::{GateLogReaders, GuardOrOffice, Office};
+use crate::auth::extract::{Auth, AuthOrKey};
+use crate::auth::roles::{GateLogReaders, GuardOrOffice, Office, VisitorsRead, VisitorsWrite};
 use crate::features::audit;
 use crate::infra::error::{ApiError, AppResult, ErrorCode, Validator};
 use crate::infra::pagination::{Page, Paging};
@@ -120,7 +120,8 @@ pub struct CheckInRequest {
 /// last 4 characters; it is never returned in full. A person on the watchlist is never let in
 /// here: banned → recorded as refused, `409 visitor_banned`; suspicious → `409
 /// visitor_suspicious` until the guard chooses `watchlist_decision` (refuse, or ask the office:
-/// `pending` until `POST /visitors/{id}/decision`). Both are flagged for the office.
+/// `pending` until `POST /visitors/{id}/decision`). Both are flagged for the office. A visitor
+/// kiosk checks visitors in with a `visitors:write` key, under the same rules.
 #[utoipa::path(
     tag = "visitors",
     request_body = CheckInRequest,
@@ -129,11 +130,11 @@ pub struct CheckInRequest {
         (status = 409, description = "`visitor_banned` (recorded as a refused attempt), `visitor_suspicious` (choose `watchlist_decision`), `already_checked_in`", body = crate::infra::error::Problem),
         (status = 422, body = crate::infra::error::Problem),
     ),
-    security(("bearer" = ["guard", "security_office"]))
+    security(("bearer" = ["guard", "security_office"]), ("api_key" = ["visitors:write"]))
 )]
 #[post("/visitors")]
 pub async fn check_in(
-    auth: Auth<GuardOrOffice>,
+    auth: AuthOrKey<GuardOrOffice, VisitorsWrite>,
     state: State,
     body: web::Json<CheckInRequest>,
 ) -> AppResult<HttpResponse> {
@@ -155,7 +156,7 @@ pub async fn check_in(
     let id = protect_id(&state.db.conn, &state.db.master_key, b.id_number.as_deref()).await?;
     let resp = check_in_visitor(
         &state,
-        &auth.user,
+        &auth.caller,
         NewVisitor {
             name: b.name.trim().to_owned(),
             phone: blank_to_none(b.phone),
@@ -181,11 +182,11 @@ pub async fn check_in(
         (status = 200, body = VisitorResponse),
         (status = 404, body = crate::infra::error::Problem),
     ),
-    security(("bearer" = ["principal", "security_office", "guard"]))
+    security(("bearer" = ["principal", "security_office", "guard"]), ("api_key" = ["visitors:read"]))
 )]
 #[get("/visitors/{id}")]
 pub async fn get_visitor(
-    _auth: Auth<GateLogReaders>,
+    _auth: AuthOrKey<GateLogReaders, VisitorsRead>,
     state: State,
     id: web::Path<Uuid>,
 ) -> AppResult<web::Json<VisitorResponse>> {
@@ -194,7 +195,7 @@ pub async fn get_visitor(
     )))
 }
 
-/// Check a visitor out.
+/// Check a visitor out (also a visitor kiosk's `visitors:write` key).
 #[utoipa::path(
     tag = "visitors",
     params(("id" = Uuid, Path)),
@@ -203,11 +204,11 @@ pub async fn get_visitor(
         (status = 404, body = crate::infra::error::Problem),
         (status = 409, description = "`already_checked_out`, `visitor_not_admitted` (refused or pending: never on campus)", body = crate::infra::error::Problem),
     ),
-    security(("bearer" = ["guard", "security_office"]))
+    security(("bearer" = ["guard", "security_office"]), ("api_key" = ["visitors:write"]))
 )]
 #[post("/visitors/{id}/check-out")]
 pub async fn check_out(
-    auth: Auth<GuardOrOffice>,
+    auth: AuthOrKey<GuardOrOffice, VisitorsWrite>,
     state: State,
     id: web::Path<Uuid>,
 ) -> AppResult<web::Json<VisitorResponse>> {
@@ -222,7 +223,10 @@ pub async fn check_out(
     let tx = state.db.begin_write().await?;
     let res = visitor::Entity::update_many()
         .col_expr(visitor::Column::CheckedOutAt, Expr::value(now))
-        .col_expr(visitor::Column::CheckedOutBy, Expr::value(auth.user.id))
+        .col_expr(
+            visitor::Column::CheckedOutBy,
+            Expr::value(auth.caller.person_id()),
+        )
         .filter(visitor::Column::Id.eq(id))
         .filter(visitor::Column::Status.eq(VisitStatus::Admitted))
         .filter(visitor::Column::CheckedOutAt.is_null())
@@ -236,7 +240,7 @@ pub async fn check_out(
     }
     audit::record(
         &*tx,
-        auth.user.actor(),
+        auth.caller.actor(),
         "visitor.check_out",
         "visitor",
         Some(id.to_string()),
@@ -314,11 +318,11 @@ pub struct VisitorQuery {
         (status = 200, body = Page<VisitorResponse>),
         (status = 400, body = crate::infra::error::Problem),
     ),
-    security(("bearer" = ["principal", "security_office", "guard"]))
+    security(("bearer" = ["principal", "security_office", "guard"]), ("api_key" = ["visitors:read"]))
 )]
 #[get("/visitors")]
 pub async fn list_visitors(
-    _auth: Auth<GateLogReaders>,
+    _auth: AuthOrKey<GateLogReaders, VisitorsRead>,
     state: State,
     query: web::Query<VisitorQuery>,
 ) -> AppResult<web::Json<Page<VisitorResponse>>> {

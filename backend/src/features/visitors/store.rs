@@ -147,7 +147,7 @@ pub struct NewVisitor {
 /// guard cannot override it); a suspicious one needs the guard's `watchlist_decision`.
 pub async fn check_in_visitor(
     state: &State,
-    user: &crate::auth::extract::CurrentUser,
+    user: &crate::auth::extract::Caller,
     nv: NewVisitor,
 ) -> AppResult<CheckInResponse> {
     let warning = watchlist_match(&state.db.conn, nv.id.as_ref(), nv.phone.as_deref()).await?;
@@ -175,13 +175,14 @@ pub async fn check_in_visitor(
         expected_visitor_id: Set(nv.expected_visitor_id),
         watchlist_entry_id: Set(warning.as_ref().map(|w| w.entry_id)),
         checked_in_at: Set(now),
-        checked_in_by: Set(user.id),
+        checked_in_by: Set(user.person_id()),
         checked_out_at: Set(None),
         checked_out_by: Set(None),
         status: Set(status),
         decided_by: Set(None),
         decided_at: Set(None),
         decision_reason: Set(None),
+        checked_in_by_api_key_id: Set(user.key_id()),
     }
     .insert(&*tx)
     .await?;

@@ -89,6 +89,13 @@ pub(super) async fn hazards_sheet(db: &impl ConnectionTrait, r: &Range) -> AppRe
             .map(|u| u.display_name.clone())
             .unwrap_or_default()
     };
+    // A hazard a key reported (a sensor) names the key, not the office account behind it.
+    let keys: HashMap<Uuid, String> = crate::schema::api_keys::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|k| (k.id, k.name))
+        .collect();
     let rows = hazard::Entity::find()
         .filter(hazard::Column::ReportedAt.gte(start))
         .filter(hazard::Column::ReportedAt.lt(end))
@@ -97,6 +104,10 @@ pub(super) async fn hazards_sheet(db: &impl ConnectionTrait, r: &Range) -> AppRe
         .await?
         .into_iter()
         .map(|h| {
+            let reporter = match h.reported_by_api_key_id {
+                Some(k) => keys.get(&k).cloned().unwrap_or_default(),
+                None => name(Some(h.reported_by)),
+            };
             vec![
                 local(h.reported_at, r.tz),
                 h.category.as_str().to_owned(),
@@ -108,7 +119,7 @@ pub(super) async fn hazards_sheet(db: &impl ConnectionTrait, r: &Range) -> AppRe
                     "上报"
                 }
                 .to_owned(),
-                name(Some(h.reported_by)),
+                reporter,
                 hazard_status_zh(h.status.as_str()).to_owned(),
                 name(h.owner_id),
                 h.deadline.clone().unwrap_or_default(),

@@ -181,7 +181,7 @@ async fn out_list(
         .limit(1000)
         .all(db)
         .await?;
-    let items = passes::responses(db, rows, now).await?;
+    let items = passes::responses(db, rows, now, false).await?;
     Ok(items
         .into_iter()
         .map(|p| OutStudent {

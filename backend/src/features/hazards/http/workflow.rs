@@ -240,7 +240,8 @@ pub async fn verify_hazard(
     let h = store::find(&*tx, id.into_inner()).await?;
     let who = Involved {
         rectified_by: h.rectified_by,
-        reported_by: h.reported_by,
+        // A key's report names its creator only as answerable: they may verify it.
+        reported_by: h.reported_by_api_key_id.is_none().then_some(h.reported_by),
     };
     let (action, to) = lifecycle::verify(h.status, &who, u.id, body.approved)?;
     let now = crate::infra::clock::now();

@@ -101,11 +101,14 @@ fn activity_audit(a: &activity::Model) -> serde_json::Value {
     tag = "records",
     params(DateRangeQuery),
     responses((status = 200, body = Vec<ActivityResponse>)),
-    security(("bearer" = ["principal", "security_office", "class_teacher", "guard"]))
+    security(
+        ("bearer" = ["principal", "security_office", "class_teacher", "guard"]),
+        ("api_key" = ["records:read"])
+    )
 )]
 #[get("/activities")]
 pub async fn list_activities(
-    _auth: Auth<Staff>,
+    _auth: AuthOrKey<Staff, RecordsRead>,
     state: State,
     q: web::Query<DateRangeQuery>,
 ) -> AppResult<web::Json<Vec<ActivityResponse>>> {
@@ -200,11 +203,14 @@ async fn find_activity(db: &impl ConnectionTrait, id: Uuid) -> AppResult<activit
     tag = "records",
     params(("id" = Uuid, Path)),
     responses((status = 200, body = ActivityResponse), (status = 404, body = crate::infra::error::Problem)),
-    security(("bearer" = ["principal", "security_office", "class_teacher", "guard"]))
+    security(
+        ("bearer" = ["principal", "security_office", "class_teacher", "guard"]),
+        ("api_key" = ["records:read"])
+    )
 )]
 #[get("/activities/{id}")]
 pub async fn get_activity(
-    _auth: Auth<Staff>,
+    _auth: AuthOrKey<Staff, RecordsRead>,
     state: State,
     id: web::Path<Uuid>,
 ) -> AppResult<web::Json<ActivityResponse>> {

@@ -28,12 +28,15 @@ pub struct IncidentResponse {
     pub updated_at: DateTime<Utc>,
 }
 
-/// Incidents are free text about minors: the office and the principal see all of them, a
-/// class teacher those of own classes and own reports, a guard own reports.
+/// Incidents are free text about minors: the office, the principal and a `records:read` key
+/// see all of them, a class teacher those of own classes and own reports, a guard own reports.
 async fn incident_visibility(
     db: &impl ConnectionTrait,
-    u: &CurrentUser,
+    caller: &Caller,
 ) -> AppResult<Option<Condition>> {
+    let Caller::User(u) = caller else {
+        return Ok(None);
+    };
     if matches!(u.role, Role::SecurityOffice | Role::Principal) {
         return Ok(None);
     }
@@ -153,22 +156,26 @@ pub struct IncidentQuery {
     pub class_pending: Option<bool>,
 }
 
-/// Incidents the caller may see, newest first: all for the office and the principal, own
-/// classes' and own reports for a class teacher, own reports for a guard.
+/// Incidents the caller may see, newest first: all for the office, the principal and a
+/// `records:read` key (the record as the office sees it), own classes' and own reports for a
+/// class teacher, own reports for a guard.
 #[utoipa::path(
     tag = "records",
     params(IncidentQuery),
     responses((status = 200, body = Vec<IncidentResponse>)),
-    security(("bearer" = ["principal", "security_office", "class_teacher", "guard"]))
+    security(
+        ("bearer" = ["principal", "security_office", "class_teacher", "guard"]),
+        ("api_key" = ["records:read"])
+    )
 )]
 #[get("/incidents")]
 pub async fn list_incidents(
-    auth: Auth<Staff>,
+    auth: AuthOrKey<Staff, RecordsRead>,
     state: State,
     q: web::Query<IncidentQuery>,
 ) -> AppResult<web::Json<Vec<IncidentResponse>>> {
     let mut s = incident::Entity::find();
-    if let Some(c) = incident_visibility(&state.db.conn, &auth.user).await? {
+    if let Some(c) = incident_visibility(&state.db.conn, &auth.caller).await? {
         s = s.filter(c);
     }
     if let Some(p) = q.class_pending {
@@ -286,17 +293,20 @@ pub async fn create_incident(
     tag = "records",
     params(("id" = Uuid, Path)),
     responses((status = 200, body = IncidentResponse), (status = 404, body = crate::infra::error::Problem)),
-    security(("bearer" = ["principal", "security_office", "class_teacher", "guard"]))
+    security(
+        ("bearer" = ["principal", "security_office", "class_teacher", "guard"]),
+        ("api_key" = ["records:read"])
+    )
 )]
 #[get("/incidents/{id}")]
 pub async fn get_incident(
-    auth: Auth<Staff>,
+    auth: AuthOrKey<Staff, RecordsRead>,
     state: State,
     id: web::Path<Uuid>,
 ) -> AppResult<web::Json<IncidentResponse>> {
     let mut s = incident::Entity::find_by_id(id.into_inner());
     // Not 403: whether an incident the caller may not read exists is not the caller's to know.
-    if let Some(c) = incident_visibility(&state.db.conn, &auth.user).await? {
+    if let Some(c) = incident_visibility(&state.db.conn, &auth.caller).await? {
         s = s.filter(c);
     }
     let i = s

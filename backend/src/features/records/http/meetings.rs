@@ -95,11 +95,14 @@ pub async fn insert_meeting(
     tag = "records",
     params(DateRangeQuery),
     responses((status = 200, body = Vec<MeetingResponse>)),
-    security(("bearer" = ["principal", "security_office", "class_teacher", "guard"]))
+    security(
+        ("bearer" = ["principal", "security_office", "class_teacher", "guard"]),
+        ("api_key" = ["records:read"])
+    )
 )]
 #[get("/meetings")]
 pub async fn list_meetings(
-    _auth: Auth<Staff>,
+    _auth: AuthOrKey<Staff, RecordsRead>,
     state: State,
     q: web::Query<DateRangeQuery>,
 ) -> AppResult<web::Json<Vec<MeetingResponse>>> {
@@ -169,11 +172,14 @@ async fn find_meeting(db: &impl ConnectionTrait, id: Uuid) -> AppResult<meeting:
     tag = "records",
     params(("id" = Uuid, Path)),
     responses((status = 200, body = MeetingResponse), (status = 404, body = crate::infra::error::Problem)),
-    security(("bearer" = ["principal", "security_office", "class_teacher", "guard"]))
+    security(
+        ("bearer" = ["principal", "security_office", "class_teacher", "guard"]),
+        ("api_key" = ["records:read"])
+    )
 )]
 #[get("/meetings/{id}")]
 pub async fn get_meeting(
-    _auth: Auth<Staff>,
+    _auth: AuthOrKey<Staff, RecordsRead>,
     state: State,
     id: web::Path<Uuid>,
 ) -> AppResult<web::Json<MeetingResponse>> {

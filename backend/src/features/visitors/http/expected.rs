@@ -1,8 +1,8 @@
 //! Expected visitors: pre-registration, the day's list, and the one-tap check-in.
 
 use super::CheckInResponse;
-use crate::auth::extract::Auth;
-use crate::auth::roles::{GuardOrOffice, Staff};
+use crate::auth::extract::AuthOrKey;
+use crate::auth::roles::{GuardOrOffice, Staff, VisitorsRead, VisitorsWrite};
 use crate::features::audit;
 use crate::features::visitors::model::expected;
 use crate::features::visitors::rules::{blank_to_none, check_decision, mask, validate_person};
@@ -67,7 +67,8 @@ pub struct ExpectedVisitorRequest {
     pub expected_date: String,
 }
 
-/// Pre-register a visitor expected on a day.
+/// Pre-register a visitor expected on a day. A visitor kiosk may, with a `visitors:write`
+/// key: the record then names the key (`created_by` is the office account that created it).
 #[utoipa::path(
     tag = "visitors",
     request_body = ExpectedVisitorRequest,
@@ -75,11 +76,14 @@ pub struct ExpectedVisitorRequest {
         (status = 201, body = ExpectedVisitorResponse),
         (status = 422, body = crate::infra::error::Problem),
     ),
-    security(("bearer" = ["principal", "security_office", "class_teacher", "guard"]))
+    security(
+        ("bearer" = ["principal", "security_office", "class_teacher", "guard"]),
+        ("api_key" = ["visitors:write"])
+    )
 )]
 #[post("/expected-visitors")]
 pub async fn create_expected(
-    auth: Auth<Staff>,
+    auth: AuthOrKey<Staff, VisitorsWrite>,
     state: State,
     body: web::Json<ExpectedVisitorRequest>,
 ) -> AppResult<HttpResponse> {
@@ -122,16 +126,17 @@ pub async fn create_expected(
         host: Set(b.host.trim().to_owned()),
         vehicle_plate: Set(blank_to_none(b.vehicle_plate)),
         expected_date: Set(b.expected_date),
-        created_by: Set(auth.user.id),
+        created_by: Set(auth.caller.person_id()),
         created_at: Set(crate::infra::clock::now()),
         visitor_id: Set(None),
         cancelled_at: Set(None),
+        created_by_api_key_id: Set(auth.caller.key_id()),
     }
     .insert(&*tx)
     .await?;
     audit::record(
         &*tx,
-        auth.user.actor(),
+        auth.caller.actor(),
         "expected_visitor.create",
         "expected_visitor",
         Some(e.id.to_string()),
@@ -151,7 +156,8 @@ pub struct ExpectedQuery {
     pub date: Option<String>,
 }
 
-/// The visitors expected on a day (default today), for the guard's one-tap check-in.
+/// The visitors expected on a day (default today), for the guard's one-tap check-in (and a
+/// visitor kiosk's, with a `visitors:read` key).
 #[utoipa::path(
     tag = "visitors",
     params(ExpectedQuery),
@@ -159,11 +165,14 @@ pub struct ExpectedQuery {
         (status = 200, body = Vec<ExpectedVisitorResponse>),
         (status = 400, body = crate::infra::error::Problem),
     ),
-    security(("bearer" = ["principal", "security_office", "class_teacher", "guard"]))
+    security(
+        ("bearer" = ["principal", "security_office", "class_teacher", "guard"]),
+        ("api_key" = ["visitors:read"])
+    )
 )]
 #[get("/expected-visitors")]
 pub async fn list_expected(
-    _auth: Auth<Staff>,
+    _auth: AuthOrKey<Staff, VisitorsRead>,
     state: State,
     query: web::Query<ExpectedQuery>,
 ) -> AppResult<web::Json<Vec<ExpectedVisitorResponse>>> {
@@ -192,7 +201,8 @@ pub struct ExpectedCheckInRequest {
     pub watchlist_decision: Option<String>,
 }
 
-/// Check an expected visitor in with one tap (the watchlist is checked as for any visitor).
+/// Check an expected visitor in with one tap (the watchlist is checked as for any visitor);
+/// also a visitor kiosk's `visitors:write` key.
 #[utoipa::path(
     tag = "visitors",
     params(("id" = Uuid, Path)),
@@ -203,11 +213,11 @@ pub struct ExpectedCheckInRequest {
         (status = 409, description = "`already_checked_in`, `visitor_banned`, `visitor_suspicious`", body = crate::infra::error::Problem),
         (status = 422, body = crate::infra::error::Problem),
     ),
-    security(("bearer" = ["guard", "security_office"]))
+    security(("bearer" = ["guard", "security_office"]), ("api_key" = ["visitors:write"]))
 )]
 #[post("/expected-visitors/{id}/check-in")]
 pub async fn check_in_expected(
-    auth: Auth<GuardOrOffice>,
+    auth: AuthOrKey<GuardOrOffice, VisitorsWrite>,
     state: State,
     id: web::Path<Uuid>,
     body: web::Json<ExpectedCheckInRequest>,
@@ -227,7 +237,7 @@ pub async fn check_in_expected(
     };
     let resp = check_in_visitor(
         &state,
-        &auth.user,
+        &auth.caller,
         NewVisitor {
             name: e.name,
             phone: e.phone,
