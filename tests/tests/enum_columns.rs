@@ -118,6 +118,7 @@ async fn every_stored_value_of_every_enum_column_parses() {
         schema::vehicles::vehicle::Entity,
         schema::vehicles::passage::Entity,
         schema::vehicles::settings::Entity,
+        schema::report_sends::report_send::Entity,
     );
     let _ = db.close().await;
     // The demo school fills the tables whose enums matter most: an empty table proves nothing.
