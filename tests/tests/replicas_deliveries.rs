@@ -10,7 +10,6 @@
 mod receiver;
 
 use receiver::Receiver;
-use reqwest::StatusCode;
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection, Statement};
 use serde_json::{Value, json};
 use std::collections::HashMap;
@@ -180,11 +179,9 @@ async fn two_replicas_deliver_every_event_once_on_postgresql() {
     }
 
     // Every overdue raised, and every event delivered (within 60 s).
-    let mut events: Vec<(String, String, Option<uuid::Uuid>)> = Vec::new();
-    let mut log: HashMap<String, (String, i32)> = HashMap::new();
-    let deadline = std::time::Instant::now() + Duration::from_secs(60);
-    loop {
-        events = rows(
+    let deadline = std::time::Instant::now() + Duration::from_secs(90);
+    let (events, log) = loop {
+        let events: Vec<(String, String, Option<uuid::Uuid>)> = rows(
             &conn,
             &format!("SELECT id, kind, subject_id FROM events WHERE seq > {start_seq} AND kind IN {KINDS}"),
         )
@@ -198,7 +195,8 @@ async fn two_replicas_deliver_every_event_once_on_postgresql() {
             )
         })
         .collect();
-        log = rows(&conn, "SELECT event_id, status, attempts FROM channel_deliveries")
+        let log: HashMap<String, (String, i32)> =
+            rows(&conn, "SELECT event_id, status, attempts FROM channel_deliveries")
             .await
             .iter()
             .map(|r| {
@@ -216,16 +214,16 @@ async fn two_replicas_deliver_every_event_once_on_postgresql() {
             .iter()
             .all(|e| log.get(&e.0).is_some_and(|(s, _)| s == "delivered"));
         if overdue >= passes.len() && delivered {
-            break;
+            break (events, log);
         }
         assert!(
             std::time::Instant::now() < deadline,
-            "not all delivered in 60 s: {} events, {} overdue, log {log:?}",
+            "not all delivered in 90 s: {} events, {} overdue, log {log:?}",
             events.len(),
             overdue
         );
         tokio::time::sleep(Duration::from_millis(300)).await;
-    }
+    };
     // A few more scheduler rounds on both replicas: nothing raised twice.
     tokio::time::sleep(Duration::from_secs(4)).await;
     let overdue: Vec<String> = rows(
