@@ -88,12 +88,10 @@ async fn delivery_log(conn: &DatabaseConnection) -> HashMap<String, (String, i64
     let mut out = HashMap::new();
     for r in rows(
         conn,
-        &(
-            "SELECT d.event_id AS event_id, d.status AS status, \
+        &("SELECT d.event_id AS event_id, d.status AS status, \
              (SELECT COUNT(*) FROM channel_attempts a WHERE a.delivery_id = d.id \
               AND a.outcome = 'ok') AS ok \
-             FROM channel_deliveries d"
-        ),
+             FROM channel_deliveries d"),
     )
     .await
     {
@@ -136,8 +134,10 @@ async fn kill_dash_nine_during_delivery_delivers_every_event_at_least_once() {
     let sub: Value = client
         .post(format!("{}/api/v1/subscriptions", server.base))
         .bearer_auth(&office)
-        .json(&json!({"name": "校办系统", "kind": "webhook", "audience": "system",
-                      "url": rx.url("/hooks/crash"), "event_kinds": ["announcement.published"]}))
+        .json(
+            &json!({"name": "校办系统", "kind": "webhook", "audience": "system",
+                      "url": rx.url("/hooks/crash"), "event_kinds": ["announcement.published"]}),
+        )
         .send()
         .await
         .unwrap()
@@ -240,7 +240,10 @@ async fn kill_dash_nine_during_delivery_delivers_every_event_at_least_once() {
             .unwrap_or_else(|| panic!("seed {seed}: event {e} has no delivery"));
         assert_eq!(status, "delivered", "seed {seed}: event {e}");
         assert!(*ok >= 1, "seed {seed}: event {e} has no ok attempt");
-        assert!(received.contains(e), "seed {seed}: event {e} never received");
+        assert!(
+            received.contains(e),
+            "seed {seed}: event {e} never received"
+        );
     }
     for id in &received {
         assert!(

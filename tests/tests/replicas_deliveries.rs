@@ -97,9 +97,11 @@ async fn two_replicas_deliver_every_event_once_on_postgresql() {
         reqwest::Method::POST,
         "/api/v1/subscriptions",
         Some(&office_a),
-        Some(json!({"name": "保卫科系统", "kind": "webhook", "audience": "system",
+        Some(
+            json!({"name": "保卫科系统", "kind": "webhook", "audience": "system",
                     "url": rx.url("/hooks/replicas"),
-                    "event_kinds": ["announcement.published", "gate.exit", "pass.overdue"]})),
+                    "event_kinds": ["announcement.published", "gate.exit", "pass.overdue"]}),
+        ),
     )
     .await;
     assert!(sub["id"].is_string(), "{sub}");
@@ -112,7 +114,15 @@ async fn two_replicas_deliver_every_event_once_on_postgresql() {
     // scheduler of both replicas races to raise their `pass.overdue`.
     let teacher = token(&client, &bases[0], "teacher1").await;
     let guard = token(&client, &bases[1], "guard1").await;
-    let me = call(&client, &bases[0], reqwest::Method::GET, "/api/v1/me", Some(&teacher), None).await;
+    let me = call(
+        &client,
+        &bases[0],
+        reqwest::Method::GET,
+        "/api/v1/me",
+        Some(&teacher),
+        None,
+    )
+    .await;
     let class_id = me["class_ids"][0].as_str().unwrap().to_owned();
     let students = call(
         &client,
@@ -145,8 +155,10 @@ async fn two_replicas_deliver_every_event_once_on_postgresql() {
             reqwest::Method::POST,
             "/api/v1/gate/scans",
             Some(&guard),
-            Some(json!({"token": pass["token"], "direction": "exit", "gate": "南门",
-                        "client_event_id": uuid::Uuid::now_v7()})),
+            Some(
+                json!({"token": pass["token"], "direction": "exit", "gate": "南门",
+                        "client_event_id": uuid::Uuid::now_v7()}),
+            ),
         )
         .await;
         assert_eq!(scan["result"], "allow", "{scan}");
@@ -167,8 +179,10 @@ async fn two_replicas_deliver_every_event_once_on_postgresql() {
                     reqwest::Method::POST,
                     "/api/v1/announcements",
                     Some(&office),
-                    Some(json!({"title": format!("副本通报{w}-{n}"), "body": "两副本推送测试",
-                                "target_roles": ["guard"]})),
+                    Some(
+                        json!({"title": format!("副本通报{w}-{n}"), "body": "两副本推送测试",
+                                "target_roles": ["guard"]}),
+                    ),
                 )
                 .await;
             }
@@ -195,20 +209,22 @@ async fn two_replicas_deliver_every_event_once_on_postgresql() {
             )
         })
         .collect();
-        let log: HashMap<String, (String, i32)> =
-            rows(&conn, "SELECT event_id, status, attempts FROM channel_deliveries")
-            .await
-            .iter()
-            .map(|r| {
+        let log: HashMap<String, (String, i32)> = rows(
+            &conn,
+            "SELECT event_id, status, attempts FROM channel_deliveries",
+        )
+        .await
+        .iter()
+        .map(|r| {
+            (
+                r.try_get::<uuid::Uuid>("", "event_id").unwrap().to_string(),
                 (
-                    r.try_get::<uuid::Uuid>("", "event_id").unwrap().to_string(),
-                    (
-                        r.try_get::<String>("", "status").unwrap(),
-                        r.try_get::<i32>("", "attempts").unwrap(),
-                    ),
-                )
-            })
-            .collect();
+                    r.try_get::<String>("", "status").unwrap(),
+                    r.try_get::<i32>("", "attempts").unwrap(),
+                ),
+            )
+        })
+        .collect();
         let overdue = events.iter().filter(|e| e.1 == "pass.overdue").count();
         let delivered = events
             .iter()
@@ -232,7 +248,11 @@ async fn two_replicas_deliver_every_event_once_on_postgresql() {
     )
     .await
     .iter()
-    .map(|r| r.try_get::<uuid::Uuid>("", "subject_id").unwrap().to_string())
+    .map(|r| {
+        r.try_get::<uuid::Uuid>("", "subject_id")
+            .unwrap()
+            .to_string()
+    })
     .collect();
     for p in &passes {
         assert_eq!(
@@ -243,7 +263,10 @@ async fn two_replicas_deliver_every_event_once_on_postgresql() {
     }
     assert_eq!(overdue.len(), passes.len());
     assert_eq!(
-        events.iter().filter(|e| e.1 == "announcement.published").count(),
+        events
+            .iter()
+            .filter(|e| e.1 == "announcement.published")
+            .count(),
         60
     );
 
@@ -256,13 +279,25 @@ async fn two_replicas_deliver_every_event_once_on_postgresql() {
     }
     for (id, kind, _) in &events {
         assert_eq!(received.get(id), Some(&1), "{kind} {id} received once");
-        assert_eq!(log[id], ("delivered".to_owned(), 1), "{kind} {id}: one attempt");
+        assert_eq!(
+            log[id],
+            ("delivered".to_owned(), 1),
+            "{kind} {id}: one attempt"
+        );
     }
     assert_eq!(seen.len(), events.len(), "nothing else received");
-    assert!(rx.overlaps().is_empty(), "sent twice at once: {:?}", rx.overlaps());
+    assert!(
+        rx.overlaps().is_empty(),
+        "sent twice at once: {:?}",
+        rx.overlaps()
+    );
     for log in [db.dir.join("a.log"), db.dir.join("b.log")] {
         let text = std::fs::read_to_string(&log).unwrap_or_default();
-        assert!(!text.contains("delivery round failed"), "{}: {text}", log.display());
+        assert!(
+            !text.contains("delivery round failed"),
+            "{}: {text}",
+            log.display()
+        );
     }
     eprintln!(
         "replicas: {} events ({} overdue) delivered once each by two replicas",

@@ -127,7 +127,10 @@ async fn a_roster_is_reported_to_a_robot_with_its_leaders_and_links() {
     assert_eq!(r.body["subject"], "roster");
     assert_eq!(r.body["subject_id"], id);
     assert_eq!(r.body["channel_name"], "校办");
-    assert_eq!(r.body["sent_by_name"], app.me("office").await["display_name"]);
+    assert_eq!(
+        r.body["sent_by_name"],
+        app.me("office").await["display_name"]
+    );
     assert!(r.body["link_expires_at"].is_string());
     let delivery_id = r.body["delivery_id"].as_str().unwrap().to_owned();
 
@@ -139,10 +142,7 @@ async fn a_roster_is_reported_to_a_robot_with_its_leaders_and_links() {
     assert_eq!(body["msgtype"], "markdown");
     let text = body["markdown"]["content"].as_str().unwrap();
     assert!(text.len() <= 4096, "within WeCom's limit");
-    assert!(
-        text.starts_with(&format!("### 报送：{title}\n")),
-        "{text}"
-    );
+    assert!(text.starts_with(&format!("### 报送：{title}\n")), "{text}");
     assert!(text.contains("- 值班日期："), "{text}");
     assert!(text.contains("**值班领导**"), "{text}");
     assert!(text.contains("- 报送对象：校办"), "{text}");
@@ -151,7 +151,10 @@ async fn a_roster_is_reported_to_a_robot_with_its_leaders_and_links() {
     if let Some(phone) = leader["phone"].as_str() {
         assert!(text.contains(phone), "and phone: {text}");
     }
-    assert!(text.contains("（XLSX）](") && text.contains("（ICS）]("), "{text}");
+    assert!(
+        text.contains("（XLSX）](") && text.contains("（ICS）]("),
+        "{text}"
+    );
 
     // The links download the roster, without signing in.
     let token = link_token(text, "xlsx");
@@ -201,14 +204,19 @@ async fn a_roster_is_reported_to_a_robot_with_its_leaders_and_links() {
     assert_eq!(list.body.as_array().unwrap().len(), 1);
     // And it is the channel's delivery, in its log.
     let log = app
-        .get(&format!("/api/v1/subscriptions/{sub_id}/deliveries"), &office)
+        .get(
+            &format!("/api/v1/subscriptions/{sub_id}/deliveries"),
+            &office,
+        )
         .await;
     let d = &log.body["items"][0];
     assert_eq!(d["id"], delivery_id.as_str());
     assert_eq!(d["event_kind"], "report.sent");
     assert_eq!(d["status"], "delivered");
     // The hand mark is untouched: a report through a channel is recorded apart from it.
-    let after = app.get(&format!("/api/v1/duty/rosters/{id}"), &office).await;
+    let after = app
+        .get(&format!("/api/v1/duty/rosters/{id}"), &office)
+        .await;
     assert_eq!(after.body["reported_at"], hand_mark);
     // Audited.
     let audit = app.audit("action=report.send").await;
@@ -253,7 +261,10 @@ async fn a_failed_report_is_retried_and_can_be_resent_with_the_same_id() {
         got[0].headers["webhook-id"], got[1].headers["webhook-id"],
         "a retry keeps the id"
     );
-    assert_eq!(got[1].headers["webhook-id"], rep["event_id"].as_str().unwrap());
+    assert_eq!(
+        got[1].headers["webhook-id"],
+        rep["event_id"].as_str().unwrap()
+    );
     // A signed Standard Webhook, checked by an independent implementation.
     assert_eq!(standard_webhooks_matches(&secret, &got[1]), 1);
     let body = got[1].json();
@@ -262,7 +273,11 @@ async fn a_failed_report_is_retried_and_can_be_resent_with_the_same_id() {
     assert_eq!(data["subject"], "roster");
     assert_eq!(data["roster_id"], id);
     assert_eq!(data["report_to"], "教育局保卫科");
-    assert!(data["leaders_on_call"].as_array().is_some_and(|l| !l.is_empty()));
+    assert!(
+        data["leaders_on_call"]
+            .as_array()
+            .is_some_and(|l| !l.is_empty())
+    );
     assert!(data["xlsx_url"].is_null());
     let md = data["markdown"].as_str().unwrap();
     assert!(md.contains("未配置公开地址") && !md.contains("]("), "{md}");
@@ -270,14 +285,20 @@ async fn a_failed_report_is_retried_and_can_be_resent_with_the_same_id() {
     // Resent by the office: the same id again, and sent again.
     let r = app
         .post(
-            &format!("/api/v1/deliveries/{}/resend", rep["delivery_id"].as_str().unwrap()),
+            &format!(
+                "/api/v1/deliveries/{}/resend",
+                rep["delivery_id"].as_str().unwrap()
+            ),
             &office,
             json!({}),
         )
         .await;
     assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.text);
     let got = rx.wait_for(3).await;
-    assert_eq!(got[2].headers["webhook-id"], rep["event_id"].as_str().unwrap());
+    assert_eq!(
+        got[2].headers["webhook-id"],
+        rep["event_id"].as_str().unwrap()
+    );
     report_with_status(&app, &office, &path, "sent").await;
 }
 
@@ -362,7 +383,10 @@ async fn a_plan_item_is_reported_with_its_evidence_summary() {
         format!("报送：{title}")
     );
     let text = body["markdown"]["text"].as_str().unwrap();
-    assert!(text.contains(&format!("**佐证材料（{n_evidence} 项）**")), "{text}");
+    assert!(
+        text.contains(&format!("**佐证材料（{n_evidence} 项）**")),
+        "{text}"
+    );
     assert!(text.contains("- 工作计划："), "{text}");
     assert!(!text.contains("（ICS）"), "no calendar for an item: {text}");
     let token = link_token(text, "xlsx");
@@ -404,7 +428,9 @@ async fn who_may_report_and_what_is_refused() {
     let send = format!("/api/v1/duty/rosters/{id}/reports");
     for user in ["teacher1", "guard1", "principal"] {
         let t = app.token(user).await;
-        let r = app.post(&send, &t, json!({"subscription_id": sub_id})).await;
+        let r = app
+            .post(&send, &t, json!({"subscription_id": sub_id}))
+            .await;
         assert_eq!(r.status, StatusCode::FORBIDDEN, "{user}: {}", r.text);
     }
     for user in ["teacher1", "guard1"] {
@@ -414,7 +440,11 @@ async fn who_may_report_and_what_is_refused() {
     }
     // A channel that does not exist; a switched-off one.
     let r = app
-        .post(&send, &office, json!({"subscription_id": uuid::Uuid::now_v7()}))
+        .post(
+            &send,
+            &office,
+            json!({"subscription_id": uuid::Uuid::now_v7()}),
+        )
         .await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
     assert_eq!(r.code(), "subscription_not_found");
@@ -426,7 +456,9 @@ async fn who_may_report_and_what_is_refused() {
         )
         .await;
     assert_eq!(off.status, StatusCode::OK, "{}", off.text);
-    let r = app.post(&send, &office, json!({"subscription_id": sub_id})).await;
+    let r = app
+        .post(&send, &office, json!({"subscription_id": sub_id}))
+        .await;
     assert_eq!(r.status, StatusCode::CONFLICT);
     assert_eq!(r.code(), "subscription_disabled");
     app.patch(
@@ -463,7 +495,11 @@ async fn who_may_report_and_what_is_refused() {
         .await;
     assert_eq!(r.code(), "plan_item_not_found");
     // Nothing was recorded or sent by the refusals.
-    assert_eq!(app.sql_count("SELECT COUNT(*) AS n FROM report_sends").await, 0);
+    assert_eq!(
+        app.sql_count("SELECT COUNT(*) AS n FROM report_sends")
+            .await,
+        0
+    );
     tokio::time::sleep(Duration::from_millis(700)).await;
     let sent: Vec<String> = rx
         .seen()

@@ -313,9 +313,11 @@ async fn main() {
         let r = client
             .post(format!("{base}/api/v1/subscriptions"))
             .bearer_auth(office["access_token"].as_str().expect("token"))
-            .json(&json!({"name": "黑洞", "kind": "webhook", "audience": "system",
+            .json(
+                &json!({"name": "黑洞", "kind": "webhook", "audience": "system",
                           "url": format!("http://127.0.0.1:{hole}/never"),
-                          "event_kinds": ["gate.exit"]}))
+                          "event_kinds": ["gate.exit"]}),
+            )
             .send()
             .await
             .expect("subscribe");

@@ -268,7 +268,10 @@ impl Worker {
     async fn claim(&self, d: &delivery::Model, now: DateTime<Utc>) -> Result<bool, BoxError> {
         let tx = self.db.begin_write().await?;
         let res = delivery::Entity::update_many()
-            .col_expr(delivery::Column::NextAttemptAt, Expr::value(now + self.lease()))
+            .col_expr(
+                delivery::Column::NextAttemptAt,
+                Expr::value(now + self.lease()),
+            )
             .filter(delivery::Column::Id.eq(d.id))
             .filter(delivery::Column::Status.eq(DeliveryStatus::Pending))
             .filter(delivery::Column::NextAttemptAt.eq(d.next_attempt_at))

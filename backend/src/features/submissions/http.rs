@@ -161,8 +161,7 @@ async fn send(
     data["markdown"] = json!(o.markdown);
     data["report_to"] = json!(channel.name);
     data["sent_by"] = json!(o.user.display_name);
-    let q = channels::queue_message(tx, channel.id, channels::REPORT_KIND, &data, now)
-        .await?;
+    let q = channels::queue_message(tx, channel.id, channels::REPORT_KIND, &data, now).await?;
     let row = store::insert(
         tx,
         NewReport {
@@ -257,8 +256,10 @@ pub async fn send_roster_report(
         .shifts
         .iter()
         .filter(|s| s.leader)
-        .map(|s| json!({"date": s.date, "start_time": s.start_time, "end_time": s.end_time,
-                        "name": s.name, "phone": s.phone}))
+        .map(|s| {
+            json!({"date": s.date, "start_time": s.start_time, "end_time": s.end_time,
+                        "name": s.name, "phone": s.phone})
+        })
         .collect();
     let data = json!({
         "subject": "roster", "roster_id": id, "start_date": facts.start_date,

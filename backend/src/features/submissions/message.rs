@@ -1,9 +1,7 @@
 //! What a report (报送) says, pure: the Chinese markdown a group reads for a roster or a plan
 //! item, and the XLSX / ICS its link downloads. No queries, no clock.
 
-use crate::features::channels::{
-    ROBOT_MAX_BYTES, fit_robot_markdown as fit, plain_text as plain,
-};
+use crate::features::channels::{ROBOT_MAX_BYTES, fit_robot_markdown as fit, plain_text as plain};
 use crate::schema::plans::{EvidenceType, ItemCategory, ItemStatus};
 use chrono::{DateTime, NaiveDate, Utc};
 
@@ -197,7 +195,9 @@ pub fn item_markdown(r: &ItemReport, links: Option<&Links>) -> String {
     text.push_str(&format!(
         "- 类别：{} · 负责人：{} · 进度：{}\n",
         category_label(r.category),
-        r.owner.map(|o| plain(o, 20)).unwrap_or_else(|| "未指定".into()),
+        r.owner
+            .map(|o| plain(o, 20))
+            .unwrap_or_else(|| "未指定".into()),
         status_label(r.status)
     ));
     text.push_str(&format!("- 报送对象：{}\n", plain(r.channel_name, 40)));
@@ -230,7 +230,10 @@ pub fn item_markdown(r: &ItemReport, links: Option<&Links>) -> String {
 }
 
 /// The roster as a workbook: one row per shift.
-pub fn roster_xlsx(title: &str, shifts: &[ShiftLine]) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
+pub fn roster_xlsx(
+    title: &str,
+    shifts: &[ShiftLine],
+) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
     use rust_xlsxwriter::{Format, Workbook};
     let mut wb = Workbook::new();
     let bold = Format::new().set_bold();

@@ -72,9 +72,7 @@ pub async fn by_link(
         .one(db)
         .await?
         .filter(|r| r.link_expires_at.is_some_and(|until| until > now))
-        .ok_or_else(|| {
-            ApiError::not_found(ErrorCode::ReportLinkNotFound, "报送链接不存在或已过期")
-        })
+        .ok_or_else(|| ApiError::not_found(ErrorCode::ReportLinkNotFound, "报送链接不存在或已过期"))
 }
 
 pub async fn user_name(db: &impl ConnectionTrait, id: Uuid) -> AppResult<Option<String>> {
