@@ -118,25 +118,32 @@ async fn responses(
     Ok(out)
 }
 
+/// The links a message gives, and what the report stores of them (the token's hash, until).
+struct NewLinks {
+    links: Option<Links>,
+    hash: Option<String>,
+    until: Option<DateTime<Utc>>,
+}
+
 /// A fresh link token and the message's links, when the server knows its public address.
-fn new_links(
-    state: &State,
-    roster: bool,
-) -> AppResult<(Option<Links>, Option<String>, Option<DateTime<Utc>>)> {
+fn new_links(state: &State, roster: bool) -> AppResult<NewLinks> {
     let Some(origin) = &state.settings.public_url else {
-        return Ok((None, None, None));
+        return Ok(NewLinks {
+            links: None,
+            hash: None,
+            until: None,
+        });
     };
     let token = crate::infra::util::random_token(32).map_err(|_| ApiError::internal())?;
     let base = format!("{origin}/api/v1/report-links/{token}");
-    let links = Links {
-        xlsx: format!("{base}/xlsx"),
-        ics: roster.then(|| format!("{base}/ics")),
-    };
-    Ok((
-        Some(links),
-        Some(crate::infra::util::sha256_hex(&token)),
-        Some(clock::now() + LINK_VALID),
-    ))
+    Ok(NewLinks {
+        links: Some(Links {
+            xlsx: format!("{base}/xlsx"),
+            ics: roster.then(|| format!("{base}/ics")),
+        }),
+        hash: Some(crate::infra::util::sha256_hex(&token)),
+        until: Some(clock::now() + LINK_VALID),
+    })
 }
 
 struct Outgoing<'a> {
@@ -240,7 +247,7 @@ pub async fn send_roster_report(
     let tx = state.db.begin_write().await?;
     let facts = store::roster(&*tx, id).await?;
     let channel = channel_for(&*tx, body.subscription_id).await?;
-    let (links, hash, until) = new_links(&state, true)?;
+    let NewLinks { links, hash, until } = new_links(&state, true)?;
     let markdown = message::roster_markdown(
         &RosterReport {
             title: &facts.title,
@@ -354,7 +361,7 @@ pub async fn send_plan_item_report(
     let tx = state.db.begin_write().await?;
     let facts = store::plan_item(&*tx, id).await?;
     let channel = channel_for(&*tx, body.subscription_id).await?;
-    let (links, hash, until) = new_links(&state, false)?;
+    let NewLinks { links, hash, until } = new_links(&state, false)?;
     let markdown = message::item_markdown(
         &item_report(&facts, &channel.name, &auth.user.display_name),
         links.as_ref(),
