@@ -88,10 +88,10 @@ async fn delivery_log(conn: &DatabaseConnection) -> HashMap<String, (String, i64
     let mut out = HashMap::new();
     for r in rows(
         conn,
-        &("SELECT d.event_id AS event_id, d.status AS status, \
-             (SELECT COUNT(*) FROM channel_attempts a WHERE a.delivery_id = d.id \
-              AND a.outcome = 'ok') AS ok \
-             FROM channel_deliveries d"),
+        "SELECT d.event_id AS event_id, d.status AS status, \
+         (SELECT COUNT(*) FROM channel_attempts a WHERE a.delivery_id = d.id \
+          AND a.outcome = 'ok') AS ok \
+         FROM channel_deliveries d",
     )
     .await
     {
