@@ -80,8 +80,8 @@ fuzz-api: clean-test-dbs
 
 ## The gate benchmark (prints scans/s, p50/p99 and the ratio to GET /api/health), SQLite then PostgreSQL.
 bench:
-	$(CARGO) run --release -p xiaoan-api-tests --bin bench_gate -- --db sqlite --seconds 10
-	$(CARGO) run --release -p xiaoan-api-tests --bin bench_gate -- --db postgres --seconds 10
+	$(CARGO) run --release -p xiaoan-api-tests --bin bench_gate -- --db sqlite --seconds 10 --blackhole
+	$(CARGO) run --release -p xiaoan-api-tests --bin bench_gate -- --db postgres --seconds 10 --blackhole
 
 ## District-scale lists on PostgreSQL: generates xiaoan_scale (200k students, 10M gate scans, ...),
 ## measures the list endpoints (p50/p99 per filter), then drops the database. Not part of `make test`.

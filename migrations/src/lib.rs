@@ -32,6 +32,7 @@ mod m20261202_000701_headcounts;
 mod m20261203_190001_rule_pdfs_traffic_posts;
 mod m20261203_000190_equipment;
 mod m20261203_000801_key_actors;
+mod m20261203_000801_report_sends;
 
 pub struct Migrator;
 
@@ -68,6 +69,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_190001_rule_pdfs_traffic_posts::Migration),
             Box::new(m20261203_000190_equipment::Migration),
             Box::new(m20261203_000801_key_actors::Migration),
+            Box::new(m20261203_000801_report_sends::Migration),
         ]
     }
 }

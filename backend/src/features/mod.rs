@@ -21,6 +21,7 @@ pub mod records;
 pub mod school;
 pub mod semesters;
 pub mod students;
+pub mod submissions;
 pub mod todo;
 pub mod users;
 pub mod vehicles;

@@ -165,6 +165,8 @@ pub enum ErrorCode {
     DeliveryNotFound,
     ChannelTargetNotAllowed,
     SecretNotRotatable,
+    SubscriptionDisabled,
+    ReportLinkNotFound,
 }
 
 impl ErrorCode {
@@ -327,6 +329,8 @@ impl ErrorCode {
         ErrorCode::DeliveryNotFound,
         ErrorCode::ChannelTargetNotAllowed,
         ErrorCode::SecretNotRotatable,
+        ErrorCode::SubscriptionDisabled,
+        ErrorCode::ReportLinkNotFound,
     ];
 
     /// The stored/wire value, e.g. `swap_conflict`.
@@ -489,6 +493,8 @@ impl ErrorCode {
             ErrorCode::DeliveryNotFound => "delivery_not_found",
             ErrorCode::ChannelTargetNotAllowed => "channel_target_not_allowed",
             ErrorCode::SecretNotRotatable => "secret_not_rotatable",
+            ErrorCode::SubscriptionDisabled => "subscription_disabled",
+            ErrorCode::ReportLinkNotFound => "report_link_not_found",
         }
     }
 
@@ -660,6 +666,8 @@ impl ErrorCode {
             ErrorCode::DeliveryNotFound => "推送记录不存在",
             ErrorCode::ChannelTargetNotAllowed => "不允许推送到内网、本机或链路本地地址",
             ErrorCode::SecretNotRotatable => "只有通用 Webhook 渠道的签名密钥可以轮换",
+            ErrorCode::SubscriptionDisabled => "该推送渠道已停用,请先启用后再报送",
+            ErrorCode::ReportLinkNotFound => "报送链接不存在或已过期",
         }
     }
 }

@@ -19,6 +19,7 @@ pub mod patrol;
 pub mod plans;
 pub mod platform;
 pub mod records;
+pub mod report_sends;
 pub mod school;
 pub mod semesters;
 pub mod sessions;

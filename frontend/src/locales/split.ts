@@ -10,7 +10,7 @@ export const DEFERRED_NAMESPACES: readonly string[] = [
   'check', 'compliance', 'dashboard', 'duty', 'dutyToday', 'expectedDesk', 'feed', 'figures',
   'fire', 'glossary', 'hazardStats', 'healthReports', 'incident', 'incidents', 'keys',
   'leadership', 'ledger', 'letters', 'myTasks', 'officePasses', 'patrol', 'people', 'planEdit',
-  'planTasks', 'plans', 'platform', 'records', 'rosters', 'rules', 'semesters', 'shifts', 'spot',
+  'planTasks', 'plans', 'platform', 'records', 'reports', 'rosters', 'rules', 'semesters', 'shifts', 'spot',
   'students', 'tally', 'templates', 'training', 'vehicles', 'visitorsDesk',
 ]
 

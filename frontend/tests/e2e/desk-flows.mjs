@@ -107,6 +107,30 @@ export async function deskFlows({ test, page, base, login, shot, checkLayout, as
       assert(r.body.status === 'published' && r.body.reported_at && r.body.notified_at && r.body.notified_by === r.body.reported_by && r.body.shifts.length === 12, `saved: ${r.body.status} ${r.body.reported_at} ${r.body.notified_at} ${r.body.shifts.length}`)
     })
 
+    await test(`desk ${label}: 报送 the published roster to 校办 through a channel, its status shown apart from the hand mark`, async () => {
+      assert(rosterId, 'no roster from the previous flow')
+      await page.setViewportSize(vp)
+      // A WeCom robot (this machine has no way out: the send fails and the report says so).
+      const sub = await api(office, 'POST', '/api/v1/subscriptions', {
+        name: `校办${vp.width}`, kind: 'wecom', audience: 'school_office',
+        url: 'https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=e2e', event_kinds: ['roster.published'],
+      })
+      assert(sub.status === 201, `subscribed: ${JSON.stringify(sub.body)}`)
+      await page.goto(`${base}/office/duty/${rosterId}`)
+      const panel = page.getByTestId('report-panel')
+      await panel.getByTestId('report-none').waitFor()
+      await panel.getByTestId('report-send-open').click()
+      await visible(page.getByTestId('report-channel').filter({ hasText: `校办${vp.width}` })).click()
+      await panel.getByTestId('report-row').first().waitFor()
+      await panel.getByTestId('report-status').filter({ hasText: /发送中|已送达|失败，待重试|发送失败/ }).first().waitFor()
+      await page.getByTestId('roster-report-mark').getByText(/标记线下报送/).waitFor()
+      await shot(page, `office-roster-report-${vp.width}`)
+      await checkLayout(page, `roster reported through a channel ${label}`)
+      const list = await api(office, 'GET', `/api/v1/duty/rosters/${rosterId}/reports`)
+      assert(list.status === 200 && list.body.length === 1 && list.body[0].channel_name === `校办${vp.width}`, `recorded: ${JSON.stringify(list.body)}`)
+      await api(office, 'DELETE', `/api/v1/subscriptions/${sub.body.id}`)
+    })
+
     await test(`desk ${label}: teacher2 asks to swap, teacher1 accepts, the office approves, both calendars change`, async () => {
       assert(rosterId, 'no roster from the previous flow')
       await page.setViewportSize(vp)

@@ -6,7 +6,13 @@
 //! cargo run --release -p xiaoan-api-tests --bin bench_gate -- --db sqlite --seconds 10
 //! cargo run --release -p xiaoan-api-tests --bin bench_gate -- --db sqlite --sync normal
 //! cargo run --release -p xiaoan-api-tests --bin bench_gate -- --db postgres
+//! cargo run --release -p xiaoan-api-tests --bin bench_gate -- --db sqlite --blackhole
 //! ```
+//!
+//! `--blackhole` runs the scans a second time with a webhook subscription to `gate.exit`
+//! pointing at a local black hole (a listener that accepts and never answers), and prints both
+//! figures: a receiver that hangs must not slow the gate (the delivery worker runs beside the
+//! requests, with bounded timeouts).
 //!
 //! Every scan is the first exit of a pass of its own (the pool is written straight into the
 //! database, signed with the server's key, before the clock starts), so each allowed scan is a
@@ -28,6 +34,7 @@ struct Args {
     seconds: u64,
     concurrency: usize,
     sync: SqliteSync,
+    blackhole: bool,
 }
 
 fn args() -> Args {
@@ -36,9 +43,14 @@ fn args() -> Args {
         seconds: 10,
         concurrency: 64,
         sync: SqliteSync::Full,
+        blackhole: false,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
+        if flag == "--blackhole" {
+            a.blackhole = true;
+            continue;
+        }
         let val = it.next().unwrap_or_default();
         match flag.as_str() {
             "--db" => a.db = val,
@@ -223,6 +235,8 @@ async fn main() {
         demo: true,
         sqlite_synchronous: a.sync,
         frontend_dir: data_dir.join("no-frontend"),
+        // The black hole listens on loopback.
+        channels_allow_private: a.blackhole,
         ..xiaoan::Settings::default()
     };
     let app = xiaoan::Application::build(settings)
@@ -249,7 +263,8 @@ async fn main() {
     );
 
     // The pool: enough unique passes that every scan in the run is a first exit.
-    let pool = (a.seconds as usize) * 6000 + 10_000;
+    let runs = if a.blackhole { 2 } else { 1 };
+    let pool = ((a.seconds as usize) * 6000 + 10_000) * runs;
     let t = Instant::now();
     let tokens = make_pool(&db, pool).await;
     eprintln!(
@@ -273,18 +288,44 @@ async fn main() {
     })
     .await;
 
-    let scans = drive(&addr, a.seconds, a.concurrency, {
-        let (addr, bearer, tokens) = (addr.clone(), bearer.clone(), tokens.clone());
-        move |i| {
-            let body = json!({
-                "token": tokens[i % tokens.len()], "direction": "exit", "gate": "南门",
-                "client_event_id": uuid::Uuid::now_v7().to_string(),
-            })
-            .to_string();
-            post_request(&addr, "/api/v1/gate/scans", &bearer, &body)
-        }
-    })
-    .await;
+    let scan_run = |offset: usize| {
+        scan_run(
+            addr.clone(),
+            bearer.clone(),
+            tokens.clone(),
+            a.seconds,
+            a.concurrency,
+            offset,
+        )
+    };
+    let scans = scan_run(0).await;
+    let with_hole = if a.blackhole {
+        let hole = black_hole().await;
+        let office = client
+            .post(format!("{base}/api/v1/auth/login"))
+            .json(&json!({"username": "office", "password": xiaoan::demo::demo_password()}))
+            .send()
+            .await
+            .expect("login")
+            .json::<serde_json::Value>()
+            .await
+            .expect("login body");
+        let r = client
+            .post(format!("{base}/api/v1/subscriptions"))
+            .bearer_auth(office["access_token"].as_str().expect("token"))
+            .json(
+                &json!({"name": "黑洞", "kind": "webhook", "audience": "system",
+                          "url": format!("http://127.0.0.1:{hole}/never"),
+                          "event_kinds": ["gate.exit"]}),
+            )
+            .send()
+            .await
+            .expect("subscribe");
+        assert_eq!(r.status().as_u16(), 201, "subscribed");
+        Some(scan_run(scans.count + 1000).await)
+    } else {
+        None
+    };
 
     let backend = match (a.db.as_str(), a.sync) {
         ("postgres", _) => "PostgreSQL".to_owned(),
@@ -313,6 +354,18 @@ async fn main() {
         "  ratio to ceiling    {:.2}",
         scans.per_sec / health.per_sec.max(1.0)
     );
+    if let Some(h) = with_hole {
+        println!(
+            "  with a black-hole subscription to gate.exit (accepts, never answers):\n  \
+             POST /gate/scans    {:>8.0} scans/s p50 {:>6.2} ms   p99 {:>6.2} ms   ({} scans, {} allowed first exits)",
+            h.per_sec, h.p50_ms, h.p99_ms, h.count, h.allows
+        );
+        println!(
+            "  with / without      {:.2} (scans/s), p99 {:.2}",
+            h.per_sec / scans.per_sec.max(1.0),
+            h.p99_ms / scans.p99_ms.max(0.001)
+        );
+    }
 
     let _ = std::fs::remove_dir_all(&data_dir);
     if let Some(name) = pg_db {
@@ -324,6 +377,44 @@ async fn main() {
         }
     }
     std::process::exit(0);
+}
+
+/// Scans from `concurrency` connections for `secs`, each the first exit of its own pass (from
+/// `offset` on in the pool).
+async fn scan_run(
+    addr: String,
+    bearer: String,
+    tokens: Arc<Vec<String>>,
+    secs: u64,
+    concurrency: usize,
+    offset: usize,
+) -> Stats {
+    let target = addr.clone();
+    drive(&target, secs, concurrency, move |i| {
+        let body = json!({
+            "token": tokens[(offset + i) % tokens.len()], "direction": "exit", "gate": "南门",
+            "client_event_id": uuid::Uuid::now_v7().to_string(),
+        })
+        .to_string();
+        post_request(&addr, "/api/v1/gate/scans", &bearer, &body)
+    })
+    .await
+}
+
+/// A listener on loopback that accepts every connection and never answers (the sockets are
+/// held open, unread); returns its port.
+async fn black_hole() -> u16 {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("black hole");
+    let port = listener.local_addr().expect("port").port();
+    tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((sock, _)) = listener.accept().await {
+            held.push(sock);
+        }
+    });
+    port
 }
 
 /// Writes `n` passes for the demo students straight into the database, signed with the

@@ -14,6 +14,9 @@ pub const ROBOT_MAX_BYTES: usize = 4096;
 pub const TEST_KIND: &str = "channel.test";
 /// The office's notice that a channel failing for days was disabled.
 pub const DISABLED_KIND: &str = "channel.disabled";
+/// 报送: a roster or a plan item sent by the office; its data carries the message's own
+/// `title` and `markdown` (see the `submissions` feature), which a robot sends as they are.
+pub const REPORT_KIND: &str = "report.sent";
 
 /// The event catalogue as channels know it: kind, the Chinese title a group reads, how
 /// urgent it is, and the category a subscription may filter on.
@@ -147,6 +150,9 @@ pub fn title(kind: &str) -> &str {
     if kind == DISABLED_KIND {
         return "推送渠道已停用";
     }
+    if kind == REPORT_KIND {
+        return "报送";
+    }
     KINDS
         .iter()
         .find(|(k, ..)| *k == kind)
@@ -220,14 +226,18 @@ fn field_text(value: &Value, tz: Tz) -> Option<String> {
         Value::Number(n) => n.to_string(),
         _ => return None,
     };
-    // One line each: a value never breaks the list or adds markdown of its own.
-    let clean: String = text
-        .chars()
+    let clean = plain(&text, 80);
+    (!clean.trim().is_empty()).then_some(clean)
+}
+
+/// A value as one line of plain text within `max` characters: it never breaks a list or adds
+/// markdown (a heading, a link, emphasis) of its own.
+pub fn plain(text: &str, max: usize) -> String {
+    text.chars()
         .map(|c| if c.is_control() { ' ' } else { c })
         .filter(|c| !matches!(c, '*' | '#' | '[' | ']' | '`' | '<' | '>'))
-        .take(80)
-        .collect();
-    (!clean.trim().is_empty()).then_some(clean)
+        .take(max)
+        .collect()
 }
 
 fn lines(m: &Message, tz: Tz) -> Vec<String> {
@@ -294,7 +304,7 @@ pub fn digest_markdown(items: &[Message], tz: Tz, link: Option<&str>) -> String 
 }
 
 /// Cuts `text` to [`ROBOT_MAX_BYTES`] on a character boundary.
-fn fit(text: String) -> String {
+pub fn fit(text: String) -> String {
     if text.len() <= ROBOT_MAX_BYTES {
         return text;
     }

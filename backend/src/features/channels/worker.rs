@@ -34,8 +34,12 @@ const EVENTS_PER_TICK: u64 = 500;
 /// Deliveries one channel sends per round (a webhook) — robots follow their own budget.
 const WEBHOOK_PER_ROUND: usize = 20;
 /// While a round sends, its deliveries are leased: a replica that dies mid-send leaves them
-/// to be sent again after this (at least once).
+/// to be sent again after this (at least once). A retry speed-up (tests) shortens it, never
+/// below [`MIN_LEASE`].
 const LEASE: Duration = Duration::minutes(5);
+/// Longer than one request may take (connect + request timeouts), so a lease never ends
+/// while its single send is still under way.
+const MIN_LEASE: Duration = Duration::seconds(20);
 /// Bounded waits for a receiver.
 const CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
 const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
@@ -256,11 +260,18 @@ impl Worker {
         Ok(())
     }
 
+    fn lease(&self) -> Duration {
+        (LEASE / i32::try_from(self.speedup).unwrap_or(i32::MAX)).max(MIN_LEASE)
+    }
+
     /// Leases a delivery to this round; `false` when another round (a replica) took it.
     async fn claim(&self, d: &delivery::Model, now: DateTime<Utc>) -> Result<bool, BoxError> {
         let tx = self.db.begin_write().await?;
         let res = delivery::Entity::update_many()
-            .col_expr(delivery::Column::NextAttemptAt, Expr::value(now + LEASE))
+            .col_expr(
+                delivery::Column::NextAttemptAt,
+                Expr::value(now + self.lease()),
+            )
             .filter(delivery::Column::Id.eq(d.id))
             .filter(delivery::Column::Status.eq(DeliveryStatus::Pending))
             .filter(delivery::Column::NextAttemptAt.eq(d.next_attempt_at))
@@ -327,9 +338,24 @@ impl Worker {
                     occurred_at: at,
                     payload: &parsed["data"],
                 };
-                let text = messages::robot_markdown(&m, self.tz, self.link.as_deref());
-                self.send_robot(ch, target, messages::title(&kind), &text)
-                    .await
+                // A report (报送) carries its own message, written when the office sent it.
+                let prepared = (kind == messages::REPORT_KIND)
+                    .then(|| {
+                        let data = &parsed["data"];
+                        Some((data["title"].as_str()?, data["markdown"].as_str()?))
+                    })
+                    .flatten();
+                match prepared {
+                    Some((title, markdown)) => {
+                        let text = messages::fit(markdown.to_owned());
+                        self.send_robot(ch, target, title, &text).await
+                    }
+                    None => {
+                        let text = messages::robot_markdown(&m, self.tz, self.link.as_deref());
+                        self.send_robot(ch, target, messages::title(&kind), &text)
+                            .await
+                    }
+                }
             }
         }
     }

@@ -28,7 +28,9 @@ pub struct RosterSummary {
     pub status: RosterStatus,
     /// 报送 (e.g. `校办`).
     pub report_to: Option<String>,
-    /// When it was reported (报送) — marked by the office.
+    /// When it was reported (报送) — marked by hand by the office, for a report made outside
+    /// the system (on paper, by phone). Reports sent through a channel are listed at
+    /// `/duty/rosters/{id}/reports`, each with its delivery.
     pub reported_at: Option<DateTime<Utc>>,
     /// 通报 (e.g. `教师群`).
     pub notify: Option<String>,
@@ -36,7 +38,7 @@ pub struct RosterSummary {
     pub published_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
-    /// Who marked it reported (报送).
+    /// Who marked it reported (报送) by hand.
     pub reported_by: Option<Uuid>,
     /// When its audience was told (通报) — marked by the office.
     pub notified_at: Option<DateTime<Utc>>,

@@ -177,7 +177,9 @@ pub struct UpdateRosterRequest {
     pub report_to: Option<String>,
     pub notify: Option<String>,
     pub note: Option<String>,
-    /// `true` marks it reported (报送) now, by the caller; `false` clears the mark.
+    /// `true` marks it reported (报送) now, by the caller, for a report made outside the system
+    /// (on paper); `false` clears the mark. To send it through a channel, use
+    /// `POST /duty/rosters/{id}/reports`.
     pub reported: Option<bool>,
     /// `true` marks its audience told (通报) now, by the caller; `false` clears the mark.
     pub notified: Option<bool>,
