@@ -29,6 +29,7 @@ mod m20261202_000401_duties;
 mod m20261202_000501_public_articles;
 mod m20261202_000502_vehicles;
 mod m20261202_000701_headcounts;
+mod m20261203_001801_notifications;
 
 pub struct Migrator;
 
@@ -62,6 +63,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000202_roster_marks::Migration),
             Box::new(m20261202_000301_events::Migration),
             Box::new(m20261202_000311_channels::Migration),
+            Box::new(m20261203_001801_notifications::Migration),
         ]
     }
 }

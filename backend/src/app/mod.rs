@@ -65,6 +65,7 @@ pub fn api_v1(cfg: &mut ServiceConfig) {
     crate::features::vehicles::routes(cfg);
     crate::features::events::routes(cfg);
     crate::features::channels::routes(cfg);
+    crate::features::notifications::routes(cfg);
     cfg.service(school::get_school);
 }
 

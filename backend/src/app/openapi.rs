@@ -49,6 +49,7 @@ scopes of the `api_key` scheme). Ownership (a class teacher's own class) is enfo
         (name = "duties", description = "Leadership and duties (安全领导小组, 岗位职责, 安全目标责任书), the safety rules library (安全管理制度) with versions, guard training (门卫培训), and what waits for one's signature"),
         (name = "events", description = "Events (事件): what happened, written with the change; read by cursor (`events:read`)"),
         (name = "subscriptions", description = "信息推送: channels (signed webhooks, DingTalk and WeCom group robots), the events they receive, the delivery log"),
+        (name = "notifications", description = "In-app notifications (each person's, by the rules of who gets what) and the office's escalation settings (who is told when)"),
         (name = "school", description = "The school"),
         (name = "health", description = "Liveness and readiness"),
     )

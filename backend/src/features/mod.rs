@@ -13,6 +13,7 @@ pub mod fire;
 pub mod gate;
 pub mod hazards;
 pub mod headcount;
+pub mod notifications;
 pub mod inspections;
 pub mod passes;
 pub mod patrol;

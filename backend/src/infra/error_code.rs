@@ -161,6 +161,7 @@ pub enum ErrorCode {
     DeliveryNotFound,
     ChannelTargetNotAllowed,
     SecretNotRotatable,
+    NotificationNotFound,
 }
 
 impl ErrorCode {
@@ -319,6 +320,7 @@ impl ErrorCode {
         ErrorCode::DeliveryNotFound,
         ErrorCode::ChannelTargetNotAllowed,
         ErrorCode::SecretNotRotatable,
+        ErrorCode::NotificationNotFound,
     ];
 
     /// The stored/wire value, e.g. `swap_conflict`.
@@ -477,6 +479,7 @@ impl ErrorCode {
             ErrorCode::DeliveryNotFound => "delivery_not_found",
             ErrorCode::ChannelTargetNotAllowed => "channel_target_not_allowed",
             ErrorCode::SecretNotRotatable => "secret_not_rotatable",
+            ErrorCode::NotificationNotFound => "notification_not_found",
         }
     }
 
@@ -642,6 +645,7 @@ impl ErrorCode {
             ErrorCode::DeliveryNotFound => "推送记录不存在",
             ErrorCode::ChannelTargetNotAllowed => "不允许推送到内网、本机或链路本地地址",
             ErrorCode::SecretNotRotatable => "只有通用 Webhook 渠道的签名密钥可以轮换",
+            ErrorCode::NotificationNotFound => "通知不存在",
         }
     }
 }

@@ -1,0 +1,770 @@
+//! Who gets which event as a notification, and what it says: the one table of rules, pure
+//! (no queries, no clock). The worker resolves each [`Target`] to accounts — a class teacher
+//! target to the teacher of that class only, which is how ownership holds — and keeps the
+//! first notice per recipient and event. Titles and bodies are Chinese and name no one beyond
+//! what the recipient may see on the record itself (a student by name only to the own class's
+//! teacher and to those an escalation is for, never a guardian, a pass's reason or a health
+//! detail).
+//!
+//! | event | who | rule |
+//! |---|---|---|
+//! | `visitor.flagged` | 保卫处 (at once, if on) | `visitor_flagged_office` |
+//! | `hazard.reported` | 保卫处; the class teacher of its class | `hazard_reported_office`, `hazard_reported_class` |
+//! | `hazard.assigned` | the owner | `hazard_assigned_owner` |
+//! | `incident.reported` | 保卫处, 校长室; the class teacher of its class | `incident_office`, `incident_principal`, `incident_class` |
+//! | `health.abnormal` | 保卫处 and 校医 (if on) | `health_abnormal_office`, `health_abnormal_clinic` |
+//! | `roster.published` | all staff | `roster_published` |
+//! | `announcement.published` | its roles (all when none) | `announcement` |
+//! | `traffic_check.missing` | the class teacher of the class (if on) | `traffic_missing_class` |
+//! | `fire.check_failed` | 保卫处 | `fire_failed_office` |
+//! | `patrol.missed` | 保卫处 | `patrol_missed_office` |
+//! | `plan.submitted` | 校长室 | `plan_submitted_principal` |
+//! | `plan.approved` | 保卫处 | `plan_approved_office` |
+//! | `escalation.raised` (overdue student) | step 1: the class teacher; step 2: 保卫处 and the leader on call | `escalation_class_teacher`, `escalation_office`, `escalation_leader` |
+//! | `escalation.raised` (hazard digest) | 保卫处; each owner, own hazards | `hazard_digest_office`, `hazard_digest_owner` |
+//!
+//! Not notified: `pass.issued`, `pass.revoked`, `gate.*`, `visitor.checked_in` (routine, the
+//! lists show them), `pass.overdue` and `hazard.overdue` (their escalations above tell people
+//! on the office's clock instead), `hazard.verified`.
+
+use super::policy::EscalationSettings;
+use crate::auth::roles::Role;
+use crate::features::events::{self, EscalationRule, EscalationTarget, EventKind, StoredEvent};
+use crate::schema::hazards::HazardCategory;
+use crate::schema::records::{IncidentKind, Severity};
+use crate::schema::visitors::{VisitStatus, WatchCategory};
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+use serde::de::DeserializeOwned;
+use uuid::Uuid;
+
+/// Who a notice is for, before it is resolved to accounts.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Target {
+    /// Every active account of the role.
+    Everyone(Role),
+    /// The class teacher of this class (nobody when it has none).
+    ClassTeacherOf(Uuid),
+    /// One account (if active).
+    User(Uuid),
+}
+
+/// The record a notice opens.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Link {
+    Hazard(Uuid),
+    Pass(Uuid),
+    Visitors,
+    Incidents,
+    HealthReports,
+    Shifts,
+    Announcement(Uuid),
+    TrafficCheck,
+    Fire,
+    Patrol,
+    Plan(Uuid),
+    MyHazards,
+    Hazards,
+}
+
+/// One notice: for whom, by which rule, what it says and what it opens.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Notice {
+    pub rule: &'static str,
+    pub target: Target,
+    pub title: String,
+    pub body: String,
+    pub link: Link,
+}
+
+fn area(role: Role) -> &'static str {
+    match role {
+        Role::Principal => "principal",
+        Role::SecurityOffice => "office",
+        Role::ClassTeacher => "teacher",
+        Role::Guard => "guard",
+        Role::SafetyOfficer => "officer",
+    }
+}
+
+/// The SPA route that opens `link` for a person of `role`; `None` where that role has no page
+/// for it (the notice then opens nothing rather than a page that answers 403).
+pub fn route(link: &Link, role: Role) -> Option<String> {
+    use Role::*;
+    let a = area(role);
+    let staff = role != SafetyOfficer;
+    let desk = matches!(role, SecurityOffice | Principal);
+    match link {
+        Link::Hazard(id) => Some(format!("/{a}/hazards/{id}")),
+        Link::MyHazards => staff.then(|| format!("/{a}/tasks")),
+        Link::Hazards => desk.then(|| format!("/{a}/hazards")),
+        Link::Pass(id) => match role {
+            ClassTeacher => Some(format!("/teacher/passes/{id}")),
+            SecurityOffice | Principal => Some(format!("/{a}/passes")),
+            _ => None,
+        },
+        Link::Visitors => (role == SecurityOffice).then(|| "/office/visitors".into()),
+        Link::Incidents => desk.then(|| format!("/{a}/incidents")),
+        Link::HealthReports => (role == SecurityOffice).then(|| "/office/health-reports".into()),
+        Link::Shifts => staff.then(|| format!("/{a}/shifts")),
+        Link::Announcement(id) => Some(format!("/{a}/announcements/{id}")),
+        Link::TrafficCheck => (role == ClassTeacher).then(|| "/teacher/check".into()),
+        Link::Fire => desk.then(|| format!("/{a}/fire")),
+        Link::Patrol => desk.then(|| format!("/{a}/patrol")),
+        Link::Plan(id) => desk.then(|| format!("/{a}/plans/{id}")),
+    }
+}
+
+fn hazard_category_zh(c: HazardCategory) -> &'static str {
+    match c {
+        HazardCategory::Traffic => "交通",
+        HazardCategory::Fire => "消防",
+        HazardCategory::Security => "治安",
+        HazardCategory::Facility => "设施",
+        HazardCategory::Electrical => "用电",
+        HazardCategory::Food => "食品",
+        HazardCategory::Other => "其他",
+    }
+}
+
+fn incident_kind_zh(k: IncidentKind) -> &'static str {
+    match k {
+        IncidentKind::Theft => "盗窃",
+        IncidentKind::Injury => "伤害",
+        IncidentKind::Traffic => "交通",
+        IncidentKind::Fire => "火情",
+        IncidentKind::Intrusion => "闯入",
+        IncidentKind::Other => "其他",
+    }
+}
+
+fn severity_zh(s: Severity) -> &'static str {
+    match s {
+        Severity::Minor => "轻微",
+        Severity::Moderate => "一般",
+        Severity::Serious => "较重",
+        Severity::Critical => "重大",
+    }
+}
+
+fn when(at: DateTime<Utc>, tz: Tz) -> String {
+    at.with_timezone(&tz).format("%-m月%-d日 %H:%M").to_string()
+}
+
+fn parse<P: DeserializeOwned>(ev: &StoredEvent) -> Option<P> {
+    match serde_json::from_value(ev.data.clone()) {
+        Ok(p) => Some(p),
+        Err(e) => {
+            // Logged by seq and kind only: the payload may name people.
+            tracing::warn!(seq = ev.seq, kind = ?ev.kind, error = %e, "notifications: payload not readable");
+            None
+        }
+    }
+}
+
+fn notice(rule: &'static str, target: Target, title: &str, body: String, link: Link) -> Notice {
+    Notice {
+        rule,
+        target,
+        title: title.to_owned(),
+        body,
+        link,
+    }
+}
+
+/// The notices an event makes under the school's settings, most specific first (the worker
+/// keeps the first per recipient).
+pub fn notices(ev: &StoredEvent, s: &EscalationSettings, tz: Tz) -> Vec<Notice> {
+    use Target::*;
+    let office = || Everyone(Role::SecurityOffice);
+    let principal = || Everyone(Role::Principal);
+    match ev.kind {
+        EventKind::VisitorFlagged if s.visitor_flagged.enabled => {
+            let Some(p) = parse::<events::VisitorFlagged>(ev) else {
+                return vec![];
+            };
+            let what = match p.category {
+                WatchCategory::Banned => "禁止入校人员",
+                WatchCategory::Suspicious => "可疑人员",
+            };
+            let status = match p.status {
+                VisitStatus::Refused => "已拒绝入校",
+                VisitStatus::Pending => "等待保卫处决定",
+                VisitStatus::Admitted => "已准许入校",
+            };
+            let gate = p.gate.as_deref().unwrap_or("校门");
+            vec![notice(
+                "visitor_flagged_office",
+                office(),
+                "关注名单人员到访",
+                format!("{what}{}在{gate}登记（{}），{status}。", p.name, when(p.at, tz)),
+                Link::Visitors,
+            )]
+        }
+        EventKind::HazardReported => {
+            let Some(p) = parse::<events::HazardReported>(ev) else {
+                return vec![];
+            };
+            let body = format!("{}隐患：{}", hazard_category_zh(p.category), p.location);
+            let mut out = vec![notice(
+                "hazard_reported_office",
+                office(),
+                "新上报隐患",
+                body.clone(),
+                Link::Hazard(p.hazard_id),
+            )];
+            if let Some(c) = p.class_id {
+                out.push(notice(
+                    "hazard_reported_class",
+                    ClassTeacherOf(c),
+                    "本班有新上报隐患",
+                    body,
+                    Link::Hazard(p.hazard_id),
+                ));
+            }
+            out
+        }
+        EventKind::HazardAssigned => {
+            let Some(p) = parse::<events::HazardAssigned>(ev) else {
+                return vec![];
+            };
+            let deadline = p
+                .deadline
+                .map(|d| format!("，整改期限 {d}"))
+                .unwrap_or_default();
+            vec![notice(
+                "hazard_assigned_owner",
+                User(p.owner_id),
+                "隐患已分派给您整改",
+                format!(
+                    "{}隐患：{}{deadline}",
+                    hazard_category_zh(p.category),
+                    p.location
+                ),
+                Link::Hazard(p.hazard_id),
+            )]
+        }
+        EventKind::IncidentReported => {
+            let Some(p) = parse::<events::IncidentReported>(ev) else {
+                return vec![];
+            };
+            let body = format!(
+                "{}事件（{}）：{}，{}",
+                incident_kind_zh(p.kind),
+                severity_zh(p.severity),
+                p.place,
+                when(p.occurred_at, tz)
+            );
+            let mut out = vec![
+                notice(
+                    "incident_office",
+                    office(),
+                    "新登记安全事件",
+                    body.clone(),
+                    Link::Incidents,
+                ),
+                notice(
+                    "incident_principal",
+                    principal(),
+                    "新登记安全事件",
+                    body.clone(),
+                    Link::Incidents,
+                ),
+            ];
+            if let Some(c) = p.class_id {
+                out.push(notice(
+                    "incident_class",
+                    ClassTeacherOf(c),
+                    "本班学生涉及安全事件",
+                    body,
+                    Link::Incidents,
+                ));
+            }
+            out
+        }
+        EventKind::HealthAbnormal if s.health_abnormal.enabled => {
+            let Some(p) = parse::<events::HealthAbnormal>(ev) else {
+                return vec![];
+            };
+            let fit = if p.fit_for_duty {
+                ""
+            } else {
+                "，不宜上岗"
+            };
+            let body = format!("保安{} {} 的健康日报异常{fit}。", p.guard_name, p.date);
+            let mut out = vec![notice(
+                "health_abnormal_office",
+                office(),
+                "保安健康异常",
+                body.clone(),
+                Link::HealthReports,
+            )];
+            if let Some(doctor) = s.health_abnormal.clinic_user_id {
+                out.push(notice(
+                    "health_abnormal_clinic",
+                    User(doctor),
+                    "保安健康异常（请校医关注）",
+                    body,
+                    Link::HealthReports,
+                ));
+            }
+            out
+        }
+        EventKind::RosterPublished => {
+            let Some(p) = parse::<events::RosterPublished>(ev) else {
+                return vec![];
+            };
+            let body = format!("{}（{} 至 {}）", p.title, p.start_date, p.end_date);
+            [
+                Role::SecurityOffice,
+                Role::Principal,
+                Role::ClassTeacher,
+                Role::Guard,
+            ]
+            .into_iter()
+            .map(|r| {
+                notice(
+                    "roster_published",
+                    Everyone(r),
+                    "值班安排已发布",
+                    body.clone(),
+                    Link::Shifts,
+                )
+            })
+            .collect()
+        }
+        EventKind::AnnouncementPublished => {
+            let Some(p) = parse::<events::AnnouncementPublished>(ev) else {
+                return vec![];
+            };
+            let roles: Vec<crate::auth::roles::Role> = if p.target_roles.is_empty() {
+                Role::ALL.to_vec()
+            } else {
+                p.target_roles
+                    .iter()
+                    .filter_map(|r| Role::parse(r))
+                    .collect()
+            };
+            roles
+                .into_iter()
+                .map(|r| {
+                    notice(
+                        "announcement",
+                        Everyone(r),
+                        "新通知",
+                        p.title.clone(),
+                        Link::Announcement(p.announcement_id),
+                    )
+                })
+                .collect()
+        }
+        EventKind::TrafficCheckMissing if s.traffic_missing.enabled => {
+            let Some(p) = parse::<events::TrafficCheckMissing>(ev) else {
+                return vec![];
+            };
+            vec![notice(
+                "traffic_missing_class",
+                ClassTeacherOf(p.class_id),
+                "本周交通安全检查未提交",
+                format!(
+                    "{} 本周（{} 起）的交通安全检查还未提交，请尽快完成。",
+                    p.class_name, p.week_start
+                ),
+                Link::TrafficCheck,
+            )]
+        }
+        EventKind::FireCheckFailed => {
+            let Some(p) = parse::<events::FireCheckFailed>(ev) else {
+                return vec![];
+            };
+            vec![notice(
+                "fire_failed_office",
+                office(),
+                "消防器材检查不合格",
+                format!("{}（{}）", p.item_name, p.location),
+                Link::Fire,
+            )]
+        }
+        EventKind::PatrolMissed => {
+            let Some(p) = parse::<events::PatrolMissed>(ev) else {
+                return vec![];
+            };
+            vec![notice(
+                "patrol_missed_office",
+                office(),
+                "巡逻漏检",
+                format!("{} {} {} 的巡逻未按时完成", p.route_name, p.date, p.start_time),
+                Link::Patrol,
+            )]
+        }
+        EventKind::PlanSubmitted => {
+            let Some(p) = parse::<events::PlanSubmitted>(ev) else {
+                return vec![];
+            };
+            vec![notice(
+                "plan_submitted_principal",
+                principal(),
+                "安全工作计划待审批",
+                format!("{}（{}）", p.0.title, p.0.semester),
+                Link::Plan(p.0.plan_id),
+            )]
+        }
+        EventKind::PlanApproved => {
+            let Some(p) = parse::<events::PlanApproved>(ev) else {
+                return vec![];
+            };
+            vec![notice(
+                "plan_approved_office",
+                office(),
+                "安全工作计划已批准",
+                format!("{}（{}）", p.0.title, p.0.semester),
+                Link::Plan(p.0.plan_id),
+            )]
+        }
+        EventKind::EscalationRaised => match parse::<events::EscalationRaised>(ev) {
+            Some(p) => escalation(&p, tz),
+            None => vec![],
+        },
+        _ => vec![],
+    }
+}
+
+fn escalation(p: &events::EscalationRaised, tz: Tz) -> Vec<Notice> {
+    use Target::*;
+    match p.rule {
+        EscalationRule::PassOverdue => {
+            let (Some(pass), Some(student), Some(back_by)) = (p.subject_id, &p.student, p.return_by)
+            else {
+                return vec![];
+            };
+            let late = p.minutes_late.unwrap_or(0);
+            let title = format!("学生逾期 {late} 分钟未返校");
+            let body = format!(
+                "{} {} 应于 {} 返校，逾期 {late} 分钟仍未返校，请联系核实。",
+                student.class_name,
+                student.name,
+                when(back_by, tz)
+            );
+            let mut out = Vec::new();
+            for t in &p.targets {
+                match t {
+                    EscalationTarget::ClassTeacher => out.push(notice(
+                        "escalation_class_teacher",
+                        ClassTeacherOf(student.class_id),
+                        &title,
+                        body.clone(),
+                        Link::Pass(pass),
+                    )),
+                    EscalationTarget::Office => out.push(notice(
+                        "escalation_office",
+                        Everyone(Role::SecurityOffice),
+                        &title,
+                        body.clone(),
+                        Link::Pass(pass),
+                    )),
+                    EscalationTarget::LeaderOnCall => {
+                        if let Some(leader) = p.leader_on_call_id {
+                            out.push(notice(
+                                "escalation_leader",
+                                User(leader),
+                                &format!("【值班领导】{title}"),
+                                body.clone(),
+                                Link::Pass(pass),
+                            ));
+                        }
+                    }
+                    EscalationTarget::HazardOwners => {}
+                }
+            }
+            out
+        }
+        EscalationRule::HazardDigest => {
+            let date = p.date.clone().unwrap_or_default();
+            let total = p.hazards_total.unwrap_or(p.hazards.len() as i64);
+            let mut out = Vec::new();
+            let list = |items: &[&events::DigestHazard]| -> String {
+                let mut lines: Vec<String> = items
+                    .iter()
+                    .take(5)
+                    .map(|h| format!("{}（期限 {}）", h.location, h.deadline))
+                    .collect();
+                if items.len() > 5 {
+                    lines.push(format!("等 {} 项", items.len()));
+                }
+                lines.join("；")
+            };
+            if p.targets.contains(&EscalationTarget::Office) {
+                let all: Vec<&events::DigestHazard> = p.hazards.iter().collect();
+                out.push(notice(
+                    "hazard_digest_office",
+                    Everyone(Role::SecurityOffice),
+                    &format!("全校 {total} 项隐患逾期未整改"),
+                    format!("{date} 汇总：{}", list(&all)),
+                    Link::Hazards,
+                ));
+            }
+            if p.targets.contains(&EscalationTarget::HazardOwners) {
+                let mut owners: Vec<Uuid> = p.hazards.iter().filter_map(|h| h.owner_id).collect();
+                owners.sort();
+                owners.dedup();
+                for owner in owners {
+                    let mine: Vec<&events::DigestHazard> = p
+                        .hazards
+                        .iter()
+                        .filter(|h| h.owner_id == Some(owner))
+                        .collect();
+                    out.push(notice(
+                        "hazard_digest_owner",
+                        User(owner),
+                        &format!("您有 {} 项隐患逾期未整改", mine.len()),
+                        format!("{date}：{}", list(&mine)),
+                        Link::MyHazards,
+                    ));
+                }
+            }
+            out
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::features::events::{DigestHazard, EscalationRaised, EventStudent};
+    use chrono::TimeZone;
+    use serde_json::json;
+
+    const TZ: Tz = chrono_tz::Asia::Shanghai;
+
+    fn ev(kind: EventKind, data: serde_json::Value) -> StoredEvent {
+        StoredEvent {
+            seq: 1,
+            id: Uuid::now_v7(),
+            kind,
+            version: 1,
+            occurred_at: Utc.with_ymd_and_hms(2026, 12, 2, 1, 0, 0).unwrap(),
+            class_id: None,
+            subject_id: None,
+            data,
+        }
+    }
+
+    fn student(class_id: Uuid) -> EventStudent {
+        EventStudent {
+            id: Uuid::now_v7(),
+            name: "张三".into(),
+            student_no: "2019001".into(),
+            class_id,
+            class_name: "2019级旅游1班".into(),
+        }
+    }
+
+    fn overdue_step(step: i32, targets: Vec<EscalationTarget>, class_id: Uuid) -> StoredEvent {
+        let p = EscalationRaised {
+            rule: EscalationRule::PassOverdue,
+            step,
+            targets,
+            subject_id: Some(Uuid::now_v7()),
+            class_id: Some(class_id),
+            student: Some(student(class_id)),
+            return_by: Some(Utc.with_ymd_and_hms(2026, 12, 2, 9, 30, 0).unwrap()),
+            minutes_late: Some(if step == 1 { 15 } else { 60 }),
+            leader_on_call_id: Some(Uuid::from_u128(7)),
+            date: None,
+            hazards: vec![],
+            hazards_total: None,
+            summary: String::new(),
+        };
+        ev(EventKind::EscalationRaised, serde_json::to_value(p).unwrap())
+    }
+
+    #[test]
+    fn an_overdue_student_goes_to_the_own_class_teacher_first_then_the_office_and_leader() {
+        let class = Uuid::now_v7();
+        let s = EscalationSettings::default();
+        let first = notices(
+            &overdue_step(1, vec![EscalationTarget::ClassTeacher], class),
+            &s,
+            TZ,
+        );
+        assert_eq!(first.len(), 1);
+        assert_eq!(first[0].target, Target::ClassTeacherOf(class));
+        assert_eq!(first[0].rule, "escalation_class_teacher");
+        assert_eq!(first[0].title, "学生逾期 15 分钟未返校");
+        assert!(first[0].body.contains("张三"), "{}", first[0].body);
+        assert!(first[0].body.contains("17:30"), "school time: {}", first[0].body);
+        assert!(!first[0].body.contains("2019001"), "no 学号 in the text");
+        let second = notices(
+            &overdue_step(
+                2,
+                vec![EscalationTarget::Office, EscalationTarget::LeaderOnCall],
+                class,
+            ),
+            &s,
+            TZ,
+        );
+        let targets: Vec<&Target> = second.iter().map(|n| &n.target).collect();
+        assert_eq!(
+            targets,
+            vec![
+                &Target::Everyone(Role::SecurityOffice),
+                &Target::User(Uuid::from_u128(7))
+            ]
+        );
+    }
+
+    #[test]
+    fn routine_events_make_no_notice() {
+        let s = EscalationSettings::default();
+        for kind in [
+            EventKind::GateExit,
+            EventKind::GateReturn,
+            EventKind::PassIssued,
+            EventKind::PassOverdue,
+            EventKind::HazardOverdue,
+            EventKind::VisitorCheckedIn,
+        ] {
+            assert!(notices(&ev(kind, json!({})), &s, TZ).is_empty(), "{kind:?}");
+        }
+    }
+
+    #[test]
+    fn a_class_s_events_go_to_that_class_s_teacher_only() {
+        let class = Uuid::now_v7();
+        let s = EscalationSettings::default();
+        let missing = ev(
+            EventKind::TrafficCheckMissing,
+            json!({"class_id": class, "class_name": "2019级旅游1班", "week_start": "2026-11-30"}),
+        );
+        let n = notices(&missing, &s, TZ);
+        assert_eq!(n.len(), 1);
+        assert_eq!(n[0].target, Target::ClassTeacherOf(class));
+        assert_eq!(route(&n[0].link, Role::ClassTeacher).as_deref(), Some("/teacher/check"));
+        let hazard = Uuid::now_v7();
+        let reported = ev(
+            EventKind::HazardReported,
+            json!({"hazard_id": hazard, "category": "facility", "location": "实训楼二楼",
+                   "class_id": class, "reported_at": "2026-12-02T01:00:00Z"}),
+        );
+        let n = notices(&reported, &s, TZ);
+        assert_eq!(n[0].target, Target::Everyone(Role::SecurityOffice));
+        assert_eq!(n[1].target, Target::ClassTeacherOf(class));
+        assert_eq!(n[0].body, "设施隐患：实训楼二楼");
+    }
+
+    #[test]
+    fn settings_switch_the_at_once_rules() {
+        let mut s = EscalationSettings::default();
+        let flagged = ev(
+            EventKind::VisitorFlagged,
+            json!({"visit_id": Uuid::now_v7(), "name": "李四", "category": "banned",
+                   "status": "refused", "gate": "南门", "at": "2026-12-02T01:00:00Z"}),
+        );
+        let n = notices(&flagged, &s, TZ);
+        assert_eq!(n.len(), 1);
+        assert_eq!(n[0].target, Target::Everyone(Role::SecurityOffice));
+        assert!(n[0].body.contains("南门") && n[0].body.contains("09:00"));
+        s.visitor_flagged.enabled = false;
+        assert!(notices(&flagged, &s, TZ).is_empty());
+
+        let health = ev(
+            EventKind::HealthAbnormal,
+            json!({"report_id": Uuid::now_v7(), "guard_id": Uuid::now_v7(),
+                   "guard_name": "王保安", "date": "2026-12-02", "fit_for_duty": false}),
+        );
+        let doctor = Uuid::now_v7();
+        s.health_abnormal.clinic_user_id = Some(doctor);
+        let n = notices(&health, &s, TZ);
+        assert_eq!(n.len(), 2);
+        assert_eq!(n[1].target, Target::User(doctor));
+        assert!(n[0].body.contains("不宜上岗"));
+        assert!(!n[0].body.contains("℃"), "no temperature in the text");
+        s.health_abnormal.enabled = false;
+        assert!(notices(&health, &s, TZ).is_empty());
+    }
+
+    #[test]
+    fn the_hazard_digest_gives_each_owner_only_their_own() {
+        let (a, b) = (Uuid::from_u128(1), Uuid::from_u128(2));
+        let h = |owner: Uuid, loc: &str| DigestHazard {
+            hazard_id: Uuid::now_v7(),
+            category: HazardCategory::Facility,
+            location: loc.into(),
+            owner_id: Some(owner),
+            deadline: "2026-11-30".into(),
+        };
+        let p = EscalationRaised {
+            rule: EscalationRule::HazardDigest,
+            step: 1,
+            targets: vec![EscalationTarget::Office, EscalationTarget::HazardOwners],
+            subject_id: None,
+            class_id: None,
+            student: None,
+            return_by: None,
+            minutes_late: None,
+            leader_on_call_id: None,
+            date: Some("2026-12-02".into()),
+            hazards: vec![h(a, "甲处"), h(b, "乙处"), h(a, "丙处")],
+            hazards_total: Some(3),
+            summary: String::new(),
+        };
+        let n = notices(
+            &ev(EventKind::EscalationRaised, serde_json::to_value(p).unwrap()),
+            &EscalationSettings::default(),
+            TZ,
+        );
+        assert_eq!(n.len(), 3);
+        assert_eq!(n[0].title, "全校 3 项隐患逾期未整改");
+        let mine = n.iter().find(|x| x.target == Target::User(a)).unwrap();
+        assert_eq!(mine.title, "您有 2 项隐患逾期未整改");
+        assert!(mine.body.contains("甲处") && mine.body.contains("丙处"));
+        assert!(!mine.body.contains("乙处"));
+    }
+
+    #[test]
+    fn announcements_go_to_their_roles_and_open_in_each_area() {
+        let id = Uuid::now_v7();
+        let a = ev(
+            EventKind::AnnouncementPublished,
+            json!({"announcement_id": id, "title": "寒假安全提醒", "target_roles": ["guard"]}),
+        );
+        let n = notices(&a, &EscalationSettings::default(), TZ);
+        assert_eq!(n.len(), 1);
+        assert_eq!(n[0].target, Target::Everyone(Role::Guard));
+        assert_eq!(
+            route(&n[0].link, Role::Guard),
+            Some(format!("/guard/announcements/{id}"))
+        );
+        let all = ev(
+            EventKind::AnnouncementPublished,
+            json!({"announcement_id": id, "title": "x", "target_roles": []}),
+        );
+        assert_eq!(notices(&all, &EscalationSettings::default(), TZ).len(), 5);
+    }
+
+    #[test]
+    fn routes_only_where_the_role_has_the_page() {
+        let id = Uuid::now_v7();
+        assert_eq!(
+            route(&Link::Pass(id), Role::ClassTeacher),
+            Some(format!("/teacher/passes/{id}"))
+        );
+        assert_eq!(route(&Link::Pass(id), Role::Guard), None);
+        assert_eq!(
+            route(&Link::HealthReports, Role::SecurityOffice).as_deref(),
+            Some("/office/health-reports")
+        );
+        assert_eq!(route(&Link::HealthReports, Role::ClassTeacher), None);
+        assert_eq!(route(&Link::MyHazards, Role::SafetyOfficer), None);
+        assert_eq!(
+            route(&Link::Hazard(id), Role::SafetyOfficer),
+            Some(format!("/officer/hazards/{id}"))
+        );
+    }
+
+    #[test]
+    fn an_unreadable_payload_makes_no_notice() {
+        let bad = ev(EventKind::HazardAssigned, json!({"hazard_id": "x"}));
+        assert!(notices(&bad, &EscalationSettings::default(), TZ).is_empty());
+    }
+}
