@@ -222,7 +222,7 @@ pub async fn update_escalation_settings(
         && !store::active_user(&state.db.conn, id).await?
     {
         v.add(
-            "health_abnormal.clinic_user_id",
+            &super::policy::field("health_abnormal", "clinic_user_id"),
             "unknown_user",
             "校医账号不存在或已停用",
         );

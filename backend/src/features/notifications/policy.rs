@@ -105,32 +105,37 @@ pub fn parse_hhmm(s: &str) -> Option<NaiveTime> {
     NaiveTime::parse_from_str(s, "%H:%M").ok()
 }
 
+/// A nested field's name as validation errors give it (`pass_overdue.teacher_after_minutes`).
+pub fn field(section: &str, name: &str) -> String {
+    format!("{section}.{name}")
+}
+
 impl EscalationSettings {
     /// Checks the fields that need no database (the clinic account is checked by the store).
     pub fn validate(&self, v: &mut Validator) {
         let p = &self.pass_overdue;
         if p.teacher_after_minutes > MAX_DELAY_MINUTES {
             v.add(
-                "pass_overdue.teacher_after_minutes",
+                &field("pass_overdue", "teacher_after_minutes"),
                 "out_of_range",
                 "须在 0 到 1440 分钟之间",
             );
         }
         if p.office_after_minutes > MAX_DELAY_MINUTES || p.office_after_minutes == 0 {
             v.add(
-                "pass_overdue.office_after_minutes",
+                &field("pass_overdue", "office_after_minutes"),
                 "out_of_range",
                 "须在 1 到 1440 分钟之间",
             );
         } else if p.office_after_minutes <= p.teacher_after_minutes {
             v.add(
-                "pass_overdue.office_after_minutes",
+                &field("pass_overdue", "office_after_minutes"),
                 "not_after_teacher",
                 "通知保卫处须晚于通知班主任",
             );
         }
         if parse_hhmm(&self.hazard_digest.at).is_none() {
-            v.add("hazard_digest.at", "invalid", "时间格式应为 HH:MM");
+            v.add(&field("hazard_digest", "at"), "invalid", "时间格式应为 HH:MM");
         }
     }
 }
@@ -259,8 +264,11 @@ mod tests {
         s.validate(&mut v);
         let err = v.finish().unwrap_err();
         let text = format!("{:?}", err.problem());
-        assert!(text.contains("pass_overdue.office_after_minutes"), "{text}");
-        assert!(text.contains("hazard_digest.at"), "{text}");
+        assert!(
+            text.contains(&field("pass_overdue", "office_after_minutes")),
+            "{text}"
+        );
+        assert!(text.contains(&field("hazard_digest", "at")), "{text}");
         s = EscalationSettings::default();
         s.pass_overdue.office_after_minutes = 2000;
         let mut v = Validator::new();
