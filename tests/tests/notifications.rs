@@ -9,8 +9,11 @@ use serde_json::{Value, json};
 use xiaoan::infra::db::Db;
 use xiaoan_api_tests::*;
 
-fn tz() -> chrono_tz::Tz {
-    xiaoan::Settings::default().time_zone().unwrap()
+/// The school's time zone (the default one; the tests crate does not name its type).
+macro_rules! tz {
+    () => {
+        xiaoan::Settings::default().time_zone().unwrap()
+    };
 }
 
 async fn db_of(app: &TestApp) -> Db {
@@ -57,7 +60,7 @@ async fn wait_for(app: &TestApp, token: &str, rule: &str, subject: Option<&str>)
 
 /// Lets the worker catch up with every event written so far.
 async fn settle(db: &Db) {
-    xiaoan::features::notifications::drain(db, tz())
+    xiaoan::features::notifications::drain(db, tz!())
         .await
         .unwrap();
 }
@@ -119,7 +122,7 @@ async fn an_overdue_student_goes_to_the_own_teacher_at_15_then_the_office_and_le
     // The leader on call for the day of +60: a published roster.
     let leader = app.new_user("principal").await;
     let at60 = return_by + Duration::minutes(61);
-    let day = at60.with_timezone(&tz()).format("%Y-%m-%d").to_string();
+    let day = at60.with_timezone(&tz!()).format("%Y-%m-%d").to_string();
     let roster = app
         .new_roster(
             &day,
@@ -137,7 +140,7 @@ async fn an_overdue_student_goes_to_the_own_teacher_at_15_then_the_office_and_le
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
 
     // +14 min: nothing yet.
-    let tz = tz();
+    let tz = tz!();
     let n = xiaoan::jobs::escalations::round(&db, tz, return_by + Duration::minutes(14))
         .await
         .unwrap();
@@ -207,7 +210,7 @@ async fn the_escalation_stops_when_the_student_is_back() {
     let office = app.token("office").await;
     let return_by = Utc::now() + Duration::hours(3);
     let (pass, token) = student_out(&app, return_by).await;
-    let tz = tz();
+    let tz = tz!();
     xiaoan::jobs::escalations::round(&db, tz, return_by + Duration::minutes(20))
         .await
         .unwrap();
@@ -239,7 +242,7 @@ async fn no_notification_is_doubled_by_a_restart_or_a_second_replica() {
     let s = app.school().await;
     let return_by = Utc::now() + Duration::hours(3);
     let (pass, _) = student_out(&app, return_by).await;
-    let tz = tz();
+    let tz = tz!();
     let at = return_by + Duration::minutes(16);
     // Two replicas' rounds at once, then again: one step.
     let (a, b) = tokio::join!(
@@ -456,7 +459,7 @@ async fn overdue_hazards_come_in_a_daily_digest_to_owner_and_office() {
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     // The day after tomorrow, 07:59 school time: not yet; 08:00: the digest, once.
-    let tz = tz();
+    let tz = tz!();
     let day = school_today() + chrono::Days::new(2);
     let local = |h: u32, m: u32| {
         use chrono::TimeZone;
@@ -564,7 +567,7 @@ async fn the_escalation_settings_are_the_office_s_and_checked() {
     let return_by = Utc::now() + Duration::hours(3);
     let (pass, _) = student_out(&app, return_by).await;
     assert_eq!(
-        xiaoan::jobs::escalations::round(&db, tz(), return_by + Duration::minutes(6))
+        xiaoan::jobs::escalations::round(&db, tz!(), return_by + Duration::minutes(6))
             .await
             .unwrap(),
         1
@@ -578,7 +581,7 @@ async fn the_escalation_settings_are_the_office_s_and_checked() {
         StatusCode::OK
     );
     assert_eq!(
-        xiaoan::jobs::escalations::round(&db, tz(), return_by + Duration::minutes(120))
+        xiaoan::jobs::escalations::round(&db, tz!(), return_by + Duration::minutes(120))
             .await
             .unwrap(),
         0
