@@ -158,7 +158,11 @@ impl MigrationTrait for Migration {
                             .not_null()
                             .primary_key(),
                     )
-                    .col(ColumnDef::new(EscalationSettings::Settings).text().not_null())
+                    .col(
+                        ColumnDef::new(EscalationSettings::Settings)
+                            .text()
+                            .not_null(),
+                    )
                     .col(ColumnDef::new(EscalationSettings::UpdatedBy).uuid().null())
                     .col(ts(EscalationSettings::UpdatedAt))
                     .to_owned(),

@@ -150,7 +150,13 @@ async fn an_overdue_student_goes_to_the_own_teacher_at_15_then_the_office_and_le
         .await
         .unwrap();
     assert_eq!(n, 1);
-    let told = wait_for(&app, &s.a.teacher.token, "escalation_class_teacher", Some(&pass)).await;
+    let told = wait_for(
+        &app,
+        &s.a.teacher.token,
+        "escalation_class_teacher",
+        Some(&pass),
+    )
+    .await;
     assert_eq!(told["kind"], "escalation.raised");
     assert_eq!(told["title"], "学生逾期 15 分钟未返校");
     assert!(
@@ -168,15 +174,23 @@ async fn an_overdue_student_goes_to_the_own_teacher_at_15_then_the_office_and_le
     assert!(told["read_at"].is_null());
     settle(&db).await;
     // Ownership: class B's teacher hears nothing of class A's student; the office not yet.
-    assert!(mine(&app, &s.b.teacher.token).await["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .all(|n| n["subject_id"] != pass.as_str()));
-    assert!(about(&app, &office, "escalation_office", Some(&pass)).await.is_empty());
+    assert!(
+        mine(&app, &s.b.teacher.token).await["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|n| n["subject_id"] != pass.as_str())
+    );
+    assert!(
+        about(&app, &office, "escalation_office", Some(&pass))
+            .await
+            .is_empty()
+    );
 
     // +61 min, still out: the office and the leader on call.
-    let n = xiaoan::jobs::escalations::round(&db, tz, at60).await.unwrap();
+    let n = xiaoan::jobs::escalations::round(&db, tz, at60)
+        .await
+        .unwrap();
     assert_eq!(n, 1);
     let o = wait_for(&app, &office, "escalation_office", Some(&pass)).await;
     assert_eq!(o["title"], "学生逾期 60 分钟未返校");
@@ -186,19 +200,29 @@ async fn an_overdue_student_goes_to_the_own_teacher_at_15_then_the_office_and_le
     // The class teacher is not told twice.
     settle(&db).await;
     assert_eq!(
-        about(&app, &s.a.teacher.token, "escalation_class_teacher", Some(&pass))
-            .await
-            .len(),
+        about(
+            &app,
+            &s.a.teacher.token,
+            "escalation_class_teacher",
+            Some(&pass)
+        )
+        .await
+        .len(),
         1
     );
-    assert!(mine(&app, &s.b.teacher.token).await["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .all(|n| n["subject_id"] != pass.as_str()));
+    assert!(
+        mine(&app, &s.b.teacher.token).await["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|n| n["subject_id"] != pass.as_str())
+    );
     let steps = escalations_about(&app, &pass).await;
     assert_eq!(steps.len(), 2, "{steps:#?}");
-    assert_eq!(steps[1]["data"]["targets"], json!(["office", "leader_on_call"]));
+    assert_eq!(
+        steps[1]["data"]["targets"],
+        json!(["office", "leader_on_call"])
+    );
     assert_eq!(steps[1]["data"]["leader_on_call_id"], leader.id.as_str());
 }
 
@@ -214,7 +238,13 @@ async fn the_escalation_stops_when_the_student_is_back() {
     xiaoan::jobs::escalations::round(&db, tz, return_by + Duration::minutes(20))
         .await
         .unwrap();
-    wait_for(&app, &s.a.teacher.token, "escalation_class_teacher", Some(&pass)).await;
+    wait_for(
+        &app,
+        &s.a.teacher.token,
+        "escalation_class_teacher",
+        Some(&pass),
+    )
+    .await;
 
     // Back at the gate before +60.
     let r = app
@@ -231,7 +261,11 @@ async fn the_escalation_stops_when_the_student_is_back() {
         .unwrap();
     assert_eq!(n, 0, "no second step once the student is back");
     settle(&db).await;
-    assert!(about(&app, &office, "escalation_office", Some(&pass)).await.is_empty());
+    assert!(
+        about(&app, &office, "escalation_office", Some(&pass))
+            .await
+            .is_empty()
+    );
     assert_eq!(escalations_about(&app, &pass).await.len(), 1);
 }
 
@@ -254,7 +288,13 @@ async fn no_notification_is_doubled_by_a_restart_or_a_second_replica() {
         xiaoan::jobs::escalations::round(&db, tz, at).await.unwrap(),
         0
     );
-    wait_for(&app, &s.a.teacher.token, "escalation_class_teacher", Some(&pass)).await;
+    wait_for(
+        &app,
+        &s.a.teacher.token,
+        "escalation_class_teacher",
+        Some(&pass),
+    )
+    .await;
 
     // A restart that starts over from an old cursor, with two workers at once: the unique
     // (recipient, event, rule) key keeps one notification each.
@@ -274,9 +314,14 @@ async fn no_notification_is_doubled_by_a_restart_or_a_second_replica() {
     y.unwrap();
     settle(&db).await;
     assert_eq!(
-        about(&app, &s.a.teacher.token, "escalation_class_teacher", Some(&pass))
-            .await
-            .len(),
+        about(
+            &app,
+            &s.a.teacher.token,
+            "escalation_class_teacher",
+            Some(&pass)
+        )
+        .await
+        .len(),
         1
     );
     let all = mine(&app, &s.a.teacher.token).await;
@@ -317,17 +362,16 @@ async fn each_role_gets_what_concerns_it_and_marks_it_read() {
     assert_eq!(n["title"], "隐患已分派给您整改");
     assert_eq!(n["route"], format!("/teacher/hazards/{hid}"));
     settle(&db).await;
-    assert!(about(&app, &s.b.teacher.token, "hazard_reported_class", Some(hid))
-        .await
-        .is_empty());
+    assert!(
+        about(&app, &s.b.teacher.token, "hazard_reported_class", Some(hid))
+            .await
+            .is_empty()
+    );
 
     // An abnormal health report: the office, and 校医 once the office names one.
     let doctor = app.new_user("class_teacher").await;
-    let mut settings = app
-        .get("/api/v1/escalation-settings", &office)
-        .await
-        .body["settings"]
-        .clone();
+    let mut settings =
+        app.get("/api/v1/escalation-settings", &office).await.body["settings"].clone();
     settings["health_abnormal"]["clinic_user_id"] = json!(doctor.id);
     let r = app
         .put("/api/v1/escalation-settings", &office, settings.clone())
@@ -345,7 +389,10 @@ async fn each_role_gets_what_concerns_it_and_marks_it_read() {
     assert_eq!(n["route"], "/office/health-reports");
     let d = wait_for(&app, &doctor.token, "health_abnormal_clinic", None).await;
     assert!(d["body"].as_str().unwrap().contains(&s.guard.display_name));
-    assert!(!d["body"].as_str().unwrap().contains("38.4"), "no temperature");
+    assert!(
+        !d["body"].as_str().unwrap().contains("38.4"),
+        "no temperature"
+    );
     assert!(!d["body"].as_str().unwrap().contains("咳嗽"), "no symptoms");
     assert!(d["route"].is_null(), "a teacher has no health-report page");
 
@@ -360,7 +407,10 @@ async fn each_role_gets_what_concerns_it_and_marks_it_read() {
     assert_eq!(r.code(), "visitor_banned", "{}", r.text);
     let n = wait_for(&app, &office, "visitor_flagged_office", None).await;
     assert!(n["body"].as_str().unwrap().contains("北门"), "{n}");
-    assert!(!n["body"].as_str().unwrap().contains("320502"), "no ID number");
+    assert!(
+        !n["body"].as_str().unwrap().contains("320502"),
+        "no ID number"
+    );
 
     // The principal: an incident; guards and teachers do not get the office's notices.
     let r = app
@@ -383,13 +433,21 @@ async fn each_role_gets_what_concerns_it_and_marks_it_read() {
     assert!(unread >= 3, "{page}");
     let first = page["items"][0]["id"].as_str().unwrap().to_owned();
     let r = app
-        .post(&format!("/api/v1/notifications/{first}/read"), &office, json!({}))
+        .post(
+            &format!("/api/v1/notifications/{first}/read"),
+            &office,
+            json!({}),
+        )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     assert!(!r.body["read_at"].is_null());
     let read_at = r.body["read_at"].clone();
     let again = app
-        .post(&format!("/api/v1/notifications/{first}/read"), &office, json!({}))
+        .post(
+            &format!("/api/v1/notifications/{first}/read"),
+            &office,
+            json!({}),
+        )
         .await;
     assert_eq!(again.body["read_at"], read_at, "the first reading counts");
     assert_eq!(
@@ -397,7 +455,11 @@ async fn each_role_gets_what_concerns_it_and_marks_it_read() {
         unread - 1
     );
     let r = app
-        .post(&format!("/api/v1/notifications/{first}/read"), &principal, json!({}))
+        .post(
+            &format!("/api/v1/notifications/{first}/read"),
+            &principal,
+            json!({}),
+        )
         .await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
     assert_eq!(r.code(), "notification_not_found");
@@ -424,7 +486,13 @@ async fn each_role_gets_what_concerns_it_and_marks_it_read() {
         };
         let r = app.get(&path, &office).await;
         assert_eq!(r.status, StatusCode::OK, "{}", r.text);
-        seen.extend(r.body["items"].as_array().unwrap().iter().map(|n| n["id"].clone()));
+        seen.extend(
+            r.body["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|n| n["id"].clone()),
+        );
         match r.body["next_cursor"].as_str() {
             Some(c) => cursor = Some(c.to_owned()),
             None => break,
@@ -492,9 +560,11 @@ async fn overdue_hazards_come_in_a_daily_digest_to_owner_and_office() {
     let o = wait_for(&app, &office, "hazard_digest_office", None).await;
     assert_eq!(o["title"], "全校 1 项隐患逾期未整改");
     settle(&db).await;
-    assert!(about(&app, &s.b.teacher.token, "hazard_digest_owner", None)
-        .await
-        .is_empty());
+    assert!(
+        about(&app, &s.b.teacher.token, "hazard_digest_owner", None)
+            .await
+            .is_empty()
+    );
 }
 
 #[tokio::test]
@@ -507,11 +577,19 @@ async fn the_escalation_settings_are_the_office_s_and_checked() {
     let r = app.get("/api/v1/escalation-settings", &principal).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     assert_eq!(r.body["is_default"], true);
-    assert_eq!(r.body["settings"]["pass_overdue"]["teacher_after_minutes"], 15);
-    assert_eq!(r.body["settings"]["pass_overdue"]["office_after_minutes"], 60);
+    assert_eq!(
+        r.body["settings"]["pass_overdue"]["teacher_after_minutes"],
+        15
+    );
+    assert_eq!(
+        r.body["settings"]["pass_overdue"]["office_after_minutes"],
+        60
+    );
     let good = r.body["settings"].clone();
 
-    let r = app.get("/api/v1/escalation-settings", &s.a.teacher.token).await;
+    let r = app
+        .get("/api/v1/escalation-settings", &s.a.teacher.token)
+        .await;
     assert_eq!(r.code(), "forbidden_role");
     let r = app
         .put("/api/v1/escalation-settings", &principal, good.clone())
@@ -532,7 +610,10 @@ async fn the_escalation_settings_are_the_office_s_and_checked() {
             bad(&|b| b["pass_overdue"]["teacher_after_minutes"] = json!(5000)),
             "pass_overdue.teacher_after_minutes",
         ),
-        (bad(&|b| b["hazard_digest"]["at"] = json!("25:00")), "hazard_digest.at"),
+        (
+            bad(&|b| b["hazard_digest"]["at"] = json!("25:00")),
+            "hazard_digest.at",
+        ),
         (
             bad(&|b| b["health_abnormal"]["clinic_user_id"] = json!(uuid::Uuid::now_v7())),
             "health_abnormal.clinic_user_id",
@@ -563,7 +644,10 @@ async fn the_escalation_settings_are_the_office_s_and_checked() {
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     let r = app.get("/api/v1/escalation-settings", &office).await;
     assert_eq!(r.body["is_default"], false);
-    assert_eq!(r.body["settings"]["pass_overdue"]["teacher_after_minutes"], 5);
+    assert_eq!(
+        r.body["settings"]["pass_overdue"]["teacher_after_minutes"],
+        5
+    );
     let return_by = Utc::now() + Duration::hours(3);
     let (pass, _) = student_out(&app, return_by).await;
     assert_eq!(
@@ -572,12 +656,20 @@ async fn the_escalation_settings_are_the_office_s_and_checked() {
             .unwrap(),
         1
     );
-    let n = wait_for(&app, &s.a.teacher.token, "escalation_class_teacher", Some(&pass)).await;
+    let n = wait_for(
+        &app,
+        &s.a.teacher.token,
+        "escalation_class_teacher",
+        Some(&pass),
+    )
+    .await;
     assert_eq!(n["title"], "学生逾期 5 分钟未返校");
     // Switched off: no step at all.
     let off = bad(&|b| b["pass_overdue"]["enabled"] = json!(false));
     assert_eq!(
-        app.put("/api/v1/escalation-settings", &office, off).await.status,
+        app.put("/api/v1/escalation-settings", &office, off)
+            .await
+            .status,
         StatusCode::OK
     );
     assert_eq!(

@@ -130,7 +130,11 @@ async fn overdue_steps(
             wanted.push((p, return_by, st));
         }
     }
-    let done = raised(db, wanted.iter().map(|(p, _, st)| key(p.id, st.step)).collect()).await?;
+    let done = raised(
+        db,
+        wanted.iter().map(|(p, _, st)| key(p.id, st.step)).collect(),
+    )
+    .await?;
     let mut leader: Option<Option<Uuid>> = None;
     let mut out = Vec::new();
     for (p, return_by, st) in wanted {
@@ -222,7 +226,11 @@ async fn hazard_digest(
     if overdue.is_empty() {
         return Ok(None);
     }
-    overdue.sort_by(|a, b| a.deadline.cmp(&b.deadline).then(a.hazard_id.cmp(&b.hazard_id)));
+    overdue.sort_by(|a, b| {
+        a.deadline
+            .cmp(&b.deadline)
+            .then(a.hazard_id.cmp(&b.hazard_id))
+    });
     let total = overdue.len() as i64;
     overdue.truncate(DIGEST_MAX);
     let e = EscalationRaised {

@@ -135,7 +135,11 @@ impl EscalationSettings {
             );
         }
         if parse_hhmm(&self.hazard_digest.at).is_none() {
-            v.add(&field("hazard_digest", "at"), "invalid", "时间格式应为 HH:MM");
+            v.add(
+                &field("hazard_digest", "at"),
+                "invalid",
+                "时间格式应为 HH:MM",
+            );
         }
     }
 }

@@ -197,7 +197,11 @@ pub fn notices(ev: &StoredEvent, s: &EscalationSettings, tz: Tz) -> Vec<Notice> 
                 "visitor_flagged_office",
                 office(),
                 "关注名单人员到访",
-                format!("{what}{}在{gate}登记（{}），{status}。", p.name, when(p.at, tz)),
+                format!(
+                    "{what}{}在{gate}登记（{}），{status}。",
+                    p.name,
+                    when(p.at, tz)
+                ),
                 Link::Visitors,
             )]
         }
@@ -393,7 +397,10 @@ pub fn notices(ev: &StoredEvent, s: &EscalationSettings, tz: Tz) -> Vec<Notice> 
                 "patrol_missed_office",
                 office(),
                 "巡逻漏检",
-                format!("{} {} {} 的巡逻未按时完成", p.route_name, p.date, p.start_time),
+                format!(
+                    "{} {} {} 的巡逻未按时完成",
+                    p.route_name, p.date, p.start_time
+                ),
                 Link::Patrol,
             )]
         }
@@ -433,7 +440,8 @@ fn escalation(p: &events::EscalationRaised, tz: Tz) -> Vec<Notice> {
     use Target::*;
     match p.rule {
         EscalationRule::PassOverdue => {
-            let (Some(pass), Some(student), Some(back_by)) = (p.subject_id, &p.student, p.return_by)
+            let (Some(pass), Some(student), Some(back_by)) =
+                (p.subject_id, &p.student, p.return_by)
             else {
                 return vec![];
             };
@@ -575,7 +583,10 @@ mod tests {
             hazards_total: None,
             summary: String::new(),
         };
-        ev(EventKind::EscalationRaised, serde_json::to_value(p).unwrap())
+        ev(
+            EventKind::EscalationRaised,
+            serde_json::to_value(p).unwrap(),
+        )
     }
 
     #[test]
@@ -592,7 +603,11 @@ mod tests {
         assert_eq!(first[0].rule, "escalation_class_teacher");
         assert_eq!(first[0].title, "学生逾期 15 分钟未返校");
         assert!(first[0].body.contains("张三"), "{}", first[0].body);
-        assert!(first[0].body.contains("17:30"), "school time: {}", first[0].body);
+        assert!(
+            first[0].body.contains("17:30"),
+            "school time: {}",
+            first[0].body
+        );
         assert!(!first[0].body.contains("2019001"), "no 学号 in the text");
         let second = notices(
             &overdue_step(
@@ -639,7 +654,10 @@ mod tests {
         let n = notices(&missing, &s, TZ);
         assert_eq!(n.len(), 1);
         assert_eq!(n[0].target, Target::ClassTeacherOf(class));
-        assert_eq!(route(&n[0].link, Role::ClassTeacher).as_deref(), Some("/teacher/check"));
+        assert_eq!(
+            route(&n[0].link, Role::ClassTeacher).as_deref(),
+            Some("/teacher/check")
+        );
         let hazard = Uuid::now_v7();
         let reported = ev(
             EventKind::HazardReported,
@@ -709,7 +727,10 @@ mod tests {
             summary: String::new(),
         };
         let n = notices(
-            &ev(EventKind::EscalationRaised, serde_json::to_value(p).unwrap()),
+            &ev(
+                EventKind::EscalationRaised,
+                serde_json::to_value(p).unwrap(),
+            ),
             &EscalationSettings::default(),
             TZ,
         );
