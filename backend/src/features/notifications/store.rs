@@ -119,51 +119,54 @@ impl Resolver {
         db: &impl ConnectionTrait,
         t: &Target,
     ) -> AppResult<Vec<(Uuid, Role)>> {
-        Ok(match t {
+        match t {
             Target::Everyone(role) => {
-                if !self.roles.contains_key(role) {
-                    let found: Vec<(Uuid, Role)> = users::Entity::find()
-                        .select_only()
-                        .column(users::Column::Id)
-                        .column(users::Column::Role)
-                        .filter(users::Column::Role.eq(*role))
-                        .filter(users::Column::IsActive.eq(true))
-                        .into_tuple()
-                        .all(db)
-                        .await?;
-                    self.roles.insert(*role, found);
+                if let Some(found) = self.roles.get(role) {
+                    return Ok(found.clone());
                 }
-                self.roles.get(role).cloned().unwrap_or_default()
+                let found: Vec<(Uuid, Role)> = users::Entity::find()
+                    .select_only()
+                    .column(users::Column::Id)
+                    .column(users::Column::Role)
+                    .filter(users::Column::Role.eq(*role))
+                    .filter(users::Column::IsActive.eq(true))
+                    .into_tuple()
+                    .all(db)
+                    .await?;
+                self.roles.insert(*role, found.clone());
+                Ok(found)
             }
             Target::ClassTeacherOf(class_id) => {
-                if !self.teachers.contains_key(class_id) {
-                    let teacher = classes::Entity::find_by_id(*class_id)
-                        .one(db)
-                        .await?
-                        .and_then(|c| c.class_teacher_id);
-                    let found = match teacher {
-                        Some(id) => self.user(db, id).await?,
-                        None => Vec::new(),
-                    };
-                    self.teachers.insert(*class_id, found);
+                if let Some(found) = self.teachers.get(class_id) {
+                    return Ok(found.clone());
                 }
-                self.teachers.get(class_id).cloned().unwrap_or_default()
+                let teacher = classes::Entity::find_by_id(*class_id)
+                    .one(db)
+                    .await?
+                    .and_then(|c| c.class_teacher_id);
+                let found = match teacher {
+                    Some(id) => self.user(db, id).await?,
+                    None => Vec::new(),
+                };
+                self.teachers.insert(*class_id, found.clone());
+                Ok(found)
             }
-            Target::User(id) => self.user(db, *id).await?,
-        })
+            Target::User(id) => self.user(db, *id).await,
+        }
     }
 
     async fn user(&mut self, db: &impl ConnectionTrait, id: Uuid) -> AppResult<Vec<(Uuid, Role)>> {
-        if !self.users.contains_key(&id) {
-            let found = users::Entity::find_by_id(id)
-                .one(db)
-                .await?
-                .filter(|u| u.is_active)
-                .map(|u| vec![(u.id, u.role)])
-                .unwrap_or_default();
-            self.users.insert(id, found);
+        if let Some(found) = self.users.get(&id) {
+            return Ok(found.clone());
         }
-        Ok(self.users.get(&id).cloned().unwrap_or_default())
+        let found = users::Entity::find_by_id(id)
+            .one(db)
+            .await?
+            .filter(|u| u.is_active)
+            .map(|u| vec![(u.id, u.role)])
+            .unwrap_or_default();
+        self.users.insert(id, found.clone());
+        Ok(found)
     }
 }
 
