@@ -33,6 +33,7 @@ mod m20261203_190001_rule_pdfs_traffic_posts;
 mod m20261203_000190_equipment;
 mod m20261203_000801_key_actors;
 mod m20261203_000801_report_sends;
+mod m20261203_001801_notifications;
 
 pub struct Migrator;
 
@@ -70,6 +71,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000190_equipment::Migration),
             Box::new(m20261203_000801_key_actors::Migration),
             Box::new(m20261203_000801_report_sends::Migration),
+            Box::new(m20261203_001801_notifications::Migration),
         ]
     }
 }

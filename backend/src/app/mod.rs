@@ -66,6 +66,7 @@ pub fn api_v1(cfg: &mut ServiceConfig) {
     crate::features::events::routes(cfg);
     crate::features::channels::routes(cfg);
     crate::features::submissions::routes(cfg);
+    crate::features::notifications::routes(cfg);
     cfg.service(school::get_school);
 }
 

@@ -50,6 +50,7 @@ scopes of the `api_key` scheme). Ownership (a class teacher's own class) is enfo
         (name = "events", description = "Events (事件): what happened, written with the change; read by cursor (`events:read`)"),
         (name = "subscriptions", description = "信息推送: channels (signed webhooks, DingTalk and WeCom group robots), the events they receive, the delivery log"),
         (name = "reports", description = "报送: a roster or a plan item sent to a channel as a readable message with a link to its XLSX / ICS; the report follows its delivery"),
+        (name = "notifications", description = "In-app notifications (each person's, by the rules of who gets what) and the office's escalation settings (who is told when)"),
         (name = "school", description = "The school"),
         (name = "health", description = "Liveness and readiness"),
     )

@@ -185,6 +185,7 @@ fn rules() -> Vec<(&'static str, &'static str, Rule)> {
         ("UpdateCheckpointRequest", "location", MaxLen(200)),
         ("RouteRequest", "name", MaxLen(100)),
         ("RouteRequest", "start_times", Time),
+        ("DigestPolicy", "at", Time),
         ("ScanCheckpointRequest", "code", MaxLen(200)),
         ("ScanCheckpointRequest", "client_event_id", MaxLen(64)),
         ("ScanCheckpointRequest", "observation", MaxLen(1000)),

@@ -14,6 +14,7 @@ pub mod gate;
 pub mod hazards;
 pub mod headcount;
 pub mod inspections;
+pub mod notifications;
 pub mod passes;
 pub mod patrol;
 pub mod plans;

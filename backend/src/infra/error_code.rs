@@ -167,6 +167,7 @@ pub enum ErrorCode {
     SecretNotRotatable,
     SubscriptionDisabled,
     ReportLinkNotFound,
+    NotificationNotFound,
 }
 
 impl ErrorCode {
@@ -331,6 +332,7 @@ impl ErrorCode {
         ErrorCode::SecretNotRotatable,
         ErrorCode::SubscriptionDisabled,
         ErrorCode::ReportLinkNotFound,
+        ErrorCode::NotificationNotFound,
     ];
 
     /// The stored/wire value, e.g. `swap_conflict`.
@@ -495,6 +497,7 @@ impl ErrorCode {
             ErrorCode::SecretNotRotatable => "secret_not_rotatable",
             ErrorCode::SubscriptionDisabled => "subscription_disabled",
             ErrorCode::ReportLinkNotFound => "report_link_not_found",
+            ErrorCode::NotificationNotFound => "notification_not_found",
         }
     }
 
@@ -668,6 +671,7 @@ impl ErrorCode {
             ErrorCode::SecretNotRotatable => "只有通用 Webhook 渠道的签名密钥可以轮换",
             ErrorCode::SubscriptionDisabled => "该推送渠道已停用,请先启用后再报送",
             ErrorCode::ReportLinkNotFound => "报送链接不存在或已过期",
+            ErrorCode::NotificationNotFound => "通知不存在",
         }
     }
 }

@@ -5,6 +5,7 @@
 //! runs. [`Jobs::stop`] is called once the HTTP server has finished its requests.
 
 pub mod cleanup;
+pub mod escalations;
 pub mod events;
 
 use crate::features::gate::ScanWriter;
@@ -61,6 +62,19 @@ impl Jobs {
                     std::time::Duration::from_secs(settings.events_scheduler_secs),
                     jobs.stop.subscribe(),
                 ),
+            );
+            jobs.spawn(
+                "escalation scheduler",
+                escalations::periodic(
+                    db.clone(),
+                    tz,
+                    std::time::Duration::from_secs(settings.events_scheduler_secs),
+                    jobs.stop.subscribe(),
+                ),
+            );
+            jobs.spawn(
+                "notifications",
+                crate::features::notifications::run_worker(db.clone(), tz, jobs.stop.subscribe()),
             );
         }
         jobs.spawn(

@@ -86,6 +86,9 @@ pub enum EventKind {
     #[sea_orm(string_value = "plan.approved")]
     #[serde(rename = "plan.approved")]
     PlanApproved,
+    #[sea_orm(string_value = "escalation.raised")]
+    #[serde(rename = "escalation.raised")]
+    EscalationRaised,
 }
 
 impl EventKind {

@@ -3306,7 +3306,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/v1/duty/rosters/{id}/reports": {
+    "/api/v1/notifications": {
         parameters: {
             query?: never;
             header?: never;
@@ -3314,60 +3314,13 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * The reports of a roster sent through channels, newest first, each with its delivery's
-         *     status. (Reports marked by hand are the roster's `reported_at` / `reported_by`.)
+         * My notifications, newest first, with my unread count: the events that concern me, by the
+         *     rules of who gets what (a class teacher only the own classes' events, the office the
+         *     school-wide ones, the principal plans and incidents, a hazard's owner its assignment …)
+         *     and the escalations on the office's clock. Every signed-in role; integration keys may not
+         *     (a key is nobody).
          */
-        get: operations["list_roster_reports"];
-        put?: never;
-        /**
-         * 报送 a published roster to a channel (校办, 校医, 教育局保卫科, 教师群 …): a Chinese message
-         *     with the roster's name, dates and leaders on call, and links to its XLSX and ICS (valid 30
-         *     days; only when the server's public address is configured), delivered like every event
-         *     (retries, log, resend). The report is recorded with the delivery; its `status` follows it.
-         *     The roster's own `reported` mark (PATCH) stays for reports made outside the system.
-         */
-        post: operations["send_roster_report"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/plan-items/{id}/reports": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** The reports of a plan item sent through channels, newest first, with their status. */
-        get: operations["list_plan_item_reports"];
-        put?: never;
-        /**
-         * 报送 a plan item to a channel: a Chinese message with the item (plan, month, due date,
-         *     owner, progress) and a summary of its evidence, and a link to an XLSX of both (valid 30
-         *     days; only when the server's public address is configured), delivered like every event.
-         */
-        post: operations["send_plan_item_report"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/report-links/{token}/xlsx": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * The XLSX behind a report's link: the roster's shifts as they are now (with names and
-         *     phones), or the plan item with its evidence. Public: the secret token in the path is the
-         *     credential, valid 30 days after sending; otherwise `404 report_link_not_found`.
-         */
-        get: operations["report_link_xlsx"];
+        get: operations["list_notifications"];
         put?: never;
         post?: never;
         delete?: never;
@@ -3376,7 +3329,41 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/v1/report-links/{token}/ics": {
+    "/api/v1/notifications/read-all": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Marks all my notifications read. */
+        post: operations["read_all_notifications"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/notifications/{id}/read": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Marks one of my notifications read (again: no change). Someone else's is not found. */
+        post: operations["read_notification"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/escalation-settings": {
         parameters: {
             query?: never;
             header?: never;
@@ -3384,11 +3371,19 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * The ICS behind a roster report's link: every shift of the roster as it is now. Public, as
-         *     the XLSX link; a plan item's link has no calendar (`404 report_link_not_found`).
+         * The escalation settings: who is told when, for an overdue student (+15 min the class
+         *     teacher, +60 min the office and the leader on call), a flagged visitor, an abnormal health
+         *     report, hazards past their deadline (a daily digest) and a missing traffic check. The
+         *     defaults until the office changes them.
          */
-        get: operations["report_link_ics"];
-        put?: never;
+        get: operations["get_escalation_settings"];
+        /**
+         * Changes the escalation settings (the whole set). Step 2 of an overdue student must come
+         *     after step 1 (`pass_overdue.office_after_minutes` > `teacher_after_minutes`, both within
+         *     a day); the digest's time is `HH:MM`; 校医 is an active account. A step already raised is
+         *     not raised again under new delays. Audited.
+         */
+        put: operations["update_escalation_settings"];
         post?: never;
         delete?: never;
         options?: never;
@@ -3460,6 +3455,23 @@ export interface webhooks {
         put?: never;
         /** announcement.published v1 */
         post: operations["webhook_announcement_published"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "escalation.raised": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** escalation.raised v1 */
+        post: operations["webhook_escalation_raised"];
         delete?: never;
         options?: never;
         head?: never;
@@ -4708,6 +4720,26 @@ export interface components {
          * @enum {string}
          */
         DeliveryStatus: "pending" | "delivered" | "dead";
+        /** @description A hazard in the daily digest. */
+        DigestHazard: {
+            /** Format: uuid */
+            hazard_id: string;
+            category: components["schemas"]["HazardCategory"];
+            location: string;
+            /** Format: uuid */
+            owner_id?: string | null;
+            /** @description `YYYY-MM-DD`. */
+            deadline: string;
+        };
+        /** @description Hazards past their deadline: one digest a day to each owner and to the office. */
+        DigestPolicy: {
+            enabled: boolean;
+            /**
+             * @description School time `HH:MM` from which the day's digest is sent; default `08:00`.
+             * @example 08:00
+             */
+            at: string;
+        };
         /**
          * @description Which way a student passes the gate.
          * @enum {string}
@@ -4748,13 +4780,93 @@ export interface components {
          *     Each has a Chinese message (`message()`), the default text the SPA shows for it.
          * @enum {string}
          */
-        ErrorCode: "hazard_invalid_transition" | "hazard_closed" | "hazard_not_rectified" | "hazard_not_assigned" | "headcount_already_open" | "headcount_closed" | "headcount_count_mismatch" | "headcount_not_found" | "headcount_version_conflict" | "account_disabled" | "activity_not_found" | "already_checked_in" | "already_checked_out" | "already_exists" | "already_submitted" | "announcement_not_found" | "api_key_not_allowed" | "api_key_not_found" | "attachment_file_missing" | "attachment_forbidden" | "attachment_not_found" | "attachment_quota_exceeded" | "attachment_too_large" | "attribution_not_pending" | "bad_request" | "cannot_verify_own_rectification" | "cannot_verify_own_report" | "checkpoint_already_scanned" | "checkpoint_not_on_route" | "checkpoint_not_scanned" | "class_not_found" | "client_event_conflict" | "csv_invalid" | "duty_record_not_found" | "evidence_not_found" | "expected_visitor_not_found" | "feed_not_found" | "fire_building_not_found" | "fire_item_not_found" | "fire_item_retired" | "forbidden_role" | "hazard_already_reported" | "hazard_forbidden" | "hazard_not_found" | "health_report_exists" | "health_report_not_found" | "image_too_large" | "import_invalid" | "import_too_large" | "incident_not_found" | "insufficient_scope" | "internal_error" | "invalid_api_key" | "invalid_body" | "invalid_credentials" | "invalid_cursor" | "invalid_date" | "invalid_image" | "invalid_limit" | "invalid_multipart" | "invalid_path" | "invalid_query" | "invalid_submitter_role" | "invalid_time" | "invalid_token" | "last_principal" | "last_security_office" | "meeting_not_found" | "method_not_allowed" | "method_not_implemented" | "no_current_semester" | "not_a_class_template" | "not_asked_to_acknowledge" | "not_hazard_owner" | "not_item_owner" | "not_on_duty" | "not_own_class" | "not_own_patrol" | "not_submitter" | "not_your_shift" | "pass_not_found" | "pass_not_revocable" | "pass_window_in_past" | "patrol_checkpoint_not_found" | "patrol_finished" | "patrol_not_found" | "patrol_route_empty" | "patrol_route_inactive" | "patrol_route_not_found" | "payload_too_large" | "plan_item_not_found" | "plan_locked" | "plan_not_found" | "plan_not_submitted" | "platform_figure_not_found" | "principal_account_protected" | "principal_role_reserved" | "reference_conflict" | "refresh_token_invalid" | "refresh_token_missing" | "refresh_token_reused" | "roster_conflicts" | "roster_not_found" | "roster_not_published" | "roster_published" | "route_not_found" | "semester_in_use" | "semester_not_found" | "semester_overlap" | "safety_rule_not_found" | "rule_version_superseded" | "service_unavailable" | "session_ended" | "shift_not_found" | "shift_started" | "student_disabled" | "student_not_found" | "submission_not_found" | "submission_superseded" | "swap_conflict" | "swap_not_allowed" | "swap_not_found" | "swap_pending" | "swap_wrong_state" | "template_inactive" | "template_not_found" | "template_outdated" | "token_expired" | "too_many_attempts" | "training_not_found" | "unauthenticated" | "unknown_checkpoint" | "unsupported_image_type" | "unsupported_media_type" | "upload_rate_limited" | "uploads_busy" | "user_not_found" | "validation_failed" | "visitor_banned" | "visitor_not_admitted" | "visitor_not_found" | "visitor_not_pending" | "visitor_suspicious" | "watchlist_entry_not_found" | "wrong_password" | "wrong_submitter_role" | "article_not_found" | "article_names_student" | "vehicle_not_found" | "subscription_not_found" | "delivery_not_found" | "channel_target_not_allowed" | "secret_not_rotatable" | "subscription_disabled" | "report_link_not_found";
+        ErrorCode: "hazard_invalid_transition" | "hazard_closed" | "hazard_not_rectified" | "hazard_not_assigned" | "headcount_already_open" | "headcount_closed" | "headcount_count_mismatch" | "headcount_not_found" | "headcount_version_conflict" | "account_disabled" | "activity_not_found" | "already_checked_in" | "already_checked_out" | "already_exists" | "already_submitted" | "announcement_not_found" | "api_key_not_allowed" | "api_key_not_found" | "attachment_file_missing" | "attachment_forbidden" | "attachment_not_found" | "attachment_quota_exceeded" | "attachment_too_large" | "attribution_not_pending" | "bad_request" | "cannot_verify_own_rectification" | "cannot_verify_own_report" | "checkpoint_already_scanned" | "checkpoint_not_on_route" | "checkpoint_not_scanned" | "class_not_found" | "client_event_conflict" | "csv_invalid" | "duty_record_not_found" | "evidence_not_found" | "expected_visitor_not_found" | "feed_not_found" | "fire_building_not_found" | "fire_item_not_found" | "fire_item_retired" | "forbidden_role" | "hazard_already_reported" | "hazard_forbidden" | "hazard_not_found" | "health_report_exists" | "health_report_not_found" | "image_too_large" | "import_invalid" | "import_too_large" | "incident_not_found" | "insufficient_scope" | "internal_error" | "invalid_api_key" | "invalid_body" | "invalid_credentials" | "invalid_cursor" | "invalid_date" | "invalid_image" | "invalid_limit" | "invalid_multipart" | "invalid_path" | "invalid_query" | "invalid_submitter_role" | "invalid_time" | "invalid_token" | "last_principal" | "last_security_office" | "meeting_not_found" | "method_not_allowed" | "method_not_implemented" | "no_current_semester" | "not_a_class_template" | "not_asked_to_acknowledge" | "not_hazard_owner" | "not_item_owner" | "not_on_duty" | "not_own_class" | "not_own_patrol" | "not_submitter" | "not_your_shift" | "pass_not_found" | "pass_not_revocable" | "pass_window_in_past" | "patrol_checkpoint_not_found" | "patrol_finished" | "patrol_not_found" | "patrol_route_empty" | "patrol_route_inactive" | "patrol_route_not_found" | "payload_too_large" | "plan_item_not_found" | "plan_locked" | "plan_not_found" | "plan_not_submitted" | "platform_figure_not_found" | "principal_account_protected" | "principal_role_reserved" | "reference_conflict" | "refresh_token_invalid" | "refresh_token_missing" | "refresh_token_reused" | "roster_conflicts" | "roster_not_found" | "roster_not_published" | "roster_published" | "route_not_found" | "semester_in_use" | "semester_not_found" | "semester_overlap" | "safety_rule_not_found" | "rule_version_superseded" | "service_unavailable" | "session_ended" | "shift_not_found" | "shift_started" | "student_disabled" | "student_not_found" | "submission_not_found" | "submission_superseded" | "swap_conflict" | "swap_not_allowed" | "swap_not_found" | "swap_pending" | "swap_wrong_state" | "template_inactive" | "template_not_found" | "template_outdated" | "token_expired" | "too_many_attempts" | "training_not_found" | "unauthenticated" | "unknown_checkpoint" | "unsupported_image_type" | "unsupported_media_type" | "upload_rate_limited" | "uploads_busy" | "user_not_found" | "validation_failed" | "visitor_banned" | "visitor_not_admitted" | "visitor_not_found" | "visitor_not_pending" | "visitor_suspicious" | "watchlist_entry_not_found" | "wrong_password" | "wrong_submitter_role" | "article_not_found" | "article_names_student" | "vehicle_not_found" | "subscription_not_found" | "delivery_not_found" | "channel_target_not_allowed" | "secret_not_rotatable" | "notification_not_found";
+        /**
+         * @description `escalation.raised` v1: a step of an escalation on the office's clock (see
+         *     `GET /escalation-settings`) came due and the matter is still open: a student still out
+         *     `minutes_late` minutes after `return_by`, or the day's digest of overdue hazards. Raised
+         *     once per matter and step; a matter resolved before a step (the student back) raises no
+         *     further step.
+         */
+        EscalationRaised: {
+            rule: components["schemas"]["EscalationRule"];
+            /**
+             * Format: int32
+             * @description 1 for the first step, 2 for the next.
+             */
+            step: number;
+            targets: components["schemas"]["EscalationTarget"][];
+            /**
+             * Format: uuid
+             * @description What it is about: the pass (`pass_overdue`); none for a digest.
+             */
+            subject_id?: string | null;
+            /** Format: uuid */
+            class_id?: string | null;
+            student?: null | components["schemas"]["EventStudent"];
+            /** Format: date-time */
+            return_by?: string | null;
+            /**
+             * Format: int64
+             * @description `pass_overdue`: the step's threshold, minutes after `return_by`.
+             */
+            minutes_late?: number | null;
+            /**
+             * Format: uuid
+             * @description The leader on call (值班领导) on duty when the step was raised, if one was.
+             */
+            leader_on_call_id?: string | null;
+            /** @description `hazard_digest`: the school date, `YYYY-MM-DD`. */
+            date?: string | null;
+            /** @description `hazard_digest`: the hazards past their deadline (at most 100, oldest deadline first). */
+            hazards: components["schemas"]["DigestHazard"][];
+            /**
+             * Format: int64
+             * @description `hazard_digest`: how many there are in all.
+             */
+            hazards_total?: number | null;
+            /** @description One line in Chinese, without names: what the step is. */
+            summary: string;
+        };
+        /**
+         * @description Which escalation a step belongs to.
+         * @enum {string}
+         */
+        EscalationRule: "pass_overdue" | "hazard_digest";
+        /** @description The escalation settings of the school (保卫处 sets them). */
+        EscalationSettings: {
+            /**
+             * @description A student not back by `return_by`: the class teacher at +15 min, the office and the
+             *     leader on call at +60 min (by default); no step once the student is back.
+             */
+            pass_overdue: components["schemas"]["PassOverduePolicy"];
+            /** @description A banned or suspicious visitor at the gate (`visitor.flagged`): the office at once. */
+            visitor_flagged: components["schemas"]["Toggle"];
+            /** @description An abnormal health report: 校医 and the office at once. */
+            health_abnormal: components["schemas"]["HealthPolicy"];
+            /** @description Hazards past their deadline: their owners and the office, in a daily digest. */
+            hazard_digest: components["schemas"]["DigestPolicy"];
+            /** @description The weekly traffic check missing on Friday afternoon: the class teachers concerned. */
+            traffic_missing: components["schemas"]["Toggle"];
+        };
+        EscalationSettingsResponse: {
+            settings: components["schemas"]["EscalationSettings"];
+            /** @description True while the office has not changed anything (the defaults apply). */
+            is_default: boolean;
+            /** Format: date-time */
+            updated_at?: string | null;
+        };
+        /**
+         * @description Who an escalation step is for.
+         * @enum {string}
+         */
+        EscalationTarget: "class_teacher" | "office" | "leader_on_call" | "hazard_owners";
         /**
          * @description The catalogue: every kind of event the system raises. Stored and sent as its dotted name
          *     (`pass.overdue`); a kind is never renamed, a payload change bumps its `version`.
          * @enum {string}
          */
-        EventKind: "pass.issued" | "pass.revoked" | "pass.overdue" | "gate.exit" | "gate.return" | "gate.refused" | "visitor.checked_in" | "visitor.flagged" | "hazard.reported" | "hazard.assigned" | "hazard.overdue" | "hazard.verified" | "incident.reported" | "health.abnormal" | "roster.published" | "announcement.published" | "traffic_check.missing" | "fire.check_failed" | "patrol.missed" | "plan.submitted" | "plan.approved";
+        EventKind: "pass.issued" | "pass.revoked" | "pass.overdue" | "gate.exit" | "gate.return" | "gate.refused" | "visitor.checked_in" | "visitor.flagged" | "hazard.reported" | "hazard.assigned" | "hazard.overdue" | "hazard.verified" | "incident.reported" | "health.abnormal" | "roster.published" | "announcement.published" | "traffic_check.missing" | "fire.check_failed" | "patrol.missed" | "plan.submitted" | "plan.approved" | "escalation.raised";
         /** @description A page of events in `seq` order. */
         EventPage: {
             items: components["schemas"]["StoredEvent"][];
@@ -5379,6 +5491,16 @@ export interface components {
              */
             abnormal_unacknowledged: number;
         };
+        /** @description An abnormal health report: the office and, if the school names one, 校医. */
+        HealthPolicy: {
+            enabled: boolean;
+            /**
+             * Format: uuid
+             * @description The account of the school doctor (校医), told beside the office; none: the office only
+             *     (a 校医 channel, if subscribed, gets the event as well).
+             */
+            clinic_user_id?: string | null;
+        };
         HealthReportResponse: {
             /** Format: uuid */
             id: string;
@@ -5822,6 +5944,40 @@ export interface components {
             /** Format: uuid */
             id: string;
             name: string;
+        };
+        NotificationPage: {
+            items: components["schemas"]["NotificationResponse"][];
+            /** @description Pass back as `cursor` for the next page; absent on the last page. */
+            next_cursor?: string | null;
+            /**
+             * Format: int64
+             * @description All my unread notifications (the bell's figure), not only this page's.
+             */
+            unread_count: number;
+        };
+        NotificationResponse: {
+            /** Format: uuid */
+            id: string;
+            /** @description The event it came from (`escalation.raised`, `hazard.assigned` …). */
+            kind: string;
+            /** @description The rule that chose me (see README "Notifications"), e.g. `escalation_class_teacher`. */
+            rule: string;
+            title: string;
+            body: string;
+            /** @description The SPA route that opens the record, for my role; null when there is no page for it. */
+            route?: string | null;
+            /**
+             * Format: uuid
+             * @description The record it is about (a hazard, a pass …).
+             */
+            subject_id?: string | null;
+            /** Format: date-time */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @description Null while unread.
+             */
+            read_at?: string | null;
         };
         /** @description A class of the open head-count, as the caller may act for it. */
         OpenClass: {
@@ -6325,6 +6481,26 @@ export interface components {
             /** Format: date-time */
             return_by: string;
         };
+        /** @description A student not back by `return_by`. */
+        PassOverduePolicy: {
+            enabled: boolean;
+            /**
+             * Format: int32
+             * @description Minutes after `return_by` when the class teacher is told (step 1), 0–1440; default 15.
+             */
+            teacher_after_minutes: number;
+            /**
+             * Format: int32
+             * @description Minutes after `return_by` when the office (and the leader on call) is told (step 2);
+             *     later than step 1, at most 1440; default 60.
+             */
+            office_after_minutes: number;
+            /**
+             * @description Step 2 also tells the leader on call (值班领导) of the published duty roster, when one
+             *     is on duty at that moment.
+             */
+            leader_on_call: boolean;
+        };
         /** @description A leave pass as its issuer, the office and the principal see it. */
         PassResponse: {
             /** Format: uuid */
@@ -6686,6 +6862,15 @@ export interface components {
         PublishRequest: {
             published: boolean;
         };
+        ReadAllResponse: {
+            /**
+             * Format: int64
+             * @description How many were unread and are now read.
+             */
+            marked: number;
+            /** Format: int64 */
+            unread_count: number;
+        };
         ReceiptResponse: {
             /** Format: uuid */
             user_id: string;
@@ -6727,74 +6912,12 @@ export interface components {
             class_id?: string | null;
             attachment_ids?: string[];
         };
-        /** @description One report sent through a channel (报送), with its delivery's state. */
-        ReportResponse: {
-            /** Format: uuid */
-            id: string;
-            subject: components["schemas"]["ReportSubject"];
-            /**
-             * Format: uuid
-             * @description The roster's or the plan item's id.
-             */
-            subject_id: string;
-            /** Format: uuid */
-            subscription_id: string;
-            /** @description The channel's name when sent, e.g. `校办`. */
-            channel_name: string;
-            /**
-             * Format: uuid
-             * @description The delivery (`/subscriptions/{id}/deliveries`; resend with `/deliveries/{id}/resend`).
-             */
-            delivery_id: string;
-            /**
-             * Format: uuid
-             * @description The message's stable id (`webhook-id`).
-             */
-            event_id: string;
-            /** Format: uuid */
-            sent_by: string;
-            sent_by_name?: string | null;
-            /** Format: date-time */
-            sent_at: string;
-            status: components["schemas"]["ReportStatus"];
-            /** Format: int32 */
-            attempts: number;
-            /**
-             * Format: date-time
-             * @description When the channel accepted it.
-             */
-            delivered_at?: string | null;
-            /**
-             * Format: date-time
-             * @description The next try (retrying only).
-             */
-            next_attempt_at?: string | null;
-            /** Format: int32 */
-            last_status_code?: number | null;
-            last_error?: string | null;
-            /**
-             * Format: date-time
-             * @description Until then the message's download link works; null when the server has no public
-             *     address configured (no link was sent).
-             */
-            link_expires_at?: string | null;
-        };
         /**
          * @description Who reported a class: its teacher from the assembly point, or the office for a teacher
          *     who handed the count over in person.
          * @enum {string}
          */
         ReportSource: "teacher" | "office";
-        /**
-         * @description Where a report stands: it follows its delivery.
-         * @enum {string}
-         */
-        ReportStatus: "sending" | "sent" | "retrying" | "failed" | "channel_removed";
-        /**
-         * @description What was reported.
-         * @enum {string}
-         */
-        ReportSubject: "roster" | "plan_item";
         RequestSwapRequest: {
             /**
              * Format: uuid
@@ -6879,9 +7002,7 @@ export interface components {
             report_to?: string | null;
             /**
              * Format: date-time
-             * @description When it was reported (报送) — marked by hand by the office, for a report made outside
-             *     the system (on paper, by phone). Reports sent through a channel are listed at
-             *     `/duty/rosters/{id}/reports`, each with its delivery.
+             * @description When it was reported (报送) — marked by the office.
              */
             reported_at?: string | null;
             /** @description 通报 (e.g. `教师群`). */
@@ -6895,7 +7016,7 @@ export interface components {
             updated_at: string;
             /**
              * Format: uuid
-             * @description Who marked it reported (报送) by hand.
+             * @description Who marked it reported (报送).
              */
             reported_by?: string | null;
             /**
@@ -7330,13 +7451,6 @@ export interface components {
             starts_on?: string | null;
             ends_on?: string | null;
         };
-        SendReportRequest: {
-            /**
-             * Format: uuid
-             * @description The channel (`/subscriptions`) to send it to, e.g. the 校办 group.
-             */
-            subscription_id: string;
-        };
         SetFigureRequest: {
             /** @description `YYYY-MM`. */
             month: string;
@@ -7758,6 +7872,10 @@ export interface components {
             /** @description Every category of my role, in a fixed order, also when its count is 0. */
             groups: components["schemas"]["TodoGroup"][];
         };
+        /** @description A rule with no settings of its own besides being on. */
+        Toggle: {
+            enabled: boolean;
+        };
         /** @description The head-count's totals. */
         TotalsResponse: {
             /**
@@ -7958,11 +8076,7 @@ export interface components {
             report_to?: string | null;
             notify?: string | null;
             note?: string | null;
-            /**
-             * @description `true` marks it reported (报送) now, by the caller, for a report made outside the system
-             *     (on paper); `false` clears the mark. To send it through a channel, use
-             *     `POST /duty/rosters/{id}/reports`.
-             */
+            /** @description `true` marks it reported (报送) now, by the caller; `false` clears the mark. */
             reported?: boolean | null;
             /** @description `true` marks its audience told (通报) now, by the caller; `false` clears the mark. */
             notified?: boolean | null;
@@ -25382,7 +25496,112 @@ export interface operations {
             };
         };
     };
-    list_roster_reports: {
+    list_notifications: {
+        parameters: {
+            query?: {
+                /** @description 1–200, default 50. */
+                limit?: number;
+                cursor?: string;
+                /** @description Only the unread ones. */
+                unread?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationPage"];
+                };
+            };
+            /** @description `invalid_limit`, `invalid_cursor` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `forbidden`: the role or key scope may not call this, or `not_own_class` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `validation_failed`: a query parameter holds a control character */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    read_all_notifications: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReadAllResponse"];
+                };
+            };
+            /** @description Malformed request: `invalid_path`, `invalid_query`, `invalid_body` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `forbidden`: the role or key scope may not call this, or `not_own_class` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    read_notification: {
         parameters: {
             query?: never;
             header?: never;
@@ -25398,7 +25617,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ReportResponse"][];
+                    "application/json": components["schemas"]["NotificationResponse"];
                 };
             };
             /** @description Malformed request: `invalid_path`, `invalid_query`, `invalid_body` */
@@ -25428,7 +25647,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `roster_not_found` */
+            /** @description `notification_not_found`: none of mine has this id */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -25439,32 +25658,93 @@ export interface operations {
             };
         };
     };
-    send_roster_report: {
+    get_escalation_settings: {
         parameters: {
             query?: never;
             header?: never;
-            path: {
-                id: string;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EscalationSettingsResponse"];
+                };
             };
+            /** @description Malformed request: `invalid_path`, `invalid_query`, `invalid_body` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    update_escalation_settings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
             cookie?: never;
         };
         requestBody: {
             content: {
                 /**
                  * @example {
-                 *       "subscription_id": "0193b5c2-7d1e-7c3a-9f00-4a1b2c3d4e5f"
+                 *       "hazard_digest": {
+                 *         "at": "08:00",
+                 *         "enabled": true
+                 *       },
+                 *       "health_abnormal": {
+                 *         "clinic_user_id": null,
+                 *         "enabled": true
+                 *       },
+                 *       "pass_overdue": {
+                 *         "enabled": true,
+                 *         "leader_on_call": true,
+                 *         "office_after_minutes": 60,
+                 *         "teacher_after_minutes": 15
+                 *       },
+                 *       "traffic_missing": {
+                 *         "enabled": true
+                 *       },
+                 *       "visitor_flagged": {
+                 *         "enabled": true
+                 *       }
                  *     }
                  */
-                "application/json": components["schemas"]["SendReportRequest"];
+                "application/json": components["schemas"]["EscalationSettings"];
             };
         };
         responses: {
-            202: {
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ReportResponse"];
+                    "application/json": components["schemas"]["EscalationSettingsResponse"];
                 };
             };
             /** @description Malformed request: `invalid_path`, `invalid_query`, `invalid_body` */
@@ -25494,16 +25774,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `roster_not_found`, `subscription_not_found` */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description `roster_not_published`, `subscription_disabled` */
+            /** @description `already_exists` or `reference_conflict`: clashes with a record */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -25530,247 +25801,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `validation_failed`, with per-field `errors` */
+            /** @description `validation_failed`, naming the field */
             422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    list_plan_item_reports: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ReportResponse"][];
-                };
-            };
-            /** @description Malformed request: `invalid_path`, `invalid_query`, `invalid_body` */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Not signed in, or the token or key is not valid */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description `forbidden`: the role or key scope may not call this, or `not_own_class` */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description `plan_item_not_found` */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    send_plan_item_report: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                /**
-                 * @example {
-                 *       "subscription_id": "0193b5c2-7d1e-7c3a-9f00-4a1b2c3d4e5f"
-                 *     }
-                 */
-                "application/json": components["schemas"]["SendReportRequest"];
-            };
-        };
-        responses: {
-            202: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ReportResponse"];
-                };
-            };
-            /** @description Malformed request: `invalid_path`, `invalid_query`, `invalid_body` */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Not signed in, or the token or key is not valid */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description `forbidden`: the role or key scope may not call this, or `not_own_class` */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description `plan_item_not_found`, `subscription_not_found` */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description `subscription_disabled` */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description `payload_too_large` */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description `unsupported_media_type` */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description `validation_failed`, with per-field `errors` */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    report_link_xlsx: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                token: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description An XLSX workbook */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
-                };
-            };
-            /** @description Malformed request: `invalid_path`, `invalid_query`, `invalid_body` */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description `report_link_not_found` */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    report_link_ics: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                token: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description An iCalendar (RFC 5545) document */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "text/calendar": string;
-                };
-            };
-            /** @description Malformed request: `invalid_path`, `invalid_query`, `invalid_body` */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description `report_link_not_found` */
-            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -25919,6 +25951,50 @@ export interface operations {
                     subject_id: string | null;
                     /** @constant */
                     type: "announcement.published";
+                    /** @constant */
+                    version: 1;
+                };
+            };
+        };
+        responses: {
+            /** @description Received. Anything else is retried. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhook_escalation_raised: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: uuid */
+                    class_id: string | null;
+                    data: components["schemas"]["EscalationRaised"];
+                    /**
+                     * Format: uuid
+                     * @description Stable across redeliveries: deduplicate by it (also the `webhook-id` header).
+                     */
+                    id: string;
+                    /** Format: date-time */
+                    occurred_at: string;
+                    /**
+                     * Format: int64
+                     * @description The feed's cursor.
+                     */
+                    seq: number;
+                    /** Format: uuid */
+                    subject_id: string | null;
+                    /** @constant */
+                    type: "escalation.raised";
                     /** @constant */
                     version: 1;
                 };

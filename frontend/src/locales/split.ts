@@ -9,8 +9,9 @@ export const DEFERRED_NAMESPACES: readonly string[] = [
   'ack', 'announce', 'articles', 'assessment', 'attribution', 'audit', 'auditLog', 'buildings',
   'check', 'compliance', 'dashboard', 'duty', 'dutyToday', 'expectedDesk', 'feed', 'figures',
   'fire', 'glossary', 'hazardStats', 'healthReports', 'incident', 'incidents', 'keys',
-  'leadership', 'ledger', 'letters', 'myTasks', 'officePasses', 'patrol', 'people', 'planEdit',
-  'planTasks', 'plans', 'platform', 'records', 'reports', 'rosters', 'rules', 'semesters', 'shifts', 'spot',
+  'escalations', 'leadership', 'ledger', 'letters', 'myTasks', 'notifications', 'officePasses',
+  'patrol', 'people', 'planEdit', 'planTasks', 'plans', 'platform', 'records', 'reports', 'rosters',
+  'rules', 'semesters', 'shifts', 'spot',
   'students', 'tally', 'templates', 'training', 'vehicles', 'visitorsDesk',
 ]
 

@@ -32,6 +32,7 @@ function area(prefix: string, role: Role | Role[], children: RouteRecordRaw[]): 
       { path: 'meetings', name: `${prefix}-meetings`, component: Meetings, meta: { titleKey: 'records.meetings', back: true, needs: 'GET /api/v1/meetings' } },
       { path: 'meetings/:id', name: `${prefix}-meeting`, component: Meetings, meta: { titleKey: 'records.meetings', back: true, needs: 'GET /api/v1/meetings' } },
       { path: 'acknowledge', name: `${prefix}-acknowledge`, component: Acknowledge, meta: { titleKey: 'ack.title', back: true, needs: 'GET /api/v1/me/acknowledgements' } },
+      { path: 'notifications', name: `${prefix}-notifications`, component: () => import('../views/common/NotificationsView.vue'), meta: { titleKey: 'notifications.title', back: true } },
       { path: 'me', name: `${prefix}-me`, component: Me, meta: { titleKey: 'nav.me' } },
     ] as RouteRecordRaw[]).filter((r) => {
       const op = r.meta?.needs
@@ -118,6 +119,7 @@ export const routes: RouteRecordRaw[] = [
     { path: 'semesters', name: 'office-semesters', component: () => import('../views/office/SemestersView.vue'), meta: { titleKey: 'semesters.title', back: true } },
     { path: 'keys', name: 'office-keys', component: () => import('../views/office/ApiKeysView.vue'), meta: { titleKey: 'keys.title', back: true } },
     { path: 'channels', name: 'office-channels', component: Channels, meta: { titleKey: 'channels.title', back: true } },
+    { path: 'escalations', name: 'office-escalations', component: () => import('../views/office/EscalationSettingsView.vue'), meta: { titleKey: 'escalations.title', back: true } },
     { path: 'platform', name: 'office-platform', component: Platform, meta: { titleKey: 'platform.title', back: true } },
     { path: 'assessment', name: 'office-assessment', component: Assessment, meta: { titleKey: 'assessment.title', back: true } },
     { path: 'audit', name: 'office-audit', component: () => import('../views/office/AuditView.vue'), meta: { titleKey: 'audit.title', back: true } },

@@ -89,6 +89,7 @@ const DESK: Partial<Record<Role, Tab[]>> = {
     { to: '/office/acknowledge', icon: 'sign', labelKey: 'ack.title' },
     { to: '/office/semesters', icon: 'clock-o', labelKey: 'semesters.title' },
     { to: '/office/channels', icon: 'chat-o', labelKey: 'channels.title' },
+    { to: '/office/escalations', icon: 'underway-o', labelKey: 'escalations.title' },
     { to: '/office/keys', icon: 'lock', labelKey: 'keys.title' },
     { to: '/office/audit', icon: 'eye-o', labelKey: 'audit.title' },
     { to: '/office/me', icon: 'user-o', labelKey: 'nav.me' },

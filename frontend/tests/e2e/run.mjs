@@ -18,6 +18,7 @@ import { semesterFlows } from './semester-flows.mjs'
 import { dutiesFlows, trafficFlows } from './duties-flows.mjs'
 import { authFlows } from './auth-flows.mjs'
 import { todoFlows } from './todo-flows.mjs'
+import { notifyFlows } from './notify-flows.mjs'
 import { deskFlows } from './desk-flows.mjs'
 import { recordsFlows } from './records-flows.mjs'
 import { headcountFlows } from './headcount-flows.mjs'
@@ -843,6 +844,7 @@ async function main() {
     await dutiesFlows({ test, page, base, login, shot, checkLayout, assert, apiLogin })
     await trafficFlows({ test, page, base, login, shot, checkLayout, assert })
     await todoFlows({ test, page, base, login, shot, checkLayout, assert, apiLogin })
+    await notifyFlows({ test, page, base, login, shot, checkLayout, assert, apiLogin })
     await deskFlows({ test, page, base, login, shot, checkLayout, assert, apiLogin })
     await recordsFlows({ test, page, base, login, shot, checkLayout, assert, apiLogin })
     await headcountFlows({ test, page, base, login, shot, checkLayout, assert, apiLogin })

@@ -137,6 +137,12 @@ pub const KINDS: &[(&str, &str, EventSeverity, &str)] = &[
         EventSeverity::Info,
         "plans",
     ),
+    (
+        "escalation.raised",
+        "升级提醒",
+        EventSeverity::Critical,
+        "escalations",
+    ),
 ];
 
 pub fn is_known_kind(kind: &str) -> bool {
@@ -179,6 +185,7 @@ pub fn category(kind: &str) -> &str {
 /// The payload fields a group may read (dotted paths into the event's data), in order, with
 /// their Chinese labels. Anything else in a payload (ids, versions) stays out of the chat.
 const FIELDS: &[(&str, &str)] = &[
+    ("summary", "说明"),
     ("student.name", "学生"),
     ("student.class_name", "班级"),
     ("class_name", "班级"),

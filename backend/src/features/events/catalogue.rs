@@ -392,3 +392,81 @@ impl EventStudent {
         Ok(Self::of(&s, class))
     }
 }
+
+/// Which escalation a step belongs to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum EscalationRule {
+    /// A student out past `return_by`: the class teacher first, then the office and the
+    /// leader on call.
+    PassOverdue,
+    /// The daily digest of hazards past their deadline: their owners and the office.
+    HazardDigest,
+}
+
+/// Who an escalation step is for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum EscalationTarget {
+    /// The class teacher of `class_id`.
+    ClassTeacher,
+    /// 保卫处.
+    Office,
+    /// The leader on call when the step was raised (`leader_on_call_id`).
+    LeaderOnCall,
+    /// Each hazard's owner, for their own hazards.
+    HazardOwners,
+}
+
+/// A hazard in the daily digest.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct DigestHazard {
+    pub hazard_id: Uuid,
+    pub category: HazardCategory,
+    pub location: String,
+    pub owner_id: Option<Uuid>,
+    /// `YYYY-MM-DD`.
+    pub deadline: String,
+}
+
+/// `escalation.raised` v1: a step of an escalation on the office's clock (see
+/// `GET /escalation-settings`) came due and the matter is still open: a student still out
+/// `minutes_late` minutes after `return_by`, or the day's digest of overdue hazards. Raised
+/// once per matter and step; a matter resolved before a step (the student back) raises no
+/// further step.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct EscalationRaised {
+    pub rule: EscalationRule,
+    /// 1 for the first step, 2 for the next.
+    pub step: i32,
+    pub targets: Vec<EscalationTarget>,
+    /// What it is about: the pass (`pass_overdue`); none for a digest.
+    pub subject_id: Option<Uuid>,
+    pub class_id: Option<Uuid>,
+    /// `pass_overdue`: the student.
+    pub student: Option<EventStudent>,
+    pub return_by: Option<DateTime<Utc>>,
+    /// `pass_overdue`: the step's threshold, minutes after `return_by`.
+    pub minutes_late: Option<i64>,
+    /// The leader on call (值班领导) on duty when the step was raised, if one was.
+    pub leader_on_call_id: Option<Uuid>,
+    /// `hazard_digest`: the school date, `YYYY-MM-DD`.
+    pub date: Option<String>,
+    /// `hazard_digest`: the hazards past their deadline (at most 100, oldest deadline first).
+    pub hazards: Vec<DigestHazard>,
+    /// `hazard_digest`: how many there are in all.
+    pub hazards_total: Option<i64>,
+    /// One line in Chinese, without names: what the step is.
+    pub summary: String,
+}
+
+impl Payload for EscalationRaised {
+    const KIND: EventKind = EventKind::EscalationRaised;
+    const VERSION: i32 = 1;
+    fn class_id(&self) -> Option<Uuid> {
+        self.class_id
+    }
+    fn subject_id(&self) -> Option<Uuid> {
+        self.subject_id
+    }
+}

@@ -115,6 +115,7 @@ fn catalogue() -> Vec<Entry> {
         entry::<c::PatrolMissed>(),
         entry::<c::PlanSubmitted>(),
         entry::<c::PlanApproved>(),
+        entry::<c::EscalationRaised>(),
     ]
 }
 
