@@ -266,6 +266,31 @@ export interface paths {
         patch: operations["update_student"];
         trace?: never;
     };
+    "/api/v1/people": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Upsert classes (by name) and students (by 学号) from a roster system. Key only
+         *     (`people:write`); the office uses the CSV import. All or nothing: any bad row refuses the
+         *     batch with `422 validation_failed`, each error naming the row and field
+         *     (`students[3].guardian_phone`), never the value. Idempotent: the same batch again answers
+         *     `unchanged` for every row and writes nothing. Students absent from a batch are left alone;
+         *     one sent with `active: false` is `deactivated`. The answer echoes 学号 and outcomes only —
+         *     never names or guardian contact.
+         */
+        put: operations["upsert_people"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/api-keys": {
         parameters: {
             query?: never;
@@ -325,7 +350,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Leave passes, newest first. A class teacher sees own classes only. */
+        /**
+         * Leave passes, newest first. A class teacher sees own classes only; a `passes:read` key
+         *     every class, with the fewest fields (no reason, credential or code).
+         */
         get: operations["list_passes"];
         put?: never;
         /**
@@ -346,7 +374,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One pass (own class for a class teacher). */
+        /** One pass (own class for a class teacher; a `passes:read` key: any, with the fewest fields). */
         get: operations["get_pass"];
         put?: never;
         post?: never;
@@ -561,7 +589,8 @@ export interface paths {
          *     last 4 characters; it is never returned in full. A person on the watchlist is never let in
          *     here: banned → recorded as refused, `409 visitor_banned`; suspicious → `409
          *     visitor_suspicious` until the guard chooses `watchlist_decision` (refuse, or ask the office:
-         *     `pending` until `POST /visitors/{id}/decision`). Both are flagged for the office.
+         *     `pending` until `POST /visitors/{id}/decision`). Both are flagged for the office. A visitor
+         *     kiosk checks visitors in with a `visitors:write` key, under the same rules.
          */
         post: operations["check_in"];
         delete?: never;
@@ -613,7 +642,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Check a visitor out. */
+        /** Check a visitor out (also a visitor kiosk's `visitors:write` key). */
         post: operations["check_out"];
         delete?: never;
         options?: never;
@@ -648,10 +677,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The visitors expected on a day (default today), for the guard's one-tap check-in. */
+        /**
+         * The visitors expected on a day (default today), for the guard's one-tap check-in (and a
+         *     visitor kiosk's, with a `visitors:read` key).
+         */
         get: operations["list_expected"];
         put?: never;
-        /** Pre-register a visitor expected on a day. */
+        /**
+         * Pre-register a visitor expected on a day. A visitor kiosk may, with a `visitors:write`
+         *     key: the record then names the key (`created_by` is the office account that created it).
+         */
         post: operations["create_expected"];
         delete?: never;
         options?: never;
@@ -668,7 +703,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Check an expected visitor in with one tap (the watchlist is checked as for any visitor). */
+        /**
+         * Check an expected visitor in with one tap (the watchlist is checked as for any visitor);
+         *     also a visitor kiosk's `visitors:write` key.
+         */
         post: operations["check_in_expected"];
         delete?: never;
         options?: never;
@@ -883,10 +921,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Hazards the caller may see, newest first. */
+        /** Hazards the caller may see, newest first (a `hazards:read` key: every one, as the office). */
         get: operations["list_hazards"];
         put?: never;
-        /** Report a hazard. Anyone signed in may, student safety officers included. */
+        /**
+         * Report a hazard. Anyone signed in may, student safety officers included; so may a sensor
+         *     or another system with a `hazards:write` key: the hazard then names the key as its
+         *     reporter (`reported_by_name` is the key's name, `reported_by_api_key_id` the key), takes
+         *     no photos (`attachment_ids` must be empty), and a class it names awaits the office's
+         *     confirmation.
+         */
         post: operations["report_hazard"];
         delete?: never;
         options?: never;
@@ -903,7 +947,7 @@ export interface paths {
         };
         /**
          * Overdue hazards (assigned, deadline passed), most overdue first: every one for the
-         *     office and the principal, the caller's own for everyone else.
+         *     office, the principal and a `hazards:read` key, the caller's own for everyone else.
          */
         get: operations["list_overdue"];
         put?: never;
@@ -938,7 +982,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One hazard with its history. */
+        /** One hazard with its history (a `hazards:read` key: any, as the office). */
         get: operations["get_hazard"];
         put?: never;
         post?: never;
@@ -1079,6 +1123,27 @@ export interface paths {
         get: operations["get_attachment_thumbnail"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/attachments/pdf": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Upload a PDF (multipart, one part named `file`), at most 10 MB, checked by its content
+         *     (`%PDF-`; the file name and declared type are ignored). The office and the principal, who
+         *     publish the rules: the upload is theirs alone until a rule version names it (`pdf_id`).
+         */
+        post: operations["upload_pdf"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1266,7 +1331,10 @@ export interface paths {
         delete: operations["delete_item"];
         options?: never;
         head?: never;
-        /** Update an item: progress (office or owner) or content (office, editable plans only). */
+        /**
+         * Update an item: progress (office or owner), content (office, editable plans only), or the
+         *     duty roster it links to (office, any plan).
+         */
         patch: operations["update_item"];
         trace?: never;
     };
@@ -1333,7 +1401,10 @@ export interface paths {
         get: operations["get_roster"];
         put?: never;
         post?: never;
-        /** Delete a draft roster. */
+        /**
+         * Delete a draft roster. A roster a plan item links to is kept (`409
+         *     roster_linked_to_plan_item`): unlink it on the item first, so no item points at nothing.
+         */
         delete: operations["delete_roster"];
         options?: never;
         head?: never;
@@ -1727,8 +1798,9 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Incidents the caller may see, newest first: all for the office and the principal, own
-         *     classes' and own reports for a class teacher, own reports for a guard.
+         * Incidents the caller may see, newest first: all for the office, the principal and a
+         *     `records:read` key (the record as the office sees it), own classes' and own reports for a
+         *     class teacher, own reports for a guard.
          */
         get: operations["list_incidents"];
         put?: never;
@@ -1832,7 +1904,7 @@ export interface paths {
         };
         /**
          * Announcements for me (the office and the principal see all), newest first, with my read
-         *     state.
+         *     state. A `records:read` key sees all, with no read state (`read_at` absent).
          */
         get: operations["list_announcements"];
         put?: never;
@@ -1922,8 +1994,10 @@ export interface paths {
         };
         /**
          * The status board: every item with its status (`normal`, `due`, `failed`, `expired`; see
-         *     `FireItemResponse.status`), filtered by building, kind and status. Loading it raises a hazard
-         *     for each newly expired item (once per item).
+         *     `FireItemResponse.status`) and whether its check is overdue, filtered by building, kind,
+         *     category (消防器材 / 安防器材), alarm devices, status and overdue. With `alarm=true` it is the
+         *     office's view of the alarm tests: when each was last tested (`last_check`) and which are
+         *     overdue. Loading it raises a hazard for each newly expired item (once per item).
          */
         get: operations["fire_board"];
         put?: never;
@@ -1941,7 +2015,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Labels to print: each item's name, place and a QR code that opens its check page. */
+        /**
+         * Labels to print: each item's name, place and a QR code that opens its check page; by
+         *     building and category.
+         */
         get: operations["fire_labels"];
         put?: never;
         post?: never;
@@ -1960,7 +2037,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Register an item. */
+        /**
+         * Register an item: fire equipment (灭火器, 消火栓, 火灾报警器, 应急照明灯, 安全出口) or
+         *     security equipment (防暴器材, 监控摄像头, 一键报警按钮, 门禁, 对讲机), with its responsible
+         *     person (a staff account, `responsible_user_id`, and/or a name as written).
+         */
         post: operations["create_fire_item"];
         delete?: never;
         options?: never;
@@ -1978,8 +2059,8 @@ export interface paths {
         /** One item with what its check needs and its latest checks: what the QR label opens. */
         get: operations["get_fire_item"];
         /**
-         * Change an item (e.g. a replaced extinguisher's new expiry date). Moving the expiry date to
-         *     a valid date lets a later expiry raise a new hazard.
+         * Change an item (e.g. a replaced extinguisher's new expiry date, or its responsible person).
+         *     Moving the expiry date to a valid date lets a later expiry raise a new hazard.
          */
         put: operations["update_fire_item"];
         post?: never;
@@ -2038,9 +2119,12 @@ export interface paths {
         put?: never;
         /**
          * Record a check of one item (reached from its QR label). Each type needs its evidence —
-         *     extinguisher: pressure reading (MPa) + photo; hydrant, exit: photo; alarm, emergency light:
-         *     function test + photo — else 422. A failed check raises a `fire` hazard (or joins the
-         *     item's hazard still open from an earlier failed check).
+         *     extinguisher: pressure reading (MPa) + photo; hydrant, exit, 防暴器材: photo; fire alarm,
+         *     emergency light, 一键报警按钮, 监控摄像头, 门禁, 对讲机: function test + photo — else 422.
+         *     An alarm device's check (火灾报警器, 一键报警按钮) may also record whether the alarm reached
+         *     the receiving end (`alarm_reached`); a test that failed or did not reach it must be marked
+         *     failed. A failed check raises a hazard — category `fire` for fire equipment, `security`
+         *     for security equipment — or joins the item's hazard still open from an earlier failed check.
          */
         post: operations["submit_fire_check"];
         delete?: never;
@@ -2900,6 +2984,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/safety-rule-versions/{id}/pdf": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A rule version's PDF (`application/pdf`, `Content-Disposition: inline` with the rule's
+         *     title and version as the file name). Every staff member may read the rules, so every staff
+         *     member may read their PDFs, old versions' too. `404 rule_pdf_not_found` when the version
+         *     has none.
+         */
+        get: operations["get_rule_pdf"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/guard-trainings": {
         parameters: {
             query?: never;
@@ -3300,6 +3406,96 @@ export interface paths {
          *     receiver gets the same `webhook-id` and deduplicates if it already had it.
          */
         post: operations["resend_delivery"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/duty/rosters/{id}/reports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The reports of a roster sent through channels, newest first, each with its delivery's
+         *     status. (Reports marked by hand are the roster's `reported_at` / `reported_by`.)
+         */
+        get: operations["list_roster_reports"];
+        put?: never;
+        /**
+         * 报送 a published roster to a channel (校办, 校医, 教育局保卫科, 教师群 …): a Chinese message
+         *     with the roster's name, dates and leaders on call, and links to its XLSX and ICS (valid 30
+         *     days; only when the server's public address is configured), delivered like every event
+         *     (retries, log, resend). The report is recorded with the delivery; its `status` follows it.
+         *     The roster's own `reported` mark (PATCH) stays for reports made outside the system.
+         */
+        post: operations["send_roster_report"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/plan-items/{id}/reports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The reports of a plan item sent through channels, newest first, with their status. */
+        get: operations["list_plan_item_reports"];
+        put?: never;
+        /**
+         * 报送 a plan item to a channel: a Chinese message with the item (plan, month, due date,
+         *     owner, progress) and a summary of its evidence, and a link to an XLSX of both (valid 30
+         *     days; only when the server's public address is configured), delivered like every event.
+         */
+        post: operations["send_plan_item_report"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/report-links/{token}/xlsx": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The XLSX behind a report's link: the roster's shifts as they are now (with names and
+         *     phones), or the plan item with its evidence. Public: the secret token in the path is the
+         *     credential, valid 30 days after sending; otherwise `404 report_link_not_found`.
+         */
+        get: operations["report_link_xlsx"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/report-links/{token}/ics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The ICS behind a roster report's link: every shift of the roster as it is now. Public, as
+         *     the XLSX link; a plan item's link has no calendar (`404 report_link_not_found`).
+         */
+        get: operations["report_link_ics"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -4238,6 +4434,12 @@ export interface components {
             checked_out: number;
         };
         /**
+         * @description How often a kind is checked: an item is due when it has no check in the current calendar
+         *     period, and overdue when a whole period has passed since its last check.
+         * @enum {string}
+         */
+        CheckPeriod: "weekly" | "monthly" | "quarterly";
+        /**
          * @description A check's outcome.
          * @enum {string}
          */
@@ -4256,6 +4458,10 @@ export interface components {
             created_at: string;
             /** Format: date-time */
             updated_at: string;
+        };
+        ClassOutcome: {
+            name: string;
+            outcome: components["schemas"]["UpsertOutcome"];
         };
         ClassRef: {
             /** Format: uuid */
@@ -4475,8 +4681,13 @@ export interface components {
         CreateApiKeyRequest: {
             /** @description Who uses it, e.g. `东门闸机`. */
             name: string;
-            /** @description One or more of the documented scopes (`people:read`, `gate:scan`, `gate:read`). */
-            scopes: string[];
+            /**
+             * @description One or more of the scopes the `api_key` security scheme documents, each with what it
+             *     reveals: `people:read`, `people:write`, `gate:scan`, `gate:read`, `events:read`,
+             *     `passes:read`, `hazards:read`, `hazards:write`, `visitors:read`, `visitors:write`,
+             *     `records:read`.
+             */
+            scopes: ("people:read" | "gate:scan" | "gate:read" | "events:read" | "people:write" | "passes:read" | "hazards:read" | "hazards:write" | "visitors:read" | "visitors:write" | "records:read")[];
         };
         CreateCheckpointRequest: {
             name: string;
@@ -4539,6 +4750,12 @@ export interface components {
             report_to?: string | null;
             notify?: string | null;
             note?: string | null;
+            /**
+             * Format: uuid
+             * @description The duty roster that carries the item out (e.g. the traffic posts' roster of
+             *     期末家长车辆疏导).
+             */
+            duty_roster_id?: string | null;
         };
         CreatePlanRequest: {
             title: string;
@@ -4576,6 +4793,8 @@ export interface components {
             /** Format: uuid */
             user_id: string;
             note?: string | null;
+            /** @description Where the post stands, up to 50 characters (a traffic post: `校门口东侧`). */
+            place?: string | null;
         };
         CreateStudentRequest: {
             student_no: string;
@@ -4745,6 +4964,16 @@ export interface components {
          * @enum {string}
          */
         Direction: "exit" | "return";
+        DocumentResponse: {
+            /** Format: uuid */
+            id: string;
+            /** @description Always `application/pdf`. */
+            content_type: string;
+            /** Format: int64 */
+            size_bytes: number;
+            /** Format: date-time */
+            uploaded_at: string;
+        };
         DueCheck: {
             /** Format: uuid */
             template_id: string;
@@ -4776,11 +5005,17 @@ export interface components {
             guard?: string | null;
         };
         /**
+         * @description Which part of the registry a kind belongs to (a list filter, and the hazard category a
+         *     failed or expired item raises).
+         * @enum {string}
+         */
+        EquipmentCategory: "fire" | "security";
+        /**
          * @description Every problem code the API returns: stable snake_case values an integrator can switch on.
          *     Each has a Chinese message (`message()`), the default text the SPA shows for it.
          * @enum {string}
          */
-        ErrorCode: "hazard_invalid_transition" | "hazard_closed" | "hazard_not_rectified" | "hazard_not_assigned" | "headcount_already_open" | "headcount_closed" | "headcount_count_mismatch" | "headcount_not_found" | "headcount_version_conflict" | "account_disabled" | "activity_not_found" | "already_checked_in" | "already_checked_out" | "already_exists" | "already_submitted" | "announcement_not_found" | "api_key_not_allowed" | "api_key_not_found" | "attachment_file_missing" | "attachment_forbidden" | "attachment_not_found" | "attachment_quota_exceeded" | "attachment_too_large" | "attribution_not_pending" | "bad_request" | "cannot_verify_own_rectification" | "cannot_verify_own_report" | "checkpoint_already_scanned" | "checkpoint_not_on_route" | "checkpoint_not_scanned" | "class_not_found" | "client_event_conflict" | "csv_invalid" | "duty_record_not_found" | "evidence_not_found" | "expected_visitor_not_found" | "feed_not_found" | "fire_building_not_found" | "fire_item_not_found" | "fire_item_retired" | "forbidden_role" | "hazard_already_reported" | "hazard_forbidden" | "hazard_not_found" | "health_report_exists" | "health_report_not_found" | "image_too_large" | "import_invalid" | "import_too_large" | "incident_not_found" | "insufficient_scope" | "internal_error" | "invalid_api_key" | "invalid_body" | "invalid_credentials" | "invalid_cursor" | "invalid_date" | "invalid_image" | "invalid_limit" | "invalid_multipart" | "invalid_path" | "invalid_query" | "invalid_submitter_role" | "invalid_time" | "invalid_token" | "last_principal" | "last_security_office" | "meeting_not_found" | "method_not_allowed" | "method_not_implemented" | "no_current_semester" | "not_a_class_template" | "not_asked_to_acknowledge" | "not_hazard_owner" | "not_item_owner" | "not_on_duty" | "not_own_class" | "not_own_patrol" | "not_submitter" | "not_your_shift" | "pass_not_found" | "pass_not_revocable" | "pass_window_in_past" | "patrol_checkpoint_not_found" | "patrol_finished" | "patrol_not_found" | "patrol_route_empty" | "patrol_route_inactive" | "patrol_route_not_found" | "payload_too_large" | "plan_item_not_found" | "plan_locked" | "plan_not_found" | "plan_not_submitted" | "platform_figure_not_found" | "principal_account_protected" | "principal_role_reserved" | "reference_conflict" | "refresh_token_invalid" | "refresh_token_missing" | "refresh_token_reused" | "roster_conflicts" | "roster_not_found" | "roster_not_published" | "roster_published" | "route_not_found" | "semester_in_use" | "semester_not_found" | "semester_overlap" | "safety_rule_not_found" | "rule_version_superseded" | "service_unavailable" | "session_ended" | "shift_not_found" | "shift_started" | "student_disabled" | "student_not_found" | "submission_not_found" | "submission_superseded" | "swap_conflict" | "swap_not_allowed" | "swap_not_found" | "swap_pending" | "swap_wrong_state" | "template_inactive" | "template_not_found" | "template_outdated" | "token_expired" | "too_many_attempts" | "training_not_found" | "unauthenticated" | "unknown_checkpoint" | "unsupported_image_type" | "unsupported_media_type" | "upload_rate_limited" | "uploads_busy" | "user_not_found" | "validation_failed" | "visitor_banned" | "visitor_not_admitted" | "visitor_not_found" | "visitor_not_pending" | "visitor_suspicious" | "watchlist_entry_not_found" | "wrong_password" | "wrong_submitter_role" | "article_not_found" | "article_names_student" | "vehicle_not_found" | "subscription_not_found" | "delivery_not_found" | "channel_target_not_allowed" | "secret_not_rotatable" | "notification_not_found";
+        ErrorCode: "hazard_invalid_transition" | "hazard_closed" | "hazard_not_rectified" | "hazard_not_assigned" | "headcount_already_open" | "headcount_closed" | "headcount_count_mismatch" | "headcount_not_found" | "headcount_version_conflict" | "account_disabled" | "activity_not_found" | "already_checked_in" | "already_checked_out" | "already_exists" | "already_submitted" | "announcement_not_found" | "api_key_not_allowed" | "api_key_not_found" | "attachment_file_missing" | "attachment_forbidden" | "attachment_not_found" | "attachment_quota_exceeded" | "attachment_too_large" | "attribution_not_pending" | "bad_request" | "cannot_verify_own_rectification" | "cannot_verify_own_report" | "checkpoint_already_scanned" | "checkpoint_not_on_route" | "checkpoint_not_scanned" | "class_not_found" | "client_event_conflict" | "csv_invalid" | "duty_record_not_found" | "document_too_large" | "evidence_not_found" | "expected_visitor_not_found" | "feed_not_found" | "fire_building_not_found" | "fire_item_not_found" | "fire_item_retired" | "forbidden_role" | "hazard_already_reported" | "hazard_forbidden" | "hazard_not_found" | "health_report_exists" | "health_report_not_found" | "image_too_large" | "import_invalid" | "import_too_large" | "incident_not_found" | "insufficient_scope" | "internal_error" | "invalid_api_key" | "invalid_body" | "invalid_credentials" | "invalid_cursor" | "invalid_date" | "invalid_image" | "invalid_limit" | "invalid_multipart" | "invalid_path" | "invalid_query" | "invalid_submitter_role" | "invalid_time" | "invalid_token" | "last_principal" | "last_security_office" | "meeting_not_found" | "method_not_allowed" | "method_not_implemented" | "no_current_semester" | "not_a_class_template" | "not_asked_to_acknowledge" | "not_hazard_owner" | "not_item_owner" | "not_on_duty" | "not_own_class" | "not_own_patrol" | "not_submitter" | "not_your_shift" | "pass_not_found" | "pass_not_revocable" | "pass_window_in_past" | "patrol_checkpoint_not_found" | "patrol_finished" | "patrol_not_found" | "patrol_route_empty" | "patrol_route_inactive" | "patrol_route_not_found" | "payload_too_large" | "plan_item_not_found" | "plan_locked" | "plan_not_found" | "plan_not_submitted" | "platform_figure_not_found" | "principal_account_protected" | "principal_role_reserved" | "reference_conflict" | "refresh_token_invalid" | "refresh_token_missing" | "refresh_token_reused" | "roster_conflicts" | "roster_not_found" | "roster_linked_to_plan_item" | "roster_not_published" | "roster_published" | "route_not_found" | "semester_in_use" | "semester_not_found" | "semester_overlap" | "safety_rule_not_found" | "rule_version_superseded" | "rule_pdf_not_found" | "service_unavailable" | "session_ended" | "shift_not_found" | "shift_started" | "student_disabled" | "student_not_found" | "submission_not_found" | "submission_superseded" | "swap_conflict" | "swap_not_allowed" | "swap_not_found" | "swap_pending" | "swap_wrong_state" | "template_inactive" | "template_not_found" | "template_outdated" | "token_expired" | "too_many_attempts" | "training_not_found" | "unauthenticated" | "unknown_checkpoint" | "unsupported_image_type" | "unsupported_document_type" | "unsupported_media_type" | "upload_rate_limited" | "uploads_busy" | "user_not_found" | "validation_failed" | "visitor_banned" | "visitor_not_admitted" | "visitor_not_found" | "visitor_not_pending" | "visitor_suspicious" | "watchlist_entry_not_found" | "wrong_password" | "wrong_submitter_role" | "article_not_found" | "article_names_student" | "vehicle_not_found" | "subscription_not_found" | "delivery_not_found" | "channel_target_not_allowed" | "secret_not_rotatable" | "subscription_disabled" | "report_link_not_found" | "notification_not_found";
         /**
          * @description `escalation.raised` v1: a step of an escalation on the office's clock (see
          *     `GET /escalation-settings`) came due and the matter is still open: a student still out
@@ -4977,7 +5212,10 @@ export interface components {
         FireBoardResponse: {
             /** @description The school's local date the statuses are computed for. */
             today: string;
-            /** @description Counts over the items matching `building_id` and `kind` (before the `status` filter). */
+            /**
+             * @description Counts over the items matching `building_id`, `kind`, `category` and `alarm` (before the
+             *     `status` and `overdue` filters).
+             */
             counts: components["schemas"]["FireStatusCounts"];
             /** @description Worst status first, then by building and name. */
             items: components["schemas"]["FireItemResponse"][];
@@ -4997,7 +5235,10 @@ export interface components {
             /** Format: date-time */
             updated_at: string;
         };
-        /** @description `fire.check_failed` v1: a fire-equipment check failed. */
+        /**
+         * @description `fire.check_failed` v1: a check of a registry item failed (fire equipment, or security
+         *     equipment such as a failed alarm-button test).
+         */
         FireCheckFailed: {
             /** Format: uuid */
             check_id: string;
@@ -5017,8 +5258,13 @@ export interface components {
              * @description Required for extinguishers.
              */
             pressure_mpa?: number | null;
-            /** @description Required for alarms and emergency lights. */
+            /** @description Required for alarms, emergency lights, alarm buttons, cameras, access control and radios. */
             test_passed?: boolean | null;
+            /**
+             * @description Alarm devices only (`火灾报警器`, `一键报警按钮`), optional: whether the alarm reached
+             *     the receiving end. `false` means the check failed.
+             */
+            alarm_reached?: boolean | null;
             /** @description Required when failed: what is wrong. */
             note?: string;
             /** @description Uploaded photos (`POST /attachments`); at least one. */
@@ -5033,6 +5279,11 @@ export interface components {
             /** Format: double */
             pressure_mpa?: number | null;
             test_passed?: boolean | null;
+            /**
+             * @description An alarm device's test: whether the alarm reached the receiving end (`None`: not
+             *     recorded).
+             */
+            alarm_reached?: boolean | null;
             note: string;
             photo_ids: string[];
             /**
@@ -5058,6 +5309,11 @@ export interface components {
             test: boolean;
             /** @description At least one photo is required. */
             photo: boolean;
+            /**
+             * @description An alarm device: the check may also record (optionally) whether the alarm reached the
+             *     receiving end (`alarm_reached`, e.g. 联网报警 to the duty room); `false` is a failure.
+             */
+            alarm_reached: boolean;
         };
         FireItemDetail: components["schemas"]["FireItemResponse"] & {
             /** @description Latest first, at most 12. */
@@ -5075,7 +5331,13 @@ export interface components {
             spec?: string;
             install_date?: string | null;
             expiry_date?: string | null;
-            responsible: string;
+            /** @description The responsible person as written; required unless `responsible_user_id` is given. */
+            responsible?: string;
+            /**
+             * Format: uuid
+             * @description A staff account (not a student) responsible for the item; its name is shown.
+             */
+            responsible_user_id?: string | null;
         };
         FireItemResponse: {
             /** Format: uuid */
@@ -5084,6 +5346,10 @@ export interface components {
             building_id: string;
             building_name: string;
             kind: components["schemas"]["ItemKind"];
+            /** @description 消防器材 (`fire`) or 安防器材 (`security`), from the kind. */
+            category: components["schemas"]["EquipmentCategory"];
+            /** @description How often items of this kind are checked. */
+            period: components["schemas"]["CheckPeriod"];
             name: string;
             location: string;
             /** @description Specification, e.g. `MFZ/ABC4 干粉 4kg`. */
@@ -5091,10 +5357,27 @@ export interface components {
             install_date?: string | null;
             /** @description The last day it is valid. */
             expiry_date?: string | null;
-            /** @description The person responsible for it. */
+            /** @description The person responsible for it, as written (may be empty when an account is chosen). */
             responsible: string;
+            /**
+             * Format: uuid
+             * @description The staff account responsible for it (责任人), if the office chose one.
+             */
+            responsible_user_id?: string | null;
+            /** @description That account's display name. */
+            responsible_user_name?: string | null;
             /** @description See the board. */
             status: components["schemas"]["FireStatus"];
+            /**
+             * @description The last day the next check is on time: the latest check's date plus one period
+             *     (`None` when never checked).
+             */
+            next_check_due?: string | null;
+            /**
+             * @description In service and never checked, or `next_check_due` has passed (for an alarm device:
+             *     its test is overdue).
+             */
+            overdue: boolean;
             /**
              * Format: date-time
              * @description When it was retired (replaced or removed), if it was.
@@ -5115,6 +5398,7 @@ export interface components {
             item_id: string;
             name: string;
             kind: components["schemas"]["ItemKind"];
+            category: components["schemas"]["EquipmentCategory"];
             building_name: string;
             location: string;
             /** @description The check page the QR code opens. */
@@ -5142,6 +5426,11 @@ export interface components {
             expired: number;
             /** Format: int64 */
             retired: number;
+            /**
+             * Format: int64
+             * @description Items in service whose check is overdue (any status).
+             */
+            overdue: number;
         };
         /**
          * @description How often a template is answered; periods are keyed accordingly (see `inspections::period`).
@@ -5225,8 +5514,8 @@ export interface components {
             student?: null | components["schemas"]["EventStudent"];
             gate: string;
             direction: components["schemas"]["Direction"];
-            /** @description The refusal code (`pass_expired`, `bad_signature` …), as the gate answered. */
-            code: string;
+            /** @description The refusal code, as the gate answered. */
+            code: components["schemas"]["ScanCode"];
             /** Format: date-time */
             scanned_at: string;
         };
@@ -5283,7 +5572,13 @@ export interface components {
             at: string;
             /** Format: uuid */
             actor_id: string;
+            /** @description The person's name, or the integration key's when a key took the step. */
             actor_name: string;
+            /**
+             * Format: uuid
+             * @description The integration key that took the step, if one did.
+             */
+            actor_api_key_id?: string | null;
             action: components["schemas"]["HazardAction"];
             from_status?: null | components["schemas"]["HazardStatus"];
             to_status: components["schemas"]["HazardStatus"];
@@ -5348,9 +5643,19 @@ export interface components {
             item_key?: string | null;
             photo_ids: string[];
             status: components["schemas"]["HazardStatus"];
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @description The person who reported it; for a report by an integration key, the office account
+             *     that created the key.
+             */
             reported_by: string;
+            /** @description The reporter's name, or the integration key's (`东门烟感`) when a key reported it. */
             reported_by_name: string;
+            /**
+             * Format: uuid
+             * @description The integration key that reported it (a sensor, another system), if one did.
+             */
+            reported_by_api_key_id?: string | null;
             /** Format: date-time */
             reported_at: string;
             /** Format: uuid */
@@ -5676,7 +5981,7 @@ export interface components {
          * @description A registered item's type.
          * @enum {string}
          */
-        ItemKind: "extinguisher" | "hydrant" | "alarm" | "emergency_light" | "exit";
+        ItemKind: "extinguisher" | "hydrant" | "alarm" | "emergency_light" | "exit" | "riot_gear" | "camera" | "alarm_button" | "access_control" | "radio";
         ItemResponse: {
             /** Format: uuid */
             id: string;
@@ -5702,6 +6007,7 @@ export interface components {
             /** @description Due date passed and not done. */
             overdue: boolean;
             evidence: components["schemas"]["EvidenceResponse"][];
+            duty_roster?: null | components["schemas"]["LinkedRoster"];
         };
         /** @enum {string} */
         ItemResult: "pass" | "fail" | "na";
@@ -5773,6 +6079,16 @@ export interface components {
              * @description Signatures given (the office and the principal; null for others).
              */
             signed_count?: number | null;
+        };
+        /** @description The duty roster a plan item links to (车辆疏导 → the traffic-post roster). */
+        LinkedRoster: {
+            /** Format: uuid */
+            id: string;
+            title: string;
+            start_date: string;
+            end_date: string;
+            /** @description A draft is the office's only: others cannot open it yet. */
+            status: components["schemas"]["RosterStatus"];
         };
         LoginRequest: {
             /** @example office */
@@ -6132,9 +6448,19 @@ export interface components {
                 item_key?: string | null;
                 photo_ids: string[];
                 status: components["schemas"]["HazardStatus"];
-                /** Format: uuid */
+                /**
+                 * Format: uuid
+                 * @description The person who reported it; for a report by an integration key, the office account
+                 *     that created the key.
+                 */
                 reported_by: string;
+                /** @description The reporter's name, or the integration key's (`东门烟感`) when a key reported it. */
                 reported_by_name: string;
+                /**
+                 * Format: uuid
+                 * @description The integration key that reported it (a sensor, another system), if one did.
+                 */
+                reported_by_api_key_id?: string | null;
                 /** Format: date-time */
                 reported_at: string;
                 /** Format: uuid */
@@ -6195,8 +6521,8 @@ export interface components {
                 class_id: string;
                 class_name: string;
                 kind: components["schemas"]["PassKind"];
-                /** @description Kept on the server; never in the QR code. */
-                reason: string;
+                /** @description Kept on the server; never in the QR code. Absent for integration keys. */
+                reason?: string | null;
                 /** Format: date-time */
                 valid_from: string;
                 /** Format: date-time */
@@ -6210,8 +6536,11 @@ export interface components {
                 status: string;
                 /** @description Out and past `return_by`. */
                 overdue: boolean;
-                /** Format: uuid */
-                issued_by: string;
+                /**
+                 * Format: uuid
+                 * @description Absent for integration keys.
+                 */
+                issued_by?: string | null;
                 /** Format: date-time */
                 issued_at: string;
                 /** Format: date-time */
@@ -6220,11 +6549,15 @@ export interface components {
                 exited_at?: string | null;
                 /** Format: date-time */
                 returned_at?: string | null;
-                /** @description The signed credential (format `XA1`, see `GET /gate/keys`), what the QR code holds. */
-                token: string;
+                /**
+                 * @description The signed credential (format `XA1`, see `GET /gate/keys`), what the QR code holds.
+                 *     Absent for integration keys (it would let one pass the gate).
+                 */
+                token?: string | null;
                 /**
                  * @description The manual code shown under the QR (8 characters of `23456789ABCDEFGHJKMNPQRSTUVWXYZ`):
                  *     a guard types it when the QR will not scan (`POST /gate/scans` with `code`, online only).
+                 *     Absent for integration keys.
                  */
                 short_code?: string | null;
             }[];
@@ -6283,7 +6616,7 @@ export interface components {
                 direction: components["schemas"]["Direction"];
                 gate: string;
                 result: components["schemas"]["Verdict"];
-                code: string;
+                code: components["schemas"]["ScanCode"];
                 conflict: boolean;
                 source: components["schemas"]["ScanSource"];
                 /** Format: date-time */
@@ -6501,7 +6834,10 @@ export interface components {
              */
             leader_on_call: boolean;
         };
-        /** @description A leave pass as its issuer, the office and the principal see it. */
+        /**
+         * @description A leave pass as its issuer, the office and the principal see it. A `passes:read` key sees
+         *     no `reason`, `token`, `short_code` or `issued_by`: who is out, when, and the status only.
+         */
         PassResponse: {
             /** Format: uuid */
             id: string;
@@ -6513,8 +6849,8 @@ export interface components {
             class_id: string;
             class_name: string;
             kind: components["schemas"]["PassKind"];
-            /** @description Kept on the server; never in the QR code. */
-            reason: string;
+            /** @description Kept on the server; never in the QR code. Absent for integration keys. */
+            reason?: string | null;
             /** Format: date-time */
             valid_from: string;
             /** Format: date-time */
@@ -6528,8 +6864,11 @@ export interface components {
             status: string;
             /** @description Out and past `return_by`. */
             overdue: boolean;
-            /** Format: uuid */
-            issued_by: string;
+            /**
+             * Format: uuid
+             * @description Absent for integration keys.
+             */
+            issued_by?: string | null;
             /** Format: date-time */
             issued_at: string;
             /** Format: date-time */
@@ -6538,11 +6877,15 @@ export interface components {
             exited_at?: string | null;
             /** Format: date-time */
             returned_at?: string | null;
-            /** @description The signed credential (format `XA1`, see `GET /gate/keys`), what the QR code holds. */
-            token: string;
+            /**
+             * @description The signed credential (format `XA1`, see `GET /gate/keys`), what the QR code holds.
+             *     Absent for integration keys (it would let one pass the gate).
+             */
+            token?: string | null;
             /**
              * @description The manual code shown under the QR (8 characters of `23456789ABCDEFGHJKMNPQRSTUVWXYZ`):
              *     a guard types it when the QR will not scan (`POST /gate/scans` with `code`, online only).
+             *     Absent for integration keys.
              */
             short_code?: string | null;
         };
@@ -6653,6 +6996,49 @@ export interface components {
             end_time: string;
             /** @description Who rotates through this slot, in order. */
             user_ids: string[];
+            /** @description Where the post stands, up to 50 characters (a traffic post: `校门口东侧`). */
+            place?: string | null;
+        };
+        /** @description The multipart form: one part named `file`, a PDF. */
+        PdfUploadForm: {
+            /** Format: binary */
+            file: string;
+        };
+        PeopleClass: {
+            /** @description The class's exact name, its key: e.g. `2019级旅游服务与管理1班`. */
+            name: string;
+            /** @description e.g. `2019级`. */
+            grade: string;
+        };
+        PeopleStudent: {
+            /** @description 学号, the key: a student with this number is updated, else created. */
+            student_no: string;
+            name: string;
+            /** @description The class's exact name: one in the system or in this batch's `classes`. */
+            class: string;
+            /** @description Absent: kept as it is; empty: cleared. Stored, never echoed back. */
+            guardian_name?: string | null;
+            /** @description Absent: kept as it is; empty: cleared. Stored, never echoed back. */
+            guardian_phone?: string | null;
+            /**
+             * @description `false`: the student has left (deactivated: no more leave passes); `true` (the
+             *     default) brings a student who left back.
+             */
+            active?: boolean | null;
+        };
+        PeopleUpsertRequest: {
+            /** @description Classes to create or update (by name), at most 200. */
+            classes?: components["schemas"]["PeopleClass"][];
+            /** @description Students to create or update (by 学号), at most 1,000. */
+            students?: components["schemas"]["PeopleStudent"][];
+        };
+        PeopleUpsertResponse: {
+            /** @description One per class of the batch, in its order. */
+            classes: components["schemas"]["ClassOutcome"][];
+            /** @description One per student of the batch, in its order. */
+            students: components["schemas"]["StudentOutcome"][];
+            /** @description Students by outcome. */
+            counts: components["schemas"]["UpsertCounts"];
         };
         /** @description Someone asked to sign. */
         Person: {
@@ -6912,12 +7298,74 @@ export interface components {
             class_id?: string | null;
             attachment_ids?: string[];
         };
+        /** @description One report sent through a channel (报送), with its delivery's state. */
+        ReportResponse: {
+            /** Format: uuid */
+            id: string;
+            subject: components["schemas"]["ReportSubject"];
+            /**
+             * Format: uuid
+             * @description The roster's or the plan item's id.
+             */
+            subject_id: string;
+            /** Format: uuid */
+            subscription_id: string;
+            /** @description The channel's name when sent, e.g. `校办`. */
+            channel_name: string;
+            /**
+             * Format: uuid
+             * @description The delivery (`/subscriptions/{id}/deliveries`; resend with `/deliveries/{id}/resend`).
+             */
+            delivery_id: string;
+            /**
+             * Format: uuid
+             * @description The message's stable id (`webhook-id`).
+             */
+            event_id: string;
+            /** Format: uuid */
+            sent_by: string;
+            sent_by_name?: string | null;
+            /** Format: date-time */
+            sent_at: string;
+            status: components["schemas"]["ReportStatus"];
+            /** Format: int32 */
+            attempts: number;
+            /**
+             * Format: date-time
+             * @description When the channel accepted it.
+             */
+            delivered_at?: string | null;
+            /**
+             * Format: date-time
+             * @description The next try (retrying only).
+             */
+            next_attempt_at?: string | null;
+            /** Format: int32 */
+            last_status_code?: number | null;
+            last_error?: string | null;
+            /**
+             * Format: date-time
+             * @description Until then the message's download link works; null when the server has no public
+             *     address configured (no link was sent).
+             */
+            link_expires_at?: string | null;
+        };
         /**
          * @description Who reported a class: its teacher from the assembly point, or the office for a teacher
          *     who handed the count over in person.
          * @enum {string}
          */
         ReportSource: "teacher" | "office";
+        /**
+         * @description Where a report stands: it follows its delivery.
+         * @enum {string}
+         */
+        ReportStatus: "sending" | "sent" | "retrying" | "failed" | "channel_removed";
+        /**
+         * @description What was reported.
+         * @enum {string}
+         */
+        ReportSubject: "roster" | "plan_item";
         RequestSwapRequest: {
             /**
              * Format: uuid
@@ -6961,6 +7409,19 @@ export interface components {
          * @enum {string}
          */
         Role: "principal" | "security_office" | "class_teacher" | "guard" | "safety_officer";
+        /** @description A plan item a roster carries out (linked from the item: `duty_roster_id`). */
+        RosterPlanItem: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            plan_id: string;
+            plan_title: string;
+            /** @description `YYYY-MM`. */
+            month: string;
+            title: string;
+            status: components["schemas"]["ItemStatus"];
+            due_date?: string | null;
+        };
         /** @description `roster.published` v1: a duty roster was published. */
         RosterPublished: {
             /** Format: uuid */
@@ -6977,6 +7438,11 @@ export interface components {
             reported_by_name?: string | null;
             /** @description The name of who marked it told (通报). */
             notified_by_name?: string | null;
+            /**
+             * @description The plan items this roster carries out (those of approved plans only, except for the
+             *     office).
+             */
+            plan_items: components["schemas"]["RosterPlanItem"][];
         };
         /**
          * @description A roster is edited as a `draft`; once `published` its shifts change only through swaps.
@@ -7002,7 +7468,9 @@ export interface components {
             report_to?: string | null;
             /**
              * Format: date-time
-             * @description When it was reported (报送) — marked by the office.
+             * @description When it was reported (报送) — marked by hand by the office, for a report made outside
+             *     the system (on paper, by phone). Reports sent through a channel are listed at
+             *     `/duty/rosters/{id}/reports`, each with its delivery.
              */
             reported_at?: string | null;
             /** @description 通报 (e.g. `教师群`). */
@@ -7016,7 +7484,7 @@ export interface components {
             updated_at: string;
             /**
              * Format: uuid
-             * @description Who marked it reported (报送).
+             * @description Who marked it reported (报送) by hand.
              */
             reported_by?: string | null;
             /**
@@ -7100,11 +7568,20 @@ export interface components {
             /** @description Newest first; the first is in force. */
             versions: components["schemas"]["RuleVersionResponse"][];
         };
+        RulePdf: {
+            /** Format: int64 */
+            size_bytes: number;
+            /** Format: date-time */
+            uploaded_at: string;
+            /** @description `GET` it with the bearer token (`application/pdf`). */
+            url: string;
+        };
         /**
          * @example {
          *       "body": "一、门卫实行24小时值班制度……",
          *       "category": "gate",
          *       "effective_on": "2026-09-01",
+         *       "pdf_id": null,
          *       "reader_roles": [
          *         "guard",
          *         "security_office"
@@ -7118,10 +7595,15 @@ export interface components {
             category: components["schemas"]["RuleCategory"];
             /** @description `YYYY-MM-DD`. */
             effective_on: string;
-            /** @description The rule's text, 1–50000 characters. */
+            /** @description The rule's text, up to 50000 characters; may be empty when `pdf_id` gives it as a PDF. */
             body: string;
             /** @description Staff roles that must read and confirm it. */
             reader_roles: components["schemas"]["Role"][];
+            /**
+             * Format: uuid
+             * @description The rule as a PDF: your upload from `POST /attachments/pdf`.
+             */
+            pdf_id?: string | null;
         };
         RuleSummary: {
             /** Format: uuid */
@@ -7152,6 +7634,7 @@ export interface components {
          *       "body": "一、门卫实行24小时值班制度,交接班须当面清点……",
          *       "change_note": "增加交接班清点要求",
          *       "effective_on": "2027-02-15",
+         *       "pdf_id": null,
          *       "reader_roles": [
          *         "guard",
          *         "security_office"
@@ -7160,10 +7643,17 @@ export interface components {
          */
         RuleVersionRequest: {
             effective_on: string;
+            /** @description The text, up to 50000 characters; may be empty when `pdf_id` gives it as a PDF. */
             body: string;
             reader_roles: components["schemas"]["Role"][];
             /** @description What changed, 1–1000 characters. */
             change_note: string;
+            /**
+             * Format: uuid
+             * @description This version as a PDF: your upload from `POST /attachments/pdf` (a version without one
+             *     has none; earlier versions keep theirs).
+             */
+            pdf_id?: string | null;
         };
         RuleVersionResponse: {
             /** Format: uuid */
@@ -7191,6 +7681,7 @@ export interface components {
              * @description When the caller confirmed this version; null if not.
              */
             my_confirmed_at?: string | null;
+            pdf?: null | components["schemas"]["RulePdf"];
         };
         RunCounts: {
             total: number;
@@ -7302,6 +7793,12 @@ export interface components {
             replayed: boolean;
             run: components["schemas"]["PatrolRunResponse"];
         };
+        /**
+         * @description Why the gate answered as it did: `ok` on allow, else the reason for the refusal. Stored with
+         *     each scan (values unchanged from when the column was free text).
+         * @enum {string}
+         */
+        ScanCode: "ok" | "malformed_token" | "unknown_key" | "bad_signature" | "pass_not_found" | "pass_revoked" | "pass_not_yet_valid" | "pass_expired" | "student_disabled" | "pass_already_used" | "return_before_exit" | "already_returned" | "bad_scanned_at" | "scan_too_old" | "denied_offline" | "client_event_conflict";
         ScanLogEntry: {
             /** Format: uuid */
             id: string;
@@ -7317,7 +7814,7 @@ export interface components {
             direction: components["schemas"]["Direction"];
             gate: string;
             result: components["schemas"]["Verdict"];
-            code: string;
+            code: components["schemas"]["ScanCode"];
             conflict: boolean;
             source: components["schemas"]["ScanSource"];
             /** Format: date-time */
@@ -7366,17 +7863,12 @@ export interface components {
             scanned_at?: string | null;
         };
         /**
-         * @description The verdict. `code` is `ok` on allow; on deny one of `malformed_token`, `unknown_key`,
-         *     `bad_signature`, `pass_not_found`, `pass_revoked`, `pass_not_yet_valid`, `pass_expired`,
-         *     `student_disabled`, `pass_already_used`, `return_before_exit`, `already_returned`,
-         *     `bad_scanned_at` (in the future, or before the pass was issued), `scan_too_old` (synced
-         *     later than `gate_offline_sync_max_age_hours`), `denied_offline` (the phone refused a scan
-         *     the server would have allowed), `client_event_conflict` (batch only: the id was used with
-         *     another token, direction or caller; nothing recorded, `event_id` is the nil UUID).
+         * @description The verdict. `code` is `ok` on allow, else why the scan was refused (see `ScanCode`);
+         *     on `client_event_conflict` nothing was recorded and `event_id` is the nil UUID.
          */
         ScanResponse: {
             result: components["schemas"]["Verdict"];
-            code: string;
+            code: components["schemas"]["ScanCode"];
             /**
              * Format: uuid
              * @description The recorded scan's id.
@@ -7451,6 +7943,13 @@ export interface components {
             starts_on?: string | null;
             ends_on?: string | null;
         };
+        SendReportRequest: {
+            /**
+             * Format: uuid
+             * @description The channel (`/subscriptions`) to send it to, e.g. the 校办 group.
+             */
+            subscription_id: string;
+        };
         SetFigureRequest: {
             /** @description `YYYY-MM`. */
             month: string;
@@ -7495,6 +7994,8 @@ export interface components {
             /** @description The assignee's phone, from the account. */
             phone?: string | null;
             note?: string | null;
+            /** @description Where the post stands (a traffic post: `校门口东侧`); null for a plain duty shift. */
+            place?: string | null;
         };
         Signed: components["schemas"]["Person"] & {
             /** Format: date-time */
@@ -7593,6 +8094,15 @@ export interface components {
             subject_id?: string | null;
             /** @description The kind's payload at `version` (see the spec's `webhooks`). */
             data: unknown;
+        };
+        StudentOutcome: {
+            student_no: string;
+            outcome: components["schemas"]["UpsertOutcome"];
+            /**
+             * @description The fields that changed (`name`, `class`, `guardian_name`, `guardian_phone`,
+             *     `active`): their names, never their values.
+             */
+            changed: string[];
         };
         /**
          * @description A student. `is_active`, `guardian_name` and `guardian_phone` are present only for the
@@ -8058,6 +8568,12 @@ export interface components {
             report_to?: string | null;
             notify?: string | null;
             note?: string | null;
+            /**
+             * Format: uuid
+             * @description Link the duty roster that carries the item out; the nil UUID unlinks it. The office
+             *     only, also on an approved plan: a roster is how the agreed item is carried out.
+             */
+            duty_roster_id?: string | null;
         };
         UpdatePlanRequest: {
             title?: string | null;
@@ -8076,7 +8592,11 @@ export interface components {
             report_to?: string | null;
             notify?: string | null;
             note?: string | null;
-            /** @description `true` marks it reported (报送) now, by the caller; `false` clears the mark. */
+            /**
+             * @description `true` marks it reported (报送) now, by the caller, for a report made outside the system
+             *     (on paper); `false` clears the mark. To send it through a channel, use
+             *     `POST /duty/rosters/{id}/reports`.
+             */
             reported?: boolean | null;
             /** @description `true` marks its audience told (通报) now, by the caller; `false` clears the mark. */
             notified?: boolean | null;
@@ -8137,6 +8657,21 @@ export interface components {
             /** Format: binary */
             file: string;
         };
+        UpsertCounts: {
+            /** Format: int64 */
+            created: number;
+            /** Format: int64 */
+            updated: number;
+            /** Format: int64 */
+            unchanged: number;
+            /** Format: int64 */
+            deactivated: number;
+        };
+        /**
+         * @description What a batch did to one class or student.
+         * @enum {string}
+         */
+        UpsertOutcome: "created" | "updated" | "unchanged" | "deactivated";
         UserResponse: {
             /** Format: uuid */
             id: string;
@@ -9829,6 +10364,117 @@ export interface operations {
             };
         };
     };
+    upsert_people: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "classes": [
+                 *         {
+                 *           "grade": "2020级",
+                 *           "name": "2020级烹饪工艺与营养1班"
+                 *         }
+                 *       ],
+                 *       "students": [
+                 *         {
+                 *           "class": "2020级烹饪工艺与营养1班",
+                 *           "guardian_name": "王建华",
+                 *           "guardian_phone": "13800001234",
+                 *           "name": "王晓雨",
+                 *           "student_no": "20200115"
+                 *         },
+                 *         {
+                 *           "active": false,
+                 *           "class": "2019级旅游服务与管理1班",
+                 *           "name": "陈思远",
+                 *           "student_no": "20190342"
+                 *         }
+                 *       ]
+                 *     }
+                 */
+                "application/json": components["schemas"]["PeopleUpsertRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PeopleUpsertResponse"];
+                };
+            };
+            /** @description Malformed request: `invalid_path`, `invalid_query`, `invalid_body` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the token or key is not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `forbidden`: the role or key scope may not call this, or `not_own_class` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `already_exists` or `reference_conflict`: clashes with a record */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `payload_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `validation_failed`: `errors[].field` names the row and field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     list_api_keys: {
         parameters: {
             query?: never;
@@ -10031,6 +10677,8 @@ export interface operations {
                 entity_type?: string;
                 entity_id?: string;
                 actor_user_id?: string;
+                /** @description Only what this integration key did. */
+                actor_api_key_id?: string;
                 action?: string;
                 /** @description Only entries at or after this instant (RFC 3339). */
                 from?: string;
@@ -13738,6 +14386,92 @@ export interface operations {
             };
         };
     };
+    upload_pdf: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["PdfUploadForm"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DocumentResponse"];
+                };
+            };
+            /** @description `invalid_multipart` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the token or key is not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `forbidden`: the role or key scope may not call this, or `not_own_class` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `already_exists` or `reference_conflict`: clashes with a record */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `document_too_large` (over 10 MB), `attachment_quota_exceeded` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unsupported_document_type` (not a PDF) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `validation_failed` (no `file` part) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     list_plans: {
         parameters: {
             query?: {
@@ -14673,6 +15407,7 @@ export interface operations {
             content: {
                 /**
                  * @example {
+                 *       "duty_roster_id": "01936f1e-7a3b-7c1d-8e0f-0a1b2c3d4e5f",
                  *       "note": "3月26日已完成，参与师生1260人",
                  *       "status": "done"
                  *     }
@@ -15177,6 +15912,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `roster_published`, `roster_linked_to_plan_item` */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -15302,6 +16038,7 @@ export interface operations {
                  *       "date": "2027-04-03",
                  *       "end_time": "20:00",
                  *       "note": "负责教学区巡查",
+                 *       "place": "校门口东侧",
                  *       "post": "duty_teacher",
                  *       "start_time": "08:00",
                  *       "user_id": "01936f1e-8a4b-7c2d-9e0f-1a2b3c4d5e6f"
@@ -18523,6 +19260,12 @@ export interface operations {
                 /** @description `normal`, `due`, `failed`, `expired` or `retired`. */
                 status?: components["schemas"]["FireStatus"];
                 kind?: components["schemas"]["ItemKind"];
+                /** @description `fire` (消防器材) or `security` (安防器材). */
+                category?: components["schemas"]["EquipmentCategory"];
+                /** @description `true`: alarm devices only (火灾报警器, 一键报警按钮). */
+                alarm?: boolean;
+                /** @description `true`: only items whose check is overdue; `false`: only those on time. */
+                overdue?: boolean;
             };
             header?: never;
             path?: never;
@@ -18579,6 +19322,8 @@ export interface operations {
         parameters: {
             query?: {
                 building_id?: string;
+                /** @description `fire` (消防器材) or `security` (安防器材). */
+                category?: components["schemas"]["EquipmentCategory"];
             };
             header?: never;
             path?: never;
@@ -18621,7 +19366,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `validation_failed`: a query parameter holds a control character */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -18800,13 +19544,14 @@ export interface operations {
                 /**
                  * @example {
                  *       "building_id": "01936f27-8293-74a5-9fb6-2b3c4d5e6f70",
-                 *       "expiry_date": "2030-03-01",
+                 *       "expiry_date": null,
                  *       "install_date": "2025-03-01",
-                 *       "kind": "extinguisher",
-                 *       "location": "实训楼三层东侧楼梯口",
-                 *       "name": "3F-东-01",
-                 *       "responsible": "孙志刚",
-                 *       "spec": "MFZ/ABC4 干粉 4kg"
+                 *       "kind": "alarm_button",
+                 *       "location": "门卫室值班台下",
+                 *       "name": "一键报警按钮 门卫室",
+                 *       "responsible": "",
+                 *       "responsible_user_id": "01936f1e-9b5c-7d3e-8f10-2b3c4d5e6f71",
+                 *       "spec": "110 联网紧急报警按钮"
                  *     }
                  */
                 "application/json": components["schemas"]["FireItemRequest"];
@@ -19149,7 +19894,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing evidence (`required`), `pressure_out_of_band` or `test_failed_marked_ok` when marked ok */
+            /** @description Missing evidence (`required`), evidence the kind does not take (`not_applicable`), `pressure_out_of_band`, `test_failed_marked_ok` or `alarm_not_reached_marked_ok` when marked ok */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -23140,6 +23885,7 @@ export interface operations {
                  *       "body": "一、门卫实行24小时值班制度。二、学生离校须凭请假条，扫码核验后放行。",
                  *       "change_note": "增加扫码核验请假条",
                  *       "effective_on": "2027-02-15",
+                 *       "pdf_id": "01936f1e-9a5b-7d3e-8f10-2b3c4d5e6f70",
                  *       "reader_roles": [
                  *         "guard",
                  *         "security_office"
@@ -23346,6 +24092,65 @@ export interface operations {
                 };
             };
             /** @description `safety_rule_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_rule_pdf: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the version's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The PDF */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/pdf": string;
+                };
+            };
+            /** @description Malformed request: `invalid_path`, `invalid_query`, `invalid_body` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the token or key is not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `forbidden_role` (students) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `safety_rule_not_found`, `rule_pdf_not_found` */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -25486,6 +26291,404 @@ export interface operations {
                 };
             };
             /** @description `delivery_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_roster_reports: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReportResponse"][];
+                };
+            };
+            /** @description Malformed request: `invalid_path`, `invalid_query`, `invalid_body` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the token or key is not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `forbidden`: the role or key scope may not call this, or `not_own_class` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `roster_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    send_roster_report: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "subscription_id": "0193b5c2-7d1e-7c3a-9f00-4a1b2c3d4e5f"
+                 *     }
+                 */
+                "application/json": components["schemas"]["SendReportRequest"];
+            };
+        };
+        responses: {
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReportResponse"];
+                };
+            };
+            /** @description Malformed request: `invalid_path`, `invalid_query`, `invalid_body` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the token or key is not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `forbidden`: the role or key scope may not call this, or `not_own_class` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `roster_not_found`, `subscription_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `roster_not_published`, `subscription_disabled` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `payload_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `validation_failed`, with per-field `errors` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_plan_item_reports: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReportResponse"][];
+                };
+            };
+            /** @description Malformed request: `invalid_path`, `invalid_query`, `invalid_body` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the token or key is not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `forbidden`: the role or key scope may not call this, or `not_own_class` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `plan_item_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    send_plan_item_report: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "subscription_id": "0193b5c2-7d1e-7c3a-9f00-4a1b2c3d4e5f"
+                 *     }
+                 */
+                "application/json": components["schemas"]["SendReportRequest"];
+            };
+        };
+        responses: {
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReportResponse"];
+                };
+            };
+            /** @description Malformed request: `invalid_path`, `invalid_query`, `invalid_body` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the token or key is not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `forbidden`: the role or key scope may not call this, or `not_own_class` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `plan_item_not_found`, `subscription_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `subscription_disabled` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `payload_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `validation_failed`, with per-field `errors` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    report_link_xlsx: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description An XLSX workbook */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                };
+            };
+            /** @description Malformed request: `invalid_path`, `invalid_query`, `invalid_body` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `report_link_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    report_link_ics: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description An iCalendar (RFC 5545) document */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/calendar": string;
+                };
+            };
+            /** @description Malformed request: `invalid_path`, `invalid_query`, `invalid_body` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `report_link_not_found` */
             404: {
                 headers: {
                     [name: string]: unknown;
