@@ -29,11 +29,11 @@ mod m20261202_000401_duties;
 mod m20261202_000501_public_articles;
 mod m20261202_000502_vehicles;
 mod m20261202_000701_headcounts;
-mod m20261203_190001_rule_pdfs_traffic_posts;
 mod m20261203_000190_equipment;
 mod m20261203_000801_key_actors;
 mod m20261203_000801_report_sends;
 mod m20261203_001801_notifications;
+mod m20261203_190001_rule_pdfs_traffic_posts;
 
 pub struct Migrator;
 
