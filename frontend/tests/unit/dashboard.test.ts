@@ -46,7 +46,7 @@ describe('dashboard cards', () => {
 // backend/src), plus those composed at run time (`hazard.{action}`, `swap.{action}`).
 const COMPOSED = ['hazard.assign', 'hazard.reassign', 'hazard.close', 'hazard.send_back', 'swap.accept', 'swap.decline', 'swap.cancel', 'swap.approve', 'swap.reject', 'hazard.class_confirm', 'hazard.class_reject']
 // File names and OpenAPI link expressions look like codes too.
-const NOT_ACTIONS = /\.(html|js|key|new|db|webmanifest|json|css|svg|png|toml|txt|md|xml|xlsx|ics)$|^path\./
+const NOT_ACTIONS = /\.(html|js|key|new|db|webmanifest|json|css|svg|png|toml|txt|md|xml|xlsx|ics|rs)$|^path\./
 function rustFiles(dir: string): string[] {
   return readdirSync(dir).flatMap((f) => {
     const p = join(dir, f)
