@@ -25,14 +25,21 @@ export async function notifyFlows({ test, page, base, login, shot, checkLayout, 
     await api(guard, 'POST', '/api/v1/notifications/read-all')
     const place = `通知测试 东门岗亭 ${Date.now() % 10000}`
     const tomorrow = new Date(Date.now() + 8 * 3600_000 + 86400_000).toISOString().slice(0, 10)
-    const h = await api(await apiLogin(base, 'teacher1'), 'POST', '/api/v1/hazards', { category: 'other', location: place, description: '岗亭玻璃破裂' })
-    assert(h.status === 201, `report: ${h.status}`)
-    const a = await api(office, 'POST', `/api/v1/hazards/${h.body.id}/assign`, { owner_id: guardId, deadline: tomorrow })
-    assert(a.status === 200, `assign: ${a.status}`)
-    // The worker writes the notification within a second or so.
+    const teacher = await apiLogin(base, 'teacher1')
+    const assigned = async (location, description) => {
+      const h = await api(teacher, 'POST', '/api/v1/hazards', { category: 'other', location, description })
+      assert(h.status === 201, `report: ${h.status}`)
+      const a = await api(office, 'POST', `/api/v1/hazards/${h.body.id}/assign`, { owner_id: guardId, deadline: tomorrow })
+      assert(a.status === 200, `assign: ${a.status}`)
+      return h
+    }
+    // Two notices: one read by its tap, the other left for 全部已读.
+    await assigned(`${place} 北侧`, '岗亭门锁松动')
+    const h = await assigned(place, '岗亭玻璃破裂')
+    // The worker writes the notifications within a second or so.
     for (let i = 0; i < 40; i++) {
       const r = await api(guard, 'GET', '/api/v1/notifications?unread=true&limit=1')
-      if (r.body?.unread_count > 0) break
+      if (r.body?.unread_count > 1) break
       await new Promise((r) => setTimeout(r, 250))
     }
 
@@ -41,13 +48,13 @@ export async function notifyFlows({ test, page, base, login, shot, checkLayout, 
     await page.getByTestId('bell').waitFor()
     await page.waitForFunction(() => {
       const b = document.querySelector('[data-testid="bell"] .van-badge')
-      return b && Number(b.textContent.trim()) >= 1
+      return b && Number(b.textContent.trim()) >= 2
     }, null, { timeout: 8000 }).catch(async () => assert(false, `bell shows ${await bell()}`))
     await shot(page, 'notify-bell')
 
     await page.getByTestId('bell').click()
     await page.waitForURL((u) => u.pathname === '/guard/notifications')
-    const item = page.getByTestId('notification').filter({ hasText: place })
+    const item = page.getByTestId('notification').filter({ hasText: place }).filter({ hasNotText: '北侧' })
     await item.waitFor()
     assert((await item.innerText()).includes('隐患已分派给您整改'), await item.innerText())
     await checkLayout(page, 'guard notifications')
