@@ -97,11 +97,11 @@ export async function deskFlows({ test, page, base, login, shot, checkLayout, as
       await page.getByTestId('roster-publish').click()
       await page.getByTestId('roster-status').filter({ hasText: '已发布' }).waitFor()
       await page.getByTestId('roster-reported').click()
-      await page.getByText(/已于 .* 报送/).waitFor()
+      await page.getByText(/已于 .* 标记线下报送/).waitFor()
       // 通报 教师群: marked the same way, with who did it.
       await page.getByTestId('roster-notified').click()
       await page.getByTestId('roster-notify-mark').getByText(/已于 .* 通报（.+）/).waitFor()
-      await page.getByTestId('roster-report-mark').getByText(/已于 .* 报送（.+）/).waitFor()
+      await page.getByTestId('roster-report-mark').getByText(/已于 .* 标记线下报送（.+）/).waitFor()
       await shot(page, `office-roster-published-${vp.width}`)
       const r = await api(office, 'GET', `/api/v1/duty/rosters/${rosterId}`)
       assert(r.body.status === 'published' && r.body.reported_at && r.body.notified_at && r.body.notified_by === r.body.reported_by && r.body.shifts.length === 12, `saved: ${r.body.status} ${r.body.reported_at} ${r.body.notified_at} ${r.body.shifts.length}`)
