@@ -209,7 +209,9 @@ async fn kill_dash_nine_during_delivery_delivers_every_event_at_least_once() {
         server = start(&db, &data, false, cycle).await;
     }
 
-    // After the last restart: everything is delivered (leases of cut sends end after 20 s).
+    // After the last restart: everything is delivered. A send cut by a kill waits out its lease
+    // (20 s); one that failed (a timeout on a loaded machine) waits out the retry schedule at the
+    // test's speed-up (0.5 s, 3 s, 15 s, 90 s …): the wait covers four failures.
     let conn = Database::connect(&db.url).await.unwrap();
     let events = announced(&conn, start_seq).await;
     assert!(
@@ -218,7 +220,7 @@ async fn kill_dash_nine_during_delivery_delivers_every_event_at_least_once() {
     );
     assert!(events.len() > 20, "the workload wrote ({})", events.len());
     let mut log = HashMap::new();
-    for _ in 0..900 {
+    for _ in 0..2400 {
         log = delivery_log(&conn).await;
         if events
             .iter()
@@ -238,7 +240,20 @@ async fn kill_dash_nine_during_delivery_delivers_every_event_at_least_once() {
         let (status, ok) = log
             .get(e)
             .unwrap_or_else(|| panic!("seed {seed}: event {e} has no delivery"));
-        assert_eq!(status, "delivered", "seed {seed}: event {e}");
+        if status != "delivered" {
+            let attempts = rows(
+                &conn,
+                &format!(
+                    "SELECT a.outcome AS outcome FROM channel_attempts a \
+                     JOIN channel_deliveries d ON d.id = a.delivery_id WHERE d.event_id = '{e}'"
+                ),
+            )
+            .await
+            .iter()
+            .map(|r| r.try_get::<String>("", "outcome").unwrap_or_default())
+            .collect::<Vec<_>>();
+            panic!("seed {seed}: event {e} is {status}, attempts: {attempts:?}");
+        }
         assert!(*ok >= 1, "seed {seed}: event {e} has no ok attempt");
         assert!(
             received.contains(e),
